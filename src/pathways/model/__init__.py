@@ -1,0 +1,67 @@
+"""The domain model of SPEC sections 1-3: institutions, nodes, rules, requirements, grades.
+
+It depends on nothing else in pathways. Every other layer speaks these types.
+"""
+
+from __future__ import annotations
+
+from .document import FORMAT, Document, KnownIds, check_references, parse_document, parse_entity, reference_problems
+from .entities import Grant, Institution, Limits, Node, NodeKind, Rule, RuleKind, RuleStatus
+from .grades import GRADES, LETTERS, lowest_letter, meets_min_grade
+from .holdings import EvaluationRequest, Holding, Objective, PlanRequest
+from .requirements import (
+    All,
+    Any_,
+    AtLeast,
+    CompetencyLeaf,
+    CreditsOf,
+    CreditsWhere,
+    Filter,
+    NodeLeaf,
+    Requirement,
+    mentioned_competencies,
+    mentioned_nodes,
+    parse_requirement,
+    requirement_to_json,
+    walk,
+)
+
+__all__ = [
+    "FORMAT",
+    "GRADES",
+    "LETTERS",
+    "All",
+    "Any_",
+    "AtLeast",
+    "CompetencyLeaf",
+    "CreditsOf",
+    "CreditsWhere",
+    "Document",
+    "EvaluationRequest",
+    "Filter",
+    "Grant",
+    "Holding",
+    "Institution",
+    "KnownIds",
+    "Limits",
+    "Node",
+    "NodeKind",
+    "NodeLeaf",
+    "Objective",
+    "PlanRequest",
+    "Requirement",
+    "Rule",
+    "RuleKind",
+    "RuleStatus",
+    "check_references",
+    "lowest_letter",
+    "meets_min_grade",
+    "mentioned_competencies",
+    "mentioned_nodes",
+    "parse_document",
+    "parse_entity",
+    "parse_requirement",
+    "reference_problems",
+    "requirement_to_json",
+    "walk",
+]

@@ -1,0 +1,182 @@
+"""Institutions, nodes and rules: the objects of a ``pathways/1`` graph (SPEC section 2).
+
+They are immutable pydantic models. Requirement fields hold parsed
+:mod:`~pathways.model.requirements` objects and serialize back to SPEC's JSON.
+
+Example:
+    >>> rule = Rule.model_validate({"id": "R1", "kind": "plar", "granted_by": "UFV",
+    ...     "requires": {"node": "UFV:PS-ESS"}, "grants": [{"node": "UFV:GD157"}]})
+    >>> rule.status, rule.requires
+    ('approved', NodeLeaf(node='UFV:PS-ESS', min_grade=None))
+    >>> rule.to_json()["requires"]
+    {'node': 'UFV:PS-ESS'}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from ..errors import InvalidInput
+from .ids import id_problem
+from .requirements import Requirement, parse_requirement, requirement_to_json, walk
+
+__all__ = [
+    "Grant",
+    "Institution",
+    "Limits",
+    "Node",
+    "NodeKind",
+    "Rule",
+    "RuleKind",
+    "RuleStatus",
+]
+
+NodeKind = Literal["course", "micro_credential", "credential", "competency", "admission"]
+RuleKind = Literal["stack", "ladder", "plar", "transfer", "admission"]
+RuleStatus = Literal["proposed", "pilot", "approved", "retired"]
+
+
+def _check_id(value: str) -> str:
+    msg = id_problem(value)
+    if msg:
+        raise ValueError(msg)
+    return value
+
+
+def _check_finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+def _coerce_requirement(value: object) -> Requirement:
+    if isinstance(value, tuple(Requirement.__args__)):  # type: ignore[attr-defined]
+        return value  # type: ignore[return-value]
+    try:
+        return parse_requirement(value)
+    except InvalidInput as err:
+        raise ValueError(err.detail) from None
+
+
+Id = Annotated[str, AfterValidator(_check_id)]
+Number = Annotated[int | float, Field(ge=0), AfterValidator(_check_finite)]
+RequirementField = Annotated[
+    Requirement,
+    PlainValidator(_coerce_requirement),
+    PlainSerializer(requirement_to_json),
+    WithJsonSchema({"type": "object", "description": "a requirement (SPEC section 3)"}),
+]
+
+_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class _Entity(BaseModel):
+    model_config = _CONFIG
+
+    def to_json(self) -> dict[str, Any]:
+        """The entity as it stands in a ``pathways/1`` document (null fields left out)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Institution(_Entity):
+    """A provider that issues or grants: a university, college, industry body..."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    jurisdiction: str | None = None
+    type: str | None = None
+
+
+class Limits(_Entity):
+    """Caps on a credential: recognized (PLAR + transfer) credit and residency credit."""
+
+    max_recognized_credits: Number | None = None
+    min_residency_credits: Number | None = None
+
+
+class Node(_Entity):
+    """Something a learner can hold: a course, micro-credential, credential, competency or admission."""
+
+    id: Id
+    kind: NodeKind
+    institution: Id | None = None
+    title: str = Field(min_length=1)
+    credits: Number = 0
+    level: int | None = Field(default=None, ge=1, le=9)
+    subject: str | None = None
+    hours: Number | None = None
+    cost: Number | None = None
+    competencies: list[Id] = Field(default_factory=list)
+    prerequisites: RequirementField | None = None
+    identifiers: list[str] = Field(default_factory=list)
+    status: Literal["active", "retired"] = "active"
+    details: dict[str, Any] = Field(default_factory=dict)
+    limits: Limits | None = None
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Node:
+        if self.institution is None and self.kind != "competency":
+            raise ValueError(f"institution is required for a {self.kind} node")
+        if self.limits is not None and self.kind != "credential":
+            raise ValueError("limits are allowed on credential nodes only")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """The node as in a document; empty lists and objects are left out too."""
+        data = super().to_json()
+        for key in ("competencies", "identifiers", "details"):
+            if not data.get(key):
+                data.pop(key, None)
+        return data
+
+
+class Grant(_Entity):
+    """One node a rule grants, with the credits it carries when they differ from the node's."""
+
+    node: Id
+    credits: Number | None = None
+
+
+class Rule(_Entity):
+    """A hyperedge: when ``requires`` is met by holdings, every node in ``grants`` is granted."""
+
+    id: Id
+    kind: RuleKind
+    granted_by: Id
+    requires: RequirementField
+    grants: list[Grant] = Field(min_length=1)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    max_age_years: Number | None = None
+    status: RuleStatus = "approved"
+    approved_by: str | None = None
+    note: str | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> Rule:
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError(f"valid_from {self.valid_from} is after valid_to {self.valid_to}")
+        return self
+
+    def mentions(self) -> set[str]:
+        """Node and competency ids named anywhere in the requirement."""
+        out: set[str] = set()
+        for r in walk(self.requires):
+            ident = getattr(r, "node", None) or getattr(r, "competency", None)
+            if ident:
+                out.add(ident)
+        return out

@@ -1,0 +1,55 @@
+"""Letter grades and their order (SPEC section 3).
+
+``A+`` is the highest letter, ``F`` the lowest; ``P`` (pass / complete) and no grade meet
+only requirements without ``min_grade``. A holding graded ``F`` is not held at all.
+
+Example:
+    >>> meets_min_grade("B+", "B")
+    True
+    >>> meets_min_grade("P", "C")
+    False
+"""
+
+from __future__ import annotations
+
+__all__ = ["FAIL", "GRADES", "LETTERS", "PASS", "is_grade", "lowest_letter", "meets_min_grade"]
+
+LETTERS: tuple[str, ...] = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D", "F")
+"""Letter grades, best first."""
+
+PASS = "P"
+FAIL = "F"
+GRADES: frozenset[str] = frozenset((*LETTERS, PASS))
+
+_RANK = {letter: len(LETTERS) - i for i, letter in enumerate(LETTERS)}
+
+
+def is_grade(value: object) -> bool:
+    """Whether ``value`` is one of the grade symbols SPEC names."""
+    return isinstance(value, str) and value in GRADES
+
+
+def meets_min_grade(grade: str | None, min_grade: str | None) -> bool:
+    """Whether a holding graded ``grade`` meets a leaf asking ``min_grade``.
+
+    ``F`` meets nothing; ``P`` or no grade meets only leaves without ``min_grade``.
+    """
+    if grade == FAIL:
+        return False
+    if min_grade is None:
+        return True
+    if grade is None or grade == PASS:
+        return False
+    return _RANK[grade] >= _RANK[min_grade]
+
+
+def lowest_letter(grades: list[str | None]) -> str:
+    """The lowest letter grade among ``grades``, or ``P`` when none is a letter.
+
+    >>> lowest_letter(["A", None, "B-", "P"])
+    'B-'
+    """
+    letters = [g for g in grades if g is not None and g in _RANK]
+    if not letters:
+        return PASS
+    return min(letters, key=_RANK.__getitem__)

@@ -1,0 +1,102 @@
+"""Holdings and the inputs of evaluation and planning (SPEC sections 4-5).
+
+Example:
+    >>> req = EvaluationRequest.from_json([{"node": "UFV:PS-ESS", "grade": "B+", "earned": "2025-04-30"}])
+    >>> req.holdings[0].grade, req.include_pilot
+    ('B+', False)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import InvalidInput, Problem
+from .document import pydantic_problems
+from .grades import GRADES
+from .ids import id_problem
+
+__all__ = ["EvaluationRequest", "Holding", "Objective", "PlanRequest"]
+
+Objective = Literal["hours", "cost", "credits", "items"]
+
+
+class Holding(BaseModel):
+    """A node a learner presents, with an optional grade and the date it was earned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    node: str
+    grade: str | None = None
+    earned: dt.date | None = None
+
+    @field_validator("node")
+    @classmethod
+    def _node_id(cls, value: str) -> str:
+        msg = id_problem(value)
+        if msg:
+            raise ValueError(msg)
+        return value
+
+    @field_validator("grade")
+    @classmethod
+    def _grade(cls, value: str | None) -> str | None:
+        if value is not None and value not in GRADES:
+            raise ValueError(f"unknown grade {value!r}: expected one of A+ A A- B+ B B- C+ C C- D F P")
+        return value
+
+
+class EvaluationRequest(BaseModel):
+    """The body of ``POST /evaluate``: holdings, presented Open Badges, as-of date, pilot flag."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    holdings: list[Holding] = Field(default_factory=list)
+    credentials: list[dict[str, Any]] = Field(default_factory=list)
+    as_of: dt.date | None = None
+    include_pilot: bool = False
+
+    @classmethod
+    def from_json(cls, value: object) -> EvaluationRequest:
+        """Validate JSON input (a bare list is taken as ``holdings``), naming every bad field."""
+        return _validate(cls, {"holdings": value} if isinstance(value, list) else value)
+
+    def resolved_as_of(self, today: dt.date | None = None) -> dt.date:
+        """``as_of``, or today when the request leaves it out."""
+        return self.as_of or today or dt.date.today()
+
+    def check_dates(self, as_of: dt.date) -> None:
+        """Raise :class:`InvalidInput` for any holding dated after ``as_of``."""
+        problems = [
+            Problem(f"holdings[{i}].earned", f"{h.earned} is after as_of {as_of}")
+            for i, h in enumerate(self.holdings)
+            if h.earned is not None and h.earned > as_of
+        ]
+        if problems:
+            raise InvalidInput(problems)
+
+
+class PlanRequest(EvaluationRequest):
+    """The body of ``POST /plan``: an evaluation input plus the target and the objective."""
+
+    target: str
+    objective: Objective = "hours"
+    institutions: list[str] | None = None
+    exclude: list[str] = Field(default_factory=list)
+    alternatives: int = Field(default=1, ge=1, le=10)
+
+    @classmethod
+    def from_json(cls, value: object) -> PlanRequest:
+        """Validate JSON input, naming every bad field."""
+        return _validate(cls, value)
+
+
+def _validate(cls: Any, value: object) -> Any:
+    if not isinstance(value, dict):
+        raise InvalidInput.one("", "expected a JSON object (or a list of holdings)")
+    try:
+        return cls.model_validate(value)
+    except ValidationError as err:
+        raise InvalidInput(pydantic_problems(err)) from None

@@ -1,0 +1,305 @@
+"""Requirements: the seven shapes of SPEC section 3, parsed, validated and written back.
+
+A requirement is a JSON object with exactly one shape. Parsing collects every problem with
+its JSON path instead of stopping at the first, so a registrar sees all of them at once.
+
+Example:
+    >>> req = parse_requirement({"at_least": 1, "of": [{"node": "A:1"}, {"node": "A:2", "min_grade": "B"}]})
+    >>> req
+    AtLeast(k=1, of=(NodeLeaf(node='A:1', min_grade=None), NodeLeaf(node='A:2', min_grade='B')))
+    >>> requirement_to_json(req)["of"][1]
+    {'node': 'A:2', 'min_grade': 'B'}
+    >>> sorted(mentioned_nodes(req))
+    ['A:1', 'A:2']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from ..errors import InvalidInput, Problem
+from .grades import GRADES
+from .ids import id_problem
+
+__all__ = [
+    "All",
+    "Any_",
+    "AtLeast",
+    "CompetencyLeaf",
+    "CreditsOf",
+    "CreditsWhere",
+    "Filter",
+    "NODE_KINDS",
+    "NodeLeaf",
+    "Requirement",
+    "mentioned_competencies",
+    "mentioned_nodes",
+    "parse_requirement",
+    "requirement_problems",
+    "requirement_to_json",
+    "walk",
+]
+
+NODE_KINDS: tuple[str, ...] = ("course", "micro_credential", "credential", "competency", "admission")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeLeaf:
+    """``{"node": ID}`` or ``{"node": ID, "min_grade": G}``: one holding of that node."""
+
+    node: str
+    min_grade: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyLeaf:
+    """``{"competency": ID}``: one holding of the competency or of a node demonstrating it."""
+
+    competency: str
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    """``{"all": [...]}``: every child is met."""
+
+    of: tuple[Requirement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Any_:
+    """``{"any": [...]}``: at least one child is met (named ``Any_`` to keep ``typing.Any``)."""
+
+    of: tuple[Requirement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeast:
+    """``{"at_least": k, "of": [...]}``: at least k children are met."""
+
+    k: int
+    of: tuple[Requirement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CreditsOf:
+    """``{"credits": c, "of": [...]}``: the credits used by the met children add up to >= c."""
+
+    credits: float
+    of: tuple[Requirement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """The ``where`` of a credit pool; a field left ``None`` matches anything."""
+
+    institution: str | None = None
+    subject: str | None = None
+    kind: str | None = None
+    level_min: int | None = None
+    level_max: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditsWhere:
+    """``{"credits": c, "where": F}``: credits of used holdings matching F add up to >= c."""
+
+    credits: float
+    where: Filter
+
+
+Requirement: TypeAlias = NodeLeaf | CompetencyLeaf | All | Any_ | AtLeast | CreditsOf | CreditsWhere
+
+_SHAPES = {
+    frozenset({"node"}): "node",
+    frozenset({"node", "min_grade"}): "node",
+    frozenset({"competency"}): "competency",
+    frozenset({"all"}): "all",
+    frozenset({"any"}): "any",
+    frozenset({"at_least", "of"}): "at_least",
+    frozenset({"credits", "of"}): "credits_of",
+    frozenset({"credits", "where"}): "credits_where",
+}
+_FILTER_KEYS = ("institution", "subject", "kind", "level_min", "level_max")
+_SHAPE_HELP = (
+    'expected exactly one shape: {"node"[, "min_grade"]}, {"competency"}, {"all"}, {"any"}, '
+    '{"at_least", "of"}, {"credits", "of"} or {"credits", "where"}'
+)
+
+
+def parse_requirement(value: object, path: str = "") -> Requirement:
+    """Parse a JSON requirement, raising :class:`InvalidInput` with every problem found."""
+    problems: list[Problem] = []
+    req = _parse(value, path, problems)
+    if problems or req is None:
+        raise InvalidInput(problems or [Problem(path, "invalid requirement")])
+    return req
+
+
+def requirement_problems(value: object, path: str) -> tuple[Requirement | None, list[Problem]]:
+    """Parse a JSON requirement, returning it (or ``None``) and the problems found."""
+    problems: list[Problem] = []
+    req = _parse(value, path, problems)
+    return (None if problems else req), problems
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _parse(value: object, path: str, problems: list[Problem]) -> Requirement | None:
+    if not isinstance(value, dict):
+        problems.append(Problem(path, f"a requirement must be an object, not {_json_type(value)}"))
+        return None
+    shape = _SHAPES.get(frozenset(value))
+    if shape is None:
+        problems.append(Problem(path, f"{_SHAPE_HELP}; got keys {sorted(value)}"))
+        return None
+    if shape == "node":
+        return _parse_node_leaf(value, path, problems)
+    if shape == "competency":
+        ident = value["competency"]
+        msg = id_problem(ident)
+        if msg:
+            problems.append(Problem(_join(path, "competency"), msg))
+            return None
+        return CompetencyLeaf(ident)
+    if shape == "credits_where":
+        credits = _parse_credits(value["credits"], _join(path, "credits"), problems)
+        where = _parse_filter(value["where"], _join(path, "where"), problems)
+        if credits is None or where is None:
+            return None
+        return CreditsWhere(credits, where)
+    key = {"all": "all", "any": "any"}.get(shape, "of")
+    children = _parse_children(value[key], _join(path, key), problems)
+    if children is None:
+        return None
+    if shape == "all":
+        return All(children)
+    if shape == "any":
+        return Any_(children)
+    if shape == "credits_of":
+        credits = _parse_credits(value["credits"], _join(path, "credits"), problems)
+        return None if credits is None else CreditsOf(credits, children)
+    k = value["at_least"]
+    if not isinstance(k, int) or isinstance(k, bool):
+        problems.append(Problem(_join(path, "at_least"), f"must be an integer, not {_json_type(k)}"))
+        return None
+    if not 1 <= k <= len(children):
+        problems.append(Problem(_join(path, "at_least"), f"must be between 1 and {len(children)} (the number of children), got {k}"))
+        return None
+    return AtLeast(k, children)
+
+
+def _parse_node_leaf(value: dict[str, Any], path: str, problems: list[Problem]) -> NodeLeaf | None:
+    ident = value["node"]
+    msg = id_problem(ident)
+    ok = True
+    if msg:
+        problems.append(Problem(_join(path, "node"), msg))
+        ok = False
+    grade = value.get("min_grade")
+    if "min_grade" in value and (grade not in GRADES or grade in ("F", "P")):
+        problems.append(Problem(_join(path, "min_grade"), f"unknown grade {grade!r}: expected one of A+ A A- B+ B B- C+ C C- D"))
+        ok = False
+    return NodeLeaf(ident, grade) if ok else None
+
+
+def _parse_children(value: object, path: str, problems: list[Problem]) -> tuple[Requirement, ...] | None:
+    if not isinstance(value, list) or not value:
+        problems.append(Problem(path, "must be a non-empty list of requirements"))
+        return None
+    before = len(problems)
+    children = [_parse(child, f"{path}[{i}]", problems) for i, child in enumerate(value)]
+    if len(problems) > before:
+        return None
+    return tuple(c for c in children if c is not None)
+
+
+def _parse_credits(value: object, path: str, problems: list[Problem]) -> float | None:
+    if not _is_number(value) or value <= 0:  # type: ignore[operator]
+        problems.append(Problem(path, f"must be a finite number > 0, got {value!r}"))
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def _parse_filter(value: object, path: str, problems: list[Problem]) -> Filter | None:
+    if not isinstance(value, dict):
+        problems.append(Problem(path, f"must be an object, not {_json_type(value)}"))
+        return None
+    before = len(problems)
+    for key in value:
+        if key not in _FILTER_KEYS:
+            problems.append(Problem(_join(path, key), f"unknown filter field; expected any of {', '.join(_FILTER_KEYS)}"))
+    for key in ("institution", "subject"):
+        if key in value and not (isinstance(value[key], str) and value[key]):
+            problems.append(Problem(_join(path, key), "must be a non-empty string"))
+    if "kind" in value and value["kind"] not in NODE_KINDS:
+        problems.append(Problem(_join(path, "kind"), f"unknown node kind {value['kind']!r}: expected one of {', '.join(NODE_KINDS)}"))
+    for key in ("level_min", "level_max"):
+        v = value.get(key)
+        if key in value and not (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 9):
+            problems.append(Problem(_join(path, key), f"must be an integer from 1 to 9, got {v!r}"))
+    if len(problems) > before:
+        return None
+    return Filter(**{k: value.get(k) for k in _FILTER_KEYS})
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _number(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def requirement_to_json(req: Requirement) -> dict[str, Any]:
+    """The JSON form of a requirement, as SPEC writes it (integral credits as integers)."""
+    if isinstance(req, NodeLeaf):
+        return {"node": req.node} if req.min_grade is None else {"node": req.node, "min_grade": req.min_grade}
+    if isinstance(req, CompetencyLeaf):
+        return {"competency": req.competency}
+    if isinstance(req, All):
+        return {"all": [requirement_to_json(c) for c in req.of]}
+    if isinstance(req, Any_):
+        return {"any": [requirement_to_json(c) for c in req.of]}
+    if isinstance(req, AtLeast):
+        return {"at_least": req.k, "of": [requirement_to_json(c) for c in req.of]}
+    if isinstance(req, CreditsOf):
+        return {"credits": _number(req.credits), "of": [requirement_to_json(c) for c in req.of]}
+    where = {k: getattr(req.where, k) for k in _FILTER_KEYS if getattr(req.where, k) is not None}
+    return {"credits": _number(req.credits), "where": where}
+
+
+def walk(req: Requirement) -> Iterator[Requirement]:
+    """Every sub-requirement of ``req``, itself first, depth first."""
+    yield req
+    if isinstance(req, (All, Any_, AtLeast, CreditsOf)):
+        for child in req.of:
+            yield from walk(child)
+
+
+def mentioned_nodes(req: Requirement) -> set[str]:
+    """Ids of the nodes named by ``node`` leaves of ``req``."""
+    return {r.node for r in walk(req) if isinstance(r, NodeLeaf)}
+
+
+def mentioned_competencies(req: Requirement) -> set[str]:
+    """Ids of the competencies named by ``competency`` leaves of ``req``."""
+    return {r.competency for r in walk(req) if isinstance(r, CompetencyLeaf)}
