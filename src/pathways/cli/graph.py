@@ -1,0 +1,144 @@
+"""Graph commands: ``load``, ``export``, ``validate`` and ``info``.
+
+``load`` reads every file first, merges them, and imports the lot in one transaction, so a
+reference from one file into another resolves and a bad file writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from ..io.document import merge_documents, read_document, write_document
+from ..model import Document, check_references
+from . import Context
+
+__all__ = ["register"]
+
+_LARGE_FILE = 5 * 1024 * 1024
+
+
+def register(sub: Any) -> None:
+    """Add the graph commands to the ``pathways`` parser."""
+    p = sub.add_parser("load", help="import pathways/1 documents (merge by id; all or nothing)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--if-empty", action="store_true", help="do nothing when the store already holds a graph")
+    p.add_argument("--actor", default="cli", help="who the audit log names (default: cli)")
+    p.add_argument("--json", action="store_true", help="print the import summary as JSON")
+    p.set_defaults(handler=_load)
+
+    p = sub.add_parser("export", help="write the whole store as one pathways/1 document")
+    p.add_argument("file", nargs="?", metavar="FILE", help="output file (default: standard output)")
+    p.add_argument("--json", action="store_true", help="accepted for symmetry; export is always JSON")
+    p.set_defaults(handler=_export)
+
+    p = sub.add_parser("validate", help="check documents (shape and references against the store)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="documents to check (default: the store's own graph)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=_validate)
+
+    p = sub.add_parser("info", help="summarize the store: counts by kind and institution")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(handler=_info)
+
+
+def _read_all(files: list[str], progress: bool) -> Document:
+    docs = []
+    for path in files:
+        size = os.path.getsize(path) if os.path.exists(path) else 0
+        started = time.perf_counter()
+        if progress and size >= _LARGE_FILE:
+            print(f"reading {path} ({size / 1e6:.1f} MB)...", file=sys.stderr)
+        doc = read_document(path)
+        if progress and size >= _LARGE_FILE:
+            print(
+                f"  {len(doc.institutions)} institutions, {len(doc.nodes)} nodes, {len(doc.rules)} rules "
+                f"validated in {time.perf_counter() - started:.1f}s",
+                file=sys.stderr,
+            )
+        docs.append(doc)
+    return merge_documents(docs)
+
+
+def _load(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    if args.if_empty and any(store.counts().values()):
+        if not args.json:
+            print(f"store already holds a graph (version {store.version()}); nothing loaded")
+        return 0
+    doc = _read_all(args.files, progress=not args.json)
+    started = time.perf_counter()
+    summary = store.import_document(doc, actor=args.actor, action="load")
+    elapsed = time.perf_counter() - started
+    if args.json:
+        ctx.print_json({"version": summary.version, "changes": summary.counts()})
+    else:
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(summary.counts().items())) or "no changes"
+        print(f"loaded {len(args.files)} file(s) in {elapsed:.1f}s: {counts}; graph version {summary.version}")
+    return 0
+
+
+def _export(args: argparse.Namespace, ctx: Context) -> int:
+    doc = ctx.store().export()
+    if args.file:
+        with open(args.file, "w", encoding="utf-8") as out:
+            write_document(doc, out)
+        print(f"exported {len(doc.nodes)} nodes, {len(doc.rules)} rules to {args.file}", file=sys.stderr)
+    else:
+        write_document(doc, sys.stdout)
+    return 0
+
+
+def _validate(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    if args.files:
+        doc = _read_all(args.files, progress=False)
+        check_references(doc, store.known_ids())
+    else:
+        doc = store.export()
+        check_references(doc, store.known_ids())
+    result = {"valid": True, "institutions": len(doc.institutions), "nodes": len(doc.nodes), "rules": len(doc.rules)}
+    if args.json:
+        ctx.print_json(result)
+    else:
+        print(f"valid: {result['institutions']} institutions, {result['nodes']} nodes, {result['rules']} rules")
+    return 0
+
+
+def _summarize(doc: Document) -> dict[str, Any]:
+    """Counts of nodes by kind, rules by kind and status, and nodes and rules by institution."""
+    return {
+        "institutions": len(doc.institutions),
+        "nodes": len(doc.nodes),
+        "rules": len(doc.rules),
+        "nodes_by_kind": dict(sorted(Counter(n.kind for n in doc.nodes).items())),
+        "rules_by_kind": dict(sorted(Counter(r.kind for r in doc.rules).items())),
+        "rules_by_status": dict(sorted(Counter(r.status for r in doc.rules).items())),
+        "by_institution": {
+            i.id: {
+                "nodes": sum(1 for n in doc.nodes if n.institution == i.id),
+                "rules": sum(1 for r in doc.rules if r.granted_by == i.id),
+            }
+            for i in sorted(doc.institutions, key=lambda i: i.id)
+        },
+    }
+
+
+def _info(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    summary = _summarize(store.export())
+    if args.json:
+        ctx.print_json({"store": store.kind, "version": store.version(), **summary})
+        return 0
+    print(f"{store.kind} store, graph version {store.version()}: "
+          f"{summary['institutions']} institutions, {summary['nodes']} nodes, {summary['rules']} rules")
+    for title, key in (("nodes by kind", "nodes_by_kind"), ("rules by kind", "rules_by_kind"), ("rules by status", "rules_by_status")):
+        print(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in summary[key].items()))
+    print("  by institution:")
+    for inst, c in summary["by_institution"].items():
+        print(f"    {inst:10} {c['nodes']:5} nodes {c['rules']:5} rules")
+    return 0
