@@ -107,3 +107,19 @@ def test_console_script_loads_the_seed(tmp_path: Path) -> None:
     assert "graph version 1" in done.stdout
     again = subprocess.run([str(exe), "load", "--if-empty", *files], env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "nothing loaded" in again.stdout
+
+
+def test_validate_without_files_runs_the_registrar_checks(env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tiny().to_json()
+    data["rules"].append({"id": "INFLATE", "kind": "ladder", "granted_by": "UFV", "requires": {"node": "UFV:IL-GD"},
+                          "grants": [{"node": "UFV:GD157"}]})
+    main(["load", str(write_json(tmp_path / "g.json", data))])
+    capsys.readouterr()
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out == (
+        "inflating          INFLATE: grants 3 credits for as little as 1\n"
+        "inflating          UFV-GD157-PLAR: grants 3 credits for as little as 2\n"
+        "2 finding(s)\n"
+    )
+    assert main(["validate", "--json", "--institution", "SFU"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"findings": []}

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 from ..io.document import merge_documents, read_document, write_document
+from ..engine.checks import check_graph
 from ..model import Document, check_references
 from . import Context
 
@@ -36,8 +37,10 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="accepted for symmetry; export is always JSON")
     p.set_defaults(handler=_export)
 
-    p = sub.add_parser("validate", help="check documents (shape and references against the store)")
-    p.add_argument("files", nargs="*", metavar="FILE", help="documents to check (default: the store's own graph)")
+    p = sub.add_parser("validate", help="check documents, or the stored graph (ambiguous, circular, inflating rules)")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="documents to check (shape, references); without FILE: registrar checks of the store's graph")
+    p.add_argument("--institution", metavar="INST", help="without FILE: only findings touching rules INST grants")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=_validate)
 
@@ -98,14 +101,19 @@ def _validate(args: argparse.Namespace, ctx: Context) -> int:
     if args.files:
         doc = _read_all(args.files, progress=False)
         check_references(doc, store.known_ids())
-    else:
-        doc = store.export()
-        check_references(doc, store.known_ids())
-    result = {"valid": True, "institutions": len(doc.institutions), "nodes": len(doc.nodes), "rules": len(doc.rules)}
+        result: dict[str, Any] = {"valid": True, "institutions": len(doc.institutions), "nodes": len(doc.nodes), "rules": len(doc.rules)}
+        if args.json:
+            ctx.print_json(result)
+        else:
+            print(f"valid: {result['institutions']} institutions, {result['nodes']} nodes, {result['rules']} rules")
+        return 0
+    findings = check_graph(store.export(), institution=args.institution)
     if args.json:
-        ctx.print_json(result)
+        ctx.print_json({"findings": [f.as_json() for f in findings]})
     else:
-        print(f"valid: {result['institutions']} institutions, {result['nodes']} nodes, {result['rules']} rules")
+        for f in findings:
+            print(f"{f.check:18} {', '.join(f.rules)}: {f.message}")
+        print(f"{len(findings)} finding(s)")
     return 0
 
 

@@ -1,9 +1,9 @@
 """Reading and writing ``pathways/1`` documents as JSON files.
 
 Example:
-    >>> import json, tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "g.json")
-    >>> _ = open(path, "w").write(json.dumps({"format": "pathways/1", "institutions": [{"id": "X", "name": "X"}]}))
+    >>> import json, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "g.json"
+    >>> _ = path.write_text(json.dumps({"format": "pathways/1", "institutions": [{"id": "X", "name": "X"}]}))
     >>> [i.id for i in read_document(path).institutions]
     ['X']
 """
