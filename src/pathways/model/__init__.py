@@ -8,7 +8,7 @@ from __future__ import annotations
 from .document import FORMAT, Document, KnownIds, check_references, parse_document, parse_entity, reference_problems
 from .entities import Grant, Institution, Limits, Node, NodeKind, Rule, RuleKind, RuleStatus
 from .grades import GRADES, LETTERS, lowest_letter, meets_min_grade
-from .holdings import EvaluationRequest, Holding, Objective, PlanRequest
+from .holdings import BadgeClaim, EvaluationRequest, Holding, Objective, PlanRequest
 from .requirements import (
     All,
     Any_,
@@ -33,6 +33,7 @@ __all__ = [
     "All",
     "Any_",
     "AtLeast",
+    "BadgeClaim",
     "CompetencyLeaf",
     "CreditsOf",
     "CreditsWhere",

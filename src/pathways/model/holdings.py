@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,7 +19,7 @@ from .document import pydantic_problems
 from .grades import GRADES
 from .ids import id_problem
 
-__all__ = ["EvaluationRequest", "Holding", "Objective", "PlanRequest"]
+__all__ = ["BadgeClaim", "EvaluationRequest", "Holding", "Objective", "PlanRequest"]
 
 Objective = Literal["hours", "cost", "credits", "items"]
 
@@ -46,6 +47,20 @@ class Holding(BaseModel):
         if value is not None and value not in GRADES:
             raise ValueError(f"unknown grade {value!r}: expected one of A+ A A- B+ B B- C+ C C- D F P")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeClaim:
+    """A presented Open Badges credential reduced to what evaluation needs.
+
+    ``identifiers`` are the achievement id and alignment target URLs, in that order, matched
+    against node ``identifiers``; ``earned`` is the credential's validFrom date; ``path`` locates
+    the credential in the request (``credentials[0]``) for error messages.
+    """
+
+    identifiers: tuple[str, ...]
+    earned: dt.date | None = None
+    path: str = ""
 
 
 class EvaluationRequest(BaseModel):

@@ -1,0 +1,52 @@
+"""The evaluation engine: functions over an in-memory snapshot of the graph.
+
+It imports the model only, never a store, io or the service: a store hands it a
+:class:`~pathways.model.Document` and :class:`Engine` compiles it once.
+
+- :func:`evaluate`: what holdings (and presented badges) earn, here and elsewhere, and why.
+- :func:`reach`: what one node counts toward, to a depth, each path explained.
+- :func:`requirement_progress`: fraction and ``missing`` of a requirement for given holdings
+  (the planner's view), :func:`synthetic_holdings`: holdings the planner adds.
+"""
+
+from __future__ import annotations
+
+from .evaluate import (
+    SKIP_REASONS,
+    Evaluation,
+    HoldingState,
+    ProgressEntry,
+    Skipped,
+    evaluate,
+    requirement_progress,
+    synthetic_holdings,
+    years_before,
+)
+from .index import CompiledRule, Engine, compile_requirement, filter_matches
+from .matching import Assignment, Candidate, Progress, best_assignment, best_progress
+from .reach import Reach, ReachStep, ReachTarget, reach
+
+__all__ = [
+    "SKIP_REASONS",
+    "Assignment",
+    "Candidate",
+    "CompiledRule",
+    "Engine",
+    "Evaluation",
+    "HoldingState",
+    "Progress",
+    "ProgressEntry",
+    "Reach",
+    "ReachStep",
+    "ReachTarget",
+    "Skipped",
+    "best_assignment",
+    "best_progress",
+    "compile_requirement",
+    "evaluate",
+    "filter_matches",
+    "reach",
+    "requirement_progress",
+    "synthetic_holdings",
+    "years_before",
+]

@@ -1,0 +1,288 @@
+"""The in-memory engine: a graph snapshot compiled for fast forward chaining.
+
+:class:`Engine` is built once from a :class:`~pathways.model.Document` (what a store hands
+over) and then answers many evaluations. It keeps the nodes, rules and institutions by id,
+each rule's requirement compiled into small tuples with numbered *slots* (a ``node`` or
+``competency`` leaf takes one holding, a ``credits ... where`` pool takes any number), and
+three indexes that say which rules a holding can touch: by the node a leaf names, by the
+competency a leaf names, and by the filter of a credit pool (grouped by the filter's
+institution, so a holding only tests the pools that could match it). An evaluation only
+matches rules a held node touches; the rest of a 1.5-million-rule graph is never looked at.
+
+The networkx view (:attr:`Engine.graph`) is built lazily, for reach, cycles and components;
+evaluation never uses it.
+
+Example:
+    >>> from pathways.model import Document
+    >>> doc = Document.model_validate({"institutions": [{"id": "U", "name": "U"}],
+    ...     "nodes": [{"id": "U:A", "kind": "course", "institution": "U", "title": "A",
+    ...                "identifiers": ["https://badges.example/a"]},
+    ...               {"id": "U:B", "kind": "course", "institution": "U", "title": "B", "credits": 3}],
+    ...     "rules": [{"id": "R", "kind": "plar", "granted_by": "U", "requires": {"node": "U:A"},
+    ...                "grants": [{"node": "U:B"}]}]})
+    >>> engine = Engine(doc)
+    >>> engine.node_for_identifier("https://badges.example/a")
+    'U:A'
+    >>> sorted(engine.rules_touching("U:A"))
+    ['R']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeAlias
+
+from ..model import (
+    All,
+    Any_,
+    AtLeast,
+    CompetencyLeaf,
+    CreditsOf,
+    CreditsWhere,
+    Document,
+    Filter,
+    Institution,
+    Node,
+    NodeLeaf,
+    Requirement,
+    Rule,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "ALL",
+    "ANY",
+    "AT_LEAST",
+    "COMPETENCY",
+    "CREDITS_OF",
+    "Compiled",
+    "CompiledRule",
+    "Engine",
+    "LEAF",
+    "POOL",
+    "compile_requirement",
+    "filter_matches",
+]
+
+# Tags of compiled requirement tuples. Tuples rather than objects: a CUNY-sized graph holds
+# millions of them, and tuples are the most compact Python has.
+LEAF, COMPETENCY, POOL, ALL, ANY, AT_LEAST, CREDITS_OF = range(7)
+
+Compiled: TypeAlias = tuple  # type: ignore[type-arg]
+"""A compiled requirement:
+
+- ``(LEAF, slot, node_id, min_grade | None)``
+- ``(COMPETENCY, slot, competency_id)``
+- ``(POOL, slot, credits, Filter)``
+- ``(ALL, children)``, ``(ANY, children)``, ``(AT_LEAST, k, children)``, ``(CREDITS_OF, credits, children)``
+"""
+
+
+def compile_requirement(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...]]:
+    """Compile ``req`` into tuples, numbering its slots; return the tree and its slots in order.
+
+    >>> tree, slots = compile_requirement(All((NodeLeaf("U:A"), NodeLeaf("U:B", "B"))))
+    >>> tree[0] == ALL, [s[1:] for s in slots]
+    (True, [(0, 'U:A', None), (1, 'U:B', 'B')])
+    """
+    slots: list[Compiled] = []
+
+    def walk(r: Requirement) -> Compiled:
+        if isinstance(r, NodeLeaf):
+            out: Compiled = (LEAF, len(slots), r.node, r.min_grade)
+            slots.append(out)
+            return out
+        if isinstance(r, CompetencyLeaf):
+            out = (COMPETENCY, len(slots), r.competency)
+            slots.append(out)
+            return out
+        if isinstance(r, CreditsWhere):
+            out = (POOL, len(slots), r.credits, r.where)
+            slots.append(out)
+            return out
+        children = tuple(walk(c) for c in r.of)
+        if isinstance(r, All):
+            return (ALL, children)
+        if isinstance(r, Any_):
+            return (ANY, children)
+        if isinstance(r, AtLeast):
+            return (AT_LEAST, r.k, children)
+        assert isinstance(r, CreditsOf)
+        return (CREDITS_OF, r.credits, children)
+
+    tree = walk(req)
+    return tree, tuple(slots)
+
+
+def filter_matches(where: Filter, node: Node) -> bool:
+    """Whether ``node`` passes a credit pool's filter (a field left ``None`` matches anything)."""
+    if where.institution is not None and node.institution != where.institution:
+        return False
+    if where.subject is not None and node.subject != where.subject:
+        return False
+    if where.kind is not None and node.kind != where.kind:
+        return False
+    if where.level_min is not None and (node.level is None or node.level < where.level_min):
+        return False
+    if where.level_max is not None and (node.level is None or node.level > where.level_max):
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule ready for matching: its compiled requirement, slots, grants and limits.
+
+    ``grants`` pairs each granted node with its credits (the grant's, else the node's);
+    ``limits`` holds ``(institution, max_recognized_credits, min_residency_credits)`` for each
+    granted credential that has limits (SPEC section 4, condition 3).
+    """
+
+    id: str
+    kind: str
+    granted_by: str
+    status: str
+    tree: Compiled
+    slots: tuple[Compiled, ...]
+    grants: tuple[tuple[str, float], ...]
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    max_age_years: float | None
+    limits: tuple[tuple[str | None, float | None, float | None], ...]
+
+
+class Engine:
+    """An immutable in-memory graph built from a snapshot, with the indexes evaluation needs.
+
+    Attributes:
+        nodes: every node by id.
+        rules: every rule by id.
+        institutions: every institution by id.
+        compiled: every rule compiled for matching, by id.
+    """
+
+    def __init__(self, doc: Document) -> None:
+        self.institutions: dict[str, Institution] = {i.id: i for i in doc.institutions}
+        self.nodes: dict[str, Node] = {n.id: n for n in doc.nodes}
+        self.rules: dict[str, Rule] = {r.id: r for r in doc.rules}
+        self._identifiers: dict[str, str] = {}
+        for node in sorted(doc.nodes, key=lambda n: n.id):
+            for ident in node.identifiers:
+                self._identifiers.setdefault(ident, node.id)
+        self._by_node: dict[str, list[str]] = defaultdict(list)
+        self._by_competency: dict[str, list[str]] = defaultdict(list)
+        # filters by their institution (None: any institution) -> rule ids using that filter
+        self._pools: dict[str | None, dict[Filter, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._pool_cache: dict[str, tuple[str, ...]] = {}
+        self.compiled: dict[str, CompiledRule] = {}
+        for rule in doc.rules:
+            self.compiled[rule.id] = self._compile(rule)
+
+    @classmethod
+    def from_document(cls, doc: Document) -> Engine:
+        """The engine of a snapshot (the same as ``Engine(doc)``)."""
+        return cls(doc)
+
+    def _compile(self, rule: Rule) -> CompiledRule:
+        tree, slots = compile_requirement(rule.requires)
+        for slot in slots:
+            if slot[0] == LEAF:
+                self._add_unique(self._by_node[slot[2]], rule.id)
+            elif slot[0] == COMPETENCY:
+                self._add_unique(self._by_competency[slot[2]], rule.id)
+            else:
+                self._add_unique(self._pools[slot[3].institution][slot[3]], rule.id)
+        grants = []
+        limits = []
+        for grant in rule.grants:
+            node = self.nodes.get(grant.node)
+            credits = grant.credits if grant.credits is not None else (node.credits if node else 0)
+            grants.append((grant.node, float(credits)))
+            if node is not None and node.kind == "credential" and node.limits is not None:
+                lim = node.limits
+                if lim.max_recognized_credits is not None or lim.min_residency_credits is not None:
+                    limits.append((node.institution, lim.max_recognized_credits, lim.min_residency_credits))
+        return CompiledRule(
+            id=rule.id,
+            kind=rule.kind,
+            granted_by=rule.granted_by,
+            status=rule.status,
+            tree=tree,
+            slots=slots,
+            grants=tuple(grants),
+            valid_from=rule.valid_from,
+            valid_to=rule.valid_to,
+            max_age_years=None if rule.max_age_years is None else float(rule.max_age_years),
+            limits=tuple(limits),
+        )
+
+    @staticmethod
+    def _add_unique(ids: list[str], rule_id: str) -> None:
+        if not ids or ids[-1] != rule_id:
+            ids.append(rule_id)
+
+    def node_for_identifier(self, identifier: str) -> str | None:
+        """The node an external identifier (an Open Badges achievement id, a URL...) names, if any."""
+        return self._identifiers.get(identifier)
+
+    def demonstrates(self, node_id: str) -> tuple[str, ...]:
+        """The competencies a holding of ``node_id`` meets: its own if it is one, plus its list."""
+        node = self.nodes[node_id]
+        own = (node_id,) if node.kind == "competency" else ()
+        return own + tuple(node.competencies)
+
+    def pool_rules(self, node_id: str) -> tuple[str, ...]:
+        """Ids of the rules with a credit pool whose filter ``node_id`` passes (cached per node)."""
+        cached = self._pool_cache.get(node_id)
+        if cached is not None:
+            return cached
+        node = self.nodes[node_id]
+        found: list[str] = []
+        for inst in (None, node.institution) if node.institution is not None else (None,):
+            for where, rule_ids in self._pools.get(inst, {}).items():
+                if filter_matches(where, node):
+                    found.extend(rule_ids)
+        out = tuple(dict.fromkeys(found))
+        self._pool_cache[node_id] = out
+        return out
+
+    def rules_touching(self, node_id: str, *, pools: bool = True) -> list[str]:
+        """Ids of the rules whose requirement a holding of ``node_id`` could fill a slot of."""
+        out = list(self._by_node.get(node_id, ()))
+        for comp in self.demonstrates(node_id):
+            out.extend(self._by_competency.get(comp, ()))
+        if pools:
+            out.extend(self.pool_rules(node_id))
+        return list(dict.fromkeys(out))
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The node graph: an edge from each node a rule's leaves mention to each node it grants.
+
+        Edges are keyed by rule id. Built on first use (reach, cycles, components).
+        """
+        import networkx as nx
+
+        g = nx.MultiDiGraph()
+        g.add_nodes_from(self.nodes)
+        for rule in self.compiled.values():
+            for source in self.mentioned(rule.id):
+                for target, _ in rule.grants:
+                    g.add_edge(source, target, key=rule.id)
+        return g
+
+    def mentioned(self, rule_id: str) -> list[str]:
+        """The nodes a rule's leaves name: ``node`` leaves, and ``competency`` leaves' competencies."""
+        return list(dict.fromkeys(s[2] for s in self.compiled[rule_id].slots if s[0] in (LEAF, COMPETENCY)))
+
+    def cycles(self) -> list[list[str]]:
+        """The elementary cycles of the node graph, each as a list of node ids (rule chains that loop)."""
+        import networkx as nx
+
+        simple = nx.DiGraph(self.graph)
+        return sorted(sorted(c) for c in nx.simple_cycles(simple))

@@ -1,0 +1,453 @@
+"""Matching a compiled requirement against candidate holdings: an exact branch-and-bound search.
+
+An *assignment* puts candidate holdings into slots (a leaf takes one, a credit pool any
+number); the holdings it *uses* are those placed under met parts of the requirement. Two
+searches run over the same state:
+
+- :func:`best_assignment`: among assignments that meet the requirement, with pairwise
+  disjoint lineages and within a credential's limits, the one SPEC section 4 reports: smallest
+  lineage, then lexicographically smallest sorted lineage, then smallest sorted list of used
+  holdings. ``None`` when no assignment exists.
+- :func:`best_progress`: the assignment that maximizes the progress fraction (ties: the
+  same order as above), with what is still ``missing``.
+
+Both search depth first over the candidates (sorted by lineage), each placed in one of its
+slots or left out, and prune with a relaxation that pretends every remaining candidate fills
+every slot it fits at once: if even that cannot meet the requirement, or cannot beat the best
+found, the branch is dropped. With a lower bound on the lineage still needed (a pool's deficit
+over its best credits-per-lineage ratio), a 40-course transcript against a 120-credit pool is
+a handful of branches, not 2**40. When every candidate's lineage is one distinct holding,
+depth-first order is lexicographic order, and a branch that already left out a holding the
+best solution uses can only tie or lose: it is dropped too.
+
+Example:
+    >>> from pathways.model import parse_requirement
+    >>> from .index import compile_requirement
+    >>> tree, slots = compile_requirement(parse_requirement({"at_least": 1, "of": [{"node": "A"}, {"node": "B"}]}))
+    >>> cands = [Candidate("A", frozenset({"A"}), 1.0, (0,)), Candidate("B", frozenset({"B"}), 1.0, (1,))]
+    >>> best_assignment(tree, slots, cands).uses
+    ('A',)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
+
+__all__ = ["Assignment", "Candidate", "Progress", "best_assignment", "best_progress", "number"]
+
+_EPS = 1e-9
+_INF = math.inf
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A holding that fits some slots of one rule.
+
+    ``recognized`` marks a holding derived by a ``plar`` or ``transfer`` rule; ``resident_of``
+    is the node's institution when the holding is direct or derived by ``stack``/``ladder``
+    (it counts toward residency there), else ``None``.
+    """
+
+    node: str
+    lineage: frozenset[str]
+    credits: float
+    slots: tuple[int, ...]
+    recognized: bool = False
+    resident_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """The holdings a match uses (sorted node ids) and the union of their lineages (sorted)."""
+
+    uses: tuple[str, ...]
+    lineage: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far holdings go toward a requirement: fraction in [0, 1], holdings used, what is missing."""
+
+    fraction: float
+    uses: tuple[str, ...]
+    missing: dict[str, Any] | None
+
+
+def number(x: float) -> int | float:
+    """A JSON number: integral values as int, others rounded to 6 decimals.
+
+    >>> number(3.0), number(2.5), number(0.1 + 0.2)
+    (3, 2.5, 0.3)
+    """
+    r = round(x, 6)
+    return int(r) if float(r).is_integer() else r
+
+
+class _Search:
+    """The shared state of both searches: placements, per-slot suffix bounds, the best found."""
+
+    def __init__(self, tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> None:
+        self.tree = tree
+        self.slots = slots
+        self.cands = sorted(cands, key=lambda c: (len(c.lineage), sorted(c.lineage), c.node))
+        n = len(self.cands)
+        ns = len(slots)
+        self.fill = [-1] * ns
+        self.pool_sum = [0.0] * ns
+        self.pool_items: list[list[int]] = [[] for _ in range(ns)]
+        self.placed: list[int] = []
+        self.elements: set[str] = set()
+        # suffix bounds per slot: remaining min lineage size, max credits, credits sum, best ratio
+        self.suf_size = [[_INF] * (n + 1) for _ in range(ns)]
+        self.suf_max = [[0.0] * (n + 1) for _ in range(ns)]
+        self.suf_sum = [[0.0] * (n + 1) for _ in range(ns)]
+        self.suf_ratio = [[0.0] * (n + 1) for _ in range(ns)]
+        for s in range(ns):
+            size, mx, total, ratio = self.suf_size[s], self.suf_max[s], self.suf_sum[s], self.suf_ratio[s]
+            for i in range(n - 1, -1, -1):
+                c = self.cands[i]
+                size[i], mx[i], total[i], ratio[i] = size[i + 1], mx[i + 1], total[i + 1], ratio[i + 1]
+                if s in c.slots:
+                    size[i] = min(size[i], len(c.lineage))
+                    mx[i] = max(mx[i], c.credits)
+                    total[i] += c.credits
+                    ratio[i] = max(ratio[i], c.credits / len(c.lineage))
+        self.singleton = all(len(c.lineage) == 1 for c in self.cands) and len({next(iter(c.lineage)) for c in self.cands}) == n
+
+    # -- state of the requirement under the current placements ---------------------------------
+
+    def state(self, node: Compiled, i: int) -> tuple[bool, float, float, float]:
+        """(met now, credits used now, lower bound on lineage still needed, optimistic credits)."""
+        tag = node[0]
+        if tag == LEAF or tag == COMPETENCY:
+            s = node[1]
+            c = self.fill[s]
+            if c >= 0:
+                cr = self.cands[c].credits
+                return True, cr, 0.0, cr
+            size = self.suf_size[s][i]
+            return False, 0.0, size, (self.suf_max[s][i] if size < _INF else 0.0)
+        if tag == POOL:
+            s, need = node[1], node[2]
+            cur = self.pool_sum[s]
+            opt = cur + self.suf_sum[s][i]
+            if cur >= need - _EPS:
+                return True, cur, 0.0, opt
+            if opt < need - _EPS:
+                return False, 0.0, _INF, 0.0
+            return False, 0.0, float(math.ceil((need - cur) / self.suf_ratio[s][i] - _EPS)), opt
+        kids = [self.state(c, i) for c in node[-1]]
+        if tag == ALL:
+            met = all(k[0] for k in kids)
+            lb = sum(k[2] for k in kids)
+            return met, (sum(k[1] for k in kids) if met else 0.0), lb, (sum(k[3] for k in kids) if lb < _INF else 0.0)
+        if tag == ANY:
+            met = any(k[0] for k in kids)
+            lb = min(k[2] for k in kids)
+            return met, sum(k[1] for k in kids if k[0]), lb, sum(k[3] for k in kids if k[2] < _INF)
+        if tag == AT_LEAST:
+            need_k = node[1]
+            met = sum(1 for k in kids if k[0]) >= need_k
+            lbs = sorted(k[2] for k in kids)[:need_k]
+            lb = sum(lbs)
+            return met, (sum(k[1] for k in kids if k[0]) if met else 0.0), lb, (sum(k[3] for k in kids if k[2] < _INF) if lb < _INF else 0.0)
+        need = node[1]
+        cur = sum(k[1] for k in kids if k[0])
+        opt = sum(k[3] for k in kids if k[2] < _INF)
+        if cur >= need - _EPS:
+            return True, cur, 0.0, opt
+        if opt < need - _EPS:
+            return False, 0.0, _INF, 0.0
+        # something must be added: to an unmet child, or to a met child that can still grow
+        steps = [k[2] for k in kids if not k[0]] + [1.0 for k in kids if k[0] and k[3] > k[1] + _EPS]
+        return False, 0.0, min(steps, default=_INF), opt
+
+    def used(self, node: Compiled) -> tuple[bool, list[int]]:
+        """Whether ``node`` is met, and the candidates placed under its met parts."""
+        tag = node[0]
+        if tag == LEAF or tag == COMPETENCY:
+            c = self.fill[node[1]]
+            return c >= 0, ([c] if c >= 0 else [])
+        if tag == POOL:
+            met = self.pool_sum[node[1]] >= node[2] - _EPS
+            return met, (list(self.pool_items[node[1]]) if met else [])
+        kids = [self.used(c) for c in node[-1]]
+        got = [k for k in kids if k[0]]
+        if tag == ALL:
+            met = len(got) == len(kids)
+        elif tag == ANY:
+            met = bool(got)
+        elif tag == AT_LEAST:
+            met = len(got) >= node[1]
+        else:
+            met = sum(self.cands[c].credits for k in got for c in k[1]) >= node[1] - _EPS
+        return met, ([c for k in got for c in k[1]] if met else [])
+
+    def fraction(self, node: Compiled) -> tuple[float, bool, float]:
+        """(progress fraction, met, credits used under met parts) of ``node`` as placed now."""
+        tag = node[0]
+        if tag == LEAF or tag == COMPETENCY:
+            c = self.fill[node[1]]
+            return (1.0, True, self.cands[c].credits) if c >= 0 else (0.0, False, 0.0)
+        if tag == POOL:
+            cur = self.pool_sum[node[1]]
+            met = cur >= node[2] - _EPS
+            return min(1.0, cur / node[2]), met, (cur if met else 0.0)
+        kids = [self.fraction(c) for c in node[-1]]
+        if tag == ALL:
+            met = all(k[1] for k in kids)
+            return sum(k[0] for k in kids) / len(kids), met, (sum(k[2] for k in kids) if met else 0.0)
+        if tag == ANY:
+            met = any(k[1] for k in kids)
+            return max(k[0] for k in kids), met, sum(k[2] for k in kids if k[1])
+        if tag == AT_LEAST:
+            need_k = node[1]
+            met = sum(1 for k in kids if k[1]) >= need_k
+            top = sorted((k[0] for k in kids), reverse=True)[:need_k]
+            return sum(top) / need_k, met, (sum(k[2] for k in kids if k[1]) if met else 0.0)
+        cur = sum(k[2] for k in kids if k[1])
+        met = cur >= node[1] - _EPS
+        return min(1.0, cur / node[1]), met, (cur if met else 0.0)
+
+    def optimistic_fraction(self, node: Compiled, i: int) -> tuple[float, float]:
+        """An upper bound on the fraction reachable from here, and on the credits of met parts."""
+        tag = node[0]
+        if tag == LEAF or tag == COMPETENCY:
+            s = node[1]
+            if self.fill[s] >= 0:
+                cr = self.cands[self.fill[s]].credits
+                return 1.0, cr
+            return (1.0, self.suf_max[s][i]) if self.suf_size[s][i] < _INF else (0.0, 0.0)
+        if tag == POOL:
+            s = node[1]
+            opt = self.pool_sum[s] + self.suf_sum[s][i]
+            return min(1.0, opt / node[2]), opt
+        kids = [self.optimistic_fraction(c, i) for c in node[-1]]
+        credits = sum(k[1] for k in kids)
+        if tag == ALL:
+            return sum(k[0] for k in kids) / len(kids), credits
+        if tag == ANY:
+            return max(k[0] for k in kids), credits
+        if tag == AT_LEAST:
+            top = sorted((k[0] for k in kids), reverse=True)[: node[1]]
+            return sum(top) / node[1], credits
+        return min(1.0, credits / node[1]), credits
+
+    def missing(self, node: Compiled) -> dict[str, Any] | None:
+        """The requirement with met parts removed and counts reduced to what is still needed."""
+        tag = node[0]
+        if tag == LEAF:
+            if self.fill[node[1]] >= 0:
+                return None
+            return {"node": node[2]} if node[3] is None else {"node": node[2], "min_grade": node[3]}
+        if tag == COMPETENCY:
+            return None if self.fill[node[1]] >= 0 else {"competency": node[2]}
+        if tag == POOL:
+            cur = self.pool_sum[node[1]]
+            if cur >= node[2] - _EPS:
+                return None
+            where = node[3]
+            fields = ("institution", "subject", "kind", "level_min", "level_max")
+            return {"credits": number(node[2] - cur), "where": {f: getattr(where, f) for f in fields if getattr(where, f) is not None}}
+        children = node[-1]
+        states = [self.fraction(c) for c in children]
+        unmet = [m for c, st in zip(children, states, strict=True) if not st[1] and (m := self.missing(c)) is not None]
+        if tag == ALL:
+            return _gather("all", unmet)
+        if tag == ANY:
+            return None if any(st[1] for st in states) else _gather("any", unmet)
+        if tag == AT_LEAST:
+            still = node[1] - sum(1 for st in states if st[1])
+            if still <= 0:
+                return None
+            return _gather("all", unmet) if still >= len(unmet) else {"at_least": still, "of": unmet}
+        cur = sum(st[2] for st in states if st[1])
+        if cur >= node[1] - _EPS:
+            return None
+        return {"credits": number(node[1] - cur), "of": unmet}
+
+    # -- placements ----------------------------------------------------------------------------
+
+    def place(self, i: int, s: int) -> None:
+        c = self.cands[i]
+        if self.slots[s][0] == POOL:
+            self.pool_sum[s] += c.credits
+            self.pool_items[s].append(i)
+        else:
+            self.fill[s] = i
+        self.placed.append(i)
+        self.elements.update(c.lineage)
+
+    def unplace(self, i: int, s: int) -> None:
+        c = self.cands[i]
+        if self.slots[s][0] == POOL:
+            self.pool_sum[s] -= c.credits
+            self.pool_items[s].pop()
+        else:
+            self.fill[s] = -1
+        self.placed.pop()
+        self.elements.difference_update(c.lineage)
+
+    def free(self, i: int) -> list[int]:
+        """The slots candidate ``i`` may go into now (none when its lineage overlaps a placed one)."""
+        c = self.cands[i]
+        if not c.lineage.isdisjoint(self.elements):
+            return []
+        return [s for s in c.slots if self.slots[s][0] == POOL or self.fill[s] < 0]
+
+    def key(self, used: list[int]) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+        lineage = tuple(sorted(e for i in used for e in self.cands[i].lineage))
+        return len(lineage), lineage, tuple(sorted(self.cands[i].node for i in used))
+
+
+def _gather(op: str, parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {op: parts}
+
+
+class _Firing(_Search):
+    def __init__(
+        self,
+        tree: Compiled,
+        slots: tuple[Compiled, ...],
+        cands: list[Candidate],
+        limits: tuple[tuple[str | None, float | None, float | None], ...],
+    ) -> None:
+        super().__init__(tree, slots, cands)
+        self.limits = limits
+        n = len(self.cands)
+        # per limit: residency credits still available from candidate i on
+        self.suf_res: list[list[float]] = []
+        for inst, _, _ in limits:
+            suf = [0.0] * (n + 1)
+            for i in range(n - 1, -1, -1):
+                c = self.cands[i]
+                suf[i] = suf[i + 1] + (c.credits if inst is not None and c.resident_of == inst else 0.0)
+            self.suf_res.append(suf)
+        self.best: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
+        self.best_clean: list[int] | None = None
+        self.best_clean_key: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
+
+    def limits_ok(self, used: list[int]) -> tuple[bool, bool]:
+        """(within every limit, recognized credits within every maximum)."""
+        ok = rec_ok = True
+        for inst, max_rec, min_res in self.limits:
+            if max_rec is not None:
+                rec = sum(self.cands[i].credits for i in used if self.cands[i].recognized)
+                if rec > max_rec + _EPS:
+                    ok = rec_ok = False
+            if min_res is not None:
+                res = sum(self.cands[i].credits for i in used if inst is not None and self.cands[i].resident_of == inst)
+                if res < min_res - _EPS:
+                    ok = False
+        return ok, rec_ok
+
+    def residency_reachable(self, i: int) -> bool:
+        for (inst, _, min_res), suf in zip(self.limits, self.suf_res, strict=True):
+            if min_res is None:
+                continue
+            res = sum(self.cands[j].credits for j in self.placed if inst is not None and self.cands[j].resident_of == inst)
+            if res + suf[i] < min_res - _EPS:
+                return False
+        return True
+
+    def lex_behind(self, i: int) -> bool:
+        """Whether the placements so far already left out a candidate the best clean solution uses."""
+        if self.best_clean is None or self.best_clean_key != self.best:
+            return False
+        for a, b in zip(self.placed, (j for j in self.best_clean if j < i)):
+            if a != b:
+                return b < a
+        return len(self.placed) < sum(1 for j in self.best_clean if j < i)
+
+    def search(self, i: int, size: int) -> None:
+        met, _, lb, _ = self.state(self.tree, i)
+        if met:
+            _, used = self.used(self.tree)
+            ok, rec_ok = self.limits_ok(used)
+            if ok:
+                key = self.key(used)
+                if self.best is None or key < self.best:
+                    self.best = key
+                if len(used) == len(self.placed) and (self.best_clean_key is None or key < self.best_clean_key):
+                    self.best_clean, self.best_clean_key = sorted(used), key
+                return
+            if not rec_ok:
+                return
+            lb = 1.0
+        if lb == _INF or i == len(self.cands):
+            return
+        if self.best is not None:
+            if size + lb > self.best[0]:
+                return
+            if self.singleton and size + lb >= self.best[0] and self.lex_behind(i):
+                return
+        if self.limits and not self.residency_reachable(i):
+            return
+        size_i = len(self.cands[i].lineage)
+        for s in self.free(i):
+            self.place(i, s)
+            self.search(i + 1, size + size_i)
+            self.unplace(i, s)
+        self.search(i + 1, size)
+
+
+def best_assignment(
+    tree: Compiled,
+    slots: tuple[Compiled, ...],
+    cands: list[Candidate],
+    limits: tuple[tuple[str | None, float | None, float | None], ...] = (),
+) -> Assignment | None:
+    """The assignment SPEC reports for a firing rule, or ``None`` when the rule cannot fire.
+
+    ``limits`` are ``(institution, max_recognized_credits, min_residency_credits)`` triples of
+    the granted credentials (condition 3); leave them empty to ignore limits.
+    """
+    search = _Firing(tree, slots, cands, limits)
+    search.search(0, 0)
+    if search.best is None:
+        return None
+    return Assignment(uses=search.best[2], lineage=search.best[1])
+
+
+class _Progress(_Search):
+    def __init__(self, tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> None:
+        super().__init__(tree, slots, cands)
+        self.best_fraction = -1.0
+        self.best_key: tuple[int, tuple[str, ...], tuple[str, ...]] = (0, (), ())
+        self.best_missing: dict[str, Any] | None = None
+
+    def search(self, i: int, size: int) -> None:
+        fraction = self.fraction(self.tree)[0]
+        if fraction > self.best_fraction + _EPS or (
+            fraction > self.best_fraction - _EPS and self.key(self.placed) < self.best_key
+        ):
+            self.best_fraction = fraction
+            self.best_key = self.key(self.placed)
+            self.best_missing = self.missing(self.tree)
+        if i == len(self.cands):
+            return
+        bound = self.optimistic_fraction(self.tree, i)[0]
+        if bound < self.best_fraction - _EPS or (bound < self.best_fraction + _EPS and size + 1 > self.best_key[0]):
+            return
+        size_i = len(self.cands[i].lineage)
+        for s in self.free(i):
+            self.place(i, s)
+            self.search(i + 1, size + size_i)
+            self.unplace(i, s)
+        self.search(i + 1, size)
+
+
+def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> Progress:
+    """The assignment that maximizes the progress fraction (conditions 1 and 2 only, no limits).
+
+    Ties go to the smallest lineage, then the smallest sorted lineage and used holdings.
+    """
+    search = _Progress(tree, slots, cands)
+    search.search(0, 0)
+    return Progress(fraction=max(0.0, search.best_fraction), uses=search.best_key[2], missing=search.best_missing)

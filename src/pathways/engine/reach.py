@@ -1,0 +1,110 @@
+"""Upward reach: "what does this badge count toward?" (SPEC section 4, ``pathways reach``).
+
+From one node, every applicable rule whose requirement mentions it (a ``node`` leaf naming
+it, or a ``competency`` leaf naming a competency it demonstrates; credit pools are left out,
+since a degree's 120-credit pool would make every course reach every degree), the nodes those
+rules grant, and onward to ``depth``. Each path lists, per step, what the rule still needs
+when only the path's nodes so far are held (``also_needs``, reduced as ``missing`` is).
+
+Example:
+    >>> from pathways.model import Document
+    >>> from .index import Engine
+    >>> doc = Document.model_validate({"institutions": [{"id": "U", "name": "U"}],
+    ...     "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c} for c in "ABCD"],
+    ...     "rules": [{"id": "R1", "kind": "plar", "granted_by": "U",
+    ...                "requires": {"all": [{"node": "U:A"}, {"node": "U:B"}]}, "grants": [{"node": "U:C"}]},
+    ...               {"id": "R2", "kind": "transfer", "granted_by": "U", "requires": {"node": "U:C"},
+    ...                "grants": [{"node": "U:D"}]}]})
+    >>> [(t["node"], t["distance"], t["paths"][0][-1]["also_needs"]) for t in reach(Engine(doc), "U:A").to_json()["targets"]]
+    [('U:C', 1, {'node': 'U:B'}), ('U:D', 2, None)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import NotFound
+from .evaluate import HoldingState, requirement_progress
+from .index import Engine
+
+__all__ = ["MAX_PATHS", "Reach", "ReachStep", "ReachTarget", "reach"]
+
+MAX_PATHS = 20
+"""Paths kept per target (shortest first): enough to explain, bounded on dense graphs."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReachStep:
+    """One rule on a path: the node it grants and what else it needs (``None``: nothing)."""
+
+    rule: str
+    grants: str
+    also_needs: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "grants": self.grants, "also_needs": self.also_needs}
+
+
+@dataclass(frozen=True, slots=True)
+class ReachTarget:
+    """A node reachable from the start: its shortest distance and the paths to it."""
+
+    node: str
+    distance: int
+    paths: tuple[tuple[ReachStep, ...], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "distance": self.distance, "paths": [[s.to_json() for s in p] for p in self.paths]}
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """The answer of :func:`reach`, serialized by :meth:`to_json` exactly as SPEC shows."""
+
+    node: str
+    depth: int
+    targets: tuple[ReachTarget, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "depth": self.depth, "targets": [t.to_json() for t in self.targets]}
+
+
+def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = False) -> Reach:
+    """Every node ``node`` counts toward within ``depth`` rule steps, each path explained.
+
+    Raises:
+        NotFound: ``node`` is not in the graph.
+    """
+    if node not in engine.nodes:
+        raise NotFound("node", node)
+    found: dict[str, list[tuple[ReachStep, ...]]] = {}
+    day = dt.date.min
+
+    def held_state(n: str) -> HoldingState:
+        return HoldingState(n, float(engine.nodes[n].credits), day, "A+", frozenset((n,)))
+
+    def walk(current: str, path: tuple[ReachStep, ...], on_path: dict[str, HoldingState]) -> None:
+        for rule_id in engine.rules_touching(current, pools=False):
+            rule = engine.compiled[rule_id]
+            if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)):
+                continue
+            targets = [g for g, _ in rule.grants if g not in on_path]
+            if not targets:
+                continue
+            needs = requirement_progress(engine, rule_id, on_path).missing
+            for g in targets:
+                step_path = (*path, ReachStep(rule_id, g, needs))
+                found.setdefault(g, []).append(step_path)
+                if len(step_path) < depth:
+                    walk(g, step_path, {**on_path, g: held_state(g)})
+
+    if depth >= 1:
+        walk(node, (), {node: held_state(node)})
+    targets = []
+    for target, paths in found.items():
+        ordered = sorted(paths, key=lambda p: (len(p), [(s.rule, s.grants) for s in p]))[:MAX_PATHS]
+        targets.append(ReachTarget(target, len(ordered[0]), tuple(ordered)))
+    targets.sort(key=lambda t: (t.distance, t.node))
+    return Reach(node, depth, tuple(targets))
