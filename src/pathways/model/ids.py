@@ -9,7 +9,13 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["id_problem"]
+
+# The same set as ``ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160`` (checked over every
+# code point), as one regex: ids are checked millions of times when a large graph is loaded.
+_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def id_problem(value: object) -> str | None:
@@ -18,6 +24,6 @@ def id_problem(value: object) -> str | None:
         return "an id must be a string"
     if not 1 <= len(value) <= 200:
         return f"an id must be 1-200 characters, got {len(value)}"
-    if any(ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
+    if _FORBIDDEN.search(value):
         return "an id must not contain whitespace or control characters"
     return None
