@@ -1,0 +1,340 @@
+"""Route planning (SPEC section 5): the cheapest set of courses that, added to what a learner holds, earns a target.
+
+:func:`plan` answers "what is the cheapest / shortest route from what I hold to that
+credential?". Candidates are active ``course`` and ``micro_credential`` nodes not held, whose
+objective attribute is known, within ``institutions`` and not in ``exclude``. A plan is a set
+S of them such that evaluating holdings + S (each earned on ``as_of`` with grade ``A+``)
+grants the target, and S can be taken in steps, each step's prerequisites met by the holdings,
+the earlier steps and what they derive.
+
+The optimum is proven, not guessed ("relax, verify, cut"): :class:`~.plan_model.PlanModel`
+is an integer program whose every plan is a feasible point, solved exactly by HiGHS; its
+optimum is checked with the real :func:`~.evaluate.evaluate`. A set that passes is a plan of
+the least possible total (nothing cheaper passes the relaxation); one that fails is cut off and
+the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
+a plan is dropped) and then cut off with all its supersets, so the next solve yields the next
+best distinct minimal plan.
+
+Example:
+    >>> from pathways.model import Document, PlanRequest
+    >>> from .index import Engine
+    >>> doc = Document.model_validate({"institutions": [{"id": "U", "name": "U"}],
+    ...     "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "hours": h}
+    ...               for c, h in (("A", 10), ("B", 20), ("C", 5))]
+    ...            + [{"id": "U:T", "kind": "credential", "institution": "U", "title": "T"}],
+    ...     "rules": [{"id": "R", "kind": "stack", "granted_by": "U",
+    ...                "requires": {"at_least": 2, "of": [{"node": "U:A"}, {"node": "U:B"}, {"node": "U:C"}]},
+    ...                "grants": [{"node": "U:T"}]}]})
+    >>> result = plan(Engine(doc), PlanRequest(target="U:T", as_of="2026-01-10", alternatives=2))
+    >>> [(p["items"], p["total"]) for p in result.to_json()["plans"]]
+    [(['U:A', 'U:C'], 15), (['U:B', 'U:C'], 25)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import NotFound
+from ..model import BadgeClaim, PlanRequest, Requirement, requirement_to_json
+from .evaluate import Evaluation, HoldingState, evaluate, requirement_progress, synthetic_holdings
+from .index import Engine
+from .matching import number
+from .plan_model import PlanModel
+
+__all__ = ["MAX_CUTS", "Plan", "PlanResult", "plan"]
+
+MAX_CUTS = 500
+"""How many candidate sets that fail verification the planner cuts off before it gives up."""
+
+_PLANNABLE = ("course", "micro_credential")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One route: the items to take, their total, the steps to take them in, and the derivation of the target."""
+
+    items: tuple[str, ...]
+    total: float
+    sequence: tuple[tuple[str, ...], ...]
+    granted: tuple[HoldingState, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": list(self.items),
+            "total": number(self.total),
+            "sequence": [list(step) for step in self.sequence],
+            "granted": [h.to_json() for h in self.granted],
+        }
+
+    def counts_toward(self, item: str) -> list[str]:
+        """The granted nodes (in derivation order) whose lineage includes ``item``."""
+        return [h.node for h in self.granted if item in h.lineage]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    """The answer of :func:`plan`: SPEC section 5's JSON, best plan first."""
+
+    target: str
+    objective: str
+    feasible: bool
+    reason: str | None
+    plans: tuple[Plan, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "objective": self.objective,
+            "feasible": self.feasible,
+            "reason": self.reason,
+            "plans": [p.to_json() for p in self.plans],
+        }
+
+
+def plan(engine: Engine, request: PlanRequest, *, today: dt.date | None = None, badges: Sequence[BadgeClaim] = ()) -> PlanResult:
+    """The ``request.alternatives`` best minimal plans that earn ``request.target`` (SPEC section 5).
+
+    Parameters:
+        engine: the graph snapshot.
+        request: holdings, as_of, include_pilot, target, objective, institutions, exclude, alternatives.
+        today: the date ``as_of`` defaults to.
+        badges: presented Open Badges, already reduced to claims (as for :func:`evaluate`).
+
+    Returns:
+        A :class:`PlanResult`; ``feasible`` false with a ``reason`` naming the requirement no
+        candidate can meet when there is no plan; one plan with no items when the holdings
+        already earn the target.
+
+    Raises:
+        NotFound: the target is not a node of the graph.
+        InvalidInput: a holding dated after ``as_of``.
+    """
+    if request.target not in engine.nodes:
+        raise NotFound("node", request.target)
+    return _Planner(engine, request, today, badges).run()
+
+
+class _Planner:
+    """One planning question: the baseline evaluation, the verifier's cache and the cut loop."""
+
+    def __init__(self, engine: Engine, request: PlanRequest, today: dt.date | None, badges: Sequence[BadgeClaim]) -> None:
+        self.engine = engine
+        self.request = request
+        self.today = today
+        self.badges = badges
+        self.as_of = request.resolved_as_of(today)
+        self.institutions = None if request.institutions is None else set(request.institutions)
+        self.exclude = set(request.exclude)
+        self._evaluations: dict[frozenset[str], Evaluation] = {}
+        self.base = self.evaluation(frozenset())
+
+    # -- candidates ---------------------------------------------------------------------------
+
+    def why_not_candidate(self, n: str) -> str | None:
+        """Why node ``n`` cannot be a plan item, or ``None`` when it can."""
+        node = self.engine.nodes[n]
+        if n in self.base.held:
+            return "already held"
+        if node.kind not in _PLANNABLE:
+            return f"a {node.kind}, not a course or micro-credential"
+        if node.status != "active":
+            return "retired"
+        if n in self.exclude:
+            return "excluded"
+        if self.institutions is not None and node.institution not in self.institutions:
+            return f"offered by {node.institution}, outside the institutions given"
+        if self.request.objective in ("hours", "cost") and getattr(node, self.request.objective) is None:
+            return f"its {self.request.objective} are unknown" if self.request.objective == "hours" else "its cost is unknown"
+        return None
+
+    def weight(self, n: str) -> float | None:
+        """The objective value of ``n`` as a plan item, or ``None`` when it is no candidate."""
+        if self.why_not_candidate(n) is not None:
+            return None
+        node = self.engine.nodes[n]
+        objective = self.request.objective
+        if objective == "items":
+            return 1.0
+        value = node.credits if objective == "credits" else getattr(node, objective)
+        return float(value)
+
+    # -- verification -------------------------------------------------------------------------
+
+    def evaluation(self, items: frozenset[str]) -> Evaluation:
+        """The evaluation of the holdings plus ``items`` (earned on as_of, grade A+), cached."""
+        found = self._evaluations.get(items)
+        if found is None:
+            found = evaluate(
+                self.engine,
+                self.request,
+                today=self.today,
+                extra_holdings=synthetic_holdings(sorted(items), self.as_of),
+                badges=self.badges,
+                report=False,
+            )
+            self._evaluations[items] = found
+        return found
+
+    def prerequisites_met(self, n: str, held: dict[str, HoldingState]) -> bool:
+        prerequisites = self.engine.nodes[n].prerequisites
+        return prerequisites is None or requirement_progress(self.engine, prerequisites, held).fraction >= 1.0 - 1e-9
+
+    def sequence(self, items: frozenset[str]) -> tuple[tuple[str, ...], ...] | None:
+        """``items`` in steps, each step's prerequisites met by what the steps before earn; ``None`` if impossible."""
+        steps: list[tuple[str, ...]] = []
+        taken: frozenset[str] = frozenset()
+        remaining = set(items)
+        while remaining:
+            held = self.evaluation(taken).held
+            step = tuple(sorted(n for n in remaining if self.prerequisites_met(n, held)))
+            if not step:
+                return None
+            steps.append(step)
+            taken |= set(step)
+            remaining -= set(step)
+        return tuple(steps)
+
+    def is_plan(self, items: frozenset[str]) -> bool:
+        return self.request.target in self.evaluation(items).held and self.sequence(items) is not None
+
+    def minimal(self, items: frozenset[str]) -> frozenset[str]:
+        """Drop items, dearest first, while what remains is still a plan."""
+        current = items
+        while True:
+            for n in sorted(current, key=lambda n: (-(self.weight(n) or 0.0), n)):
+                trial = current - {n}
+                if self.is_plan(trial):
+                    current = trial
+                    break
+            else:
+                return current
+
+    def make_plan(self, items: frozenset[str]) -> Plan:
+        sequence = self.sequence(items)
+        assert sequence is not None
+        return Plan(
+            items=tuple(sorted(items)),
+            total=sum(self.weight(n) or 0.0 for n in items),
+            sequence=sequence,
+            granted=derivation(self.evaluation(items), self.request.target),
+        )
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def run(self) -> PlanResult:
+        target = self.request.target
+        if target in self.base.held:
+            return self.result(True, None, [Plan((), 0.0, (), derivation(self.base, target))])
+        model = PlanModel(
+            self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
+            include_pilot=self.request.include_pilot,
+        )
+        plans: list[Plan] = []
+        cuts = 0
+        while len(plans) < self.request.alternatives:
+            found = model.solve()
+            if found is None:
+                break
+            items, _ = found
+            if self.is_plan(items):
+                best = self.minimal(items)
+                plans.append(self.make_plan(best))
+                model.exclude_supersets(best)
+                continue
+            cuts += 1
+            if cuts > MAX_CUTS:
+                break
+            model.exclude_exactly(items)
+        if plans:
+            plans.sort(key=lambda p: (p.total, len(p.items), p.items))
+            return self.result(True, None, plans)
+        if cuts > MAX_CUTS:
+            return self.result(False, f"no plan found after ruling out {MAX_CUTS} candidate sets that fail evaluation", [])
+        return self.result(False, self.explain(model), [])
+
+    def result(self, feasible: bool, reason: str | None, plans: list[Plan]) -> PlanResult:
+        return PlanResult(self.request.target, self.request.objective, feasible, reason, tuple(plans))
+
+    # -- why there is no plan ---------------------------------------------------------------------
+
+    def explain(self, model: PlanModel) -> str:
+        """Which requirement no candidate can meet, found with every relevant candidate taken."""
+        everything = frozenset(model.weights)
+        full = self.evaluation(everything)
+        target = self.request.target
+        if target in full.held:
+            return self.explain_prerequisites(everything, full)
+        return self.explain_node(target, full, model, set(), top=True) or f"no combination of candidates earns {target}"
+
+    def explain_node(self, n: str, full: Evaluation, model: PlanModel, seen: set[str], *, top: bool = False) -> str | None:
+        if n in full.held or n in seen:
+            return None
+        seen.add(n)
+        rules = [model.rules[r] for r in sorted(model.index.granting.get(n, ())) if r in model.rules]
+        why = self.why_not_candidate(n)
+        if not rules:
+            return f"{n} is not a candidate ({why}) and no applicable rule grants it"
+        parts = []
+        for rule in rules:
+            progress = requirement_progress(self.engine, rule.requires, full.held)
+            if progress.missing is None:
+                lo = rule.valid_from.isoformat() if rule.valid_from else "any time"
+                hi = rule.valid_to.isoformat() if rule.valid_to else "any time"
+                parts.append(f"rule {rule.id} (grants {n}) does not fire even with every candidate taken: "
+                             f"its window ({lo} to {hi}) or limits exclude the holdings")
+                continue
+            text = f"rule {rule.id} (grants {n}) still needs {_json(progress.missing)} with every candidate taken"
+            deeper = [d for m in _missing_nodes(progress.missing) if (d := self.explain_node(m, full, model, seen))]
+            if deeper:
+                text += ": " + "; ".join(deeper)
+            parts.append(text)
+        if top:
+            return "; ".join(parts)
+        head = f"{n} is not a candidate ({why})" if why else f"{n} cannot be earned"
+        return head + "; " + "; ".join(parts)
+
+    def explain_prerequisites(self, everything: frozenset[str], full: Evaluation) -> str:
+        blocked = []
+        for n in sorted(everything):
+            prerequisites = self.engine.nodes[n].prerequisites
+            if prerequisites is not None:
+                progress = requirement_progress(self.engine, prerequisites, full.held)
+                if progress.missing is not None:
+                    blocked.append(f"{n} needs {_json(progress.missing)}")
+        if blocked:
+            return "every route needs a course whose prerequisites no candidate can meet: " + "; ".join(blocked)
+        return f"no order of the candidates meets every prerequisite on a route to {self.request.target}"
+
+
+def derivation(evaluation: Evaluation, target: str) -> tuple[HoldingState, ...]:
+    """The derived holdings the target stands on (itself included), in the evaluation's order."""
+    needed: set[str] = set()
+    stack = [target]
+    while stack:
+        n = stack.pop()
+        h = evaluation.held.get(n)
+        if h is None or h.direct or n in needed:
+            continue
+        needed.add(n)
+        stack.extend(h.uses)
+    return tuple(h for h in evaluation.granted if h.node in needed)
+
+
+def _missing_nodes(missing: dict[str, Any]) -> list[str]:
+    """Node ids named by ``node`` leaves of a ``missing`` requirement, in order."""
+    if "node" in missing:
+        return [missing["node"]]
+    out: list[str] = []
+    for key in ("all", "any", "of"):
+        for child in missing.get(key, ()):
+            out.extend(_missing_nodes(child))
+    return out
+
+
+def _json(req: dict[str, Any] | Requirement) -> str:
+    data = req if isinstance(req, dict) else requirement_to_json(req)
+    return json.dumps(data, separators=(", ", ": "))

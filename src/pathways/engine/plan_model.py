@@ -1,0 +1,475 @@
+"""The planner's integer program: a relaxation of "holdings + S grant the target" over candidates S.
+
+:class:`PlanModel` restricts the graph to what can matter for one target (the rules that can
+grant it, transitively, and every node their requirements can use), then writes one binary
+variable per candidate (``x``: the plan takes it), per node that a rule could derive (``y``:
+held at the end) and per composite requirement (met or not). Every constraint is an upper
+bound: a rule's requirement is met only if its parts are, a node is held only if it is taken,
+held already or granted by a rule whose requirement is met, a candidate is taken only if its
+prerequisites are met. Credit requirements count each holding at the most credits it can carry.
+
+So every true plan is a feasible point (the model is a *relaxation*): what it ignores (lineage
+disjointness, credential limits, which derivation wins a round) can only let it accept more.
+Its optimum is therefore a lower bound on the best plan; the planner verifies the optimum with
+the real evaluation and, when it is not a plan, cuts exactly that set off and solves again.
+Rules whose window excludes ``as_of`` can use only holdings already held (plan items are
+earned on ``as_of``), and support through a cycle of rules is ruled out with round numbers,
+so the relaxation is tight on the graphs registrars write.
+
+Example:
+    >>> import datetime as dt
+    >>> from pathways.model import Document
+    >>> from .index import Engine
+    >>> doc = Document.model_validate({"institutions": [{"id": "U", "name": "U"}],
+    ...     "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "hours": h}
+    ...               for c, h in (("A", 10), ("B", 20), ("C", 5), ("T", 100))],
+    ...     "rules": [{"id": "R", "kind": "stack", "granted_by": "U",
+    ...                "requires": {"at_least": 2, "of": [{"node": "U:A"}, {"node": "U:B"}, {"node": "U:C"}]},
+    ...                "grants": [{"node": "U:T"}]}]})
+    >>> engine = Engine(doc)
+    >>> model = PlanModel(engine, target="U:T", held={}, weight=lambda n: engine.nodes[n].hours,
+    ...                   as_of=dt.date(2026, 1, 1), include_pilot=False)
+    >>> items, total = model.solve()
+    >>> sorted(items), total
+    (['U:A', 'U:C'], 15.0)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
+
+from ..model import All, Any_, AtLeast, CompetencyLeaf, CreditsOf, CreditsWhere, Filter, NodeLeaf, Requirement, Rule, meets_min_grade, walk
+from .evaluate import HoldingState, years_before
+from .index import Engine, filter_matches
+
+__all__ = ["FALSE", "TRUE", "PlanIndex", "PlanModel", "plan_index"]
+
+TRUE = -1
+"""A literal that is always met (a holding already held)."""
+FALSE = -2
+"""A literal that can never be met (nothing can supply it)."""
+
+_EPS = 1e-9
+
+
+@dataclass
+class PlanIndex:
+    """What the planner looks up that the engine does not index: who grants a node, who matches a filter.
+
+    Built once per engine (see :func:`plan_index`) because a BC-sized graph takes a moment to scan.
+    """
+
+    granting: dict[str, list[str]]
+    demonstrating: dict[str, list[str]]
+    by_institution: dict[str | None, list[str]]
+    max_credits: dict[str, float]
+    _matches: dict[Filter, tuple[str, ...]] = field(default_factory=dict)
+
+    def matching(self, engine: Engine, where: Filter) -> tuple[str, ...]:
+        """Ids of the nodes a credit pool's filter matches (cached per filter)."""
+        found = self._matches.get(where)
+        if found is None:
+            pool: Iterable[str] = (
+                self.by_institution.get(where.institution, ()) if where.institution is not None else engine.nodes
+            )
+            found = tuple(n for n in pool if filter_matches(where, engine.nodes[n]))
+            self._matches[where] = found
+        return found
+
+
+_INDEXES: weakref.WeakKeyDictionary[Engine, PlanIndex] = weakref.WeakKeyDictionary()
+
+
+def plan_index(engine: Engine) -> PlanIndex:
+    """The planner's index of ``engine``, built on first use and kept as long as the engine lives."""
+    found = _INDEXES.get(engine)
+    if found is not None:
+        return found
+    granting: dict[str, list[str]] = defaultdict(list)
+    max_credits = {n: float(node.credits) for n, node in engine.nodes.items()}
+    for rule in engine.compiled.values():
+        for node, credits in rule.grants:
+            granting[node].append(rule.id)
+            if credits > max_credits.get(node, 0.0):
+                max_credits[node] = credits
+    demonstrating: dict[str, list[str]] = defaultdict(list)
+    by_institution: dict[str | None, list[str]] = defaultdict(list)
+    for n, node in engine.nodes.items():
+        by_institution[node.institution].append(n)
+        for comp in node.competencies:
+            demonstrating[comp].append(n)
+    found = PlanIndex(dict(granting), dict(demonstrating), dict(by_institution), max_credits)
+    _INDEXES[engine] = found
+    return found
+
+
+@dataclass
+class _Row:
+    coefs: dict[int, float]
+    lo: float
+    hi: float
+
+
+class PlanModel:
+    """The integer program for one planning question; :meth:`solve` again after each cut.
+
+    Parameters:
+        engine: the graph.
+        target: the node to reach.
+        held: the learner's final holdings before any plan item (an evaluation's ``held``).
+        weight: a node's objective value when it is a candidate, else ``None``.
+        as_of: the date plan items are earned.
+        include_pilot: whether pilot rules apply.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        target: str,
+        held: Mapping[str, HoldingState],
+        weight: Callable[[str], float | None],
+        as_of: dt.date,
+        include_pilot: bool,
+    ) -> None:
+        self.engine = engine
+        self.index = plan_index(engine)
+        self.target = target
+        self.held = held
+        self.as_of = as_of
+        self.include_pilot = include_pilot
+        self.weights: dict[str, float] = {}
+        self.rules: dict[str, Rule] = {}
+        self.nodes: set[str] = set()
+        self._weight = weight
+        self._lb: list[float] = []
+        self._ub: list[float] = []
+        self._integral: list[int] = []
+        self._cost: list[float] = []
+        self._rows: list[_Row] = []
+        self.x: dict[str, int] = {}
+        self.y: dict[str, int] = {}
+        self._relevance()
+        self._build()
+
+    # -- the relevant part of the graph ----------------------------------------------------
+
+    def applicable(self, rule: Rule) -> bool:
+        """Whether a rule applies at all (approved, or pilot when pilots are included)."""
+        return rule.status == "approved" or (rule.status == "pilot" and self.include_pilot)
+
+    def candidate_weight(self, node: str) -> float | None:
+        """The objective value of ``node`` as a plan item, or ``None`` when it is no candidate."""
+        if node in self.held or node not in self.engine.nodes:
+            return None
+        return self._weight(node)
+
+    def mentions(self, req: Requirement) -> list[str]:
+        """Every node a holding of which could fill some leaf or pool of ``req``."""
+        out: list[str] = []
+        for r in walk(req):
+            if isinstance(r, NodeLeaf):
+                out.append(r.node)
+            elif isinstance(r, CompetencyLeaf):
+                out.append(r.competency)
+                out.extend(self.index.demonstrating.get(r.competency, ()))
+            elif isinstance(r, CreditsWhere):
+                out.extend(self.index.matching(self.engine, r.where))
+        return out
+
+    def _relevance(self) -> None:
+        """Walk back from the target through the rules that grant each node and the candidates' prerequisites."""
+        stack = [self.target]
+        while stack:
+            n = stack.pop()
+            if n in self.nodes or n not in self.engine.nodes:
+                continue
+            self.nodes.add(n)
+            if n in self.held:
+                continue
+            for rule_id in self.index.granting.get(n, ()):
+                rule = self.engine.rules[rule_id]
+                if rule_id not in self.rules and self.applicable(rule):
+                    self.rules[rule_id] = rule
+                    stack.extend(self.mentions(rule.requires))
+            w = self.candidate_weight(n)
+            if w is not None:
+                self.weights[n] = float(w)
+                prerequisites = self.engine.nodes[n].prerequisites
+                if prerequisites is not None:
+                    stack.extend(self.mentions(prerequisites))
+
+    # -- variables and rows ------------------------------------------------------------------
+
+    def _var(self, *, lb: float = 0.0, ub: float = 1.0, integral: bool = True, cost: float = 0.0) -> int:
+        self._lb.append(lb)
+        self._ub.append(ub)
+        self._integral.append(1 if integral else 0)
+        self._cost.append(cost)
+        return len(self._lb) - 1
+
+    def _row(self, coefs: Iterable[tuple[int, float]], lo: float, hi: float) -> None:
+        acc: dict[int, float] = defaultdict(float)
+        for var, c in coefs:
+            acc[var] += c
+        self._rows.append(_Row(dict(acc), lo, hi))
+
+    def _build(self) -> None:
+        for n in sorted(self.weights):
+            self.x[n] = self._var(cost=self.weights[n])
+        derivable = defaultdict(list)
+        for rule in self.rules.values():
+            for grant in rule.grants:
+                if grant.node not in self.held:
+                    derivable[grant.node].append(rule.id)
+        for n in sorted(derivable):
+            self.y[n] = self._var()
+        self._sccs = self._cyclic_components(derivable)
+        self._round: dict[str, int] = {}
+        support: dict[str, list[int]] = defaultdict(list)
+        for rule_id in sorted(self.rules):
+            for node, lit in self._encode_rule(self.rules[rule_id]):
+                support[node].append(lit)
+        for n, var in self.y.items():
+            lits = support.get(n, [])
+            if TRUE in lits:
+                continue
+            terms = [(var, 1.0)] + [(lit, -1.0) for lit in lits if lit != FALSE]
+            if n in self.x:
+                terms.append((self.x[n], -1.0))
+            self._row(terms, -np.inf, 0.0)
+        for n in sorted(self.x):
+            prerequisites = self.engine.nodes[n].prerequisites
+            if prerequisites is not None:
+                lit, _ = self._encode(prerequisites, None)
+                self._imply(self.x[n], lit)
+        self.reachable = True
+        goal = self.node_literal(self.target)
+        if goal == FALSE:
+            self.reachable = False
+        elif goal != TRUE:
+            self._lb[goal] = 1.0
+
+    def _cyclic_components(self, derivable: Mapping[str, list[str]]) -> dict[str, int]:
+        """Component number of each derivable node that lies on a cycle of rules."""
+        g = nx.DiGraph()
+        for n, rule_ids in derivable.items():
+            for rule_id in rule_ids:
+                for m in self.mentions(self.rules[rule_id].requires):
+                    if m in derivable:
+                        g.add_edge(m, n)
+        out: dict[str, int] = {}
+        for i, comp in enumerate(nx.strongly_connected_components(g)):
+            if len(comp) > 1 or any(g.has_edge(n, n) for n in comp):
+                for n in comp:
+                    out[n] = i
+        return out
+
+    def _imply(self, var: int, lit: int) -> None:
+        """``var`` can be 1 only when ``lit`` is."""
+        if lit == FALSE:
+            self._ub[var] = 0.0
+        elif lit != TRUE:
+            self._row([(var, 1.0), (lit, -1.0)], -np.inf, 0.0)
+
+    def _encode_rule(self, rule: Rule) -> list[tuple[str, int]]:
+        """Encode a rule's requirement; return, for each node it can grant, the literal that supports it."""
+        grants = [g.node for g in rule.grants if g.node in self.y]
+        cyclic = {self._sccs[n] for n in grants if n in self._sccs}
+        uses: list[tuple[int, str]] = []
+        root, _ = self._encode(rule.requires, rule, cyclic, uses)
+        out = []
+        for n in grants:
+            if n not in self._sccs or not uses:
+                out.append((n, root))
+                continue
+            if root == FALSE:
+                continue
+            # Support through a cycle needs round numbers: n comes strictly after what its rule used.
+            s = self._var()
+            self._imply(s, root)
+            big = float(len(self._sccs) + 1)
+            for w, m in uses:
+                if self._sccs.get(m) == self._sccs[n]:
+                    self._row([(self._round_var(n), 1.0), (self._round_var(m), -1.0), (s, -big), (w, -big)], 1.0 - 2 * big, np.inf)
+            out.append((n, s))
+        return out
+
+    def _round_var(self, n: str) -> int:
+        if n not in self._round:
+            self._round[n] = self._var(ub=float(len(self._sccs)), integral=False)
+        return self._round[n]
+
+    def in_window(self, rule: Rule, earned: dt.date) -> bool:
+        """Whether a holding earned on ``earned`` may be used by ``rule`` (SPEC section 4, condition 1)."""
+        lo = rule.valid_from
+        if rule.max_age_years is not None:
+            oldest = years_before(self.as_of, float(rule.max_age_years))
+            lo = oldest if lo is None or oldest > lo else lo
+        return (lo is None or earned >= lo) and (rule.valid_to is None or earned <= rule.valid_to)
+
+    def node_literal(self, n: str) -> int:
+        """The literal "``n`` is held at the end": held already, derived, taken, or impossible."""
+        if n in self.held:
+            return TRUE
+        if n in self.y:
+            return self.y[n]
+        if n in self.x:
+            return self.x[n]
+        return FALSE
+
+    def _leaf(self, n: str, min_grade: str | None, rule: Rule | None, cyclic: set[int], uses: list[tuple[int, str]]) -> int:
+        h = self.held.get(n)
+        if h is not None:
+            if h.direct:
+                ok = meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned))
+            else:
+                # a derived holding may be derived again differently once plan items exist
+                ok = rule is None or self.in_window(rule, h.earned) or self.in_window(rule, self.as_of)
+            return TRUE if ok else FALSE
+        if rule is not None and not self.in_window(rule, self.as_of):
+            return FALSE
+        lit = self.node_literal(n)
+        if lit >= 0 and n in self._sccs and self._sccs[n] in cyclic:
+            w = self._var()
+            self._imply(w, lit)
+            uses.append((w, n))
+            return w
+        return lit
+
+    def _credits(self, n: str) -> float:
+        h = self.held.get(n)
+        if h is not None and h.direct:
+            return h.credits
+        best = self.index.max_credits.get(n, 0.0)
+        return max(best, h.credits) if h is not None else best
+
+    def _encode(
+        self, req: Requirement, rule: Rule | None, cyclic: set[int] | None = None, uses: list[tuple[int, str]] | None = None
+    ) -> tuple[int, float]:
+        """The literal "``req`` is met" and the most credits the holdings it uses can carry."""
+        cyc = cyclic or set()
+        used = uses if uses is not None else []
+        if isinstance(req, NodeLeaf):
+            return self._leaf(req.node, req.min_grade, rule, cyc, used), self._credits(req.node)
+        if isinstance(req, CompetencyLeaf):
+            nodes = [req.competency, *self.index.demonstrating.get(req.competency, ())]
+            nodes = [n for n in nodes if n in self.engine.nodes]
+            lits = [self._leaf(n, None, rule, cyc, used) for n in nodes]
+            return self._any(lits), max((self._credits(n) for n in nodes), default=0.0)
+        if isinstance(req, CreditsWhere):
+            terms = [(self._credits(n), self._leaf(n, None, rule, cyc, used)) for n in self.index.matching(self.engine, req.where)]
+            return self._threshold(req.credits, terms), sum(c for c, lit in terms if lit != FALSE)
+        parts = [self._encode(child, rule, cyc, used) for child in req.of]
+        lits = [lit for lit, _ in parts]
+        if isinstance(req, All):
+            return self._all(lits), sum(c for _, c in parts)
+        if isinstance(req, Any_):
+            return self._any(lits), max(c for _, c in parts)
+        if isinstance(req, AtLeast):
+            return self._at_least(req.k, lits), sum(c for _, c in parts)
+        assert isinstance(req, CreditsOf)
+        return self._threshold(req.credits, [(c, lit) for lit, c in parts]), sum(c for _, c in parts)
+
+    def _all(self, lits: list[int]) -> int:
+        if FALSE in lits:
+            return FALSE
+        rest = sorted({lit for lit in lits if lit != TRUE})
+        if not rest:
+            return TRUE
+        if len(rest) == 1:
+            return rest[0]
+        m = self._var()
+        for lit in rest:
+            self._imply(m, lit)
+        return m
+
+    def _any(self, lits: list[int]) -> int:
+        if TRUE in lits:
+            return TRUE
+        rest = sorted({lit for lit in lits if lit != FALSE})
+        if not rest:
+            return FALSE
+        if len(rest) == 1:
+            return rest[0]
+        m = self._var()
+        self._row([(m, 1.0)] + [(lit, -1.0) for lit in rest], -np.inf, 0.0)
+        return m
+
+    def _at_least(self, k: int, lits: list[int]) -> int:
+        need = k - lits.count(TRUE)
+        rest = [lit for lit in lits if lit not in (TRUE, FALSE)]
+        if need <= 0:
+            return TRUE
+        if need > len(rest):
+            return FALSE
+        if need == 1:
+            return self._any(rest)
+        m = self._var()
+        self._row([(m, float(need))] + [(lit, -1.0) for lit in rest], -np.inf, 0.0)
+        return m
+
+    def _threshold(self, credits: float, terms: list[tuple[float, int]]) -> int:
+        """The literal "the credits of the met terms add up to ``credits``"."""
+        have = sum(c for c, lit in terms if lit == TRUE)
+        rest = [(c, lit) for c, lit in terms if lit not in (TRUE, FALSE) and c > 0]
+        if have >= credits - _EPS:
+            return TRUE
+        if have + sum(c for c, _ in rest) < credits - _EPS:
+            return FALSE
+        m = self._var()
+        self._row([(m, credits - have)] + [(lit, -c) for c, lit in rest], -np.inf, 0.0)
+        return m
+
+    # -- cuts and solving --------------------------------------------------------------------
+
+    def exclude_exactly(self, items: Iterable[str]) -> None:
+        """Cut off the one candidate set ``items`` (it failed verification)."""
+        chosen = set(items)
+        terms = [(var, -1.0 if n in chosen else 1.0) for n, var in self.x.items()]
+        self._row(terms, 1.0 - len(chosen), np.inf)
+
+    def exclude_supersets(self, items: Iterable[str]) -> None:
+        """Cut off ``items`` and every superset of it (an accepted plan: the next one must differ)."""
+        chosen = [n for n in items if n in self.x]
+        self._row([(self.x[n], 1.0) for n in chosen], -np.inf, len(chosen) - 1.0)
+
+    def solve(self) -> tuple[frozenset[str], float] | None:
+        """The cheapest candidate set the relaxation allows, with its total, or ``None`` when there is none."""
+        if not self.reachable:
+            return None
+        n = len(self._lb)
+        if self._rows:
+            rows, cols, vals = [], [], []
+            for i, row in enumerate(self._rows):
+                for var, c in row.coefs.items():
+                    rows.append(i)
+                    cols.append(var)
+                    vals.append(c)
+            matrix = coo_array((vals, (rows, cols)), shape=(len(self._rows), n)).tocsr()
+            constraints = [LinearConstraint(matrix, [r.lo for r in self._rows], [r.hi for r in self._rows])]
+        else:
+            constraints = []
+        res = milp(
+            np.array(self._cost),
+            integrality=np.array(self._integral),
+            bounds=Bounds(np.array(self._lb), np.array(self._ub)),
+            constraints=constraints,
+            options={"mip_rel_gap": 0.0, "presolve": True},
+        )
+        if res.status == 2:
+            return None
+        if not res.success or res.x is None:
+            raise RuntimeError(f"the planner's integer program failed: {res.message}")
+        items = frozenset(node for node, var in self.x.items() if res.x[var] > 0.5)
+        return items, sum(self.weights[node] for node in items)
+
