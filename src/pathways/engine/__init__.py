@@ -7,6 +7,7 @@ It imports the model only, never a store, io or the service: a store hands it a
 - :func:`reach`: what one node counts toward, to a depth, each path explained.
 - :func:`requirement_progress`: fraction and ``missing`` of a requirement for given holdings
   (the planner's view), :func:`synthetic_holdings`: holdings the planner adds.
+- :func:`plan`: the proven cheapest routes from holdings to a target (SPEC section 5).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .evaluate import (
 )
 from .index import CompiledRule, Engine, compile_requirement, filter_matches
 from .matching import Assignment, Candidate, Progress, best_assignment, best_progress
+from .plan import Plan, PlanResult, plan
 from .reach import Reach, ReachStep, ReachTarget, reach
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "Engine",
     "Evaluation",
     "HoldingState",
+    "Plan",
+    "PlanResult",
     "Progress",
     "ProgressEntry",
     "Reach",
@@ -45,6 +49,7 @@ __all__ = [
     "compile_requirement",
     "evaluate",
     "filter_matches",
+    "plan",
     "reach",
     "requirement_progress",
     "synthetic_holdings",
