@@ -1,0 +1,97 @@
+"""The service's current :class:`~pathways.engine.Engine`, rebuilt when the graph changes.
+
+Evaluation, reach, planning and ``agreements`` run on an in-memory engine built from a
+snapshot of the store. The cache keeps one engine with the graph version it was built
+from and compares that with ``store.version()`` (one small query) at most once every
+``check_interval`` seconds (0.25 s by default), so a write made by another replica on the
+same store is seen within that interval. A write made through this process calls
+:meth:`EngineCache.invalidate`, so the very next request rebuilds: after a successful
+``PUT``, ``POST /graph`` or mutation, the next evaluation sees it.
+
+Rebuilding takes a lock: concurrent requests wait for the one rebuild instead of each
+starting their own. The version is read *before* the export, so a write that lands during
+the export only causes one more rebuild later, never a stale engine labelled fresh.
+
+Example:
+    >>> from pathways.store import open_store
+    >>> cache = EngineCache(open_store("sqlite:///:memory:"))
+    >>> cache.current().version
+    0
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..engine import Engine
+from ..store import Store
+
+__all__ = ["EngineCache", "Snapshot"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An engine and the graph version it was built from."""
+
+    version: int
+    engine: Engine
+    built_at: float = field(default_factory=time.monotonic)
+
+    @cached_property
+    def agreements(self) -> dict[tuple[str, str], list[str]]:
+        """Transfer rules by (from, to): institutions of the nodes a rule requires -> of those it grants.
+
+        A transfer rule mentioning nodes of several institutions appears under each pair.
+        Built on first use per snapshot, then a dictionary lookup.
+        """
+        nodes = self.engine.nodes
+        out: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for rule_id in sorted(self.engine.rules):
+            rule = self.engine.rules[rule_id]
+            if rule.kind != "transfer":
+                continue
+            sources = {nodes[n].institution for n in rule.mentions() if n in nodes} - {None}
+            targets = {nodes[g.node].institution for g in rule.grants if g.node in nodes} - {None}
+            for a in sorted(s for s in sources if s is not None):
+                for b in sorted(t for t in targets if t is not None):
+                    out[(a, b)].append(rule_id)
+        return dict(out)
+
+
+class EngineCache:
+    """Holds the current engine of ``store`` and refreshes it when the store's version moves."""
+
+    def __init__(self, store: Store, *, check_interval: float = 0.25) -> None:
+        self.store = store
+        self.check_interval = check_interval
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+        self._stale = True
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Mark the engine stale: called after every write this process makes."""
+        self._stale = True
+
+    def current(self) -> Snapshot:
+        """The engine for the graph as it is now (within ``check_interval`` for other writers)."""
+        snap = self._snapshot
+        now = time.monotonic()
+        if snap is not None and not self._stale and now - self._checked_at < self.check_interval:
+            return snap
+        with self._lock:
+            snap = self._snapshot
+            now = time.monotonic()
+            if snap is not None and not self._stale and now - self._checked_at < self.check_interval:
+                return snap
+            self._stale = False
+            version = self.store.version()
+            self._checked_at = now
+            if snap is None or snap.version != version:
+                snap = Snapshot(version, Engine(self.store.export()))
+                self._snapshot = snap
+            return snap

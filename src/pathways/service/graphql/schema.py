@@ -1,0 +1,247 @@
+"""The GraphQL schema (SPEC section 6) and its FastAPI router at ``/graphql``.
+
+Queries read the store (entities, cursor connections) or the cache's current engine
+(``countToward``, ``reach``, ``plan``, ``agreements``); mutations go through the same
+:mod:`~pathways.service.writes` functions as REST, with the same access rules. A
+:class:`~pathways.errors.PathwaysError` becomes a GraphQL error whose ``extensions`` hold the
+REST problem object (``status``, ``title``, ``errors`` with paths), rendered by
+:func:`~pathways.service.errors.problem_json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import strawberry
+from fastapi import Depends, Request
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.fastapi import BaseContext, GraphQLRouter
+from strawberry.scalars import JSON
+from strawberry.types import ExecutionContext
+
+from ...errors import InvalidInput, PathwaysError
+from ...store import NodeQuery, RuleQuery, Store
+from ..auth import Role, require_role
+from ..dependencies import caller
+from ..engine_cache import EngineCache
+from ..errors import problem_json
+from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from ..queries import evaluation_json, plan_json, reach_json
+from ..writes import put_institution, put_node, put_rule, retire_rule
+from .types import (
+    Evaluation,
+    HoldingInput,
+    Institution,
+    InstitutionInput,
+    Node,
+    NodeConnection,
+    NodeEdge,
+    NodeInput,
+    PageInfo,
+    Plan,
+    PlanInput,
+    Reach,
+    Rule,
+    RuleConnection,
+    RuleEdge,
+    RuleInput,
+    input_json,
+)
+
+__all__ = ["SCHEMA", "Context", "Mutation", "Query", "graphql_router"]
+
+
+
+class Context(BaseContext):
+    """Per request: the app's store and engine cache, and the caller's role (``None`` anonymous)."""
+
+    def __init__(self, store: Store, cache: EngineCache, role: Role | None) -> None:
+        super().__init__()
+        self.store = store
+        self.cache = cache
+        self.role = role
+
+
+Info = strawberry.Info[Context, None]
+
+
+def _first(first: int) -> int:
+    if not 1 <= first <= MAX_LIMIT:
+        raise InvalidInput.one("first", f"must be between 1 and {MAX_LIMIT}, got {first}")
+    return first
+
+
+def _connection_page(items: list[Any], first: int) -> tuple[list[Any], PageInfo]:
+    shown = items[:first]
+    more = len(items) > first
+    return shown, PageInfo(has_next_page=more, end_cursor=encode_cursor(shown[-1].id) if shown else None)
+
+
+def _node_connection(nodes: list[Any], first: int) -> NodeConnection:
+    shown, info = _connection_page(nodes, first)
+    return NodeConnection(edges=[NodeEdge(node=Node.from_model(n), cursor=encode_cursor(n.id)) for n in shown], page_info=info)
+
+
+def _rule_connection(rules: list[Any], first: int) -> RuleConnection:
+    shown, info = _connection_page(rules, first)
+    return RuleConnection(edges=[RuleEdge(node=Rule.from_model(r), cursor=encode_cursor(r.id)) for r in shown], page_info=info)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every institution, by id.")
+    def institutions(self, info: Info) -> list[Institution]:
+        return [Institution.from_model(i) for i in info.context.store.list_institutions()]
+
+    @strawberry.field(description="One institution, or null.")
+    def institution(self, info: Info, id: str) -> Institution | None:
+        inst = info.context.store.get_institution(id)
+        return Institution.from_model(inst) if inst else None
+
+    @strawberry.field(description="One node, or null.")
+    def node(self, info: Info, id: str) -> Node | None:
+        node = info.context.store.get_node(id)
+        return Node.from_model(node) if node else None
+
+    @strawberry.field(description="Nodes by id, filtered; `search` matches id or title.")
+    def nodes(
+        self,
+        info: Info,
+        kind: str | None = None,
+        institution: str | None = None,
+        search: str | None = None,
+        first: int = DEFAULT_LIMIT,
+        after: str | None = None,
+    ) -> NodeConnection:
+        query = NodeQuery(kind=kind, institution=institution, q=search, limit=_first(first) + 1, after=decode_cursor(after, "after"))
+        return _node_connection(info.context.store.list_nodes(query), first)
+
+    @strawberry.field(description="One rule, or null.")
+    def rule(self, info: Info, id: str) -> Rule | None:
+        rule = info.context.store.get_rule(id)
+        return Rule.from_model(rule) if rule else None
+
+    @strawberry.field(description="Rules by id, filtered; `touches` is a node the rule requires or grants.")
+    def rules(
+        self,
+        info: Info,
+        granted_by: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        touches: str | None = None,
+        first: int = DEFAULT_LIMIT,
+        after: str | None = None,
+    ) -> RuleConnection:
+        query = RuleQuery(granted_by=granted_by, kind=kind, status=status, touches=touches,
+                          limit=_first(first) + 1, after=decode_cursor(after, "after"))
+        return _rule_connection(info.context.store.list_rules(query), first)
+
+    @strawberry.field(description="What these holdings count toward: POST /evaluate, field for field.")
+    def count_toward(
+        self,
+        info: Info,
+        holdings: list[HoldingInput],
+        as_of: dt.date | None = None,
+        include_pilot: bool = False,
+        credentials: list[JSON] | None = None,
+    ) -> Evaluation:
+        body = {"holdings": input_json(holdings), "as_of": as_of.isoformat() if as_of else None,
+                "include_pilot": include_pilot, "credentials": credentials or []}
+        return Evaluation.from_json(evaluation_json(info.context.cache.current(), body))
+
+    @strawberry.field(description="What holding one node counts toward, to a depth: GET /nodes/{id}/counts-toward.")
+    def reach(self, info: Info, node: str, depth: int = 3) -> Reach:
+        if not 1 <= depth <= 10:
+            raise InvalidInput.one("depth", f"must be between 1 and 10, got {depth}")
+        return Reach.from_json(reach_json(info.context.cache.current(), node, depth))
+
+    @strawberry.field(description="The cheapest or shortest routes to a target: POST /plan.")
+    def plan(self, info: Info, input: PlanInput) -> Plan:
+        return Plan.from_json(plan_json(info.context.cache.current(), input_json(input)))
+
+    @strawberry.field(description="Transfer rules that take nodes of institution `from` to nodes of institution `to`.")
+    def agreements(
+        self,
+        info: Info,
+        from_: Annotated[str, strawberry.argument(name="from")],
+        to: str,
+        first: int = DEFAULT_LIMIT,
+        after: str | None = None,
+    ) -> RuleConnection:
+        snapshot = info.context.cache.current()
+        last = decode_cursor(after, "after")
+        ids = [r for r in snapshot.agreements.get((from_, to), []) if last is None or r > last]
+        rules = [snapshot.engine.rules[r] for r in ids[: _first(first) + 1]]
+        return _rule_connection(rules, first)
+
+
+def _writer(info: Info) -> Role:
+    return require_role(info.context.role)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create or replace an institution (admin).")
+    def upsert_institution(self, info: Info, input: InstitutionInput) -> Institution:
+        ctx = info.context
+        written = put_institution(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
+        return Institution.from_model(written.entity)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Create or replace a node (admin, or registrar of its institution).")
+    def upsert_node(self, info: Info, input: NodeInput) -> Node:
+        ctx = info.context
+        written = put_node(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
+        return Node.from_model(written.entity)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Create or replace a rule (admin, or registrar of grantedBy).")
+    def upsert_rule(self, info: Info, input: RuleInput) -> Rule:
+        ctx = info.context
+        written = put_rule(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
+        return Rule.from_model(written.entity)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Set a rule's status to retired (admin, or registrar of grantedBy).")
+    def retire_rule(self, info: Info, id: str) -> Rule:
+        ctx = info.context
+        return Rule.from_model(retire_rule(ctx.store, ctx.cache, _writer(info), id).entity)  # type: ignore[arg-type]
+
+
+class ProblemExtensions(SchemaExtension):
+    """Give each error raised as a :class:`PathwaysError` the REST problem object as ``extensions``."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [self._with_problem(e) for e in errors]
+
+    @staticmethod
+    def _with_problem(error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if not isinstance(original, PathwaysError):
+            return error
+        return GraphQLError(error.message, nodes=error.nodes, source=error.source, positions=error.positions,
+                            path=error.path, original_error=original, extensions=problem_json(original))
+
+
+class _Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Log unexpected errors only: a refused write or a bad input is the caller's, not ours."""
+        unexpected = [e for e in errors if not isinstance(e.original_error, PathwaysError)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+SCHEMA = _Schema(query=Query, mutation=Mutation, extensions=[ProblemExtensions])
+
+
+def _context(request: Request, role: Annotated[Role | None, Depends(caller)]) -> Context:
+    return Context(request.app.state.store, request.app.state.engine_cache, role)
+
+
+def graphql_router() -> GraphQLRouter[Context, None]:
+    """A fresh router for one app: ``POST /graphql`` for queries, GraphiQL on ``GET`` from a browser."""
+    return GraphQLRouter(SCHEMA, path="/graphql", context_getter=_context, tags=["graphql"])

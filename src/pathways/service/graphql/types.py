@@ -1,0 +1,357 @@
+"""GraphQL object and input types: entities, connections, and the engine's answers.
+
+Field names are the REST JSON keys in camelCase (``as_of`` -> ``asOf``, ``granted_by`` ->
+``grantedBy``), and nothing else differs: every answer type is built from the very JSON the
+REST route returns (:meth:`Evaluation.from_json` and friends), so the two agree field for
+field by construction. Requirements, ``missing``, ``also_needs`` and ``details`` travel as
+the ``JSON`` scalar, exactly as in ``pathways/1``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from ... import model
+
+__all__ = [
+    "Evaluation",
+    "Grant",
+    "GrantInput",
+    "GrantedHolding",
+    "HoldingInput",
+    "Institution",
+    "InstitutionInput",
+    "Limits",
+    "LimitsInput",
+    "Node",
+    "NodeConnection",
+    "NodeEdge",
+    "NodeInput",
+    "PageInfo",
+    "Plan",
+    "PlanInput",
+    "PlanOption",
+    "Progress",
+    "Reach",
+    "ReachStep",
+    "ReachTarget",
+    "Rule",
+    "RuleConnection",
+    "RuleEdge",
+    "RuleInput",
+    "Skipped",
+    "input_json",
+]
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+@strawberry.type(description="A provider that issues or grants.")
+class Institution:
+    id: str
+    name: str
+    jurisdiction: str | None
+    type: str | None
+
+    @classmethod
+    def from_model(cls, inst: model.Institution) -> Institution:
+        return cls(id=inst.id, name=inst.name, jurisdiction=inst.jurisdiction, type=inst.type)
+
+
+@strawberry.type(description="Caps on a credential: recognized (PLAR + transfer) and residency credit.")
+class Limits:
+    max_recognized_credits: float | None
+    min_residency_credits: float | None
+
+
+@strawberry.type(description="Something a learner can hold.")
+class Node:
+    id: str
+    kind: str
+    institution: str | None
+    title: str
+    credits: float
+    level: int | None
+    subject: str | None
+    hours: float | None
+    cost: float | None
+    competencies: list[str]
+    prerequisites: JSON | None
+    identifiers: list[str]
+    status: str
+    details: JSON
+    limits: Limits | None
+
+    @classmethod
+    def from_model(cls, node: model.Node) -> Node:
+        data = node.model_dump(mode="json")
+        limits = data.pop("limits")
+        return cls(**data, limits=Limits(**limits) if limits else None)
+
+
+@strawberry.type(description="A node a rule grants, with the credits it carries when they differ from the node's.")
+class Grant:
+    node: str
+    credits: float | None
+
+
+@strawberry.type(description="A hyperedge: when `requires` is met, every node in `grants` is granted.")
+class Rule:
+    id: str
+    kind: str
+    granted_by: str
+    requires: JSON
+    grants: list[Grant]
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    max_age_years: float | None
+    status: str
+    approved_by: str | None
+    note: str | None
+    source: str | None
+
+    @classmethod
+    def from_model(cls, rule: model.Rule) -> Rule:
+        data = rule.model_dump(mode="json")
+        grants = [Grant(**g) for g in data.pop("grants")]
+        valid_from, valid_to = _date(data.pop("valid_from")), _date(data.pop("valid_to"))
+        return cls(**data, grants=grants, valid_from=valid_from, valid_to=valid_to)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class NodeEdge:
+    node: Node
+    cursor: str
+
+
+@strawberry.type
+class NodeConnection:
+    edges: list[NodeEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class RuleEdge:
+    node: Rule
+    cursor: str
+
+
+@strawberry.type
+class RuleConnection:
+    edges: list[RuleEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="A derived holding: what a rule granted, from which holdings.")
+class GrantedHolding:
+    node: str
+    credits: float
+    rule: str
+    kind: str
+    granted_by: str
+    earned: dt.date
+    grade: str
+    uses: list[str]
+    lineage: list[str]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GrantedHolding:
+        return cls(**{**data, "earned": dt.date.fromisoformat(data["earned"])})
+
+
+@strawberry.type(description="A rule partly met: how far, with what, and what is still missing.")
+class Progress:
+    rule: str
+    target: str
+    kind: str
+    fraction: float
+    uses: list[str]
+    missing: JSON
+
+
+@strawberry.type(description="A rule that would fire but for one condition: pilot, outside_window, expired or limits.")
+class Skipped:
+    rule: str
+    reason: str
+
+
+@strawberry.type(description="The answer to countToward: the same fields as POST /evaluate, in camelCase.")
+class Evaluation:
+    as_of: dt.date
+    granted: list[GrantedHolding]
+    progress: list[Progress]
+    skipped: list[Skipped]
+    unrecognized: list[str]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Evaluation:
+        return cls(
+            as_of=dt.date.fromisoformat(data["as_of"]),
+            granted=[GrantedHolding.from_json(g) for g in data["granted"]],
+            progress=[Progress(**p) for p in data["progress"]],
+            skipped=[Skipped(**s) for s in data["skipped"]],
+            unrecognized=list(data["unrecognized"]),
+        )
+
+
+@strawberry.type(description="One step of a reach path: the rule, what it grants, and what else it still needs.")
+class ReachStep:
+    rule: str
+    grants: str
+    also_needs: JSON | None
+
+
+@strawberry.type
+class ReachTarget:
+    node: str
+    distance: int
+    paths: list[list[ReachStep]]
+
+
+@strawberry.type(description="What holding a node counts toward: the same fields as GET /nodes/{id}/counts-toward.")
+class Reach:
+    node: str
+    depth: int
+    targets: list[ReachTarget]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reach:
+        targets = [
+            ReachTarget(node=t["node"], distance=t["distance"], paths=[[ReachStep(**step) for step in path] for path in t["paths"]])
+            for t in data["targets"]
+        ]
+        return cls(node=data["node"], depth=data["depth"], targets=targets)
+
+
+@strawberry.type(description="One minimal plan: the items to take, their total, in what order, and what they earn.")
+class PlanOption:
+    items: list[str]
+    total: float
+    sequence: list[list[str]]
+    granted: list[GrantedHolding]
+
+
+@strawberry.type(description="The answer to plan: the same fields as POST /plan.")
+class Plan:
+    target: str
+    objective: str
+    feasible: bool
+    reason: str | None
+    plans: list[PlanOption]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        plans = [
+            PlanOption(items=p["items"], total=p["total"], sequence=p["sequence"],
+                       granted=[GrantedHolding.from_json(g) for g in p["granted"]])
+            for p in data["plans"]
+        ]
+        return cls(target=data["target"], objective=data["objective"], feasible=data["feasible"], reason=data["reason"], plans=plans)
+
+
+@strawberry.input(description="A holding: node id, optional grade (A+ ... F, P), date earned (default asOf).")
+class HoldingInput:
+    node: str
+    grade: str | None = None
+    earned: dt.date | None = None
+
+
+@strawberry.input(description="The body of POST /plan, in camelCase.")
+class PlanInput:
+    target: str
+    holdings: list[HoldingInput] = strawberry.field(default_factory=list)
+    credentials: list[JSON] = strawberry.field(default_factory=list)
+    as_of: dt.date | None = None
+    include_pilot: bool = False
+    objective: str = "hours"
+    institutions: list[str] | None = None
+    exclude: list[str] = strawberry.field(default_factory=list)
+    alternatives: int = 1
+
+
+@strawberry.input(description="An institution as in pathways/1.")
+class InstitutionInput:
+    id: str
+    name: str
+    jurisdiction: str | None = None
+    type: str | None = None
+
+
+@strawberry.input
+class LimitsInput:
+    max_recognized_credits: float | None = None
+    min_residency_credits: float | None = None
+
+
+@strawberry.input(description="A node as in pathways/1; prerequisites and details are JSON.")
+class NodeInput:
+    id: str
+    kind: str
+    title: str
+    institution: str | None = None
+    credits: float | None = None
+    level: int | None = None
+    subject: str | None = None
+    hours: float | None = None
+    cost: float | None = None
+    competencies: list[str] | None = None
+    prerequisites: JSON | None = None
+    identifiers: list[str] | None = None
+    status: str | None = None
+    details: JSON | None = None
+    limits: LimitsInput | None = None
+
+
+@strawberry.input
+class GrantInput:
+    node: str
+    credits: float | None = None
+
+
+@strawberry.input(description="A rule as in pathways/1; the requirement is JSON (SPEC section 3).")
+class RuleInput:
+    id: str
+    kind: str
+    granted_by: str
+    requires: JSON
+    grants: list[GrantInput]
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    max_age_years: float | None = None
+    status: str | None = None
+    approved_by: str | None = None
+    note: str | None = None
+    source: str | None = None
+
+
+def input_json(value: Any) -> Any:
+    """An input object as the snake_case JSON of the REST body; unset (null) fields are left out.
+
+    >>> input_json(GrantInput(node="U:1"))
+    {'node': 'U:1'}
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if item is not None:
+                out[f.name] = input_json(item)
+        return out
+    if isinstance(value, list):
+        return [input_json(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,48 @@
+"""The engine's answers as API JSON, shared by REST and GraphQL so both say the same thing.
+
+Evaluation, reach and planning run on the cache's current snapshot; the JSON is the
+engine's own ``to_json()`` (SPEC sections 4-5), which GraphQL then maps field for field.
+
+Example:
+    >>> from pathways.store import open_store
+    >>> from pathways.service.engine_cache import EngineCache
+    >>> snapshot = EngineCache(open_store("sqlite:///:memory:")).current()
+    >>> evaluation_json(snapshot, {"holdings": [{"node": "X:1"}], "as_of": "2026-01-01"})["unrecognized"]
+    ['X:1']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import evaluate, reach
+from ..errors import NotFound
+from ..io.openbadges import badge_claims
+from ..model import EvaluationRequest, PlanRequest
+from .engine_cache import Snapshot
+
+__all__ = ["evaluation_json", "plan_json", "reach_json"]
+
+
+def evaluation_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
+    """``POST /evaluate``: validate the body (422 with paths), evaluate, return SPEC section 4's JSON."""
+    request = EvaluationRequest.from_json(body)
+    result: dict[str, Any] = evaluate(snapshot.engine, request, badges=badge_claims(request.credentials)).to_json()
+    return result
+
+
+def reach_json(snapshot: Snapshot, node: str, depth: int) -> dict[str, Any]:
+    """``GET /nodes/{id}/counts-toward``: 404 for a node the graph does not hold."""
+    if node not in snapshot.engine.nodes:
+        raise NotFound("node", node)
+    result: dict[str, Any] = reach(snapshot.engine, node, depth).to_json()
+    return result
+
+
+def plan_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
+    """``POST /plan``: validate, plan, return SPEC section 5's JSON."""
+    from ..engine.plan import plan
+
+    request = PlanRequest.from_json(body)
+    result: dict[str, Any] = plan(snapshot.engine, request).to_json()
+    return result

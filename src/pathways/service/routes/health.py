@@ -1,0 +1,20 @@
+"""``GET /health``: liveness plus what the store holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ..dependencies import CurrentStore
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Service and store status")
+def health(store: CurrentStore) -> dict[str, Any]:
+    """``{"status": "ok", "store": "sqlite"|"neo4j", "nodes": n, "rules": m}``."""
+    counts = store.counts()
+    return {"status": "ok", "store": store.kind, "nodes": counts["nodes"], "rules": counts["rules"]}

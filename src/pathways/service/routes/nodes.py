@@ -1,0 +1,60 @@
+"""``/nodes``: filtered pages, one node, create or replace, and what a node counts toward."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from ...errors import NotFound
+from ...model import NodeKind
+from ...store import NodeQuery
+from ..dependencies import Body, Cache, CurrentStore, Writer
+from ..openapi import ENTITY_RESPONSES, json_body_schema
+from ..queries import reach_json
+from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
+from ..writes import entity_body, put_node
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/nodes", tags=["nodes"])
+
+
+@router.get("", summary="Nodes, filtered and paged by id")
+def list_nodes(
+    store: CurrentStore,
+    kind: NodeKind | None = None,
+    institution: str | None = None,
+    q: Annotated[str | None, Query(description="matches id or title, case-insensitively")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    query = NodeQuery(kind=kind, institution=institution, q=q, limit=limit + 1, after=decode_cursor(cursor))
+    return page(store.list_nodes(query), limit, lambda n: n.id, lambda n: n.to_json())
+
+
+@router.get("/{id:path}/counts-toward", summary="What holding this node counts toward (upward reach)", responses=ENTITY_RESPONSES)
+def counts_toward(
+    id: str,
+    cache: Cache,
+    depth: Annotated[int, Query(ge=1, le=10, description="how many rule steps to follow")] = 3,
+) -> dict[str, Any]:
+    """SPEC section 4's reach: every rule mentioning the node, what it grants, onward to ``depth``."""
+    return reach_json(cache.current(), id, depth)
+
+
+@router.get("/{id:path}", summary="One node", responses=ENTITY_RESPONSES)
+def get_node(id: str, store: CurrentStore) -> dict[str, Any]:
+    node = store.get_node(id)
+    if node is None:
+        raise NotFound("node", id)
+    return node.to_json()
+
+
+@router.put("/{id:path}", summary="Create or replace a node (admin, or registrar of its institution)",
+            responses=ENTITY_RESPONSES, openapi_extra=json_body_schema("Node"))
+def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
+    """The body is the node's ``pathways/1`` JSON; its ``id`` may be left out (taken from the URL)."""
+    written = put_node(store, cache, role, entity_body(body, id, ""))
+    response.status_code = 201 if written.created else 200
+    return written.entity.to_json()

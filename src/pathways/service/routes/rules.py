@@ -1,0 +1,55 @@
+"""``/rules``: filtered pages, one rule, create or replace, retire."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from ...errors import NotFound
+from ...model import RuleKind, RuleStatus
+from ...store import RuleQuery
+from ..dependencies import Body, Cache, CurrentStore, Writer
+from ..openapi import ENTITY_RESPONSES, json_body_schema
+from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
+from ..writes import entity_body, put_rule, retire_rule
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/rules", tags=["rules"])
+
+
+@router.get("", summary="Rules, filtered and paged by id")
+def list_rules(
+    store: CurrentStore,
+    granted_by: str | None = None,
+    kind: RuleKind | None = None,
+    status: RuleStatus | None = None,
+    touches: Annotated[str | None, Query(description="a node id the rule requires or grants")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    query = RuleQuery(granted_by=granted_by, kind=kind, status=status, touches=touches, limit=limit + 1, after=decode_cursor(cursor))
+    return page(store.list_rules(query), limit, lambda r: r.id, lambda r: r.to_json())
+
+
+@router.get("/{id:path}", summary="One rule", responses=ENTITY_RESPONSES)
+def get_rule(id: str, store: CurrentStore) -> dict[str, Any]:
+    rule = store.get_rule(id)
+    if rule is None:
+        raise NotFound("rule", id)
+    return rule.to_json()
+
+
+@router.put("/{id:path}", summary="Create or replace a rule (admin, or registrar of granted_by)",
+            responses=ENTITY_RESPONSES, openapi_extra=json_body_schema("Rule"))
+def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
+    """The body is the rule's ``pathways/1`` JSON; its ``id`` may be left out (taken from the URL)."""
+    written = put_rule(store, cache, role, entity_body(body, id, ""))
+    response.status_code = 201 if written.created else 200
+    return written.entity.to_json()
+
+
+@router.delete("/{id:path}", summary="Retire a rule (sets status retired; the rule is kept)", responses=ENTITY_RESPONSES)
+def retire(id: str, role: Writer, store: CurrentStore, cache: Cache) -> dict[str, Any]:
+    return retire_rule(store, cache, role, id).entity.to_json()

@@ -1,0 +1,151 @@
+"""Every write the service makes, shared by REST and GraphQL: validate, check scope, import.
+
+Each write is one :meth:`~pathways.store.base.Store.import_document` of a small document,
+recorded in the audit log with the caller's role as the actor. The order of checks is
+fixed: the caller must be known (401), the input must be valid (422, every problem with
+its path), and the caller's role must cover both what the store holds now and what the
+write would make it (403); only then is anything written. References are checked by the
+store inside the write transaction (422 when one does not resolve).
+
+Example:
+    >>> entity_body({"title": "x"}, "U:1", "")
+    {'title': 'x', 'id': 'U:1'}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InvalidDocument, InvalidInput, NotFound, Problem
+from ..model import Document, Institution, Node, Rule, parse_document, parse_entity
+from ..store import ImportSummary, Store
+from .auth import Role, forbid
+from .engine_cache import EngineCache
+
+__all__ = [
+    "Written",
+    "entity_body",
+    "import_graph",
+    "put_institution",
+    "put_node",
+    "put_rule",
+    "retire_rule",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """The outcome of a single-entity write: the entity as stored and whether it was new."""
+
+    entity: Institution | Node | Rule
+    created: bool
+    version: int
+
+
+def entity_body(body: object, path_id: str, path: str) -> dict[str, Any]:
+    """A PUT body with its id checked against the URL: a missing id is taken from the URL,
+    a different one is a 422 naming ``id``."""
+    if not isinstance(body, dict):
+        raise InvalidInput.one(path, "must be a JSON object")
+    ident = body.get("id", path_id)
+    if ident != path_id:
+        raise InvalidInput.one(f"{path}.id" if path else "id", f"{ident!r} does not match the id in the URL, {path_id!r}")
+    return {**body, "id": path_id}
+
+
+def _parse(cls: type[Any], body: dict[str, Any], path: str) -> Any:
+    entity, problems = parse_entity(cls, body, path)
+    if entity is None:
+        raise InvalidInput(problems or [Problem(path, "invalid")])
+    return entity
+
+
+def _write(store: Store, cache: EngineCache, doc: Document, role: Role, action: str, *, path: str | None = None) -> ImportSummary:
+    """Import ``doc``; for a single-entity write, reference problems are located in its body
+    (``requires.node``, or ``input.requires.node`` under GraphQL) rather than ``rules[0]``."""
+    try:
+        summary = store.import_document(doc, actor=role.name, action=action)
+    except InvalidDocument as err:
+        if path is None:
+            raise
+        raise InvalidInput([Problem(_relocate(p.path, path), p.message) for p in err.problems]) from None
+    if summary.changes:
+        cache.invalidate()
+    return summary
+
+
+def _relocate(problem_path: str, path: str) -> str:
+    for key in ("institutions[0]", "nodes[0]", "rules[0]"):
+        if problem_path == key or problem_path.startswith(key + "."):
+            rest = problem_path[len(key) + 1 :]
+            return f"{path}.{rest}" if path and rest else (rest or path)
+    return problem_path
+
+
+def _written(entity: Institution | Node | Rule, summary: ImportSummary) -> Written:
+    return Written(entity, any(c.op == "created" for c in summary.changes), summary.version)
+
+
+def put_institution(store: Store, cache: EngineCache, role: Role, body: dict[str, Any], *, path: str = "") -> Written:
+    """Create or replace an institution (admin only)."""
+    inst: Institution = _parse(Institution, body, path)
+    if not role.may_write_institution():
+        raise forbid(role, f'write institution "{inst.id}" (institutions need admin)')
+    return _written(inst, _write(store, cache, Document(institutions=[inst]), role, f"put institution {inst.id}", path=path))
+
+
+def _check_node_scope(store: Store, role: Role, node: Node) -> None:
+    existing = store.get_node(node.id)
+    for inst in {node.institution, existing.institution if existing else node.institution}:
+        if not role.may_write_node(inst):
+            raise forbid(role, f'write node "{node.id}" of institution {inst or "(none: a competency)"}')
+
+
+def put_node(store: Store, cache: EngineCache, role: Role, body: dict[str, Any], *, path: str = "") -> Written:
+    """Create or replace a node; a registrar needs the node's institution, before and after, to be theirs."""
+    node: Node = _parse(Node, body, path)
+    _check_node_scope(store, role, node)
+    return _written(node, _write(store, cache, Document(nodes=[node]), role, f"put node {node.id}", path=path))
+
+
+def _check_rule_scope(store: Store, role: Role, rule: Rule) -> None:
+    existing = store.get_rule(rule.id)
+    for granted_by in {rule.granted_by, existing.granted_by if existing else rule.granted_by}:
+        if not role.may_write_rule(granted_by):
+            raise forbid(role, f'write rule "{rule.id}" granted by {granted_by}')
+
+
+def put_rule(store: Store, cache: EngineCache, role: Role, body: dict[str, Any], *, path: str = "") -> Written:
+    """Create or replace a rule; a registrar needs ``granted_by``, before and after, to be theirs."""
+    rule: Rule = _parse(Rule, body, path)
+    _check_rule_scope(store, role, rule)
+    return _written(rule, _write(store, cache, Document(rules=[rule]), role, f"put rule {rule.id}", path=path))
+
+
+def retire_rule(store: Store, cache: EngineCache, role: Role, rule_id: str) -> Written:
+    """Set a rule's status to ``retired`` (the rule stays, for the record)."""
+    rule = store.get_rule(rule_id)
+    if rule is None:
+        raise NotFound("rule", rule_id)
+    if not role.may_write_rule(rule.granted_by):
+        raise forbid(role, f'retire rule "{rule_id}" granted by {rule.granted_by}')
+    retired = rule.model_copy(update={"status": "retired"})
+    return _written(retired, _write(store, cache, Document(rules=[retired]), role, f"retire rule {rule_id}"))
+
+
+def import_graph(store: Store, cache: EngineCache, role: Role, body: object) -> ImportSummary:
+    """Import a whole ``pathways/1`` document (``POST /graph``).
+
+    An admin may import anything. A registrar may import a document with no institutions
+    whose every node and rule is in their scope (as stored and as imported); council may not.
+    """
+    doc = parse_document(body)
+    if not role.is_admin:
+        if doc.institutions:
+            raise forbid(role, "import institutions (they need admin)")
+        for node in doc.nodes:
+            _check_node_scope(store, role, node)
+        for rule in doc.rules:
+            _check_rule_scope(store, role, rule)
+    return _write(store, cache, doc, role, "import graph")
