@@ -40,9 +40,12 @@ def decode_cursor(cursor: str | None, path: str = "cursor") -> str | None:
     if cursor is None or cursor == "":
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+        last = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
-        raise InvalidInput.one(path, "not a cursor this service issued") from None
+        last = ""
+    if not last:
+        raise InvalidInput.one(path, "not a cursor this service issued")
+    return last
 
 
 def page(items: Sequence[T], limit: int, key: Callable[[T], str], render: Callable[[T], Any]) -> dict[str, Any]:

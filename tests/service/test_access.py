@@ -1,0 +1,116 @@
+"""The whole access matrix: every write (and export, audit) against every role.
+
+Anonymous gets 401, a role outside its scope 403, and in both cases nothing is written
+(the graph version and the audit log are unchanged); a role in scope succeeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from pathways.store import Store
+
+from .conftest import GRAPH, TOKENS, Client, bearer
+
+ROLES: tuple[str | None, ...] = (None, "registrar:UFV", "registrar:SFU", "council", "admin")
+
+
+@dataclass(frozen=True)
+class Write:
+    name: str
+    method: str
+    path: str
+    body: Any
+    allowed: frozenset[str]
+
+
+def _node(id: str, institution: str | None, kind: str = "course") -> dict[str, Any]:
+    return {"id": id, "kind": kind, "title": id} | ({"institution": institution} if institution else {})
+
+
+UFV_DOC = {"format": "pathways/1", "nodes": [_node("UFV:NEW", "UFV")],
+           "rules": [{"id": "UFV-NEW", "kind": "stack", "granted_by": "UFV", "requires": {"node": "UFV:PS-ESS"}, "grants": [{"node": "UFV:NEW"}]}]}
+
+WRITES = (
+    Write("put institution", "PUT", "/institutions/UFV", {"name": "UFV renamed"}, frozenset({"admin"})),
+    Write("put node of UFV", "PUT", "/nodes/UFV:NEW", _node("UFV:NEW", "UFV"), frozenset({"admin", "registrar:UFV"})),
+    Write("put node of SFU", "PUT", "/nodes/SFU:NEW", _node("SFU:NEW", "SFU"), frozenset({"admin", "registrar:SFU"})),
+    Write("move a UFV node to SFU", "PUT", "/nodes/UFV:GD157", _node("UFV:GD157", "SFU"), frozenset({"admin"})),
+    Write("put competency", "PUT", "/nodes/CMP:NEW", _node("CMP:NEW", None, "competency"), frozenset({"admin"})),
+    Write("put rule granted by UFV", "PUT", "/rules/UFV-NEW",
+          {"kind": "stack", "granted_by": "UFV", "requires": {"node": "UFV:PS-ESS"}, "grants": [{"node": "UFV:GD157"}]},
+          frozenset({"admin", "registrar:UFV"})),
+    Write("regrant an SFU rule as UFV", "PUT", "/rules/UFV-SFU-GD157", GRAPH["rules"][1] | {"granted_by": "UFV"}, frozenset({"admin"})),
+    Write("retire a UFV rule", "DELETE", "/rules/UFV-GD157-PLAR", None, frozenset({"admin", "registrar:UFV"})),
+    Write("retire an SFU rule", "DELETE", "/rules/UFV-SFU-GD157", None, frozenset({"admin", "registrar:SFU"})),
+    Write("import a UFV-only document", "POST", "/graph", UFV_DOC, frozenset({"admin", "registrar:UFV"})),
+    Write("import an institution", "POST", "/graph",
+          {"format": "pathways/1", "institutions": [{"id": "BCIT", "name": "BCIT"}]}, frozenset({"admin"})),
+    Write("import UFV and SFU nodes", "POST", "/graph",
+          {"format": "pathways/1", "nodes": [_node("UFV:NEW", "UFV"), _node("SFU:NEW", "SFU")]}, frozenset({"admin"})),
+)
+
+READS = (
+    ("export", "/graph"),
+    ("audit", "/audit"),
+)
+
+
+def _case_id(value: object) -> str:
+    return str(value) if not isinstance(value, Write) else value.name
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
+@pytest.mark.parametrize("write", WRITES, ids=_case_id)
+def test_write_access(client: Client, service_store: Store, write: Write, role: str | None) -> None:
+    version, audit = service_store.version(), len(service_store.audit(limit=1000))
+    existed = write.method != "PUT" or client.get(write.path).status_code == 200
+    kwargs = {"json": write.body} if write.body is not None else {}
+    response = client.request(write.method, write.path, headers=bearer(role), **kwargs)
+    if role is None:
+        expected = 401
+    elif role in write.allowed:
+        expected = 200 if existed else 201
+    else:
+        expected = 403
+    assert response.status_code == expected, response.text
+    if expected in (401, 403):
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == expected
+        assert service_store.version() == version, "a refused write changed the graph"
+        assert len(service_store.audit(limit=1000)) == audit, "a refused write reached the audit log"
+    else:
+        assert service_store.version() == version + 1
+        assert service_store.audit(limit=1000)[-1].actor == role
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
+@pytest.mark.parametrize(("name", "path"), READS, ids=[r[0] for r in READS])
+def test_export_and_audit_are_for_admin_and_council(client: Client, name: str, path: str, role: str | None) -> None:
+    response = client.get(path, headers=bearer(role))
+    expected = 401 if role is None else 200 if role in ("admin", "council") else 403
+    assert response.status_code == expected, response.text
+
+
+def test_unknown_token_or_scheme_is_401_and_writes_nothing(client: Client, service_store: Store) -> None:
+    version = service_store.version()
+    for header in ("Bearer not-a-token", "Basic " + TOKENS["admin"], "Bearer"):
+        response = client.put("/nodes/UFV:NEW", json=_node("UFV:NEW", "UFV"), headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    assert service_store.version() == version
+
+
+def test_reads_evaluate_reach_and_plan_need_no_token(client: Client) -> None:
+    for path in ("/health", "/institutions", "/nodes", "/rules", "/nodes/UFV:PS-ESS", "/rules/UFV-GD157-PLAR",
+                 "/nodes/UFV:PS-ESS/counts-toward"):
+        assert client.get(path).status_code == 200, path
+    assert client.post("/evaluate", json={"holdings": []}).status_code == 200
+
+
+def test_anonymous_with_a_bad_body_is_still_401(client: Client) -> None:
+    response = client.put("/nodes/UFV:X", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 401
