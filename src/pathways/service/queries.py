@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import evaluate, reach
+from ..engine.plan import plan
 from ..errors import NotFound
 from ..io.openbadges import badge_claims
 from ..model import EvaluationRequest, PlanRequest
@@ -41,8 +42,6 @@ def reach_json(snapshot: Snapshot, node: str, depth: int) -> dict[str, Any]:
 
 def plan_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
     """``POST /plan``: validate, plan, return SPEC section 5's JSON."""
-    from ..engine.plan import plan
-
     request = PlanRequest.from_json(body)
-    result: dict[str, Any] = plan(snapshot.engine, request).to_json()
+    result: dict[str, Any] = plan(snapshot.engine, request, badges=badge_claims(request.credentials)).to_json()
     return result
