@@ -129,8 +129,10 @@ def test_documents_round_trip_through_the_model() -> None:
 
 
 def test_institutions_rules_and_nodes_carry_their_descriptive_fields(seed: Document) -> None:
+    used = {n.institution for n in seed.nodes} | {r.granted_by for r in seed.rules}
     for inst in seed.institutions:
         assert inst.name and inst.jurisdiction and inst.type, inst.id
+        assert inst.id in used, f"institution {inst.id} has no node and grants no rule"
     for rule in seed.rules:
         assert rule.note and rule.source, rule.id
         assert rule.approved_by or rule.status == "proposed", rule.id
