@@ -1,0 +1,202 @@
+"""A brute-force evaluator written literally from SPEC section 4, for small graphs only.
+
+It enumerates every assignment of every holding to every slot it fits (or to none), keeps
+those that fire a rule, and picks the one SPEC reports. It shares no code with the engine
+beyond the model's types and grade order, so agreement means something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from pathways.model import (
+    All,
+    Any_,
+    AtLeast,
+    CompetencyLeaf,
+    CreditsOf,
+    CreditsWhere,
+    Document,
+    NodeLeaf,
+    Requirement,
+    lowest_letter,
+    meets_min_grade,
+)
+
+__all__ = ["oracle_evaluate"]
+
+Held = dict[str, dict[str, Any]]
+
+
+def _minus_years(day: dt.date, years: float) -> dt.date:
+    whole = int(years)
+    try:
+        out = day.replace(year=day.year - whole)
+    except ValueError:
+        out = day.replace(year=day.year - whole, day=28)
+    return out - dt.timedelta(days=round((years - whole) * 365.2425))
+
+
+def _leaves(req: Requirement, out: list[Requirement]) -> None:
+    if isinstance(req, (NodeLeaf, CompetencyLeaf, CreditsWhere)):
+        out.append(req)
+    else:
+        for child in req.of:
+            _leaves(child, out)
+
+
+def _fits(doc_nodes: dict[str, Any], leaf: Requirement, h: dict[str, Any]) -> bool:
+    node = doc_nodes[h["node"]]
+    if isinstance(leaf, NodeLeaf):
+        return h["node"] == leaf.node and meets_min_grade(h["grade"], leaf.min_grade)
+    if isinstance(leaf, CompetencyLeaf):
+        return h["node"] == leaf.competency or leaf.competency in node.competencies
+    assert isinstance(leaf, CreditsWhere)
+    w = leaf.where
+    return (
+        (w.institution is None or node.institution == w.institution)
+        and (w.subject is None or node.subject == w.subject)
+        and (w.kind is None or node.kind == w.kind)
+        and (w.level_min is None or (node.level is not None and node.level >= w.level_min))
+        and (w.level_max is None or (node.level is not None and node.level <= w.level_max))
+    )
+
+
+def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, list[dict[str, Any]]]) -> tuple[bool, list[dict[str, Any]]]:
+    """Whether ``req`` is met, and the holdings placed under its met parts."""
+    if isinstance(req, (NodeLeaf, CompetencyLeaf)):
+        got = placed.get(id(req), [])
+        return bool(got), got
+    if isinstance(req, CreditsWhere):
+        got = placed.get(id(req), [])
+        ok = sum(h["credits"] for h in got) >= req.credits - 1e-9
+        return ok, (got if ok else [])
+    kids = [_met(c, slot_of, placed) for c in req.of]
+    met_kids = [k for k in kids if k[0]]
+    if isinstance(req, All):
+        ok = len(met_kids) == len(kids)
+    elif isinstance(req, Any_):
+        ok = bool(met_kids)
+    elif isinstance(req, AtLeast):
+        ok = len(met_kids) >= req.k
+    else:
+        assert isinstance(req, CreditsOf)
+        ok = sum(h["credits"] for k in met_kids for h in k[1]) >= req.credits - 1e-9
+    return ok, ([h for k in met_kids for h in k[1]] if ok else [])
+
+
+def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> tuple[Any, list[dict[str, Any]]] | None:
+    leaves: list[Requirement] = []
+    _leaves(rule.requires, leaves)
+
+    def in_window(h: dict[str, Any]) -> bool:
+        if rule.valid_from is not None and h["earned"] < rule.valid_from:
+            return False
+        if rule.valid_to is not None and h["earned"] > rule.valid_to:
+            return False
+        if rule.max_age_years is not None and h["earned"] < _minus_years(as_of, rule.max_age_years):
+            return False
+        return True
+
+    holdings = [h for h in held.values() if in_window(h)]
+    options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h)]] for h in holdings]
+    limits = []
+    for g in rule.grants:
+        n = doc_nodes[g.node]
+        if n.kind == "credential" and n.limits is not None:
+            limits.append((n.institution, n.limits.max_recognized_credits, n.limits.min_residency_credits))
+    best: tuple[Any, list[dict[str, Any]]] | None = None
+    for choice in itertools.product(*options):
+        placed: dict[int, list[dict[str, Any]]] = {}
+        ok = True
+        for h, slot in zip(holdings, choice, strict=True):
+            if slot is None:
+                continue
+            leaf = leaves[slot]
+            if not isinstance(leaf, CreditsWhere) and placed.get(id(leaf)):
+                ok = False
+                break
+            placed.setdefault(id(leaf), []).append(h)
+        if not ok:
+            continue
+        met, used = _met(rule.requires, {}, placed)
+        if not met:
+            continue
+        seen: set[str] = set()
+        for h in used:
+            if seen & h["lineage"]:
+                ok = False
+            seen |= h["lineage"]
+        if not ok:
+            continue
+        for inst, max_rec, min_res in limits:
+            rec = sum(h["credits"] for h in used if h["kind"] in ("plar", "transfer"))
+            res = sum(
+                h["credits"]
+                for h in used
+                if (h["kind"] is None or h["kind"] in ("stack", "ladder")) and doc_nodes[h["node"]].institution == inst
+            )
+            if (max_rec is not None and rec > max_rec + 1e-9) or (min_res is not None and res < min_res - 1e-9):
+                ok = False
+        if not ok:
+            continue
+        lineage = sorted(seen)
+        key = (len(lineage), lineage, sorted(h["node"] for h in used))
+        if best is None or key < best[0]:
+            best = (key, used)
+    return best
+
+
+def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date, include_pilot: bool) -> tuple[list[dict[str, Any]], set[str]]:
+    """SPEC's ``granted`` list and the fired rule ids; ``holdings`` are distinct known nodes."""
+    doc_nodes = {n.id: n for n in doc.nodes}
+    held: Held = {}
+    for node, grade, earned in holdings:
+        if grade == "F":
+            continue
+        held[node] = {"node": node, "grade": grade, "earned": earned, "credits": float(doc_nodes[node].credits),
+                      "lineage": frozenset((node,)), "kind": None}
+    granted: list[dict[str, Any]] = []
+    while True:
+        derivations: dict[str, tuple[Any, dict[str, Any]]] = {}
+        for rule in doc.rules:
+            if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)):
+                continue
+            found = _best(doc_nodes, rule, held, as_of)
+            if found is None:
+                continue
+            (size, lineage, uses), used = found
+            for g in rule.grants:
+                if g.node in held:
+                    continue
+                h = {
+                    "node": g.node,
+                    "credits": float(g.credits if g.credits is not None else doc_nodes[g.node].credits),
+                    "rule": rule.id,
+                    "kind": rule.kind,
+                    "granted_by": rule.granted_by,
+                    "earned": max(u["earned"] for u in used),
+                    "grade": lowest_letter([u["grade"] for u in used]),
+                    "uses": uses,
+                    "lineage": frozenset(lineage),
+                }
+                key = (size, lineage, rule.id)
+                if g.node not in derivations or key < derivations[g.node][0]:
+                    derivations[g.node] = (key, h)
+        if not derivations:
+            break
+        for node in sorted(derivations):
+            h = derivations[node][1]
+            held[node] = h
+            granted.append(h)
+    out = []
+    for h in granted:
+        credits = h["credits"]
+        out.append({
+            "node": h["node"], "credits": int(credits) if credits.is_integer() else credits, "rule": h["rule"],
+            "kind": h["kind"], "granted_by": h["granted_by"], "earned": h["earned"].isoformat(), "grade": h["grade"],
+            "uses": h["uses"], "lineage": sorted(h["lineage"]),
+        })
+    return out, {h["rule"] for h in granted}

@@ -1,0 +1,100 @@
+"""Property test: the engine agrees with a brute-force oracle on small random graphs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pathways.engine import Engine, evaluate
+from pathways.model import EvaluationRequest, parse_document
+
+from .oracle import oracle_evaluate
+
+AS_OF = dt.date(2026, 6, 1)
+NODES = ["U:A", "U:B", "U:C", "V:D", "V:E", "U:F"]
+GRADES = ["A+", "A", "B", "C", "D", "F", "P", None, None, "B"]
+
+
+def _node(i: int, ident: str, credits: int, subject: str, level: int, comp: bool) -> dict[str, Any]:
+    return {"id": ident, "kind": "course", "institution": ident.split(":")[0], "title": ident,
+            "credits": credits, "subject": subject, "level": level,
+            **({"competencies": ["CMP:X"]} if comp else {})}
+
+
+@st.composite
+def requirements(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
+    leaf = st.one_of(
+        st.builds(lambda n: {"node": n}, st.sampled_from(NODES)),
+        st.builds(lambda n, g: {"node": n, "min_grade": g}, st.sampled_from(NODES), st.sampled_from(["A", "B", "C"])),
+        st.just({"competency": "CMP:X"}),
+        st.builds(lambda c, w: {"credits": c, "where": w}, st.integers(1, 5),
+                  st.sampled_from([{"institution": "U"}, {"subject": "S"}, {"level_min": 2}, {"kind": "course"}])),
+    )
+    if depth >= 2 or draw(st.integers(0, 2)) == 0:
+        return draw(leaf)
+    children = draw(st.lists(requirements(depth + 1), min_size=1, max_size=3 if depth == 0 else 2))
+    shape = draw(st.sampled_from(["all", "any", "at_least", "credits"]))
+    if shape == "all":
+        return {"all": children}
+    if shape == "any":
+        return {"any": children}
+    if shape == "at_least":
+        return {"at_least": draw(st.integers(1, len(children))), "of": children}
+    return {"credits": draw(st.integers(1, 5)), "of": children}
+
+
+def _count_slots(req: dict[str, Any]) -> int:
+    kids = req.get("all") or req.get("any") or req.get("of")
+    return sum(_count_slots(k) for k in kids) if isinstance(kids, list) else 1
+
+
+dates = st.dates(dt.date(2019, 1, 1), AS_OF)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
+    nodes = [_node(i, n, draw(st.integers(0, 3)), draw(st.sampled_from(["S", "T"])), draw(st.integers(1, 3)), draw(st.booleans()))
+             for i, n in enumerate(NODES)]
+    nodes.append({"id": "CMP:X", "kind": "competency", "title": "X"})
+    has_limits = draw(st.booleans())
+    nodes.append({"id": "U:CRED", "kind": "credential", "institution": "U", "title": "Cred", "credits": 0,
+                  **({"limits": {"max_recognized_credits": draw(st.integers(0, 4)),
+                                 "min_residency_credits": draw(st.integers(0, 3))}} if has_limits else {})})
+    rules = []
+    for r in range(draw(st.integers(2, 5))):
+        req = draw(requirements())
+        if _count_slots(req) > 4:
+            req = {"node": draw(st.sampled_from(NODES))}
+        grants = [{"node": draw(st.sampled_from(["U:C", "V:D", "V:E", "V:E", "U:F", "U:F", "U:CRED"]))}]
+        if draw(st.booleans()):
+            grants[0]["credits"] = draw(st.integers(0, 3))
+        lo = draw(st.one_of(st.none(), st.none(), dates))
+        hi = draw(st.one_of(st.none(), st.none(), dates))
+        if lo and hi and lo > hi:
+            lo, hi = hi, lo
+        rules.append({"id": f"R{r}", "kind": draw(st.sampled_from(["stack", "ladder", "plar", "transfer", "admission"])),
+                      "granted_by": "U", "requires": req, "grants": grants, "valid_from": lo and lo.isoformat(),
+                      "valid_to": hi and hi.isoformat(), "max_age_years": draw(st.one_of(st.none(), st.none(), st.integers(1, 5))),
+                      "status": draw(st.sampled_from(["approved", "approved", "approved", "pilot", "proposed"]))})
+    doc = {"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}, {"id": "V", "name": "V"}],
+           "nodes": nodes, "rules": rules}
+    held = draw(st.lists(st.sampled_from(NODES[:4]), min_size=2, max_size=4, unique=True))
+    holdings = [{"node": n, "grade": draw(st.sampled_from(GRADES)), "earned": draw(dates).isoformat()} for n in held]
+    return doc, holdings, draw(st.booleans())
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_engine_agrees_with_brute_force_oracle(scenario: tuple[dict[str, Any], list[dict[str, Any]], bool]) -> None:
+    raw, holdings, include_pilot = scenario
+    doc = parse_document(raw)
+    request = EvaluationRequest.from_json({"holdings": holdings, "as_of": AS_OF.isoformat(), "include_pilot": include_pilot})
+    result = evaluate(Engine(doc), request)
+    expected, fired = oracle_evaluate(
+        doc, [(h["node"], h["grade"], dt.date.fromisoformat(h["earned"])) for h in holdings], AS_OF, include_pilot
+    )
+    assert result.to_json()["granted"] == expected
+    assert result.fired == fired
