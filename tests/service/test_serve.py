@@ -1,0 +1,61 @@
+"""One smoke test against a real `pathways serve` process on a free port, with the seed graph loaded."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import seed_files
+
+from .conftest import THREE_MICRO_COURSES, TOKENS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_pathways_serve_answers_rest_and_graphql(tmp_path: Path, tokens_file: Path) -> None:
+    env = os.environ | {"PATHWAYS_STORE": f"sqlite:///{tmp_path / 'serve.db'}", "PATHWAYS_TOKENS_FILE": str(tokens_file)}
+    cli = [sys.executable, "-c", "from pathways.cli import main; raise SystemExit(main())"]
+    loaded = subprocess.run([*cli, "load", *map(str, seed_files())], env=env, capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    port = _free_port()
+    proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--no-access-log"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"{base}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()[1]
+                assert time.monotonic() < deadline, "pathways serve did not start"
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok" and health.json()["nodes"] > 0
+        result = httpx.post(f"{base}/evaluate", json={"holdings": THREE_MICRO_COURSES, "as_of": "2026-01-15"}, timeout=10).json()
+        assert "UFV:GD157" in [g["node"] for g in result["granted"]]
+        gql = httpx.post(f"{base}/graphql", json={"query": '{ node(id: "UFV:GD157") { title } }'}, timeout=10).json()
+        assert gql["data"]["node"]["title"]
+        denied = httpx.put(f"{base}/nodes/UFV:X", json={"kind": "course", "institution": "UFV", "title": "x"}, timeout=10)
+        assert denied.status_code == 401
+        written = httpx.put(f"{base}/nodes/UFV:X", json={"kind": "course", "institution": "UFV", "title": "x"},
+                            headers={"Authorization": f"Bearer {TOKENS['registrar:UFV']}"}, timeout=10)
+        assert written.status_code == 201
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    for line in (f"REST API          http://127.0.0.1:{port}/", f"GraphQL explorer  http://127.0.0.1:{port}/graphql",
+                 f"OpenAPI docs      http://127.0.0.1:{port}/docs"):
+        assert line in out
