@@ -118,7 +118,7 @@ def _course_agreement(cat: Catalogue, course: Course, receiver: str, kind: str) 
     grade = MIN_GRADES[int(rng.random() * 100)]
     leaf = NodeLeaf(course.id, grade)
     requires: Requirement = leaf
-    named = cat.by_subject_level.get((receiver, course.subject, level)) or cat.by_subject.get((receiver, course.subject))
+    named = cat.equivalent(course, receiver, level)
     u = rng.random()
     if u >= P_UNASSIGNED:
         partners = [c for c in cat.by_subject[(course.institution, course.subject)] if c.id != course.id]
@@ -126,7 +126,7 @@ def _course_agreement(cat: Catalogue, course: Course, receiver: str, kind: str) 
             others = rng.sample(partners, min(len(partners), rng.choice((1, 1, 2))))
             requires = All((leaf, *(NodeLeaf(c.id, grade) for c in others)))
     if named and (u < P_ASSIGNED or u >= P_UNASSIGNED):
-        grants = [cat.grant(rng.choice(named).id)]
+        grants = [cat.grant(named.id)]
     else:
         blanket_credits = 1.5 if receiver == "UVIC" else 3
         blanket = cat.blanket(receiver, course.subject, level, credits=blanket_credits)

@@ -57,6 +57,9 @@ class Course:
     subject: str
     level: int
     credits: float
+    number: int
+    """Position among this institution's courses of the same subject and level: courses in the
+    same position at two institutions are taken to be equivalent (see :meth:`Catalogue.equivalent`)."""
 
 
 @dataclass
@@ -113,7 +116,7 @@ class Catalogue:
             credits=credits, level=level, subject=subject, hours=round(credits * 13, 1),
             cost=round(credits * tuition_per_credit), prerequisites=prerequisites,
         )  # fmt: skip
-        course = Course(ident, institution, subject, level, credits)
+        course = Course(ident, institution, subject, level, credits, number)
         self.courses[institution].append(course)
         self.by_subject_level.setdefault(key, []).append(course)
         self.by_subject.setdefault((institution, subject), []).append(course)
@@ -124,6 +127,17 @@ class Catalogue:
         node = Node.model_validate(fields)
         self.nodes.append(node)
         return node
+
+    def equivalent(self, course: Course, institution: str, level: int) -> Course | None:
+        """The course at ``institution`` that ``course`` is assigned to, in its subject and at ``level`` when possible.
+
+        Assigned credit maps a course to its equivalent, not to any course of the subject: the
+        position within subject and level decides, so equivalents form small classes across
+        institutions and chains of transfers (A to B, then B to C) stay inside them, as they do
+        in real articulation tables.
+        """
+        pool = self.by_subject_level.get((institution, course.subject, level)) or self.by_subject.get((institution, course.subject))
+        return pool[course.number % len(pool)] if pool else None
 
     def blanket(self, institution: str, subject: str, level: int, *, credits: float = 3) -> str:
         """The id of the unassigned (blanket, elective) credit node ``INST:SUBJ-LXX``, made on first use."""

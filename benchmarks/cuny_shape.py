@@ -96,16 +96,16 @@ def _rules_for(cat: Catalogue, course: Course, receiver: str, level: int) -> lis
             requires = All((leaf, NodeLeaf(rng.choice(partners).id, grade)))
     blanket = cat.grant(cat.blanket(receiver, course.subject, level))
     if P_CLUSTER <= u < P_CLUSTER + P_SPLIT:
-        grants = [_named(cat, receiver, course.subject, level) or blanket, blanket]
+        grants = [_named(cat, course, receiver, level) or blanket, blanket]
         if grants[0] is blanket:
             grants = [blanket]
     elif rng.random() < P_BLANKET:
         grants = [blanket]
     else:
-        grants = [_named(cat, receiver, course.subject, level) or blanket]
+        grants = [_named(cat, course, receiver, level) or blanket]
     out = [make_rule(id=rid, kind="transfer", granted_by=receiver, requires=requires, grants=grants, source=SOURCE, **window)]
     if rng.random() < P_AMBIGUOUS:
-        named = _named(cat, receiver, course.subject, level)
+        named = _named(cat, course, receiver, level)
         if named is not None:
             out.append(
                 make_rule(
@@ -116,10 +116,10 @@ def _rules_for(cat: Catalogue, course: Course, receiver: str, level: int) -> lis
     return out
 
 
-def _named(cat: Catalogue, receiver: str, subject: str, level: int) -> Grant | None:
-    """A grant of a named course at ``receiver`` in the subject, at the level when one exists."""
-    pool = cat.by_subject_level.get((receiver, subject, level)) or cat.by_subject.get((receiver, subject))
-    return cat.grant(cat.rng.choice(pool).id) if pool else None
+def _named(cat: Catalogue, course: Course, receiver: str, level: int) -> Grant | None:
+    """A grant of the course at ``receiver`` equivalent to ``course``, if the receiver teaches the subject."""
+    target = cat.equivalent(course, receiver, level)
+    return None if target is None else cat.grant(target.id)
 
 
 def _window(rng: random.Random) -> dict[str, object]:

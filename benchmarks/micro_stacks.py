@@ -42,7 +42,8 @@ def build(cat: Catalogue, institutions: list[str], competencies: tuple[str, ...]
     for k in range(count):
         code = institutions[k % len(institutions)]
         subject = cat.random_subject()
-        credit_bearing = rng.random() < 0.6
+        pattern = k % 10  # 0-3: all; 4-7: core + electives; 8: a credit pool; 9: competencies
+        credit_bearing = pattern == 8 or (pattern != 9 and rng.random() < 0.6)
         size = rng.randint(4, 9)
         window = {"valid_from": TERM_STARTS[rng.randrange(_FIRST_TERM, len(TERM_STARTS))]}
         parts: list[tuple[str, float]] = []
@@ -66,13 +67,13 @@ def build(cat: Catalogue, institutions: list[str], competencies: tuple[str, ...]
         leaves = [NodeLeaf(p) for p, _ in parts]
         if every_micro_course and rng.random() < 0.05:  # a cross-institution credential (UBC + BCIT food safety)
             leaves[-1] = NodeLeaf(rng.choice(every_micro_course))
-        requires = _stack_requirement(cat, leaves, parts, tuple(sorted(shown)), credit_bearing)
+        requires = _stack_requirement(pattern, leaves, parts, tuple(sorted(shown)))
         cat.add_node(
             id=badge, kind="micro_credential", institution=code, title=f"{SUBJECTS[subject]} micro-credential {k}",
             credits=sum(c for _, c in parts), subject=subject, level=1, hours=hours, identifiers=[f"https://badges.example.org/{code.lower()}/mcr{k:04d}"],
             details={"credit_status": "credit" if credit_bearing else "non-credit", "illustrative": True},
         )  # fmt: skip
-        status = "pilot" if rng.random() < 0.05 else "proposed" if rng.random() < 0.02 else "approved"
+        status = "pilot" if k % 20 == 3 else "proposed" if k % 50 == 11 else "approved"  # 5% pilots (SFU FASS), 2% proposed
         expiry = {"max_age_years": 5} if rng.random() < 0.1 else {}
         rules.append(make_rule(id=f"{badge}/stack", kind="stack", granted_by=code, requires=requires, grants=[cat.grant(badge)],
                                status=status, source=SOURCE, **expiry, **window))  # fmt: skip
@@ -97,15 +98,14 @@ def build(cat: Catalogue, institutions: list[str], competencies: tuple[str, ...]
 
 
 def _stack_requirement(
-    cat: Catalogue, leaves: list[NodeLeaf], parts: list[tuple[str, float]], competencies: tuple[str, ...], credit_bearing: bool
+    pattern: int, leaves: list[NodeLeaf], parts: list[tuple[str, float]], competencies: tuple[str, ...]
 ) -> Requirement:
-    u = cat.rng.random()
-    if u < 0.4:
+    if pattern < 4:
         return All(tuple(leaves))
-    if u < 0.8:
+    if pattern < 8:
         core, electives = leaves[:2], leaves[2:]
         return All((*core, AtLeast(max(1, len(electives) // 2), tuple(electives))))
-    if credit_bearing:
+    if pattern == 8:
         total = sum(c for _, c in parts)
         return CreditsOf(max(0.5, total - 1), tuple(leaves))
     return All(tuple(CompetencyLeaf(c) for c in competencies[:3]))
