@@ -31,6 +31,8 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +119,20 @@ class _Search:
                     total[i] += c.credits
                     ratio[i] = max(ratio[i], c.credits / len(c.lineage))
         self.singleton = all(len(c.lineage) == 1 for c in self.cands) and len({next(iter(c.lineage)) for c in self.cands}) == n
+        # one-holding lineages: the fewest holdings a pool still needs is exact, from the
+        # cumulative sums of the largest credits left (quadratic memory, so bounded)
+        self.suf_top: dict[int, list[list[float]]] = {}
+        if self.singleton and n <= 400:
+            for s, spec in enumerate(slots):
+                if spec[0] != POOL:
+                    continue
+                tops: list[list[float]] = [[0.0] for _ in range(n + 1)]
+                left: list[float] = []
+                for i in range(n - 1, -1, -1):
+                    if s in self.cands[i].slots:
+                        bisect.insort(left, -self.cands[i].credits)
+                    tops[i] = list(itertools.accumulate((-x for x in left), initial=0.0))
+                self.suf_top[s] = tops
 
     # -- state of the requirement under the current placements ---------------------------------
 
@@ -139,6 +155,9 @@ class _Search:
                 return True, cur, 0.0, opt
             if opt < need - _EPS:
                 return False, 0.0, _INF, 0.0
+            top = self.suf_top.get(s)
+            if top is not None:
+                return False, 0.0, float(bisect.bisect_left(top[i], need - cur - _EPS)), opt
             return False, 0.0, float(math.ceil((need - cur) / self.suf_ratio[s][i] - _EPS)), opt
         kids = [self.state(c, i) for c in node[-1]]
         if tag == ALL:
