@@ -86,7 +86,7 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
     return doc, holdings, draw(st.booleans())
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_engine_agrees_with_brute_force_oracle(scenario: tuple[dict[str, Any], list[dict[str, Any]], bool]) -> None:
     raw, holdings, include_pilot = scenario
