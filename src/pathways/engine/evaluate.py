@@ -306,12 +306,12 @@ def evaluate(
         if node not in presented or _better(h, presented[node]):
             presented[node] = h
 
-    for h in request.holdings:
-        present(h.node, h.grade, h.earned)
-    for i, h in enumerate(extra_holdings):
-        if h.earned is not None and h.earned > as_of:
-            problems.append(Problem(f"extra_holdings[{i}].earned", f"{h.earned} is after as_of {as_of}"))
-        present(h.node, h.grade, h.earned)
+    for holding in request.holdings:
+        present(holding.node, holding.grade, holding.earned)
+    for i, holding in enumerate(extra_holdings):
+        if holding.earned is not None and holding.earned > as_of:
+            problems.append(Problem(f"extra_holdings[{i}].earned", f"{holding.earned} is after as_of {as_of}"))
+        present(holding.node, holding.grade, holding.earned)
     for claim in badges:
         if claim.earned is not None and claim.earned > as_of:
             problems.append(Problem(f"{claim.path}.validFrom", f"{claim.earned} is after as_of {as_of}"))

@@ -33,7 +33,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..model import (
     All,
@@ -73,7 +73,7 @@ __all__ = [
 # millions of them, and tuples are the most compact Python has.
 LEAF, COMPETENCY, POOL, ALL, ANY, AT_LEAST, CREDITS_OF = range(7)
 
-Compiled: TypeAlias = tuple  # type: ignore[type-arg]
+Compiled: TypeAlias = tuple[Any, ...]
 """A compiled requirement:
 
 - ``(LEAF, slot, node_id, min_grade | None)``
