@@ -1,0 +1,196 @@
+"""Benchmark: POST /evaluate over HTTP on loopback, one and two ``pathways serve`` workers.
+
+1. generate the BC-shaped synthetic graph (:func:`benchmarks.synthetic.generate`) and import
+   it into a fresh SQLite store file;
+2. draw transcripts of 10 holdings (:func:`benchmarks.synthetic.transcripts`) and write them
+   into a wrk Lua script that cycles through them;
+3. for each worker count, start ``pathways serve --workers N --no-access-log`` on a free port,
+   warm every worker up (each builds its engine on its first request), then run
+   ``wrk --latency`` against ``POST /evaluate`` and read requests/s and p50/p99 latency.
+
+Needs ``wrk`` (Debian: ``apt-get install -y wrk``). The load generator shares the machine
+with the server, as a loopback benchmark must; ``--threads`` keeps it small.
+
+``python -m benchmarks.bench_http --scale 1.0`` prints the figures and the machine. The
+targets (two workers, 10-holding transcripts, this project's 2-core machine) are in :data:`TARGETS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pathways.store import open_store
+
+from .machine import describe, machine_line
+from .synthetic import Shape, generate, transcripts
+
+__all__ = ["TARGETS", "lua_script", "main", "parse_wrk", "run"]
+
+TARGETS: dict[str, tuple[str, float]] = {
+    "requests/s, 2 workers": (">=", 500.0),
+    "p99 ms, 2 workers": ("<=", 50.0),
+}
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def lua_script(bodies: Sequence[str]) -> str:
+    """A wrk script that POSTs the ``bodies`` to /evaluate in turn.
+
+    >>> "wrk.format" in lua_script(['{"holdings": []}'])
+    True
+    """
+    items = ",\n".join(f"[==[{b}]==]" for b in bodies)
+    return (
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"local bodies = {{\n{items}\n}}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #bodies + 1\n"
+        '  return wrk.format(nil, "/evaluate", nil, bodies[i])\n'
+        "end\n"
+    )
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """Requests/s, p50/p90/p99 latency in ms, and error counts from ``wrk --latency`` output.
+
+    >>> parse_wrk("  Latency Distribution\\n     50%  1.50ms\\n     90%  3.00ms\\n     99%  10.00ms\\n"
+    ...           "  1000 requests in 2.00s, 1.00MB read\\nRequests/sec:    500.00\\n")
+    {'requests_per_s': 500.0, 'requests': 1000.0, 'p50_ms': 1.5, 'p90_ms': 3.0, 'p99_ms': 10.0, 'errors': 0.0}
+    """
+    out: dict[str, float] = {}
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    out["requests_per_s"] = float(rps.group(1)) if rps else 0.0
+    out["requests"] = float(total.group(1)) if total else 0.0
+    for pct in ("50", "90", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
+        out[f"p{pct}_ms"] = round(float(m.group(1)) * _UNITS[m.group(2)], 3) if m else float("nan")
+    errors = 0.0
+    for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors:.*?timeout (\d+)"):
+        m = re.search(pattern, output)
+        errors += float(m.group(1)) if m else 0.0
+    out["errors"] = errors
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _serve(db: str, workers: int) -> tuple[subprocess.Popen[str], str]:
+    port = _free_port()
+    env = os.environ | {"PATHWAYS_STORE": f"sqlite:///{db}"}
+    env.pop("PATHWAYS_TOKENS_FILE", None)
+    cmd = [sys.executable, "-c", "from pathways.cli import main; raise SystemExit(main())",
+           "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 600
+    while True:
+        try:
+            httpx.get(f"{base}/health", timeout=5)
+            return proc, base
+        except httpx.TransportError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"pathways serve exited: {proc.communicate()[1][-2000:]}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError("pathways serve did not start in 600 s") from None
+            time.sleep(0.5)
+
+
+def _wrk(base: str, script: Path, *, threads: int, connections: int, duration: int) -> str:
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s", "-s", str(script), base]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+
+def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, holdings: int = 10, workers: Sequence[int] = (1, 2),
+        connections: int = 8, threads: int = 1, duration: int = 20, warmup: int = 10) -> list[dict[str, Any]]:
+    """Measure each worker count; returns one record per run with the wrk figures."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench_http needs wrk: apt-get install -y wrk")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="pathways-bench-http-") as tmp:
+        db = str(Path(tmp) / "bench.db")
+        t0 = time.perf_counter()
+        doc = generate(scale, seed=seed, shape=shape)
+        store = open_store(f"sqlite:///{db}")
+        store.import_document(doc, actor="benchmark", action="load")
+        store.close()
+        bodies = [json.dumps(r.model_dump(mode="json", exclude_none=True)) for r in transcripts(doc, holdings, 500, seed=seed)]
+        graph = {"nodes": len(doc.nodes), "rules": len(doc.rules), "prepare_s": round(time.perf_counter() - t0, 1)}
+        del doc
+        script = Path(tmp) / "evaluate.lua"
+        script.write_text(lua_script(bodies), encoding="utf-8")
+        for n in workers:
+            proc, base = _serve(db, n)
+            try:
+                t1 = time.perf_counter()
+                _wrk(base, script, threads=threads, connections=max(connections, 2 * n), duration=warmup)
+                ready_s = time.perf_counter() - t1
+                figures = parse_wrk(_wrk(base, script, threads=threads, connections=connections, duration=duration))
+            finally:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            results.append({"workers": n, "connections": connections, "duration_s": duration, "holdings": holdings,
+                            "shape": shape, "scale": scale, "warmup_s": round(ready_s, 1), **graph, **figures})
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_http", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shape", choices=("bc", "cuny"), default="bc", help="synthetic graph shape (default: bc)")
+    parser.add_argument("--scale", type=float, default=1.0, help="synthetic graph scale (bc 1.0: 239,000 agreements)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--holdings", type=int, default=10, help="holdings per transcript")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to measure")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent wrk connections")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--duration", type=int, default=20, help="seconds of measured load per worker count")
+    parser.add_argument("--warmup", type=int, default=10, help="seconds of unmeasured load first")
+    parser.add_argument("--json", action="store_true", help="print the records as JSON")
+    args = parser.parse_args(argv)
+    results = run(shape=args.shape, scale=args.scale, seed=args.seed, holdings=args.holdings, workers=args.workers, connections=args.connections,
+                  threads=args.threads, duration=args.duration, warmup=args.warmup)
+    if args.json:
+        print(json.dumps({"machine": describe(), "results": results}, indent=2))
+        return 0
+    first = results[0]
+    print(f"POST /evaluate, {first['shape']} shape scale {first['scale']} ({first['nodes']} nodes, {first['rules']} rules), "
+          f"{first['holdings']}-holding transcripts, wrk -t{args.threads} -c{args.connections} -d{args.duration}s on loopback")
+    print(f"{'workers':>7} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for r in results:
+        print(f"{r['workers']:>7} {r['requests_per_s']:>9.1f} {r['p50_ms']:>8.2f} {r['p90_ms']:>8.2f} {r['p99_ms']:>8.2f} {int(r['errors']):>7}")
+    two = [r for r in results if r["workers"] == 2]
+    if two:
+        ok = two[0]["requests_per_s"] >= TARGETS["requests/s, 2 workers"][1] and two[0]["p99_ms"] <= TARGETS["p99 ms, 2 workers"][1]
+        print(f"target (2 workers: >= 500 req/s, p99 <= 50 ms): {'met' if ok else 'NOT met'}")
+    print(f"machine: {machine_line(describe())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
