@@ -4,8 +4,10 @@ No Neo4j can be installed here (SPEC section 7), so the store suite talks Bolt t
 a transactional graph server with an openCypher engine and a Neo4j-Bolt plugin. It runs
 in a child process (its JVM, threads and ``./log`` directory stay out of pytest's process),
 on free loopback ports, in a temporary directory, and is started once per test session
-(it takes about two seconds). Each test then gets a database of its own from
-:func:`fresh_database_url`, so tests never see each other's graphs.
+(it takes a few seconds). Each test then gets an empty database from
+:func:`fresh_database_url`: databases are taken in turn from a small pool and emptied
+before they are handed out, because creating a database and its schema costs a second or
+more while emptying a test-sized graph costs milliseconds.
 
 Example (not run as a doctest: it starts a JVM)::
 
@@ -29,15 +31,16 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["ArcadeDB", "arcadedb_server", "fresh_database_url", "start_arcadedb"]
+__all__ = ["POOL_SIZE", "ArcadeDB", "arcadedb_server", "fresh_database_url", "start_arcadedb"]
 
 PASSWORD = "pathways-test"
 DATABASE = "pathways"
 START_TIMEOUT = 120.0
+POOL_SIZE = 4
 
 # Run in the child: start the server, say READY, stop when the parent closes our stdin.
 _CHILD = """
@@ -68,6 +71,7 @@ class ArcadeDB:
     http_port: int
     bolt_port: int
     started_in: float
+    databases: set[str] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -76,16 +80,23 @@ class ArcadeDB:
 
     def create_database(self, name: str) -> None:
         """Create a database through the server's HTTP API (Bolt has no command for it)."""
+        self._post("server", {"command": f"create database {name}"})
+
+    def empty_database(self, name: str) -> None:
+        """Delete every vertex and edge of database ``name`` (its schema stays)."""
+        self._post(f"command/{name}", {"language": "cypher", "command": "MATCH (n) DETACH DELETE n"})
+
+    def _post(self, path: str, body: dict[str, str]) -> None:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.http_port}/api/v1/server",
-            data=json.dumps({"command": f"create database {name}"}).encode(),
+            f"http://127.0.0.1:{self.http_port}/api/v1/{path}",
+            data=json.dumps(body).encode(),
             headers={
                 "Content-Type": "application/json",
                 "Authorization": "Basic " + base64.b64encode(f"root:{PASSWORD}".encode()).decode(),
             },
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=120) as response:
             response.read()
 
     def stop(self) -> None:
@@ -153,9 +164,17 @@ def arcadedb_server() -> Iterator[str]:
 
 
 def fresh_database_url(url: str) -> str:
-    """Create a new, empty database on the server behind ``url`` and return its URL."""
+    """The URL of an empty database on the server behind ``url``.
+
+    The last :data:`POOL_SIZE` URLs handed out are distinct, so a test may hold that many
+    stores on different graphs at once.
+    """
     server = _SERVERS[url]
-    name = f"t{next(_COUNTER)}"
-    server.create_database(name)
+    name = f"t{next(_COUNTER) % POOL_SIZE}"
+    if name in server.databases:
+        server.empty_database(name)
+    else:
+        server.create_database(name)
+        server.databases.add(name)
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
