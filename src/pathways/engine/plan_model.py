@@ -194,8 +194,11 @@ class PlanModel:
             if n in self.nodes or n not in self.engine.nodes:
                 continue
             self.nodes.add(n)
-            if n in self.held:
+            h = self.held.get(n)
+            if h is not None and h.direct:
                 continue
+            # A derived holding stays relevant: plan items can derive it again with another
+            # lineage, which can decide whether a later rule finds disjoint lineages.
             for rule_id in self.index.granting.get(n, ()):
                 rule = self.engine.rules[rule_id]
                 if rule_id not in self.rules and self.applicable(rule):
@@ -374,7 +377,8 @@ class PlanModel:
         if isinstance(req, All):
             return self._all(lits), sum(c for _, c in parts)
         if isinstance(req, Any_):
-            return self._any(lits), max(c for _, c in parts)
+            # an assignment may fill every slot of an ``any``, and all of them count toward credits
+            return self._any(lits), sum(c for _, c in parts)
         if isinstance(req, AtLeast):
             return self._at_least(req.k, lits), sum(c for _, c in parts)
         assert isinstance(req, CreditsOf)
