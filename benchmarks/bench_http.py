@@ -104,7 +104,8 @@ def _serve(db: str, workers: int) -> tuple[subprocess.Popen[str], str]:
     env.pop("PATHWAYS_TOKENS_FILE", None)
     cmd = [sys.executable, "-c", "from pathways.cli import main; raise SystemExit(main())",
            "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # its own session, so that stopping it also stops uvicorn's worker processes
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
     while True:
@@ -117,6 +118,16 @@ def _serve(db: str, workers: int) -> tuple[subprocess.Popen[str], str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("pathways serve did not start in 600 s") from None
             time.sleep(0.5)
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Stop a server started by :func:`_serve` and its workers: SIGINT, then SIGKILL to its process group."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _wrk(base: str, script: Path, *, threads: int, connections: int, duration: int) -> str:
@@ -150,11 +161,7 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, holdings: int
                 ready_s = time.perf_counter() - t1
                 figures = parse_wrk(_wrk(base, script, threads=threads, connections=connections, duration=duration))
             finally:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                _stop(proc)
             results.append({"workers": n, "connections": connections, "duration_s": duration, "holdings": holdings,
                             "shape": shape, "scale": scale, "warmup_s": round(ready_s, 1), **graph, **figures})
     return results

@@ -31,7 +31,7 @@ def test_pathways_serve_answers_rest_and_graphql(tmp_path: Path, tokens_file: Pa
     assert loaded.returncode == 0, loaded.stderr
     port = _free_port()
     proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--no-access-log"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -55,7 +55,11 @@ def test_pathways_serve_answers_rest_and_graphql(tmp_path: Path, tokens_file: Pa
         assert written.status_code == 201
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
     for line in (f"REST API          http://127.0.0.1:{port}/", f"GraphQL explorer  http://127.0.0.1:{port}/graphql",
                  f"OpenAPI docs      http://127.0.0.1:{port}/docs"):
         assert line in out
