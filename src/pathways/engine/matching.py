@@ -34,12 +34,20 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
 
-__all__ = ["Assignment", "Candidate", "Progress", "best_assignment", "best_progress", "number"]
+__all__ = ["STEP_BUDGET", "Assignment", "Candidate", "Progress", "best_assignment", "best_progress", "number"]
+
+STEP_BUDGET = 200_000
+"""Search steps one match may take. Real requirements finish in a few hundred; a pathological
+one (hundreds of candidates with overlapping lineages in one pool) stops here and keeps the
+best assignment found so far, so one request can never stall the service."""
 
 _EPS = 1e-9
 _INF = math.inf
@@ -118,6 +126,7 @@ class _Search:
                     mx[i] = max(mx[i], c.credits)
                     total[i] += c.credits
                     ratio[i] = max(ratio[i], c.credits / len(c.lineage))
+        self.steps = 0
         self.singleton = all(len(c.lineage) == 1 for c in self.cands) and len({next(iter(c.lineage)) for c in self.cands}) == n
         # one-holding lineages: the fewest holdings a pool still needs is exact, from the
         # cumulative sums of the largest credits left (quadratic memory, so bounded)
@@ -323,6 +332,18 @@ class _Search:
         return len(lineage), lineage, tuple(sorted(self.cands[i].node for i in used))
 
 
+@contextmanager
+def _deep(n: int) -> Iterator[None]:
+    """Room for a depth-first search one frame per candidate (pure-Python frames, no C stack)."""
+    old = sys.getrecursionlimit()
+    if n + 200 > old:
+        sys.setrecursionlimit(n + 200 + old)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
 def _gather(op: str, parts: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not parts:
         return None
@@ -385,6 +406,9 @@ class _Firing(_Search):
         return len(self.placed) < sum(1 for j in self.best_clean if j < i)
 
     def search(self, i: int, size: int) -> None:
+        self.steps += 1
+        if self.steps > STEP_BUDGET:
+            return
         met, _, lb, _ = self.state(self.tree, i)
         if met:
             _, used = self.used(self.tree)
@@ -428,7 +452,8 @@ def best_assignment(
     the granted credentials (condition 3); leave them empty to ignore limits.
     """
     search = _Firing(tree, slots, cands, limits)
-    search.search(0, 0)
+    with _deep(len(search.cands)):
+        search.search(0, 0)
     if search.best is None:
         return None
     return Assignment(uses=search.best[2], lineage=search.best[1])
@@ -442,6 +467,9 @@ class _Progress(_Search):
         self.best_missing: dict[str, Any] | None = None
 
     def search(self, i: int, size: int) -> None:
+        self.steps += 1
+        if self.steps > STEP_BUDGET:
+            return
         fraction = self.fraction(self.tree)[0]
         if fraction > self.best_fraction + _EPS or (
             fraction > self.best_fraction - _EPS and self.key(self.placed) < self.best_key
@@ -468,5 +496,6 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
     Ties go to the smallest lineage, then the smallest sorted lineage and used holdings.
     """
     search = _Progress(tree, slots, cands)
-    search.search(0, 0)
+    with _deep(len(search.cands)):
+        search.search(0, 0)
     return Progress(fraction=max(0.0, search.best_fraction), uses=search.best_key[2], missing=search.best_missing)
