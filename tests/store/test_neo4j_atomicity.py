@@ -12,8 +12,9 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -28,6 +29,20 @@ from tests.store.arcadedb import fresh_database_url
 @pytest.fixture
 def url(bolt_server: str) -> str:
     return fresh_database_url(bolt_server)
+
+
+@pytest.fixture
+def open_neo4j() -> Iterator[Callable[..., Neo4jStore]]:
+    """``Neo4jStore.open``, with every store closed after the test, passed or failed."""
+    opened: list[Neo4jStore] = []
+
+    def open_(url: str, **options: Any) -> Neo4jStore:
+        opened.append(Neo4jStore.open(url, **options))
+        return opened[-1]
+
+    yield open_
+    for store in opened:
+        store.close()
 
 
 def base() -> Document:
@@ -45,8 +60,8 @@ def snapshot(store: Store) -> tuple[object, ...]:
     return (store.export().to_json(), store.version(), store.audit(), store.counts())
 
 
-def test_a_bad_row_in_a_late_batch_leaves_the_graph_as_it_was(url: str) -> None:
-    store = Neo4jStore.open(url, batch_size=2)
+def test_a_bad_row_in_a_late_batch_leaves_the_graph_as_it_was(url: str, open_neo4j: Callable[..., Neo4jStore]) -> None:
+    store = open_neo4j(url, batch_size=2)
     store.import_document(base(), actor="admin")
     before = snapshot(store)
     renamed = Node(id="UFV:C001", kind="course", institution="UFV", title="Renamed", credits=3)
@@ -58,7 +73,6 @@ def test_a_bad_row_in_a_late_batch_leaves_the_graph_as_it_was(url: str) -> None:
     assert "nothing written" in str(err.value)
     assert snapshot(store) == before
     assert store.get_node("UFV:MC0039") is None and store.get_node("UFV:C001") == base().nodes[1]
-    store.close()
 
 
 class Proxy:
@@ -114,6 +128,11 @@ class Proxy:
         self.cuts += 1
         self.cut_after = None
         if self.refuse:
+            # shutdown() first: a bare close() leaves a thread blocked in accept() listening.
+            try:
+                self.listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self.listener.close()
         for s in self._sockets:
             try:
@@ -146,9 +165,11 @@ def through(url: str, proxy: Proxy) -> str:
 LONG = "A micro-course with a title long enough to make every batch weigh something"
 
 
-def test_a_connection_dropped_mid_import_leaves_the_graph_as_it_was(url: str, proxy: Proxy) -> None:
-    direct = Neo4jStore.open(url)
-    store = Neo4jStore.open(through(url, proxy), batch_size=10, retry_time=1.0, connect_timeout=2.0)
+def test_a_connection_dropped_mid_import_leaves_the_graph_as_it_was(
+    url: str, proxy: Proxy, open_neo4j: Callable[..., Neo4jStore]
+) -> None:
+    direct = open_neo4j(url)
+    store = open_neo4j(through(url, proxy), batch_size=10, retry_time=1.0, connect_timeout=2.0)
     store.import_document(base(), actor="admin")
     before = snapshot(direct)
     proxy.arm(cut_after=20_000, refuse=True)  # the import sends about 53 KB: the cut falls mid-way
@@ -157,12 +178,12 @@ def test_a_connection_dropped_mid_import_leaves_the_graph_as_it_was(url: str, pr
     assert proxy.cuts == 1
     assert snapshot(direct) == before
     assert direct.get_node("UFV:MC0000") is None
-    store.close()
-    direct.close()
 
 
-def test_a_network_blip_is_retried_and_the_import_lands_once(url: str, proxy: Proxy) -> None:
-    store = Neo4jStore.open(through(url, proxy), batch_size=10, retry_time=10.0)
+def test_a_network_blip_is_retried_and_the_import_lands_once(
+    url: str, proxy: Proxy, open_neo4j: Callable[..., Neo4jStore]
+) -> None:
+    store = open_neo4j(through(url, proxy), batch_size=10, retry_time=10.0)
     store.import_document(base(), actor="admin")
     v = store.version()
     proxy.arm(cut_after=20_000, refuse=False)
@@ -171,7 +192,6 @@ def test_a_network_blip_is_retried_and_the_import_lands_once(url: str, proxy: Pr
     assert summary.version == v + 1 == store.version()
     assert [c.op for c in summary.changes] == ["created"] * 120
     assert store.counts()["nodes"] == 125 and len(store.audit()) == 2
-    store.close()
 
 
 def test_an_unreachable_server_is_one_clear_error() -> None:
