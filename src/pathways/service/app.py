@@ -7,8 +7,8 @@ calls in each worker process of ``pathways serve``.
 Example:
     >>> from pathways.settings import Settings
     >>> app = create_app(Settings(store_url="sqlite:///:memory:"))
-    >>> sorted(r.path for r in app.routes if getattr(r, "path", "").startswith("/rules"))
-    ['/rules', '/rules/{id:path}', '/rules/{id:path}', '/rules/{id:path}']
+    >>> sorted(p for p in app.openapi()["paths"] if p.startswith("/rules"))
+    ['/rules', '/rules/{id}']
 """
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry's field decorators are untyped without its mypy plugin, which pyproject does not load)
 """The GraphQL schema (SPEC section 6) and its FastAPI router at ``/graphql``.
 
 Queries read the store (entities, cursor connections) or the cache's current engine

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from ...errors import InvalidInput
+from ...store import AuditEntry
 from ..auth import forbid
 from ..dependencies import CurrentStore, Writer
 from ..openapi import WRITE_RESPONSES
@@ -32,7 +33,7 @@ def audit(
     if last is not None and not last.isdigit():
         raise InvalidInput.one("cursor", "not a cursor this service issued")
     after = int(last) if last is not None else None
-    entries = []
+    entries: list[AuditEntry] = []
     while len(entries) <= limit:
         batch = store.audit(limit=limit + 1, after=after)
         entries.extend(e for e in batch if actor is None or e.actor == actor)
