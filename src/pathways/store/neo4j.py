@@ -368,7 +368,7 @@ class Neo4jStore:
         self._driver.close()
 
 
-def _single(tx: neo4j.Transaction | neo4j.ManagedTransaction, statement: str, **params: Any) -> Any:
+def _single(tx: neo4j.Transaction | neo4j.ManagedTransaction, statement: str, /, **params: Any) -> Any:
     """The first value of the one record ``statement`` returns."""
     record = tx.run(statement, params).single(strict=True)
     return record[0]
