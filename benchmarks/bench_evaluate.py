@@ -18,12 +18,15 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,21 +83,91 @@ def _prepare_in_child(db: str, shape: Shape, scale: float, seed: int) -> dict[st
     return result
 
 
-def _latencies(engine: Engine, requests: list[EvaluationRequest], warmup: int) -> tuple[list[float], float]:
-    """Milliseconds per evaluation (after ``warmup`` unmeasured ones), and the mean number of grants."""
-    for req in requests[:warmup]:
-        evaluate(engine, req)
-    samples, granted = [], 0
-    for req in requests[warmup:]:
-        t = time.perf_counter()
-        result = evaluate(engine, req)
-        samples.append((time.perf_counter() - t) * 1000)
-        granted += len(result.granted)
-    return samples, granted / max(1, len(samples))
+@dataclass
+class _Latency:
+    """Measured milliseconds, grants over the completed evaluations, evaluations abandoned."""
+
+    samples: list[float] = field(default_factory=list)
+    granted: int = 0
+    timeouts: int = 0
 
 
-def run(*, shape: Shape = "cuny", scale: float = 1.0, seed: int = 0, evaluations: int = 300, store: str = "sqlite") -> list[Figure]:
-    """Measure every phase; return the figures (see :data:`Figure`)."""
+class _Overrun(Exception):
+    """An evaluation ran past the per-evaluation timeout."""
+
+
+class _Alarm:
+    """A one-shot ``SIGALRM`` that interrupts only while armed: a late signal is ignored."""
+
+    def __init__(self) -> None:
+        self.armed = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.armed:
+            self.armed = False
+            raise _Overrun
+
+
+def _latencies(engine: Engine, requests: list[EvaluationRequest], warmup: int, *, timeout_s: float, budget_s: float) -> _Latency:
+    """Milliseconds per evaluation after ``warmup`` unmeasured ones.
+
+    An evaluation still running after ``timeout_s`` is abandoned and counted at ``timeout_s``
+    (so percentiles stay honest lower bounds); measuring stops once ``budget_s`` is spent.
+    The timeout uses ``SIGALRM``, so it is only armed in the main thread of a Unix process.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    alarm = _Alarm()
+    previous = signal.signal(signal.SIGALRM, alarm) if usable else None
+    out = _Latency()
+    started = time.perf_counter()
+    try:
+        for n, req in enumerate(requests):
+            if time.perf_counter() - started > budget_s:
+                break
+            t = time.perf_counter()
+            result = None
+            try:
+                if usable:
+                    alarm.armed = True
+                    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+                result = evaluate(engine, req)
+                alarm.armed = False
+            except _Overrun:
+                result = None
+            alarm.armed = False
+            if usable:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            elapsed = (time.perf_counter() - t) * 1000
+            if n < warmup:
+                continue
+            if result is None:
+                out.timeouts += 1
+                out.samples.append(timeout_s * 1000)
+            else:
+                out.samples.append(elapsed)
+                out.granted += len(result.granted)
+    finally:
+        if usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    return out
+
+
+def run(
+    *,
+    shape: Shape = "cuny",
+    scale: float = 1.0,
+    seed: int = 0,
+    evaluations: int = 300,
+    store: str = "sqlite",
+    timeout_s: float = 10.0,
+    budget_s: float = 300.0,
+) -> list[Figure]:
+    """Measure every phase; return the figures (see :data:`Figure`).
+
+    ``evaluations`` transcripts of each size are measured, unless ``budget_s`` seconds per
+    size run out first; an evaluation longer than ``timeout_s`` is abandoned and counted.
+    """
     figures: list[Figure] = []
 
     def fig(metric: str, value: float, unit: str) -> None:
@@ -135,12 +208,16 @@ def run(*, shape: Shape = "cuny", scale: float = 1.0, seed: int = 0, evaluations
     fig("engine build (export + index)", export_s + build_s, "s")
     for size in (10, 40):
         requests = transcripts(doc, size, evaluations + evaluations // 10, seed=seed)
-        samples, granted = _latencies(engine, requests, evaluations // 10)
-        fig(f"evaluate p50, {size} holdings", percentile(samples, 50), "ms")
-        fig(f"evaluate p99, {size} holdings", percentile(samples, 99), "ms")
-        fig(f"evaluate max, {size} holdings", max(samples), "ms")
-        fig(f"evaluate mean, {size} holdings", statistics.fmean(samples), "ms")
-        fig(f"grants per evaluation, {size} holdings", granted, "")
+        lat = _latencies(engine, requests, evaluations // 10, timeout_s=timeout_s, budget_s=budget_s)
+        if not lat.samples:
+            continue
+        fig(f"evaluate p50, {size} holdings", percentile(lat.samples, 50), "ms")
+        fig(f"evaluate p99, {size} holdings", percentile(lat.samples, 99), "ms")
+        fig(f"evaluate max, {size} holdings", max(lat.samples), "ms")
+        fig(f"evaluate mean, {size} holdings", statistics.fmean(lat.samples), "ms")
+        fig(f"evaluations measured, {size} holdings", len(lat.samples), "")
+        fig(f"evaluations over {timeout_s:g} s (abandoned), {size} holdings", lat.timeouts, "")
+        fig(f"grants per evaluation, {size} holdings", lat.granted / max(1, len(lat.samples) - lat.timeouts), "")
     fig("peak RSS (serving process)", peak_rss_mib(), "MiB")
     return figures
 
@@ -169,13 +246,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--evaluations", type=int, default=300, help="measured evaluations per transcript size")
     parser.add_argument("--store", choices=("sqlite", "none"), default="sqlite", help="build the engine from a SQLite store or straight from the generated graph")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds after which one evaluation is abandoned (counted)")
+    parser.add_argument("--budget", type=float, default=300.0, help="seconds of evaluations per transcript size at most")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--prepare", metavar="DB", help=argparse.SUPPRESS)  # the child process's entry point
     args = parser.parse_args(argv)
     if args.prepare:
         print(json.dumps(_prepare(args.prepare, args.shape, args.scale, args.seed)))
         return 0
-    figures = run(shape=args.shape, scale=args.scale, seed=args.seed, evaluations=args.evaluations, store=args.store)
+    figures = run(shape=args.shape, scale=args.scale, seed=args.seed, evaluations=args.evaluations, store=args.store,
+                  timeout_s=args.timeout, budget_s=args.budget)  # fmt: skip
     if args.json:
         print(json.dumps({"machine": describe(), "figures": figures}, indent=2))
     else:

@@ -140,3 +140,38 @@ def test_transcripts_hold_named_courses_dated_inside_a_window(name: str, request
         assert (dates[-1] - dates[0]).days <= 5 * 365 + 1
     grades = Counter(h.grade for r in requests for h in r.holdings)
     assert grades["F"] < grades["A"] and len(grades) >= 8
+
+
+@pytest.mark.parametrize(
+    "module", ["benchmarks.machine", "benchmarks.catalogue", "benchmarks.cuny_shape", "benchmarks.bc_shape",
+               "benchmarks.micro_stacks", "benchmarks.synthetic", "benchmarks.bench_evaluate"],
+)  # fmt: skip
+def test_benchmark_module_examples_run(module: str) -> None:
+    """The examples in the benchmarks' docstrings (pytest collects doctests under src/ only)."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_bench_evaluate_measures_every_phase_through_a_sqlite_store() -> None:
+    from benchmarks.bench_evaluate import run, table
+
+    figures = run(shape="cuny", scale=0.002, evaluations=20, store="sqlite", timeout_s=30)
+    by_metric = {f["metric"]: f["value"] for f in figures}
+    for metric in ("import into SQLite", "export (snapshot)", "engine index", "evaluate p50, 40 holdings", "peak RSS (serving process)"):
+        assert by_metric[metric] > 0, metric
+    assert by_metric["rules"] > 1000
+    assert by_metric["evaluations measured, 10 holdings"] == by_metric["evaluations measured, 40 holdings"] == 20
+    assert by_metric["evaluate p50, 40 holdings"] <= by_metric["evaluate p99, 40 holdings"] <= by_metric["evaluate max, 40 holdings"]
+    assert by_metric["grants per evaluation, 40 holdings"] >= by_metric["grants per evaluation, 10 holdings"] > 0
+    assert "| evaluate | cuny | 0.002 | rules |" in table(figures)
+
+
+def test_bench_evaluate_abandons_an_evaluation_past_the_timeout_and_counts_it() -> None:
+    from benchmarks.bench_evaluate import run
+
+    figures = run(shape="cuny", scale=0.002, evaluations=10, store="none", timeout_s=1e-6, budget_s=5)
+    by_metric = {f["metric"]: f["value"] for f in figures}
+    assert by_metric["evaluations over 1e-06 s (abandoned), 40 holdings"] == by_metric["evaluations measured, 40 holdings"] == 10
