@@ -37,7 +37,7 @@ def test_spec_example_parses() -> None:
     ))
     assert reference_problems(d, KnownIds()) == []
     assert d.rules[0].valid_from.isoformat() == "2021-09-01"
-    assert d.nodes[0].credits == 1 and isinstance(d.nodes[0].credits, int)
+    assert d.nodes[0].credits == 1 and d.nodes[0].to_json()["credits"] == 1 and isinstance(d.nodes[0].to_json()["credits"], int)
 
 
 def test_defaults() -> None:
@@ -52,7 +52,8 @@ def test_defaults() -> None:
     ({"id": "A", "kind": "course", "title": "t"}, "nodes[0]: institution is required for a course node"),
     ({"id": "A", "kind": "course", "institution": "UFV"}, "nodes[0].title: Field required"),
     ({"id": "A", "kind": "course", "institution": "UFV", "title": "t", "credits": -1}, "nodes[0].credits: Input should be greater than or equal to 0"),
-    ({"id": "A", "kind": "course", "institution": "UFV", "title": "t", "hours": float("nan")}, "nodes[0].hours"),
+    ({"id": "A", "kind": "course", "institution": "UFV", "title": "t", "hours": float("nan")}, "nodes[0].hours: Input should be a finite number"),
+    ({"id": "A", "kind": "course", "institution": "UFV", "title": "t", "cost": "cheap"}, "nodes[0].cost: Input should be a valid number"),
     ({"id": "A", "kind": "course", "institution": "UFV", "title": "t", "level": 10}, "nodes[0].level: Input should be less than or equal to 9"),
     ({"id": "A", "kind": "course", "institution": "UFV", "title": "t", "status": "gone"}, "nodes[0].status"),
     ({"id": "A", "kind": "course", "institution": "UFV", "title": "t", "colour": "red"}, "nodes[0].colour: Extra inputs are not permitted"),

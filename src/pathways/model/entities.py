@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -56,10 +55,9 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _check_finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
+def _compact(value: float) -> int | float:
+    """Integral numbers serialize as integers (``3``, not ``3.0``), as SPEC writes them."""
+    return int(value) if float(value).is_integer() else value
 
 
 def _coerce_requirement(value: object) -> Requirement:
@@ -72,7 +70,7 @@ def _coerce_requirement(value: object) -> Requirement:
 
 
 Id = Annotated[str, AfterValidator(_check_id)]
-Number = Annotated[int | float, Field(ge=0), AfterValidator(_check_finite)]
+Number = Annotated[float, Field(ge=0, allow_inf_nan=False), PlainSerializer(_compact)]
 RequirementField = Annotated[
     Requirement,
     PlainValidator(_coerce_requirement),
