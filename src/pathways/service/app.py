@@ -23,6 +23,7 @@ from .. import __version__
 from ..settings import Settings
 from ..store import Store, open_store
 from .auth import Tokens
+from .browser import install_browser_pages
 from .engine_cache import EngineCache
 from .errors import BodyLimit, install_error_handlers
 from .graphql import graphql_router
@@ -54,7 +55,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             if owned:
                 the_store.close()
 
-    app = FastAPI(title="pathways", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="pathways", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.store = the_store
     app.state.tokens = Tokens.load(settings.tokens_file)
@@ -67,7 +69,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)
     for router in ROUTERS:
         app.include_router(router)
-    app.include_router(graphql_router())
+    graphql = graphql_router()
+    install_browser_pages(app, graphql)
+    app.include_router(graphql)
 
     def openapi() -> dict[str, Any]:
         return build_openapi(app)
