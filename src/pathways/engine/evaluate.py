@@ -31,7 +31,7 @@ from typing import Any
 from ..errors import InvalidInput, Problem
 from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement, lowest_letter, meets_min_grade
 from ..model.grades import FAIL, LETTERS
-from .index import COMPETENCY, LEAF, CompiledRule, Engine, compile_requirement, filter_matches
+from .index import COMPETENCY, LEAF, CompiledRule, Engine, compile_requirement
 from .matching import Assignment, Candidate, Progress, best_assignment, best_progress, number
 
 __all__ = [
@@ -215,8 +215,9 @@ class _Run:
                     fit(held[n], slot)
             else:
                 where = spec[3]
+                in_pool = self.engine.in_pool
                 for n, h in held.items():
-                    if filter_matches(where, self.engine.nodes[n]):
+                    if in_pool(where, n):
                         fit(h, slot)
         out = []
         for n, slots in fits.items():

@@ -179,6 +179,7 @@ class Engine:
         # filters by their institution (None: any institution) -> rule ids using that filter
         self._pools: dict[str | None, dict[Filter, list[str]]] = defaultdict(lambda: defaultdict(list))
         self._pool_cache: dict[str, tuple[str, ...]] = {}
+        self._filter_cache: dict[tuple[Filter, str], bool] = {}
         self.compiled: dict[str, CompiledRule] = {}
         for rule in doc.rules:
             self.compiled[rule.id] = self._compile(rule)
@@ -250,6 +251,14 @@ class Engine:
         out = tuple(dict.fromkeys(found))
         self._pool_cache[node_id] = out
         return out
+
+    def in_pool(self, where: Filter, node_id: str) -> bool:
+        """Whether ``node_id`` passes ``where`` (cached: evaluations ask the same pairs again)."""
+        key = (where, node_id)
+        hit = self._filter_cache.get(key)
+        if hit is None:
+            hit = self._filter_cache[key] = filter_matches(where, self.nodes[node_id])
+        return hit
 
     def rules_touching(self, node_id: str, *, pools: bool = True) -> list[str]:
         """Ids of the rules whose requirement a holding of ``node_id`` could fill a slot of."""
