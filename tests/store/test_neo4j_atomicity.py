@@ -225,3 +225,28 @@ def test_the_cli_says_so_in_one_line(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert f"127.0.0.1:{port}" in done.stderr and "secret" not in done.stderr
+
+
+def test_concurrent_writers_all_land_once_with_consecutive_versions(url: str, open_neo4j: Callable[..., Neo4jStore]) -> None:
+    # Three replicas writing at once: ArcadeDB fails all but one of each racing commit, and
+    # the store must retry those rather than report an error or lose a write.
+    stores = [open_neo4j(url) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def write(i: int, store: Neo4jStore) -> None:
+        for j in range(5):
+            try:
+                store.import_document(Document(institutions=[Institution(id=f"I{i}-{j}", name=f"Institution {i}-{j}")]), actor=f"w{i}")
+            except BaseException as err:  # collected and asserted on below
+                errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(i, s)) for i, s in enumerate(stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert stores[0].version() == 15 and stores[0].counts()["institutions"] == 15
+    entries = stores[1].audit()
+    assert [e.seq for e in entries] == list(range(1, 16))
+    assert sorted(c.id for e in entries for c in e.changes) == sorted(f"I{i}-{j}" for i in range(3) for j in range(5))

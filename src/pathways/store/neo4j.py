@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import neo4j
-from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import AuthError, ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from ..errors import InvalidInput, PathwaysError, StoreError, StoreUnavailable
 from ..model import Document, Institution, KnownIds, Node, Rule, check_references, walk
@@ -43,6 +43,16 @@ __all__ = ["SCHEMA_VERSION", "Neo4jStore", "parse_url"]
 SCHEMA_VERSION = 1
 
 T = TypeVar("T")
+
+
+class _WriteConflict(StoreError):
+    """Another write committed while this one ran: retry it from the start.
+
+    Neo4j makes concurrent imports wait on the version node's lock. ArcadeDB's transactions
+    are optimistic instead: two imports both read version n, and the later commit fails on
+    a uniqueness constraint (the audit entry ``seq``, or an id both created). A constraint
+    failure while the version moved is that race; with the version unmoved it is a bad row.
+    """
 
 
 def parse_url(url: str) -> tuple[str, tuple[str, str] | None, str | None]:
@@ -168,8 +178,9 @@ class Neo4jStore:
         while True:
             try:
                 return work()
-            except (Neo4jError, DriverError) as err:
-                if not err.is_retryable() or time.monotonic() + delay > deadline:
+            except (Neo4jError, DriverError, _WriteConflict) as err:
+                retryable = isinstance(err, _WriteConflict) or err.is_retryable()
+                if not retryable or time.monotonic() + delay > deadline:
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
@@ -189,8 +200,18 @@ class Neo4jStore:
             return self._retrying(lambda: self._import_once(doc, actor, action))
 
     def _import_once(self, doc: Document, actor: str, action: str) -> ImportSummary:
+        started_at: list[int] = []
+        try:
+            return self._import_in_transaction(doc, actor, action, started_at)
+        except ConstraintError as err:
+            if started_at and self.version() != started_at[0]:
+                raise _WriteConflict(f"concurrent writes kept conflicting, nothing written: {_first_line(err)}") from None
+            raise
+
+    def _import_in_transaction(self, doc: Document, actor: str, action: str, started_at: list[int]) -> ImportSummary:
         with self._session() as session, session.begin_transaction() as tx:
             version = int(_single(tx, cypher.LOCK_VERSION))
+            started_at.append(version)
             check_references(doc, self._known_for(tx, doc))
             changes: list[Change] = []
             rows = {
@@ -288,7 +309,10 @@ class Neo4jStore:
         """The whole graph as one document, read in one transaction."""
 
         def read(tx: neo4j.ManagedTransaction) -> dict[str, list[str]]:
-            return {entity: [r["data"] for r in tx.run(statement)] for entity, statement in cypher.EXPORT.items()}
+            return {
+                entity: [data for _, data in sorted((r["id"], r["data"]) for r in tx.run(statement))]
+                for entity, statement in cypher.EXPORT.items()
+            }
 
         with self._errors("exporting"), self._session() as session:
             texts = session.execute_read(read)
@@ -330,7 +354,7 @@ class Neo4jStore:
         return Rule.model_validate_json(records[0]["data"]) if records else None
 
     def list_institutions(self) -> list[Institution]:
-        return [Institution.model_validate_json(r["data"]) for r in self._read(cypher.EXPORT["institution"])]
+        return [Institution.model_validate_json(r["data"]) for r in self._read(cypher.INSTITUTIONS)]
 
     def list_nodes(self, query: NodeQuery) -> list[Node]:
         where, params = _filters({"kind": query.kind, "institution": query.institution}, query.after)
@@ -410,5 +434,6 @@ def _where(conditions: list[str]) -> str:
 
 
 def _first_line(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0]
+    """The driver's message on one line (it spreads the reason over several)."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= 400 else text[:397] + "..."

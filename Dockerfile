@@ -1,0 +1,25 @@
+# The pathways API (REST + GraphQL) as one container; docker-compose.yml runs several of
+# them on one Neo4j behind nginx. The store is chosen by PATHWAYS_STORE at run time.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install .
+# The seed graph, for `pathways load --if-empty graph/seed/*.json` (the compose "seed" service).
+COPY graph ./graph
+
+RUN useradd --system --uid 10001 --no-create-home pathways
+USER pathways
+
+ENV PATHWAYS_HOST=0.0.0.0 \
+    PATHWAYS_PORT=8000
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=3)"]
+CMD ["pathways", "serve", "--no-access-log"]
