@@ -8,6 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,25 +27,50 @@ def _free_port() -> int:
         return port
 
 
-def test_pathways_serve_answers_rest_and_graphql(tmp_path: Path, tokens_file: Path) -> None:
-    env = os.environ | {"PATHWAYS_STORE": f"sqlite:///{tmp_path / 'serve.db'}", "PATHWAYS_TOKENS_FILE": str(tokens_file)}
+@dataclass
+class Served:
+    """A running `pathways serve`: its base URL, and (once stopped) what it printed."""
+
+    port: int
+    base: str
+    output: str = ""
+
+
+@contextmanager
+def pathways_serve(directory: Path, tokens_file: Path) -> Iterator[Served]:
+    """Load the seed graph into a SQLite file in ``directory`` and run `pathways serve` on it until exit."""
+    env = os.environ | {"PATHWAYS_STORE": f"sqlite:///{directory / 'serve.db'}", "PATHWAYS_TOKENS_FILE": str(tokens_file)}
     cli = [sys.executable, "-c", "from pathways.cli import main; raise SystemExit(main())"]
     loaded = subprocess.run([*cli, "load", *map(str, seed_files())], env=env, capture_output=True, text=True, timeout=120)
     assert loaded.returncode == 0, loaded.stderr
     port = _free_port()
     proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--no-access-log"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    served = Served(port, f"http://127.0.0.1:{port}")
     try:
-        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             try:
-                health = httpx.get(f"{base}/health", timeout=2)
+                httpx.get(f"{served.base}/health", timeout=2)
                 break
             except httpx.TransportError:
                 assert proc.poll() is None, proc.communicate()[1]
                 assert time.monotonic() < deadline, "pathways serve did not start"
                 time.sleep(0.2)
+        yield served
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            served.output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            served.output, _ = proc.communicate()
+
+
+def test_pathways_serve_answers_rest_and_graphql(tmp_path: Path, tokens_file: Path) -> None:
+    with pathways_serve(tmp_path, tokens_file) as served:
+        base = served.base
+        health = httpx.get(f"{base}/health", timeout=2)
         assert health.json()["status"] == "ok" and health.json()["nodes"] > 0
         result = httpx.post(f"{base}/evaluate", json={"holdings": THREE_MICRO_COURSES, "as_of": "2026-01-15"}, timeout=10).json()
         assert "UFV:GD157" in [g["node"] for g in result["granted"]]
@@ -53,13 +81,7 @@ def test_pathways_serve_answers_rest_and_graphql(tmp_path: Path, tokens_file: Pa
         written = httpx.put(f"{base}/nodes/UFV:X", json={"kind": "course", "institution": "UFV", "title": "x"},
                             headers={"Authorization": f"Bearer {TOKENS['registrar:UFV']}"}, timeout=10)
         assert written.status_code == 201
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate()
+    port = served.port
     for line in (f"REST API          http://127.0.0.1:{port}/", f"GraphQL explorer  http://127.0.0.1:{port}/graphql",
                  f"OpenAPI docs      http://127.0.0.1:{port}/docs"):
-        assert line in out
+        assert line in served.output

@@ -57,8 +57,9 @@ EXAMPLE_QUERY = """\
 _INSTALL_HINT = "Run `make install` (or `npm ci --prefix web`) in the pathways checkout, then reload."
 
 
-def missing_assets(assets: Path = ASSETS) -> list[str]:
-    """The names of :data:`STATIC_FILES` that are not installed under ``assets``, sorted."""
+def missing_assets(assets: Path | None = None) -> list[str]:
+    """The names of :data:`STATIC_FILES` not installed under ``assets`` (default :data:`ASSETS`), sorted."""
+    assets = ASSETS if assets is None else assets
     return sorted(name for name, path in STATIC_FILES.items() if not (assets / path).is_file())
 
 
@@ -73,7 +74,8 @@ def _missing_page(title: str, missing: list[str]) -> HTMLResponse:
 def graphiql_html(static: str) -> str:
     """The GraphiQL page, loading React and GraphiQL from the URL prefix ``static``.
 
-    ``?query=...`` in the page's URL opens that query instead of the example.
+    ``?q=...`` in the page's URL opens that query instead of the example (``?query=`` would
+    run the query over ``GET`` and answer JSON).
 
     >>> '<script src="/static/graphiql.min.js">' in graphiql_html("/static")
     True
@@ -94,7 +96,7 @@ def graphiql_html(static: str) -> str:
 <script src="{static}/graphiql.min.js"></script>
 <script>
 const fetcher = GraphiQL.createFetcher({{ url: window.location.href.split("?")[0] }});
-const query = new URLSearchParams(window.location.search).get("query") || undefined;
+const query = new URLSearchParams(window.location.search).get("q") || undefined;
 ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(GraphiQL, {{
   fetcher: fetcher,
   query: query,
@@ -108,31 +110,34 @@ ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElem
 """
 
 
-def install_browser_pages(app: FastAPI, graphql: GraphQLRouter[Any, None], assets: Path = ASSETS) -> None:
+def install_browser_pages(app: FastAPI, graphql: GraphQLRouter[Any, None]) -> None:
     """Serve ``/static/NAME``, ``/docs`` (Swagger UI) and GraphiQL on ``graphql``'s browser ``GET``.
 
     ``app`` must be created with ``docs_url=None``: this adds its own ``/docs`` on local assets.
+    Files are looked up in :data:`ASSETS` when requested, so ``npm ci`` after start-up is seen.
     """
 
     async def static_file(name: str) -> Response:
         path = STATIC_FILES.get(name)
         if path is None:
             return PlainTextResponse(f"no static file {name!r}", status_code=404)
-        if not (assets / path).is_file():
+        if not (ASSETS / path).is_file():
             return PlainTextResponse(f"{name} is not installed. {_INSTALL_HINT}", status_code=404)
-        return FileResponse(assets / path)
+        return FileResponse(ASSETS / path)
 
     async def swagger_ui(request: Request) -> HTMLResponse:
-        if missing := missing_assets(assets):
+        if missing := missing_assets():
             return _missing_page("pathways OpenAPI docs", missing)
         root = request.scope.get("root_path", "")
         return get_swagger_ui_html(
             openapi_url=f"{root}{app.openapi_url}", title="pathways OpenAPI docs",
             swagger_js_url=f"{root}/static/swagger-ui-bundle.js", swagger_css_url=f"{root}/static/swagger-ui.css",
-            swagger_favicon_url=f"{root}/static/favicon-32x32.png")
+            swagger_favicon_url=f"{root}/static/favicon-32x32.png",
+            # no spec-validator badge: it would send the spec's URL to an outside service
+            swagger_ui_parameters={"validatorUrl": None})
 
     async def graphiql(request: Request) -> HTMLResponse:
-        if missing := missing_assets(assets):
+        if missing := missing_assets():
             return _missing_page("pathways GraphQL", missing)
         return HTMLResponse(graphiql_html(f"{request.scope.get('root_path', '')}/static"))
 
