@@ -4,11 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# npm ci writes this file: the browser pages' assets (GraphiQL, Swagger UI) are installed
+WEB := web/node_modules/.package-lock.json
+# apt-get needs root: sudo when we are not root
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SEED := $(wildcard graph/seed/*.json)
 PATHWAYS_STORE ?= sqlite:///./pathways.db
 export PATHWAYS_STORE
 
-.PHONY: run test install api bench clean
+.PHONY: run test install api bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,15 +26,24 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(STAMP)
+# the versions web/package-lock.json pins, from the npm registry (no install scripts run)
+$(WEB): web/package.json web/package-lock.json
+	npm ci --prefix web --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# Debian's Chromium, for the browser-page tests (tests/service/test_browser.py)
+chromium:
+	command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+install: $(STAMP) $(WEB)
 
 ## make run: install, load the seed graph into the default store when it is empty, serve.
-run: $(STAMP)
+run: $(STAMP) $(WEB)
 	$(BIN)/pathways load --if-empty $(SEED)
 	$(BIN)/pathways serve
 
 ## make test: install what the tests need and run the whole suite.
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) $(WEB) chromium
 	$(BIN)/python -m pytest
 
 ## make api: regenerate the published contract in api/.
