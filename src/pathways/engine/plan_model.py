@@ -97,10 +97,10 @@ def plan_index(engine: Engine) -> PlanIndex:
     granting: dict[str, list[str]] = defaultdict(list)
     max_credits = {n: float(node.credits) for n, node in engine.nodes.items()}
     for rule in engine.compiled.values():
-        for node, credits in rule.grants:
-            granting[node].append(rule.id)
-            if credits > max_credits.get(node, 0.0):
-                max_credits[node] = credits
+        for granted, credits in rule.grants:
+            granting[granted].append(rule.id)
+            if credits > max_credits.get(granted, 0.0):
+                max_credits[granted] = credits
     demonstrating: dict[str, list[str]] = defaultdict(list)
     by_institution: dict[str | None, list[str]] = defaultdict(list)
     for n, node in engine.nodes.items():
