@@ -202,10 +202,14 @@ class _Planner:
         return self.request.target in self.evaluation(items).held and self.sequence(items) is not None
 
     def minimal(self, items: frozenset[str]) -> frozenset[str]:
-        """Drop items, dearest first, while what remains is still a plan."""
+        """Drop zero-cost items while what remains is still a plan.
+
+        ``items`` is optimal, so dropping an item that costs something cannot leave a plan
+        (it would be cheaper than the relaxation's lower bound): only free items are tried.
+        """
         current = items
         while True:
-            for n in sorted(current, key=lambda n: (-(self.weight(n) or 0.0), n)):
+            for n in sorted(n for n in current if not self.weight(n)):
                 trial = current - {n}
                 if self.is_plan(trial):
                     current = trial
