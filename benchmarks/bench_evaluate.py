@@ -85,10 +85,12 @@ def _prepare_in_child(db: str, shape: Shape, scale: float, seed: int) -> dict[st
 
 @dataclass
 class _Latency:
-    """Measured milliseconds, grants over the completed evaluations, evaluations abandoned."""
+    """Measured milliseconds, grants over the completed measured evaluations; evaluations
+    attempted and abandoned count the warm-up too."""
 
     samples: list[float] = field(default_factory=list)
     granted: int = 0
+    attempted: int = 0
     timeouts: int = 0
 
 
@@ -138,10 +140,11 @@ def _latencies(engine: Engine, requests: list[EvaluationRequest], warmup: int, *
             if usable:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             elapsed = (time.perf_counter() - t) * 1000
+            out.attempted += 1
+            out.timeouts += result is None
             if n < warmup:
                 continue
             if result is None:
-                out.timeouts += 1
                 out.samples.append(timeout_s * 1000)
             else:
                 out.samples.append(elapsed)
@@ -209,15 +212,17 @@ def run(
     for size in (10, 40):
         requests = transcripts(doc, size, evaluations + evaluations // 10, seed=seed)
         lat = _latencies(engine, requests, evaluations // 10, timeout_s=timeout_s, budget_s=budget_s)
-        if not lat.samples:
-            continue
-        fig(f"evaluate p50, {size} holdings", percentile(lat.samples, 50), "ms")
-        fig(f"evaluate p99, {size} holdings", percentile(lat.samples, 99), "ms")
-        fig(f"evaluate max, {size} holdings", max(lat.samples), "ms")
-        fig(f"evaluate mean, {size} holdings", statistics.fmean(lat.samples), "ms")
+        if lat.samples:
+            fig(f"evaluate p50, {size} holdings", percentile(lat.samples, 50), "ms")
+            fig(f"evaluate p99, {size} holdings", percentile(lat.samples, 99), "ms")
+            fig(f"evaluate max, {size} holdings", max(lat.samples), "ms")
+            fig(f"evaluate mean, {size} holdings", statistics.fmean(lat.samples), "ms")
         fig(f"evaluations measured, {size} holdings", len(lat.samples), "")
-        fig(f"evaluations over {timeout_s:g} s (abandoned), {size} holdings", lat.timeouts, "")
-        fig(f"grants per evaluation, {size} holdings", lat.granted / max(1, len(lat.samples) - lat.timeouts), "")
+        fig(f"evaluations over {timeout_s:g} s (abandoned, warm-up included), {size} holdings", lat.timeouts, "")
+        fig(f"evaluations attempted (warm-up included), {size} holdings", lat.attempted, "")
+        completed = [x for x in lat.samples if x < timeout_s * 1000]
+        if completed:
+            fig(f"grants per evaluation, {size} holdings", lat.granted / len(completed), "")
     fig("peak RSS (serving process)", peak_rss_mib(), "MiB")
     return figures
 
