@@ -82,6 +82,7 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, stores: Seque
         def fig(metric: str, value: float, unit: str) -> None:
             figures.append({"benchmark": f"import {store}", "shape": shape, "scale": scale, "metric": metric, "value": value,
                             "unit": unit, "target": None})  # fmt: skip
+            print(f"{store}: {metric} {value:,.3f} {unit}", file=sys.stderr, flush=True)  # progress on long runs
 
         return fig
 

@@ -250,3 +250,14 @@ def test_concurrent_writers_all_land_once_with_consecutive_versions(url: str, op
     entries = stores[1].audit()
     assert [e.seq for e in entries] == list(range(1, 16))
     assert sorted(c.id for e in entries for c in e.changes) == sorted(f"I{i}-{j}" for i in range(3) for j in range(5))
+
+
+def test_a_long_audit_entry_travels_in_pieces(url: str, open_neo4j: Callable[..., Neo4jStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A whole-graph import's change list can exceed one Bolt message (16 MiB on ArcadeDB);
+    # with 100-character pieces, a 40-node import's list is sent in many statements.
+    monkeypatch.setattr("pathways.store.neo4j._PIECE", 100)
+    store = open_neo4j(url)
+    store.import_document(Document(institutions=base().institutions, nodes=many(40)), actor="admin")
+    (entry,) = store.audit()
+    assert [c.id for c in entry.changes] == ["UFV", *(f"UFV:MC{i:04}" for i in range(40))]
+    assert {c.op for c in entry.changes} == {"created"}

@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 __all__ = [
+    "APPEND_AUDIT",
     "AUDIT",
     "CREATE",
     "DELETE_TOUCHES",
@@ -99,6 +100,10 @@ TOUCH = {
 }
 
 WRITE_AUDIT = "CREATE (a:AuditEntry {seq: $seq, at: $at, actor: $actor, action: $action, changes: $changes})"
+
+# A whole-graph import lists hundreds of thousands of changes: more than one Bolt message
+# may carry (ArcadeDB refuses messages over 16 MiB), so the text is sent in pieces.
+APPEND_AUDIT = "MATCH (a:AuditEntry {seq: $seq}) SET a.changes = a.changes + $more"
 
 # Unordered: the store sorts by id itself, which ArcadeDB does in half the time it takes to sort.
 EXPORT = {entity: f"MATCH (e:{label}) RETURN e.id AS id, e.data AS data" for entity, label in LABELS.items()}

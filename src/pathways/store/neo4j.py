@@ -44,6 +44,12 @@ SCHEMA_VERSION = 1
 
 T = TypeVar("T")
 
+_PIECE = 1 << 20
+"""Characters of audit text per statement: at most 4 MiB of UTF-8, well under a Bolt message's 16 MiB."""
+
+_BATCH_BYTES = 4 << 20
+"""Rows of ``data`` text per ``UNWIND`` at most, whatever ``batch_size`` says (large ``details`` objects)."""
+
 
 class _WriteConflict(StoreError):
     """Another write committed while this one ran: retry it from the start.
@@ -230,8 +236,11 @@ class Neo4jStore:
             version += 1
             tx.run(cypher.SET_VERSION, value=version).consume()
             at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-            changes_json = json.dumps([c.as_json() for c in changes])
-            tx.run(cypher.WRITE_AUDIT, seq=version, at=at, actor=actor, action=action, changes=changes_json).consume()
+            text = json.dumps([c.as_json() for c in changes])
+            pieces = [text[i : i + _PIECE] for i in range(0, len(text), _PIECE)]
+            tx.run(cypher.WRITE_AUDIT, seq=version, at=at, actor=actor, action=action, changes=pieces[0]).consume()
+            for more in pieces[1:]:
+                tx.run(cypher.APPEND_AUDIT, seq=version, more=more).consume()
             tx.commit()
         return ImportSummary(tuple(changes), version)
 
@@ -284,7 +293,8 @@ class Neo4jStore:
 
     def _batched(self, tx: neo4j.Transaction, statement: str, name: str, rows: Sequence[Any]) -> None:
         for chunk in _chunks(rows, self.batch_size):
-            tx.run(statement, {name: chunk}).consume()
+            for part in _by_size(chunk):
+                tx.run(statement, {name: part}).consume()
 
     def _write_touches(self, tx: neo4j.Transaction, doc: Document, rows: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
         """Point each written rule at the nodes it requires and grants (``GET /rules?touches=``)."""
@@ -401,6 +411,21 @@ def _single(tx: neo4j.Transaction | neo4j.ManagedTransaction, statement: str, /,
 def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
+
+
+def _by_size(rows: list[Any]) -> Iterator[list[Any]]:
+    """Split ``rows`` so that the ``data`` texts of each part add up to at most :data:`_BATCH_BYTES`."""
+    part: list[Any] = []
+    size = 0
+    for row in rows:
+        weight = len(row["data"]) * 2 + 200 if isinstance(row, dict) and "data" in row else 200
+        if part and size + weight > _BATCH_BYTES:
+            yield part
+            part, size = [], 0
+        part.append(row)
+        size += weight
+    if part:
+        yield part
 
 
 def _requirement_refs(req: Any, institutions: set[str], nodes: set[str]) -> None:
