@@ -23,16 +23,17 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInput, Problem
-from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement, lowest_letter, meets_min_grade
-from ..model.grades import FAIL, LETTERS
-from .index import COMPETENCY, LEAF, CompiledRule, Engine, compile_requirement
-from .matching import Assignment, Candidate, Progress, best_assignment, best_progress, number
+from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement
+from ..model.grades import FAIL
+from .holdings import HoldingState, synthetic_holdings, years_before
+from .index import GRADE_RANK, CompiledRule, Engine, compile_requirement
+from .matching import Progress, best_progress
+from .rounds import Run
 
 __all__ = [
     "SKIP_REASONS",
@@ -48,45 +49,6 @@ __all__ = [
 
 SKIP_REASONS: tuple[str, ...] = ("pilot", "outside_window", "expired", "limits")
 """Why a rule did not fire, in the order SPEC checks them."""
-
-
-@dataclass(frozen=True, slots=True)
-class HoldingState:
-    """A holding in an evaluation: direct (``rule`` is ``None``) or derived by a rule.
-
-    ``lineage`` is the set of direct holdings it stands on; ``uses`` the holdings its rule
-    used; ``round`` the derivation round (0 for direct holdings).
-    """
-
-    node: str
-    credits: float
-    earned: dt.date
-    grade: str | None
-    lineage: frozenset[str]
-    rule: str | None = None
-    kind: str | None = None
-    granted_by: str | None = None
-    uses: tuple[str, ...] = ()
-    round: int = 0
-
-    @property
-    def direct(self) -> bool:
-        """Whether the learner presented this holding (rather than a rule deriving it)."""
-        return self.rule is None
-
-    def to_json(self) -> dict[str, Any]:
-        """A ``granted`` entry of SPEC section 4 (meaningful for derived holdings)."""
-        return {
-            "node": self.node,
-            "credits": number(self.credits),
-            "rule": self.rule,
-            "kind": self.kind,
-            "granted_by": self.granted_by,
-            "earned": self.earned.isoformat(),
-            "grade": self.grade,
-            "uses": list(self.uses),
-            "lineage": sorted(self.lineage),
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,120 +111,9 @@ class Evaluation:
         }
 
 
-def years_before(day: dt.date, years: float) -> dt.date:
-    """``day`` minus ``years`` (calendar years; a fraction of a year as days of 365.2425).
-
-    >>> years_before(dt.date(2024, 2, 29), 1), years_before(dt.date(2026, 1, 1), 0.5)
-    (datetime.date(2023, 2, 28), datetime.date(2025, 7, 2))
-    """
-    whole = int(years)
-    try:
-        out = day.replace(year=day.year - whole)
-    except ValueError:  # 29 February in a year that has none
-        out = day.replace(year=day.year - whole, day=28)
-    return out - dt.timedelta(days=round((years - whole) * 365.2425))
-
-
-def synthetic_holdings(nodes: Iterable[str], as_of: dt.date) -> list[Holding]:
-    """Holdings the planner adds: each node earned on ``as_of`` with grade ``A+`` (meets every min_grade)."""
-    return [Holding(node=n, grade="A+", earned=as_of) for n in nodes]
-
-
-_RANK = {letter: len(LETTERS) - i for i, letter in enumerate(LETTERS)}
-
-
-class _Run:
-    """One evaluation: the held holdings and the competency holders index, grown round by round."""
-
-    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool) -> None:
-        self.engine = engine
-        self.as_of = as_of
-        self.include_pilot = include_pilot
-        self.held: dict[str, HoldingState] = {}
-        self.holders: dict[str, list[str]] = defaultdict(list)
-
-    def add(self, h: HoldingState) -> None:
-        self.held[h.node] = h
-        for comp in self.engine.demonstrates(h.node):
-            self.holders[comp].append(h.node)
-
-    def applicable(self, rule: CompiledRule) -> bool:
-        return rule.status == "approved" or (rule.status == "pilot" and self.include_pilot)
-
-    def candidates(self, rule: CompiledRule, *, window: bool = True, age: bool = True) -> list[Candidate]:
-        """Holdings that fit some slot of ``rule`` and meet condition 1 (unless lifted)."""
-        lo = rule.valid_from if window else None
-        hi = rule.valid_to if window else None
-        oldest = years_before(self.as_of, rule.max_age_years) if age and rule.max_age_years is not None else None
-        if oldest is not None and (lo is None or oldest > lo):
-            lo = oldest
-        fits: dict[str, list[int]] = {}
-
-        def fit(h: HoldingState | None, slot: int) -> None:
-            if h is None or (lo is not None and h.earned < lo) or (hi is not None and h.earned > hi):
-                return
-            fits.setdefault(h.node, []).append(slot)
-
-        held = self.held
-        for spec in rule.slots:
-            tag, slot = spec[0], spec[1]
-            if tag == LEAF:
-                h = held.get(spec[2])
-                if h is not None and meets_min_grade(h.grade, spec[3]):
-                    fit(h, slot)
-            elif tag == COMPETENCY:
-                for n in self.holders.get(spec[2], ()):
-                    fit(held[n], slot)
-            else:
-                where = spec[3]
-                in_pool = self.engine.in_pool
-                for n, h in held.items():
-                    if in_pool(where, n):
-                        fit(h, slot)
-        out = []
-        for n, slots in fits.items():
-            h = held[n]
-            resident = h.rule is None or h.kind in ("stack", "ladder")
-            out.append(
-                Candidate(
-                    node=n,
-                    lineage=h.lineage,
-                    credits=h.credits,
-                    slots=tuple(slots),
-                    recognized=h.kind in ("plar", "transfer"),
-                    resident_of=self.engine.nodes[n].institution if resident else None,
-                )
-            )
-        return out
-
-    def match(self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True) -> Assignment | None:
-        """The assignment that fires ``rule`` against the holdings now held, or ``None``."""
-        if rule.tree[0] == LEAF and not (limits and rule.limits):
-            cands = self.candidates(rule, window=window, age=age)
-            if not cands:
-                return None
-            lineage = tuple(sorted(cands[0].lineage))
-            return Assignment(uses=(cands[0].node,), lineage=lineage)
-        cands = self.candidates(rule, window=window, age=age)
-        if not cands:
-            return None
-        return best_assignment(rule.tree, rule.slots, cands, rule.limits if limits else ())
-
-    def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:
-        used = [self.held[n] for n in a.uses]
-        earned = max(h.earned for h in used)
-        grade = lowest_letter([h.grade for h in used])
-        lineage = frozenset(a.lineage)
-        return [
-            HoldingState(node, credits, earned, grade, lineage, rule.id, rule.kind, rule.granted_by, a.uses, round_no)
-            for node, credits in rule.grants
-            if node not in self.held
-        ]
-
-
 def _better(a: HoldingState, b: HoldingState) -> bool:
     """Between two presented holdings of one node: the better grade, then the later date."""
-    ra, rb = _RANK.get(a.grade or "", 0), _RANK.get(b.grade or "", 0)
+    ra, rb = GRADE_RANK.get(a.grade, 0), GRADE_RANK.get(b.grade, 0)
     return (ra, a.earned) > (rb, b.earned)
 
 
@@ -292,7 +143,7 @@ def evaluate(
     """
     as_of = request.resolved_as_of(today)
     request.check_dates(as_of)
-    run = _Run(engine, as_of, request.include_pilot)
+    run = Run(engine, as_of, request.include_pilot)
     unrecognized: list[str] = []
     presented: dict[str, HoldingState] = {}
     problems: list[Problem] = []
@@ -327,28 +178,7 @@ def evaluate(
     for node in sorted(presented):
         run.add(presented[node])
 
-    granted: list[HoldingState] = []
-    dirty = {r for n in run.held for r in engine.rules_touching(n)}
-    round_no = 0
-    while dirty:
-        round_no += 1
-        best: dict[str, tuple[tuple[int, tuple[str, ...], str], HoldingState]] = {}
-        for rule_id in dirty:
-            rule = engine.compiled[rule_id]
-            if not run.applicable(rule) or all(node in run.held for node, _ in rule.grants):
-                continue
-            a = run.match(rule)
-            if a is None:
-                continue
-            key = (len(a.lineage), a.lineage, rule.id)
-            for h in run.derive(rule, a, round_no):
-                if h.node not in best or key < best[h.node][0]:
-                    best[h.node] = (key, h)
-        winners = [best[n][1] for n in sorted(best)]
-        for h in winners:
-            run.add(h)
-        granted.extend(winners)
-        dirty = {r for h in winners for r in engine.rules_touching(h.node)}
+    granted = run.rounds()
 
     result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)))
     if report:
@@ -356,11 +186,17 @@ def evaluate(
     return result
 
 
-def _report(run: _Run, result: Evaluation) -> None:
-    """Fill ``progress`` and ``skipped`` from the final holdings."""
+def _report(run: Run, result: Evaluation) -> None:
+    """Fill ``progress`` and ``skipped`` from the final holdings.
+
+    One-to-one rules never show progress (their fraction is 0 or 1) and were decided as
+    their node arrived: only those remembered in ``run.pending`` can be skipped. Every other
+    rule a held node touches is matched again, with each condition lifted in turn.
+    """
     engine = run.engine
     fired = result.fired
-    touched = sorted({r for n in run.held for r in engine.rules_touching(n)})
+    skipped = [Skipped(lr[2], reason) for lr, node in run.pending if (reason := run.pending_reason(lr, node)) is not None]
+    touched = sorted({r for n in run.held for r in engine.touching(n)[1]})
     for rule_id in touched:
         rule = engine.compiled[rule_id]
         if rule_id in fired or all(node in run.held for node, _ in rule.grants):
@@ -377,7 +213,7 @@ def _report(run: _Run, result: Evaluation) -> None:
             elif rule.limits and run.match(rule, limits=False) is not None:
                 reason = "limits"
         if reason is not None:
-            result.skipped.append(Skipped(rule_id, reason))
+            skipped.append(Skipped(rule_id, reason))
         if not run.applicable(rule):
             continue
         cands = run.candidates(rule)
@@ -387,6 +223,7 @@ def _report(run: _Run, result: Evaluation) -> None:
         if 0.0 < p.fraction < 1.0 - 1e-9:
             target = next(node for node, _ in rule.grants if node not in run.held)
             result.progress.append(ProgressEntry(rule_id, target, rule.kind, p.fraction, p.uses, p.missing))
+    result.skipped = sorted(skipped, key=lambda s: s.rule)
 
 
 def requirement_progress(engine: Engine, requirement: Requirement | str, held: Mapping[str, HoldingState]) -> Progress:
@@ -402,7 +239,7 @@ def requirement_progress(engine: Engine, requirement: Requirement | str, held: M
     else:
         tree, slots = compile_requirement(requirement)
     rule = CompiledRule("", "stack", "", "approved", tree, slots, (), None, None, None, ())
-    run = _Run(engine, dt.date.max, True)
+    run = Run(engine, dt.date.max, True)
     for h in held.values():
         run.add(h)
     return best_progress(tree, slots, run.candidates(rule))

@@ -36,6 +36,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..model import (
+    LETTERS,
     All,
     Any_,
     AtLeast,
@@ -63,7 +64,9 @@ __all__ = [
     "Compiled",
     "CompiledRule",
     "Engine",
+    "GRADE_RANK",
     "LEAF",
+    "LeafRule",
     "POOL",
     "compile_requirement",
     "filter_matches",
@@ -81,6 +84,19 @@ Compiled: TypeAlias = tuple[Any, ...]
 - ``(POOL, slot, credits, Filter)``
 - ``(ALL, children)``, ``(ANY, children)``, ``(AT_LEAST, k, children)``, ``(CREDITS_OF, credits, children)``
 """
+
+
+LeafRule: TypeAlias = tuple[Any, ...]
+"""A one-to-one rule (its requirement one ``node`` leaf, no limits) flattened for the round loop:
+
+``(first granted node, grants, rule id, approved, min grade rank, valid_from, valid_to,
+max_age_years | None, kind, granted_by)``: ``grants`` as in :class:`CompiledRule`;
+``approved`` is false for a ``pilot`` rule; the window bounds are ``date.min``/``date.max``
+when open. Proposed and retired rules are left out (they are never applied nor reported).
+"""
+
+GRADE_RANK: dict[str | None, int] = {letter: len(LETTERS) - i for i, letter in enumerate(LETTERS)}
+"""Letter grades ranked (``A+`` highest); ``P`` and no grade rank 0, below every ``min_grade``."""
 
 
 def compile_requirement(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...]]:
@@ -179,7 +195,10 @@ class Engine:
         # filters by their institution (None: any institution) -> rule ids using that filter
         self._pools: dict[str | None, dict[Filter, list[str]]] = defaultdict(lambda: defaultdict(list))
         self._pool_cache: dict[str, tuple[str, ...]] = {}
-        self._filter_cache: dict[tuple[Filter, str], bool] = {}
+        self._leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
+        self._general_by_node: dict[str, list[str]] = defaultdict(list)
+        self._touching: dict[str, tuple[tuple[LeafRule, ...], tuple[str, ...]]] = {}
+        self._demonstrates: dict[str, tuple[str, ...]] = {}
         self.compiled: dict[str, CompiledRule] = {}
         for rule in doc.rules:
             self.compiled[rule.id] = self._compile(rule)
@@ -208,6 +227,25 @@ class Engine:
                 lim = node.limits
                 if lim.max_recognized_credits is not None or lim.min_residency_credits is not None:
                     limits.append((node.institution, lim.max_recognized_credits, lim.min_residency_credits))
+        if tree[0] != LEAF or limits:
+            for slot in slots:
+                if slot[0] == LEAF:
+                    self._add_unique(self._general_by_node[slot[2]], rule.id)
+        elif rule.status in ("approved", "pilot"):
+            self._leaf_rules[tree[2]].append(
+                (
+                    grants[0][0],
+                    tuple(grants),
+                    rule.id,
+                    rule.status == "approved",
+                    GRADE_RANK[tree[3]] if tree[3] is not None else 0,
+                    rule.valid_from or dt.date.min,
+                    rule.valid_to or dt.date.max,
+                    None if rule.max_age_years is None else float(rule.max_age_years),
+                    rule.kind,
+                    rule.granted_by,
+                )
+            )
         return CompiledRule(
             id=rule.id,
             kind=rule.kind,
@@ -233,9 +271,29 @@ class Engine:
 
     def demonstrates(self, node_id: str) -> tuple[str, ...]:
         """The competencies a holding of ``node_id`` meets: its own if it is one, plus its list."""
-        node = self.nodes[node_id]
-        own = (node_id,) if node.kind == "competency" else ()
-        return own + tuple(node.competencies)
+        out = self._demonstrates.get(node_id)
+        if out is None:
+            node = self.nodes[node_id]
+            own = (node_id,) if node.kind == "competency" else ()
+            out = self._demonstrates[node_id] = own + tuple(node.competencies)
+        return out
+
+    def touching(self, node_id: str) -> tuple[tuple[LeafRule, ...], tuple[str, ...]]:
+        """What a new holding of ``node_id`` can fire, split for the round loop (cached per node).
+
+        First the applicable-or-pilot one-to-one rules naming it (:data:`LeafRule`), then the
+        ids of every other rule it could fill a slot of (several slots, competency leaves,
+        credit pools, limits). Together they are :meth:`rules_touching` less the proposed and
+        retired one-to-one rules.
+        """
+        out = self._touching.get(node_id)
+        if out is None:
+            general = list(self._general_by_node.get(node_id, ()))
+            for comp in self.demonstrates(node_id):
+                general.extend(self._by_competency.get(comp, ()))
+            general.extend(self.pool_rules(node_id))
+            out = self._touching[node_id] = (tuple(self._leaf_rules.get(node_id, ())), tuple(dict.fromkeys(general)))
+        return out
 
     def pool_rules(self, node_id: str) -> tuple[str, ...]:
         """Ids of the rules with a credit pool whose filter ``node_id`` passes (cached per node)."""
@@ -253,12 +311,8 @@ class Engine:
         return out
 
     def in_pool(self, where: Filter, node_id: str) -> bool:
-        """Whether ``node_id`` passes ``where`` (cached: evaluations ask the same pairs again)."""
-        key = (where, node_id)
-        hit = self._filter_cache.get(key)
-        if hit is None:
-            hit = self._filter_cache[key] = filter_matches(where, self.nodes[node_id])
-        return hit
+        """Whether ``node_id`` passes ``where``."""
+        return filter_matches(where, self.nodes[node_id])
 
     def rules_touching(self, node_id: str, *, pools: bool = True) -> list[str]:
         """Ids of the rules whose requirement a holding of ``node_id`` could fill a slot of."""

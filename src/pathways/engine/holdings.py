@@ -1,0 +1,80 @@
+"""Holdings inside an evaluation: direct or derived, with the dates and grades rules check.
+
+:class:`HoldingState` is one held node as evaluation sees it (SPEC section 1: a holding, its
+lineage, and for a derived one the rule that granted it). It is a named tuple rather than a
+dataclass because an evaluation at CUNY scale creates over a thousand of them, and a tuple is
+the cheapest immutable record Python builds.
+
+Example:
+    >>> h = HoldingState("U:A", 3.0, dt.date(2025, 1, 10), "B", frozenset({"U:A"}))
+    >>> h.direct, h.round
+    (True, 0)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from ..model import Holding
+from .matching import number
+
+__all__ = ["HoldingState", "synthetic_holdings", "years_before"]
+
+
+class HoldingState(NamedTuple):
+    """A holding in an evaluation: direct (``rule`` is ``None``) or derived by a rule.
+
+    ``lineage`` is the set of direct holdings it stands on; ``uses`` the holdings its rule
+    used; ``round`` the derivation round (0 for direct holdings).
+    """
+
+    node: str
+    credits: float
+    earned: dt.date
+    grade: str | None
+    lineage: frozenset[str]
+    rule: str | None = None
+    kind: str | None = None
+    granted_by: str | None = None
+    uses: tuple[str, ...] = ()
+    round: int = 0
+
+    @property
+    def direct(self) -> bool:
+        """Whether the learner presented this holding (rather than a rule deriving it)."""
+        return self.rule is None
+
+    def to_json(self) -> dict[str, Any]:
+        """A ``granted`` entry of SPEC section 4 (meaningful for derived holdings)."""
+        return {
+            "node": self.node,
+            "credits": number(self.credits),
+            "rule": self.rule,
+            "kind": self.kind,
+            "granted_by": self.granted_by,
+            "earned": self.earned.isoformat(),
+            "grade": self.grade,
+            "uses": list(self.uses),
+            "lineage": sorted(self.lineage),
+        }
+
+
+def years_before(day: dt.date, years: float) -> dt.date:
+    """``day`` minus ``years`` (calendar years; a fraction of a year as days of 365.2425).
+
+    >>> years_before(dt.date(2024, 2, 29), 1), years_before(dt.date(2026, 1, 1), 0.5)
+    (datetime.date(2023, 2, 28), datetime.date(2025, 7, 2))
+    """
+    whole = int(years)
+    try:
+        out = day.replace(year=day.year - whole)
+    except ValueError:  # 29 February in a year that has none
+        out = day.replace(year=day.year - whole, day=28)
+    return out - dt.timedelta(days=round((years - whole) * 365.2425))
+
+
+def synthetic_holdings(nodes: Iterable[str], as_of: dt.date) -> list[Holding]:
+    """Holdings the planner adds: each node earned on ``as_of`` with grade ``A+`` (meets every min_grade)."""
+    return [Holding(node=n, grade="A+", earned=as_of) for n in nodes]

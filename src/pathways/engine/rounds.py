@@ -1,0 +1,220 @@
+"""Forward chaining in rounds (SPEC section 4): one evaluation's holdings grown to a fixpoint.
+
+:class:`Run` holds what one evaluation has derived so far. Each round it looks only at the
+rules the previous round's new holdings touch (:meth:`Engine.touching`), in two ways:
+
+- *one-to-one rules* (a single ``node`` leaf, no limits: 99.5% of a CUNY-shaped graph) are
+  decided in a tight loop over precomputed tuples (:data:`~pathways.engine.index.LeafRule`):
+  granted node already held, grade, window, age. Such a rule's only possible candidate is
+  the holding of its node, and a holding never changes once held, so it is decided exactly
+  once, when that holding arrives; one that fails on its window or age (or is a pilot) is
+  remembered for ``skipped``.
+- every other rule is matched exactly (:func:`~pathways.engine.matching.best_assignment`)
+  against the candidates the holdings give it, each time a new holding touches it.
+
+The round's derivations of each node compete on (lineage size, sorted lineage, rule id) and
+the winners are added together at the end of the round, as SPEC says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from ..model import lowest_letter, meets_min_grade
+from ..model.requirements import Filter
+from .holdings import HoldingState, years_before
+from .index import COMPETENCY, GRADE_RANK, LEAF, CompiledRule, Engine, LeafRule, filter_matches
+from .matching import Assignment, Candidate, best_assignment
+
+__all__ = ["Run"]
+
+_Key = tuple[int, tuple[str, ...], str]
+
+
+class Run:
+    """One evaluation: the held holdings, grown round by round, and the indexes over them.
+
+    ``held`` maps each held node to its holding (insertion order: presented, then round by
+    round); ``pending`` lists the one-to-one rules (with the node they name) that did not fire
+    on their window, their age, or for being a pilot: the candidates for ``skipped``.
+    """
+
+    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool) -> None:
+        self.engine = engine
+        self.as_of = as_of
+        self.include_pilot = include_pilot
+        self.held: dict[str, HoldingState] = {}
+        self.order: list[str] = []
+        self.sorted_lineage: dict[str, tuple[str, ...]] = {}
+        self.holders: dict[str, list[str]] = defaultdict(list)
+        self.pools: dict[Filter, tuple[int, list[str]]] = {}
+        self.pending: list[tuple[LeafRule, str]] = []
+        self._oldest: dict[float, dt.date] = {}
+
+    def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
+        """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
+        self.held[h.node] = h
+        self.order.append(h.node)
+        self.sorted_lineage[h.node] = lineage if lineage is not None else tuple(sorted(h.lineage))
+        for comp in self.engine.demonstrates(h.node):
+            self.holders[comp].append(h.node)
+
+    def oldest(self, years: float) -> dt.date:
+        """The earliest earned date a rule with ``max_age_years = years`` accepts (cached)."""
+        day = self._oldest.get(years)
+        if day is None:
+            day = self._oldest[years] = years_before(self.as_of, years)
+        return day
+
+    def applicable(self, rule: CompiledRule) -> bool:
+        return rule.status == "approved" or (rule.status == "pilot" and self.include_pilot)
+
+    def in_pool(self, where: Filter) -> list[str]:
+        """The held nodes passing ``where``, in holding order (kept up to date incrementally)."""
+        scanned, members = self.pools.get(where, (0, []))
+        if scanned < len(self.order):
+            nodes = self.engine.nodes
+            members.extend(n for n in self.order[scanned:] if filter_matches(where, nodes[n]))
+            self.pools[where] = (len(self.order), members)
+        return members
+
+    def candidates(self, rule: CompiledRule, *, window: bool = True, age: bool = True) -> list[Candidate]:
+        """Holdings that fit some slot of ``rule`` and meet condition 1 (unless lifted)."""
+        lo = rule.valid_from if window else None
+        hi = rule.valid_to if window else None
+        oldest = self.oldest(rule.max_age_years) if age and rule.max_age_years is not None else None
+        if oldest is not None and (lo is None or oldest > lo):
+            lo = oldest
+        fits: dict[str, list[int]] = {}
+
+        def fit(h: HoldingState | None, slot: int) -> None:
+            if h is None or (lo is not None and h.earned < lo) or (hi is not None and h.earned > hi):
+                return
+            fits.setdefault(h.node, []).append(slot)
+
+        held = self.held
+        for spec in rule.slots:
+            tag, slot = spec[0], spec[1]
+            if tag == LEAF:
+                h = held.get(spec[2])
+                if h is not None and meets_min_grade(h.grade, spec[3]):
+                    fit(h, slot)
+            elif tag == COMPETENCY:
+                for n in self.holders.get(spec[2], ()):
+                    fit(held[n], slot)
+            else:
+                for n in self.in_pool(spec[3]):
+                    fit(held[n], slot)
+        out = []
+        for n, slots in fits.items():
+            h = held[n]
+            resident = h.rule is None or h.kind in ("stack", "ladder")
+            out.append(
+                Candidate(
+                    node=n,
+                    lineage=h.lineage,
+                    credits=h.credits,
+                    slots=tuple(slots),
+                    recognized=h.kind in ("plar", "transfer"),
+                    resident_of=self.engine.nodes[n].institution if resident else None,
+                )
+            )
+        return out
+
+    def match(self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True) -> Assignment | None:
+        """The assignment that fires ``rule`` against the holdings now held, or ``None``."""
+        cands = self.candidates(rule, window=window, age=age)
+        if not cands:
+            return None
+        if rule.tree[0] == LEAF and not (limits and rule.limits):
+            return Assignment(uses=(cands[0].node,), lineage=self.sorted_lineage[cands[0].node])
+        return best_assignment(rule.tree, rule.slots, cands, rule.limits if limits else ())
+
+    def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:
+        """The holdings ``rule`` grants through assignment ``a`` (grants already held left out)."""
+        used = [self.held[n] for n in a.uses]
+        earned = max(h.earned for h in used)
+        grade = lowest_letter([h.grade for h in used])
+        lineage = frozenset(a.lineage)
+        return [
+            HoldingState(node, credits, earned, grade, lineage, rule.id, rule.kind, rule.granted_by, a.uses, round_no)
+            for node, credits in rule.grants
+            if node not in self.held
+        ]
+
+    def rounds(self) -> list[HoldingState]:
+        """Derive to the fixpoint from the holdings added so far; the derived holdings in order."""
+        engine, held, lineages = self.engine, self.held, self.sorted_lineage
+        include_pilot, pending = self.include_pilot, self.pending
+        granted: list[HoldingState] = []
+        new = list(self.order)
+        round_no = 0
+        while new:
+            round_no += 1
+            # node -> (key, winner): a LeafRule with the node it names, or a derived holding
+            best: dict[str, tuple[_Key, LeafRule | None, str | HoldingState]] = {}
+            general: set[str] = set()
+            for n in new:
+                leaf_rules, others = engine.touching(n)
+                general.update(others)
+                if not leaf_rules:
+                    continue
+                h = held[n]
+                earned, rank, size, lineage = h.earned, GRADE_RANK.get(h.grade, 0), len(h.lineage), lineages[n]
+                for lr in leaf_rules:
+                    grants = lr[1]
+                    if lr[0] in held and (len(grants) == 1 or all(g in held for g, _ in grants)):
+                        continue
+                    if rank < lr[4]:
+                        continue
+                    if not (lr[3] or include_pilot) or not lr[5] <= earned <= lr[6] or (lr[7] is not None and earned < self.oldest(lr[7])):
+                        pending.append((lr, n))
+                        continue
+                    key = (size, lineage, lr[2])
+                    for g, _ in grants:
+                        if g not in held:
+                            cur = best.get(g)
+                            if cur is None or key < cur[0]:
+                                best[g] = (key, lr, n)
+            for rule_id in general:
+                rule = engine.compiled[rule_id]
+                if not self.applicable(rule) or all(node in held for node, _ in rule.grants):
+                    continue
+                a = self.match(rule)
+                if a is None:
+                    continue
+                key = (len(a.lineage), a.lineage, rule.id)
+                for d in self.derive(rule, a, round_no):
+                    cur = best.get(d.node)
+                    if cur is None or key < cur[0]:
+                        best[d.node] = (key, None, d)
+            new = sorted(best)
+            for g in new:
+                key, lr, won = best[g]
+                if lr is None:
+                    assert isinstance(won, HoldingState)
+                    d = won
+                else:
+                    assert isinstance(won, str)
+                    src = held[won]
+                    credits = next(c for node, c in lr[1] if node == g)
+                    grade = src.grade if src.grade in GRADE_RANK else "P"
+                    d = HoldingState(g, credits, src.earned, grade, src.lineage, lr[2], lr[8], lr[9], (won,), round_no)
+                self.add(d, key[1])
+                granted.append(d)
+        return granted
+
+    def pending_reason(self, lr: LeafRule, node: str) -> str | None:
+        """Why a remembered one-to-one rule did not fire (``skipped``), or ``None`` when no one
+        lifted condition would fire it or its grants are held by now."""
+        if all(g in self.held for g, _ in lr[1]):
+            return None
+        earned = self.held[node].earned
+        in_window = lr[5] <= earned <= lr[6]
+        young = lr[7] is None or earned >= self.oldest(lr[7])
+        if not lr[3] and not self.include_pilot:
+            return "pilot" if in_window and young else None
+        if young:
+            return "outside_window"
+        return "expired" if in_window else None
