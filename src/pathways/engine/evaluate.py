@@ -196,7 +196,7 @@ def _report(run: Run, result: Evaluation) -> None:
     engine = run.engine
     fired = result.fired
     skipped = [Skipped(lr[2], reason) for lr, node in run.pending if (reason := run.pending_reason(lr, node)) is not None]
-    touched = sorted({r for n in run.held for r in engine.touching(n)[1]})
+    touched = sorted(set().union(*run.touched))
     for rule_id in touched:
         rule = engine.compiled[rule_id]
         if rule_id in fired or all(node in run.held for node, _ in rule.grants):

@@ -33,7 +33,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from ..model import (
     LETTERS,
@@ -68,6 +68,7 @@ __all__ = [
     "LEAF",
     "LeafRule",
     "POOL",
+    "Touching",
     "compile_requirement",
     "filter_matches",
 ]
@@ -172,6 +173,21 @@ class CompiledRule:
     limits: tuple[tuple[str | None, float | None, float | None], ...]
 
 
+class Touching(NamedTuple):
+    """The rules one node's holding touches, as the round loop wants them.
+
+    ``grants``: the nodes its applicable-or-pilot one-to-one rules grant (a holding whose
+    ``grants`` are all held already can fire none of them: one set difference decides);
+    ``by_grant``: those rules (:data:`LeafRule`) by each node they grant; ``general``: the ids
+    of every other rule it could fill a slot of (several slots, competency leaves, credit
+    pools, limits).
+    """
+
+    grants: frozenset[str]
+    by_grant: dict[str, tuple[LeafRule, ...]]
+    general: tuple[str, ...]
+
+
 class Engine:
     """An immutable in-memory graph built from a snapshot, with the indexes evaluation needs.
 
@@ -197,7 +213,7 @@ class Engine:
         self._pool_cache: dict[str, tuple[str, ...]] = {}
         self._leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
         self._general_by_node: dict[str, list[str]] = defaultdict(list)
-        self._touching: dict[str, tuple[tuple[LeafRule, ...], tuple[str, ...]]] = {}
+        self._touching: dict[str, Touching] = {}
         self._demonstrates: dict[str, tuple[str, ...]] = {}
         self.compiled: dict[str, CompiledRule] = {}
         for rule in doc.rules:
@@ -278,13 +294,11 @@ class Engine:
             out = self._demonstrates[node_id] = own + tuple(node.competencies)
         return out
 
-    def touching(self, node_id: str) -> tuple[tuple[LeafRule, ...], tuple[str, ...]]:
+    def touching(self, node_id: str) -> Touching:
         """What a new holding of ``node_id`` can fire, split for the round loop (cached per node).
 
-        First the applicable-or-pilot one-to-one rules naming it (:data:`LeafRule`), then the
-        ids of every other rule it could fill a slot of (several slots, competency leaves,
-        credit pools, limits). Together they are :meth:`rules_touching` less the proposed and
-        retired one-to-one rules.
+        Together the two parts of :class:`Touching` are :meth:`rules_touching` less the
+        proposed and retired one-to-one rules.
         """
         out = self._touching.get(node_id)
         if out is None:
@@ -292,7 +306,13 @@ class Engine:
             for comp in self.demonstrates(node_id):
                 general.extend(self._by_competency.get(comp, ()))
             general.extend(self.pool_rules(node_id))
-            out = self._touching[node_id] = (tuple(self._leaf_rules.get(node_id, ())), tuple(dict.fromkeys(general)))
+            by_grant: dict[str, list[LeafRule]] = defaultdict(list)
+            for lr in self._leaf_rules.get(node_id, ()):
+                for g, _ in lr[1]:
+                    by_grant[g].append(lr)
+            out = self._touching[node_id] = Touching(
+                frozenset(by_grant), {g: tuple(rules) for g, rules in by_grant.items()}, tuple(dict.fromkeys(general))
+            )
         return out
 
     def pool_rules(self, node_id: str) -> tuple[str, ...]:

@@ -37,7 +37,8 @@ class Run:
 
     ``held`` maps each held node to its holding (insertion order: presented, then round by
     round); ``pending`` lists the one-to-one rules (with the node they name) that did not fire
-    on their window, their age, or for being a pilot: the candidates for ``skipped``.
+    on their window, their age, or for being a pilot: the candidates for ``skipped``;
+    ``touched`` the ids of the other rules each round's new holdings touch (one set a round).
     """
 
     def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool) -> None:
@@ -50,6 +51,7 @@ class Run:
         self.holders: dict[str, list[str]] = defaultdict(list)
         self.pools: dict[Filter, tuple[int, list[str]]] = {}
         self.pending: list[tuple[LeafRule, str]] = []
+        self.touched: list[set[str]] = []
         self._oldest: dict[float, dt.date] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
@@ -155,28 +157,30 @@ class Run:
             # node -> (key, winner): a LeafRule with the node it names, or a derived holding
             best: dict[str, tuple[_Key, LeafRule | None, str | HoldingState]] = {}
             general: set[str] = set()
+            self.touched.append(general)
             for n in new:
-                leaf_rules, others = engine.touching(n)
-                general.update(others)
-                if not leaf_rules:
+                grants_of, by_grant, others = engine.touching(n)
+                if others:
+                    general.update(others)
+                missing = grants_of.difference(held)
+                if not missing:
                     continue
                 h = held[n]
                 earned, rank, size, lineage = h.earned, GRADE_RANK.get(h.grade, 0), len(h.lineage), lineages[n]
-                for lr in leaf_rules:
-                    grants = lr[1]
-                    if lr[0] in held and (len(grants) == 1 or all(g in held for g, _ in grants)):
-                        continue
-                    if rank < lr[4]:
-                        continue
-                    if not (lr[3] or include_pilot) or not lr[5] <= earned <= lr[6] or (lr[7] is not None and earned < self.oldest(lr[7])):
-                        pending.append((lr, n))
-                        continue
-                    key = (size, lineage, lr[2])
-                    for g, _ in grants:
-                        if g not in held:
-                            cur = best.get(g)
-                            if cur is None or key < cur[0]:
-                                best[g] = (key, lr, n)
+                for g in missing:
+                    for lr in by_grant[g]:
+                        grants = lr[1]
+                        if rank < lr[4] or (len(grants) > 1 and next(x for x, _ in grants if x not in held) != g):
+                            continue  # a rule granting several nodes is decided under the first not held
+                        if not (lr[3] or include_pilot) or not lr[5] <= earned <= lr[6] or (lr[7] is not None and earned < self.oldest(lr[7])):
+                            pending.append((lr, n))
+                            continue
+                        key = (size, lineage, lr[2])
+                        for x, _ in grants:
+                            if x not in held:
+                                cur = best.get(x)
+                                if cur is None or key < cur[0]:
+                                    best[x] = (key, lr, n)
             for rule_id in general:
                 rule = engine.compiled[rule_id]
                 if not self.applicable(rule) or all(node in held for node, _ in rule.grants):
