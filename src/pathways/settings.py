@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from urllib.parse import urlsplit
 
 from .errors import InvalidInput
 
@@ -64,3 +65,15 @@ class Settings:
             raise InvalidInput.one("PATHWAYS_PORT", f"must be an integer, got {port!r}") from None
         assert {f.name for f in fields(cls)} == set(values)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def store_display(self) -> str:
+        """The store URL with any password masked, for what a process prints or logs.
+
+        >>> Settings(store_url="bolt://neo4j:s3cret@db:7687/neo4j").store_display
+        'bolt://neo4j:***@db:7687/neo4j'
+        """
+        parts = urlsplit(self.store_url)
+        if parts.password is None:
+            return self.store_url
+        return self.store_url.replace(f":{parts.password}@", ":***@", 1)

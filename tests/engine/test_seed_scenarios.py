@@ -9,13 +9,29 @@ import pytest
 from pathways.engine import Engine, evaluate, reach
 from pathways.errors import NotFound
 from pathways.model import Document, EvaluationRequest
+from pathways.store import open_store
+from tests.conftest import STORE_KINDS
 
 AS_OF = "2026-11-22"
 
 
-@pytest.fixture(scope="module")
-def seed(seed_document: Document) -> Engine:
-    return Engine(seed_document)
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def seed(request: pytest.FixtureRequest, seed_document: Document, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """An engine built from the seed graph loaded into each kind of store and read back."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('seed') / 'seed.db'}"
+    else:
+        from tests.store.arcadedb import fresh_database_url
+
+        url = fresh_database_url(request.getfixturevalue("bolt_server"))
+    store = open_store(url)
+    try:
+        store.import_document(seed_document, actor="test")
+        snapshot = store.export()
+    finally:
+        store.close()
+    assert snapshot.to_json() == seed_document.to_json()
+    return Engine(snapshot)
 
 
 def run(engine: Engine, holdings: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

@@ -50,7 +50,7 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
     port = args.port if args.port is not None else ctx.settings.port
     store = ctx.store()
     counts = store.counts()
-    print(f"pathways: {store.kind} store {ctx.settings.store_url}: {counts['institutions']} institutions, "
+    print(f"pathways: {store.kind} store {ctx.settings.store_display}: {counts['institutions']} institutions, "
           f"{counts['nodes']} nodes, {counts['rules']} rules (graph version {store.version()})")
     if not counts["nodes"]:
         print("pathways: the store is empty; load the seed graph with `pathways load graph/seed/*.json` (or use `make run`)")
