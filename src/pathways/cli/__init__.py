@@ -49,10 +49,12 @@ class Context:
         return self._store
 
     def engine(self) -> Engine:
-        """An engine built from a snapshot of the configured store."""
-        from ..engine import Engine
+        """An engine built from a snapshot of the configured store (see :mod:`pathways.loading`)."""
+        from ..loading import load_engine, settle_heap
 
-        return Engine(self.store().export())
+        engine = load_engine(self.store())
+        settle_heap()
+        return engine
 
     def close(self) -> None:
         if self._store is not None:

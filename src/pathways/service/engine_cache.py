@@ -10,7 +10,9 @@ same store is seen within that interval. A write made through this process calls
 
 Rebuilding takes a lock: concurrent requests wait for the one rebuild instead of each
 starting their own. The version is read *before* the export, so a write that lands during
-the export only causes one more rebuild later, never a stale engine labelled fresh.
+the export only causes one more rebuild later, never a stale engine labelled fresh. The
+build runs with the cyclic garbage collector paused, then the heap is settled and frozen
+(:mod:`pathways.loading`).
 
 Example:
     >>> from pathways.store import open_store
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..engine import Engine
+from ..loading import load_engine, settle_heap
 from ..store import Store
 
 __all__ = ["EngineCache", "Snapshot"]
@@ -92,6 +95,7 @@ class EngineCache:
             version = self.store.version()
             self._checked_at = now
             if snap is None or snap.version != version:
-                snap = Snapshot(version, Engine(self.store.export()))
+                snap = Snapshot(version, load_engine(self.store))
                 self._snapshot = snap
+                settle_heap()  # after the swap, so that the engine replaced is let go first
             return snap

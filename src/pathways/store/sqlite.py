@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import sqlite3
 import threading
@@ -68,8 +69,31 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The stored text of an entity: canonical, so that equal entities compare equal as text."""
+    return _ENCODER.encode(data)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk read or write, if it is on.
+
+    Parsing or writing a whole graph makes millions of objects that stay alive; the collector
+    would rescan the growing heap again and again for nothing (at 300,000 rules, export takes
+    about 3x as long with it on). Reference counting still frees as usual; the rare cycle waits
+    for the next collection. Nested or concurrent pauses are harmless: only the one that found
+    the collector on turns it back on.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 class SQLiteStore:
@@ -134,60 +158,81 @@ class SQLiteStore:
     # writes
 
     def import_document(self, doc: Document, *, actor: str, action: str = "import") -> ImportSummary:
-        """Merge ``doc`` by id in one transaction (see :class:`~pathways.store.base.Store`)."""
+        """Merge ``doc`` by id in one transaction (see :class:`~pathways.store.base.Store`).
+
+        Bulk work, done in bulk: the rows already held are read per batch of ids (not at all
+        into an empty table), and the changed rows and their ``rule_touches`` are written with
+        one ``executemany`` per table, with the cyclic garbage collector paused.
+        """
         try:
-            with self._tx() as db:
+            with _gc_paused(), self._tx() as db:
                 check_references(doc, self.known_ids())
                 changes: list[Change] = []
-                for inst in doc.institutions:
-                    self._upsert(db, changes, "institution", "institutions", inst.id, inst.to_json(), ())
-                for node in doc.nodes:
-                    data = node.to_json()
-                    search = f"{node.id}\n{node.title}".lower()
-                    self._upsert(db, changes, "node", "nodes", node.id, data, (node.kind, node.institution, search))
-                for rule in doc.rules:
-                    created_or_updated = self._upsert(
-                        db, changes, "rule", "rules", rule.id, rule.to_json(), (rule.kind, rule.granted_by, rule.status)
-                    )
-                    if created_or_updated:
-                        db.execute("DELETE FROM rule_touches WHERE rule=?", (rule.id,))
-                        touched = rule.mentions() | {g.node for g in rule.grants}
-                        db.executemany("INSERT INTO rule_touches VALUES (?, ?)", [(n, rule.id) for n in sorted(touched)])
+                self._upsert_all(db, changes, "institution", "institutions", [(i.id, i.to_json(), ()) for i in doc.institutions])
+                self._upsert_all(db, changes, "node", "nodes",
+                                 [(n.id, n.to_json(), (n.kind, n.institution, f"{n.id}\n{n.title}".lower())) for n in doc.nodes])  # fmt: skip
+                rules = {r.id: r for r in doc.rules}
+                written, held = self._upsert_all(db, changes, "rule", "rules",
+                                                 [(r.id, r.to_json(), (r.kind, r.granted_by, r.status)) for r in doc.rules])  # fmt: skip
+                db.executemany("DELETE FROM rule_touches WHERE rule=?", [(id,) for id in written if id in held])
+                db.executemany("INSERT INTO rule_touches VALUES (?, ?)", [
+                    (node, id) for id in written for node in sorted(rules[id].mentions() | {g.node for g in rules[id].grants})
+                ])  # fmt: skip
                 version = self._bump(db, actor, action, changes) if changes else self._version(db)
         except sqlite3.Error as err:
             raise StoreError(f"SQLite write failed, nothing written: {err}") from None
         return ImportSummary(tuple(changes), version)
 
     _COLUMNS = {
-        "institutions": "",
-        "nodes": ", kind, institution, search",
-        "rules": ", kind, granted_by, status",
+        "institutions": ("id", "data"),
+        "nodes": ("id", "data", "kind", "institution", "search"),
+        "rules": ("id", "data", "kind", "granted_by", "status"),
     }
 
-    def _upsert(
+    _BATCH = 500
+    """Ids per ``SELECT ... WHERE id IN (...)``: below SQLite's default limit of 999 parameters."""
+
+    def _upsert_all(
         self,
         db: sqlite3.Connection,
         changes: list[Change],
         entity: str,
         table: str,
-        id: str,
-        data: dict[str, Any],
-        extra: tuple[Any, ...],
-    ) -> bool:
-        text = _dumps(data)
-        row = db.execute(f"SELECT data FROM {table} WHERE id=?", (id,)).fetchone()
-        if row is not None and row[0] == text:
-            return False
-        cols = self._COLUMNS[table]
-        names = ["id", "data", *[c.strip() for c in cols.split(",") if c.strip()]]
-        marks = ", ".join("?" for _ in names)
+        rows: list[tuple[str, dict[str, Any], tuple[Any, ...]]],
+    ) -> tuple[dict[str, None], set[str]]:
+        """Write the rows of ``table`` whose JSON differs from what it holds, appending a
+        :class:`Change` per written row in document order.
+
+        Returns the ids written (in order, each once) and those of them the table held before.
+        A row repeated in ``rows`` is compared with the repetition before it, as a write of
+        each in turn would.
+        """
+        texts = [(id, _dumps(data), extra) for id, data, extra in rows]
+        held: dict[str, str] = {}
+        if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+            ids = list(dict.fromkeys(id for id, _, _ in texts))
+            for start in range(0, len(ids), self._BATCH):
+                batch = ids[start : start + self._BATCH]
+                marks = ", ".join("?" * len(batch))
+                held.update(db.execute(f"SELECT id, data FROM {table} WHERE id IN ({marks})", batch).fetchall())
+        current = dict(held)
+        written: dict[str, None] = {}
+        params: list[tuple[Any, ...]] = []
+        for id, text, extra in texts:
+            before = current.get(id)
+            if before == text:
+                continue
+            current[id] = text
+            written[id] = None
+            params.append((id, text, *extra))
+            changes.append(Change(entity, id, "created" if before is None else "updated"))
+        names = self._COLUMNS[table]
         updates = ", ".join(f"{n}=excluded.{n}" for n in names[1:])
-        db.execute(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}",
-            (id, text, *extra),
+        db.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) ON CONFLICT(id) DO UPDATE SET {updates}",
+            params,
         )
-        changes.append(Change(entity, id, "created" if row is None else "updated"))
-        return True
+        return written, set(held)
 
     def _version(self, db: sqlite3.Connection) -> int:
         return int(db.execute("SELECT value FROM meta WHERE key='graph_version'").fetchone()[0])
@@ -205,8 +250,12 @@ class SQLiteStore:
     # reads
 
     def export(self) -> Document:
-        """The whole graph as one document (see :class:`~pathways.store.base.Store`)."""
-        with self._lock:
+        """The whole graph as one document (see :class:`~pathways.store.base.Store`).
+
+        One read transaction; rows are parsed one by one with the cyclic garbage collector
+        paused, since every object made is kept (with it on, export takes about 3x as long).
+        """
+        with _gc_paused(), self._lock:
             self._db.execute("BEGIN")
             try:
                 insts = [Institution.model_validate_json(r[0]) for r in self._db.execute("SELECT data FROM institutions ORDER BY id")]
@@ -214,7 +263,7 @@ class SQLiteStore:
                 rules = [Rule.model_validate_json(r[0]) for r in self._db.execute("SELECT data FROM rules ORDER BY id")]
             finally:
                 self._db.execute("COMMIT")
-        return Document(institutions=insts, nodes=nodes, rules=rules)
+            return Document(institutions=insts, nodes=nodes, rules=rules)
 
     def known_ids(self) -> KnownIds:
         """Institution ids and node kinds, for reference checks."""
