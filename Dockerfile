@@ -1,5 +1,11 @@
 # The pathways API (REST + GraphQL) as one container; docker-compose.yml runs several of
 # them on one Neo4j behind nginx. The store is chosen by PATHWAYS_STORE at run time.
+# The browser pages' assets (GraphiQL, Swagger UI), at the versions web/package-lock.json pins.
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,7 +16,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install .
+# Editable, so the service finds web/node_modules beside src/ as in a checkout.
+RUN pip install -e .
+COPY --from=web /web/node_modules ./web/node_modules
 # The seed graph, for `pathways load --if-empty graph/seed/*.json` (the compose "seed" service).
 COPY graph ./graph
 
