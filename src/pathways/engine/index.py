@@ -30,10 +30,11 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..model import (
     LETTERS,
@@ -67,8 +68,8 @@ __all__ = [
     "GRADE_RANK",
     "LEAF",
     "LeafRule",
+    "LeafRules",
     "POOL",
-    "Touching",
     "compile_requirement",
     "filter_matches",
 ]
@@ -95,6 +96,19 @@ max_age_years | None, kind, granted_by)``: ``grants`` as in :class:`CompiledRule
 ``approved`` is false for a ``pilot`` rule; the window bounds are ``date.min``/``date.max``
 when open. Proposed and retired rules are left out (they are never applied nor reported).
 """
+
+LeafRules: TypeAlias = tuple[tuple[LeafRule, ...], tuple[str, ...], tuple[LeafRule, ...]]
+"""The one-to-one rules naming one node: those granting one node, the node each grants (in
+the same order, so that the round loop can drop the rules whose grant is held at C speed with
+:func:`itertools.compress`), and those granting several nodes."""
+
+_NO_LEAF_RULES: LeafRules = ((), (), ())
+
+
+def _split(rules: list[LeafRule]) -> LeafRules:
+    single = tuple(lr for lr in rules if len(lr[1]) == 1)
+    return single, tuple(lr[0] for lr in single), tuple(lr for lr in rules if len(lr[1]) > 1)
+
 
 GRADE_RANK: dict[str | None, int] = {letter: len(LETTERS) - i for i, letter in enumerate(LETTERS)}
 """Letter grades ranked (``A+`` highest); ``P`` and no grade rank 0, below every ``min_grade``."""
@@ -173,21 +187,6 @@ class CompiledRule:
     limits: tuple[tuple[str | None, float | None, float | None], ...]
 
 
-class Touching(NamedTuple):
-    """The rules one node's holding touches, as the round loop wants them.
-
-    ``grants``: the nodes its applicable-or-pilot one-to-one rules grant (a holding whose
-    ``grants`` are all held already can fire none of them: one set difference decides);
-    ``by_grant``: those rules (:data:`LeafRule`) by each node they grant; ``general``: the ids
-    of every other rule it could fill a slot of (several slots, competency leaves, credit
-    pools, limits).
-    """
-
-    grants: frozenset[str]
-    by_grant: dict[str, tuple[LeafRule, ...]]
-    general: tuple[str, ...]
-
-
 class Engine:
     """An immutable in-memory graph built from a snapshot, with the indexes evaluation needs.
 
@@ -211,20 +210,33 @@ class Engine:
         # filters by their institution (None: any institution) -> rule ids using that filter
         self._pools: dict[str | None, dict[Filter, list[str]]] = defaultdict(lambda: defaultdict(list))
         self._pool_cache: dict[str, tuple[str, ...]] = {}
-        self._leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
+        leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
+        self._ids = {n.id: n.id for n in doc.nodes}
         self._general_by_node: dict[str, list[str]] = defaultdict(list)
-        self._touching: dict[str, Touching] = {}
+        self._general: dict[str, tuple[str, ...]] = {}
         self._demonstrates: dict[str, tuple[str, ...]] = {}
         self.compiled: dict[str, CompiledRule] = {}
-        for rule in doc.rules:
-            self.compiled[rule.id] = self._compile(rule)
+        # Millions of long-lived objects: the cyclic collector would walk them all on every
+        # full collection (half a second at CUNY scale, in the middle of some evaluation).
+        # It is paused while they are built, then they are moved out of its sight.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for rule in doc.rules:
+                self.compiled[rule.id] = self._compile(rule, leaf_rules)
+            self._leaf_rules: dict[str, LeafRules] = {n: _split(rules) for n, rules in leaf_rules.items()}
+            del self._ids
+        finally:
+            if enabled:
+                gc.enable()
+        gc.freeze()
 
     @classmethod
     def from_document(cls, doc: Document) -> Engine:
         """The engine of a snapshot (the same as ``Engine(doc)``)."""
         return cls(doc)
 
-    def _compile(self, rule: Rule) -> CompiledRule:
+    def _compile(self, rule: Rule, leaf_rules: dict[str, list[LeafRule]]) -> CompiledRule:
         tree, slots = compile_requirement(rule.requires)
         for slot in slots:
             if slot[0] == LEAF:
@@ -233,25 +245,26 @@ class Engine:
                 self._add_unique(self._by_competency[slot[2]], rule.id)
             else:
                 self._add_unique(self._pools[slot[3].institution][slot[3]], rule.id)
-        grants = []
+        grant_list = []
         limits = []
         for grant in rule.grants:
             node = self.nodes.get(grant.node)
             credits = grant.credits if grant.credits is not None else (node.credits if node else 0)
-            grants.append((grant.node, float(credits)))
+            grant_list.append((self._ids.get(grant.node, grant.node), float(credits)))
             if node is not None and node.kind == "credential" and node.limits is not None:
                 lim = node.limits
                 if lim.max_recognized_credits is not None or lim.min_residency_credits is not None:
                     limits.append((node.institution, lim.max_recognized_credits, lim.min_residency_credits))
+        grants = tuple(grant_list)
         if tree[0] != LEAF or limits:
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
         elif rule.status in ("approved", "pilot"):
-            self._leaf_rules[tree[2]].append(
+            leaf_rules[self._ids.get(tree[2], tree[2])].append(
                 (
                     grants[0][0],
-                    tuple(grants),
+                    grants,
                     rule.id,
                     rule.status == "approved",
                     GRADE_RANK[tree[3]] if tree[3] is not None else 0,
@@ -269,7 +282,7 @@ class Engine:
             status=rule.status,
             tree=tree,
             slots=slots,
-            grants=tuple(grants),
+            grants=grants,
             valid_from=rule.valid_from,
             valid_to=rule.valid_to,
             max_age_years=None if rule.max_age_years is None else float(rule.max_age_years),
@@ -294,26 +307,22 @@ class Engine:
             out = self._demonstrates[node_id] = own + tuple(node.competencies)
         return out
 
-    def touching(self, node_id: str) -> Touching:
-        """What a new holding of ``node_id`` can fire, split for the round loop (cached per node).
+    def touching(self, node_id: str) -> tuple[LeafRules, tuple[str, ...]]:
+        """What a new holding of ``node_id`` can fire, split for the round loop.
 
-        Together the two parts of :class:`Touching` are :meth:`rules_touching` less the
-        proposed and retired one-to-one rules.
+        First the applicable-or-pilot one-to-one rules naming it (:data:`LeafRules`), then the
+        ids of every other rule it could fill a slot of (several slots, competency leaves,
+        credit pools, limits; cached per node). Together they are :meth:`rules_touching` less
+        the proposed and retired one-to-one rules.
         """
-        out = self._touching.get(node_id)
-        if out is None:
-            general = list(self._general_by_node.get(node_id, ()))
+        general = self._general.get(node_id)
+        if general is None:
+            found = list(self._general_by_node.get(node_id, ()))
             for comp in self.demonstrates(node_id):
-                general.extend(self._by_competency.get(comp, ()))
-            general.extend(self.pool_rules(node_id))
-            by_grant: dict[str, list[LeafRule]] = defaultdict(list)
-            for lr in self._leaf_rules.get(node_id, ()):
-                for g, _ in lr[1]:
-                    by_grant[g].append(lr)
-            out = self._touching[node_id] = Touching(
-                frozenset(by_grant), {g: tuple(rules) for g, rules in by_grant.items()}, tuple(dict.fromkeys(general))
-            )
-        return out
+                found.extend(self._by_competency.get(comp, ()))
+            found.extend(self.pool_rules(node_id))
+            general = self._general[node_id] = tuple(dict.fromkeys(found)) if found else ()
+        return self._leaf_rules.get(node_id, _NO_LEAF_RULES), general
 
     def pool_rules(self, node_id: str) -> tuple[str, ...]:
         """Ids of the rules with a credit pool whose filter ``node_id`` passes (cached per node)."""

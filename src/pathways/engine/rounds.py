@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from itertools import chain, compress
+from operator import not_
 
 from ..model import lowest_letter, meets_min_grade
 from ..model.requirements import Filter
@@ -159,28 +161,29 @@ class Run:
             general: set[str] = set()
             self.touched.append(general)
             for n in new:
-                grants_of, by_grant, others = engine.touching(n)
+                (single, firsts, several), others = engine.touching(n)
                 if others:
                     general.update(others)
-                missing = grants_of.difference(held)
-                if not missing:
+                if not single and not several:
                     continue
                 h = held[n]
                 earned, rank, size, lineage = h.earned, GRADE_RANK.get(h.grade, 0), len(h.lineage), lineages[n]
-                for g in missing:
-                    for lr in by_grant[g]:
-                        grants = lr[1]
-                        if rank < lr[4] or (len(grants) > 1 and next(x for x, _ in grants if x not in held) != g):
-                            continue  # a rule granting several nodes is decided under the first not held
-                        if not (lr[3] or include_pilot) or not lr[5] <= earned <= lr[6] or (lr[7] is not None and earned < self.oldest(lr[7])):
-                            pending.append((lr, n))
-                            continue
-                        key = (size, lineage, lr[2])
-                        for x, _ in grants:
-                            if x not in held:
-                                cur = best.get(x)
-                                if cur is None or key < cur[0]:
-                                    best[x] = (key, lr, n)
+                open_rules = compress(single, map(not_, map(held.__contains__, firsts)))
+                for lr in chain(open_rules, several) if several else open_rules:
+                    if rank < lr[4]:
+                        continue
+                    grants = lr[1]
+                    if len(grants) > 1 and all(g in held for g, _ in grants):
+                        continue
+                    if not (lr[3] or include_pilot) or not lr[5] <= earned <= lr[6] or (lr[7] is not None and earned < self.oldest(lr[7])):
+                        pending.append((lr, n))
+                        continue
+                    key = (size, lineage, lr[2])
+                    for g, _ in grants:
+                        if g not in held:
+                            cur = best.get(g)
+                            if cur is None or key < cur[0]:
+                                best[g] = (key, lr, n)
             for rule_id in general:
                 rule = engine.compiled[rule_id]
                 if not self.applicable(rule) or all(node in held for node, _ in rule.grants):
@@ -194,6 +197,7 @@ class Run:
                     if cur is None or key < cur[0]:
                         best[d.node] = (key, None, d)
             new = sorted(best)
+            demonstrates = engine.demonstrates
             for g in new:
                 key, lr, won = best[g]
                 if lr is None:
@@ -202,10 +206,15 @@ class Run:
                 else:
                     assert isinstance(won, str)
                     src = held[won]
-                    credits = next(c for node, c in lr[1] if node == g)
+                    grants = lr[1]
+                    credits = grants[0][1] if len(grants) == 1 else next(c for node, c in grants if node == g)
                     grade = src.grade if src.grade in GRADE_RANK else "P"
                     d = HoldingState(g, credits, src.earned, grade, src.lineage, lr[2], lr[8], lr[9], (won,), round_no)
-                self.add(d, key[1])
+                held[g] = d
+                self.order.append(g)
+                lineages[g] = key[1]
+                for comp in demonstrates(g):
+                    self.holders[comp].append(g)
                 granted.append(d)
         return granted
 
