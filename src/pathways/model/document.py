@@ -36,7 +36,7 @@ __all__ = [
     "reference_problems",
 ]
 
-FORMAT = "pathways/1"
+FORMAT: Literal["pathways/1"] = "pathways/1"
 
 E = TypeVar("E", Institution, Node, Rule)
 

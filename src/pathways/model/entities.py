@@ -30,7 +30,19 @@ from pydantic import (
 
 from ..errors import InvalidInput
 from .ids import id_problem
-from .requirements import Requirement, parse_requirement, requirement_to_json, walk
+from .requirements import (
+    All,
+    Any_,
+    AtLeast,
+    CompetencyLeaf,
+    CreditsOf,
+    CreditsWhere,
+    NodeLeaf,
+    Requirement,
+    parse_requirement,
+    requirement_to_json,
+    walk,
+)
 
 __all__ = [
     "Grant",
@@ -61,8 +73,8 @@ def _compact(value: float) -> int | float:
 
 
 def _coerce_requirement(value: object) -> Requirement:
-    if isinstance(value, tuple(Requirement.__args__)):  # type: ignore[attr-defined]
-        return value  # type: ignore[return-value]
+    if isinstance(value, (NodeLeaf, CompetencyLeaf, All, Any_, AtLeast, CreditsOf, CreditsWhere)):
+        return value
     try:
         return parse_requirement(value)
     except InvalidInput as err:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -108,7 +108,10 @@ class PlanRequest(EvaluationRequest):
         return _validate(cls, value)
 
 
-def _validate(cls: Any, value: object) -> Any:
+R = TypeVar("R", bound=BaseModel)
+
+
+def _validate(cls: type[R], value: object) -> R:
     if not isinstance(value, dict):
         raise InvalidInput.one("", "expected a JSON object (or a list of holdings)")
     try:

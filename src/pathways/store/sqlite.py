@@ -160,24 +160,24 @@ class SQLiteStore:
     def import_document(self, doc: Document, *, actor: str, action: str = "import") -> ImportSummary:
         """Merge ``doc`` by id in one transaction (see :class:`~pathways.store.base.Store`).
 
-        Bulk work, done in bulk: the rows already held are read per batch of ids (not at all
-        into an empty table), and the changed rows and their ``rule_touches`` are written with
-        one ``executemany`` per table, with the cyclic garbage collector paused.
+        Bulk work, done in batches of :attr:`_BATCH` entities: one query reads the rows held
+        for a batch's ids, one ``executemany`` writes those that changed, two more replace
+        their ``rule_touches``; the cyclic garbage collector is paused meanwhile. Each batch
+        sees the ones before it, so the result is that of writing entity by entity.
         """
         try:
             with _gc_paused(), self._tx() as db:
                 check_references(doc, self.known_ids())
                 changes: list[Change] = []
-                self._upsert_all(db, changes, "institution", "institutions", [(i.id, i.to_json(), ()) for i in doc.institutions])
-                self._upsert_all(db, changes, "node", "nodes",
-                                 [(n.id, n.to_json(), (n.kind, n.institution, f"{n.id}\n{n.title}".lower())) for n in doc.nodes])  # fmt: skip
-                rules = {r.id: r for r in doc.rules}
-                written, held = self._upsert_all(db, changes, "rule", "rules",
-                                                 [(r.id, r.to_json(), (r.kind, r.granted_by, r.status)) for r in doc.rules])  # fmt: skip
-                db.executemany("DELETE FROM rule_touches WHERE rule=?", [(id,) for id in written if id in held])
-                db.executemany("INSERT INTO rule_touches VALUES (?, ?)", [
-                    (node, id) for id in written for node in sorted(rules[id].mentions() | {g.node for g in rules[id].grants})
-                ])  # fmt: skip
+                for start in range(0, len(doc.institutions), self._BATCH):
+                    insts = doc.institutions[start : start + self._BATCH]
+                    self._upsert_batch(db, changes, "institution", "institutions", [(i.id, i.to_json(), ()) for i in insts])
+                for start in range(0, len(doc.nodes), self._BATCH):
+                    nodes = doc.nodes[start : start + self._BATCH]
+                    rows = [(n.id, n.to_json(), (n.kind, n.institution, f"{n.id}\n{n.title}".lower())) for n in nodes]
+                    self._upsert_batch(db, changes, "node", "nodes", rows)
+                for start in range(0, len(doc.rules), self._BATCH):
+                    self._upsert_rules(db, changes, doc.rules[start : start + self._BATCH])
                 version = self._bump(db, actor, action, changes) if changes else self._version(db)
         except sqlite3.Error as err:
             raise StoreError(f"SQLite write failed, nothing written: {err}") from None
@@ -190,9 +190,19 @@ class SQLiteStore:
     }
 
     _BATCH = 500
-    """Ids per ``SELECT ... WHERE id IN (...)``: below SQLite's default limit of 999 parameters."""
+    """Entities per batch: its ids fit one ``SELECT ... WHERE id IN (...)`` (SQLite allows 999 parameters)."""
 
-    def _upsert_all(
+    def _upsert_rules(self, db: sqlite3.Connection, changes: list[Change], rules: list[Rule]) -> None:
+        """Write one batch of rules, then replace the ``rule_touches`` of those written."""
+        rows = [(r.id, r.to_json(), (r.kind, r.granted_by, r.status)) for r in rules]
+        written, held = self._upsert_batch(db, changes, "rule", "rules", rows)
+        last = {r.id: r for r in rules}
+        db.executemany("DELETE FROM rule_touches WHERE rule=?", [(id,) for id in written if id in held])
+        db.executemany("INSERT INTO rule_touches VALUES (?, ?)", [
+            (node, id) for id in written for node in sorted(last[id].mentions() | {g.node for g in last[id].grants})
+        ])  # fmt: skip
+
+    def _upsert_batch(
         self,
         db: sqlite3.Connection,
         changes: list[Change],
@@ -201,20 +211,15 @@ class SQLiteStore:
         rows: list[tuple[str, dict[str, Any], tuple[Any, ...]]],
     ) -> tuple[dict[str, None], set[str]]:
         """Write the rows of ``table`` whose JSON differs from what it holds, appending a
-        :class:`Change` per written row in document order.
+        :class:`Change` per written row, in order.
 
         Returns the ids written (in order, each once) and those of them the table held before.
         A row repeated in ``rows`` is compared with the repetition before it, as a write of
         each in turn would.
         """
         texts = [(id, _dumps(data), extra) for id, data, extra in rows]
-        held: dict[str, str] = {}
-        if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
-            ids = list(dict.fromkeys(id for id, _, _ in texts))
-            for start in range(0, len(ids), self._BATCH):
-                batch = ids[start : start + self._BATCH]
-                marks = ", ".join("?" * len(batch))
-                held.update(db.execute(f"SELECT id, data FROM {table} WHERE id IN ({marks})", batch).fetchall())
+        ids = list(dict.fromkeys(id for id, _, _ in texts))
+        held: dict[str, str] = dict(db.execute(f"SELECT id, data FROM {table} WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall())
         current = dict(held)
         written: dict[str, None] = {}
         params: list[tuple[Any, ...]] = []
@@ -269,7 +274,7 @@ class SQLiteStore:
         """Institution ids and node kinds, for reference checks."""
         return KnownIds(
             institutions={r[0] for r in self._read("SELECT id FROM institutions")},
-            nodes=dict(self._read("SELECT id, kind FROM nodes")),  # type: ignore[arg-type]
+            nodes={r[0]: r[1] for r in self._read("SELECT id, kind FROM nodes")},
         )
 
     def version(self) -> int:
