@@ -80,6 +80,18 @@ def test_a_repeated_id_is_written_as_a_write_of_each_in_turn_would(store: SQLite
     assert [r for r in touch_rows(store) if r[1] == "R0009"] == [("U:C0001", "R0009"), ("U:C0002", "R0009")]
 
 
+def test_a_repeated_id_in_a_later_batch_sees_the_earlier_write(store: SQLiteStore) -> None:
+    base = big(3)
+    filler = [rule(100 + i, "U:C0000", "U:C0001") for i in range(600)]
+    first, second = rule(1, "U:C0000", "U:C0002", note="first"), rule(1, "U:C0002", "U:C0001", note="second")
+    doc = Document(institutions=base.institutions, nodes=base.nodes, rules=[first, *filler, second, *filler[:3], second])
+    summary = store.import_document(doc, actor="admin")
+    assert [(c.id, c.op) for c in summary.changes if c.id == "R0001"] == [("R0001", "created"), ("R0001", "updated")]
+    assert len(summary.changes) == 1 + 3 + 600 + 2
+    assert store.get_rule("R0001") == second
+    assert [r for r in touch_rows(store) if r[1] == "R0001"] == [("U:C0001", "R0001"), ("U:C0002", "R0001")]
+
+
 def test_a_failed_bulk_import_writes_nothing(store: SQLiteStore) -> None:
     store.import_document(big(600), actor="admin")
     before = (store.export(), store.version(), touch_rows(store), store.audit())
@@ -120,3 +132,21 @@ def test_stored_text_is_canonical_json(store: SQLiteStore) -> None:
         db.close()
     assert text == ('{"granted_by":"U","grants":[{"node":"U:C0001"}],"id":"R0000","kind":"transfer",'
                     '"requires":{"node":"U:C0000"},"status":"approved"}')  # fmt: skip
+
+
+def test_exported_entities_share_their_fields_sets_without_changing_them(store: SQLiteStore) -> None:
+    doc = big(3)
+    limited = Node(id="U:BA", kind="credential", institution="U", title="BA", limits={"max_recognized_credits": 30})
+    other = Node(id="U:BB", kind="credential", institution="U", title="BB", limits={"max_recognized_credits": 60})
+    store.import_document(Document(institutions=doc.institutions, nodes=[*doc.nodes, limited, other], rules=doc.rules), actor="admin")
+    out = store.export()
+    a, b = out.rules[0], out.rules[1]
+    assert a.model_fields_set is b.model_fields_set
+    assert a.grants[0].model_fields_set is b.grants[0].model_fields_set
+    assert out.nodes[0].model_fields_set is out.nodes[1].model_fields_set
+    ba, bb = (n for n in out.nodes if n.limits is not None)
+    assert ba.limits is not None and bb.limits is not None and ba.limits.model_fields_set is bb.limits.model_fields_set
+    assert a.model_fields_set == Rule.model_validate_json(a.model_dump_json(exclude_unset=True)).model_fields_set
+    copied = a.model_copy(update={"note": "copied"})
+    assert "note" in copied.model_fields_set and "note" not in b.model_fields_set
+    assert out.rules == doc.rules and a == doc.rules[0]
