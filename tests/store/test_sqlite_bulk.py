@@ -150,3 +150,15 @@ def test_exported_entities_share_their_fields_sets_without_changing_them(store: 
     copied = a.model_copy(update={"note": "copied"})
     assert "note" in copied.model_fields_set and "note" not in b.model_fields_set
     assert out.rules == doc.rules and a == doc.rules[0]
+
+
+def test_a_bulk_import_puts_the_page_cache_back(store: SQLiteStore) -> None:
+    def cache_size() -> int:
+        return int(store._read("PRAGMA cache_size")[0][0])
+
+    default = cache_size()
+    store.import_document(big(600), actor="admin")
+    assert cache_size() == default
+    with pytest.raises(InvalidDocument):
+        store.import_document(Document(rules=[rule(1, "U:NOPE", "U:C0001"), *big(600).rules]), actor="admin")
+    assert cache_size() == default

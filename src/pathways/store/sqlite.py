@@ -201,7 +201,7 @@ class SQLiteStore:
         sees the ones before it, so the result is that of writing entity by entity.
         """
         try:
-            with _gc_paused(), self._tx() as db:
+            with _gc_paused(), self._tx() as db, self._bulk_page_cache(len(doc.nodes) + len(doc.rules)):
                 check_references(doc, self.known_ids())
                 changes: list[Change] = []
                 for start in range(0, len(doc.institutions), self._BATCH):
@@ -217,6 +217,26 @@ class SQLiteStore:
         except sqlite3.Error as err:
             raise StoreError(f"SQLite write failed, nothing written: {err}") from None
         return ImportSummary(tuple(changes), version)
+
+    _BULK_CACHE_KIB = 65536
+
+    @contextmanager
+    def _bulk_page_cache(self, entities: int) -> Iterator[None]:
+        """SQLite's page cache raised to 64 MiB (from 2 MiB) for an import of more than one batch.
+
+        Rows land all over the id-ordered tables and indexes; with the default cache the same
+        pages are spilled and read back again and again (a 300,000-rule import takes about a
+        quarter longer). The setting is put back afterwards, which shrinks the cache again.
+        """
+        if entities <= self._BATCH:
+            yield
+            return
+        (before,) = self._db.execute("PRAGMA cache_size").fetchone()
+        self._db.execute(f"PRAGMA cache_size=-{self._BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            self._db.execute(f"PRAGMA cache_size={int(before)}")
 
     _COLUMNS = {
         "institutions": ("id", "data"),
