@@ -49,12 +49,14 @@ class Context:
         return self._store
 
     def engine(self) -> Engine:
-        """An engine built from a snapshot of the configured store (see :mod:`pathways.loading`)."""
-        from ..loading import load_engine, settle_heap
+        """An engine built from a snapshot of the configured store, the collector paused.
 
-        engine = load_engine(self.store())
-        settle_heap()
-        return engine
+        A command lives for one answer, so the heap is not settled (:mod:`pathways.loading`):
+        the few seconds a full collection takes at scale would buy nothing.
+        """
+        from ..loading import load_engine
+
+        return load_engine(self.store())
 
     def close(self) -> None:
         if self._store is not None:
