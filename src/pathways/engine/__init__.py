@@ -24,7 +24,8 @@ from .evaluate import (
     years_before,
 )
 from .index import CompiledRule, Engine, compile_requirement, filter_matches
-from .matching import Assignment, Candidate, Progress, best_assignment, best_progress
+from .matching import Assignment, Candidate, Progress, best_assignment
+from .progress import best_progress
 from .plan import Plan, PlanResult, plan
 from .reach import Reach, ReachStep, ReachTarget, reach
 

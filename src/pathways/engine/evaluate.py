@@ -32,7 +32,8 @@ from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement
 from ..model.grades import FAIL
 from .holdings import HoldingState, synthetic_holdings, years_before
 from .index import GRADE_RANK, CompiledRule, Engine, compile_requirement
-from .matching import Progress, best_progress
+from .matching import Progress
+from .progress import best_progress
 from .rounds import Run
 
 __all__ = [

@@ -8,7 +8,7 @@ searches run over the same state:
   disjoint lineages and within a credential's limits, the one SPEC section 4 reports: smallest
   lineage, then lexicographically smallest sorted lineage, then smallest sorted list of used
   holdings. ``None`` when no assignment exists.
-- :func:`best_progress`: the assignment that maximizes the progress fraction (ties: the
+- :func:`~pathways.engine.progress.best_progress` (in its own module): the assignment that maximizes the progress fraction (ties: the
   same order as above), with what is still ``missing``.
 
 Both search depth first over the candidates (sorted by lineage), each placed in one of its
@@ -42,7 +42,17 @@ from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
 
-__all__ = ["STEP_BUDGET", "Assignment", "Candidate", "Progress", "best_assignment", "best_progress", "number"]
+__all__ = [
+    "STEP_BUDGET",
+    "Assignment",
+    "Candidate",
+    "Progress",
+    "SearchState",
+    "best_assignment",
+    "interchangeable_pruned",
+    "number",
+    "recursion_room",
+]
 
 STEP_BUDGET = 200_000
 """Search steps one match may take. Real requirements finish in a few hundred; a pathological
@@ -97,8 +107,58 @@ def number(x: float) -> int | float:
     return int(r) if float(r).is_integer() else r
 
 
-class _Search:
-    """The shared state of both searches: placements, per-slot suffix bounds, the best found."""
+def interchangeable_pruned(cands: list[Candidate], *, max_recognized: bool = False, residency: bool = False) -> list[Candidate]:
+    """``cands`` without the ones no reported assignment can use (exact dominance).
+
+    Candidate ``a`` dominates ``b`` when both have the same standing for the limits in force
+    (recognized, when a ``max_recognized_credits`` applies; resident institution, when a
+    ``min_residency_credits`` does), ``a``'s lineage is within ``b``'s, ``a`` fits every slot
+    ``b`` fits, ``a`` has at least ``b``'s credits, and, when the lineages are equal, ``a`` has
+    the smaller id. In any assignment using ``b``, ``a`` can take its slot (``a`` overlaps
+    ``b``, so it was not used elsewhere): every met part stays met, since more credits never
+    unmeet a requirement and limits see the same standing; the lineage shrinks or stays, and
+    then the sorted used holdings get smaller. So ``b`` is never the reported choice, nor the
+    best progress, and is dropped. Under a ``max_recognized_credits`` limit more credits of a
+    recognized holding can break the limit: there only equal credits dominate. Dominance is
+    a strict order, so every dropped candidate has a kept one dominating it.
+
+    >>> x, y = frozenset({"X"}), frozenset({"X", "Y"})
+    >>> cands = [Candidate("B", x, 3.0, (0,)), Candidate("A", x, 3.0, (0, 1)), Candidate("C", x, 4.0, (0,)),
+    ...          Candidate("D", y, 3.0, (0,))]
+    >>> [c.node for c in interchangeable_pruned(cands)]
+    ['A', 'C']
+    """
+    if len(cands) < 2:
+        return cands
+
+    def standing(c: Candidate) -> tuple[bool | None, str | None]:
+        return (c.recognized if max_recognized else None, c.resident_of if residency else None)
+
+    by_least: dict[str, list[Candidate]] = {}
+    for c in cands:
+        by_least.setdefault(min(c.lineage), []).append(c)
+    out = []
+    for b in cands:
+        exact = max_recognized and b.recognized
+        mine = standing(b)
+        slots = set(b.slots)
+        if not any(
+            a is not b
+            and (a.credits == b.credits if exact else a.credits >= b.credits)
+            and a.lineage <= b.lineage
+            and (a.node < b.node or a.lineage != b.lineage)
+            and slots.issubset(a.slots)
+            and standing(a) == mine
+            for e in b.lineage
+            for a in by_least.get(e, ())
+        ):
+            out.append(b)
+    return out
+
+
+class SearchState:
+    """The shared state of both searches (this one and :mod:`pathways.engine.progress`):
+    placements, per-slot suffix bounds, the best found."""
 
     def __init__(self, tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> None:
         self.tree = tree
@@ -118,18 +178,27 @@ class _Search:
         self.suf_ratio = [[0.0] * (n + 1) for _ in range(ns)]
         for s in range(ns):
             size, mx, total, ratio = self.suf_size[s], self.suf_max[s], self.suf_sum[s], self.suf_ratio[s]
+            # at most one of the candidates sharing a lineage is placed: the sum counts their largest
+            largest: dict[frozenset[str], float] = {}
             for i in range(n - 1, -1, -1):
                 c = self.cands[i]
                 size[i], mx[i], total[i], ratio[i] = size[i + 1], mx[i + 1], total[i + 1], ratio[i + 1]
                 if s in c.slots:
                     size[i] = min(size[i], len(c.lineage))
                     mx[i] = max(mx[i], c.credits)
-                    total[i] += c.credits
+                    before = largest.get(c.lineage, 0.0)
+                    if c.credits > before:
+                        total[i] += c.credits - before
+                        largest[c.lineage] = c.credits
                     ratio[i] = max(ratio[i], c.credits / len(c.lineage))
         self.steps = 0
-        self.singleton = all(len(c.lineage) == 1 for c in self.cands) and len({next(iter(c.lineage)) for c in self.cands}) == n
-        # one-holding lineages: the fewest holdings a pool still needs is exact, from the
-        # cumulative sums of the largest credits left (quadratic memory, so bounded)
+        # one-holding lineages: candidates sharing that holding (a course and its transferred
+        # copies) are consecutive, at most one of them is used, and depth-first order is
+        # lexicographic over those holdings
+        self.singleton = all(len(c.lineage) == 1 for c in self.cands)
+        self.element = [min(c.lineage) for c in self.cands] if self.singleton else []
+        # then the fewest holdings a pool still needs is exact over the lineages left, from the
+        # cumulative sums of each holding's largest credits (quadratic memory, so bounded)
         self.suf_top: dict[int, list[list[float]]] = {}
         if self.singleton and n <= 400:
             for s, spec in enumerate(slots):
@@ -137,9 +206,15 @@ class _Search:
                     continue
                 tops: list[list[float]] = [[0.0] for _ in range(n + 1)]
                 left: list[float] = []
+                largest: dict[str, float] = {}
                 for i in range(n - 1, -1, -1):
-                    if s in self.cands[i].slots:
-                        bisect.insort(left, -self.cands[i].credits)
+                    c = self.cands[i]
+                    e = self.element[i]
+                    if s in c.slots and c.credits > largest.get(e, -_INF):
+                        if e in largest:
+                            left.pop(bisect.bisect_left(left, -largest[e]))
+                        largest[e] = c.credits
+                        bisect.insort(left, -c.credits)
                     tops[i] = list(itertools.accumulate((-x for x in left), initial=0.0))
                 self.suf_top[s] = tops
 
@@ -333,7 +408,7 @@ class _Search:
 
 
 @contextmanager
-def _deep(n: int) -> Iterator[None]:
+def recursion_room(n: int) -> Iterator[None]:
     """Room for a depth-first search one frame per candidate (pure-Python frames, no C stack)."""
     old = sys.getrecursionlimit()
     if n + 200 > old:
@@ -350,7 +425,7 @@ def _gather(op: str, parts: list[dict[str, Any]]) -> dict[str, Any] | None:
     return parts[0] if len(parts) == 1 else {op: parts}
 
 
-class _Firing(_Search):
+class _Firing(SearchState):
     def __init__(
         self,
         tree: Compiled,
@@ -397,13 +472,20 @@ class _Firing(_Search):
         return True
 
     def lex_behind(self, i: int) -> bool:
-        """Whether the placements so far already left out a candidate the best clean solution uses."""
+        """Whether the placements so far already left out a holding the best clean solution uses.
+
+        Only holdings before candidate ``i``'s are compared: no later candidate can add them.
+        """
         if self.best_clean is None or self.best_clean_key != self.best:
             return False
-        for a, b in zip(self.placed, (j for j in self.best_clean if j < i)):
+        element = self.element
+        below = element[i]
+        mine = [element[j] for j in self.placed if element[j] < below]
+        best = [element[j] for j in self.best_clean if element[j] < below]
+        for a, b in zip(mine, best):
             if a != b:
                 return b < a
-        return len(self.placed) < sum(1 for j in self.best_clean if j < i)
+        return len(mine) < len(best)
 
     def search(self, i: int, size: int) -> None:
         self.steps += 1
@@ -451,51 +533,14 @@ def best_assignment(
     ``limits`` are ``(institution, max_recognized_credits, min_residency_credits)`` triples of
     the granted credentials (condition 3); leave them empty to ignore limits.
     """
-    search = _Firing(tree, slots, cands, limits)
-    with _deep(len(search.cands)):
+    kept = interchangeable_pruned(
+        cands,
+        max_recognized=any(max_rec is not None for _, max_rec, _ in limits),
+        residency=any(min_res is not None for _, _, min_res in limits),
+    )
+    search = _Firing(tree, slots, kept, limits)
+    with recursion_room(len(search.cands)):
         search.search(0, 0)
     if search.best is None:
         return None
     return Assignment(uses=search.best[2], lineage=search.best[1])
-
-
-class _Progress(_Search):
-    def __init__(self, tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> None:
-        super().__init__(tree, slots, cands)
-        self.best_fraction = -1.0
-        self.best_key: tuple[int, tuple[str, ...], tuple[str, ...]] = (0, (), ())
-        self.best_missing: dict[str, Any] | None = None
-
-    def search(self, i: int, size: int) -> None:
-        self.steps += 1
-        if self.steps > STEP_BUDGET:
-            return
-        fraction = self.fraction(self.tree)[0]
-        if fraction > self.best_fraction + _EPS or (
-            fraction > self.best_fraction - _EPS and self.key(self.placed) < self.best_key
-        ):
-            self.best_fraction = fraction
-            self.best_key = self.key(self.placed)
-            self.best_missing = self.missing(self.tree)
-        if i == len(self.cands):
-            return
-        bound = self.optimistic_fraction(self.tree, i)[0]
-        if bound < self.best_fraction - _EPS or (bound < self.best_fraction + _EPS and size + 1 > self.best_key[0]):
-            return
-        size_i = len(self.cands[i].lineage)
-        for s in self.free(i):
-            self.place(i, s)
-            self.search(i + 1, size + size_i)
-            self.unplace(i, s)
-        self.search(i + 1, size)
-
-
-def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> Progress:
-    """The assignment that maximizes the progress fraction (conditions 1 and 2 only, no limits).
-
-    Ties go to the smallest lineage, then the smallest sorted lineage and used holdings.
-    """
-    search = _Progress(tree, slots, cands)
-    with _deep(len(search.cands)):
-        search.search(0, 0)
-    return Progress(fraction=max(0.0, search.best_fraction), uses=search.best_key[2], missing=search.best_missing)

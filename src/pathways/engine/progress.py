@@ -1,0 +1,232 @@
+"""Progress toward a rule that did not fire: the assignment maximizing the fraction (SPEC section 4).
+
+:func:`best_progress` returns the assignment of candidate holdings to slots (conditions 1
+and 2 only; limits are not applied to progress) with the largest progress fraction, ties
+going to the smallest lineage, then the smallest sorted lineage, then the smallest sorted
+list of placed holdings, and what is still ``missing`` under it.
+
+Two exact methods, the first used whenever it applies:
+
+- *Dynamic programming over holdings.* When every candidate's lineage is one holding (a
+  course, its transferred copies, what was derived from it alone), candidates sharing that
+  holding form a group of which at most one is placed, and groups are independent except
+  through the slots they fill. Groups are taken in holding order; a *state* is what each
+  slot holds (a leaf: the credits of its holding or nothing; a pool: its credits, capped at
+  its need when credits beyond it count for nothing); per state only the smallest
+  (lineage size, sorted lineage, sorted holdings) is kept. That is exact: two partial
+  assignments reaching one state are completed by the same later groups, whose holdings all
+  sort after theirs, so the order between them never changes. The fraction is a function of
+  the final state. Candidates with several holdings in their lineage (a block transfer) are
+  few after :func:`~pathways.engine.matching.interchangeable_pruned`: each placement of them
+  (or none) is a branch, and the groups they overlap are left out of that branch's program.
+- *Depth-first branch and bound* (:class:`_Progress`), otherwise: each candidate placed in
+  one of its slots or left out, a branch dropped when even every remaining candidate in every
+  slot at once cannot reach the best fraction found. It stops after
+  :data:`~pathways.engine.matching.STEP_BUDGET` steps; only requirements the program cannot
+  take (more than :data:`MAX_BRANCHES` placements of multi-holding candidates, or more than
+  :data:`MAX_STATES` slot states) get here.
+
+Example:
+    >>> from pathways.model import parse_requirement
+    >>> from .index import compile_requirement
+    >>> tree, slots = compile_requirement(parse_requirement({"credits": 6, "where": {"subject": "ENGL"}}))
+    >>> x = frozenset({"X"})
+    >>> p = best_progress(tree, slots, [Candidate("A", x, 3.0, (0,)), Candidate("B", x, 4.0, (0,))])
+    >>> round(p.fraction, 3), p.uses, p.missing
+    (0.667, ('B',), {'credits': 2, 'where': {'subject': 'ENGL'}})
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
+from .matching import STEP_BUDGET, Candidate, Progress, SearchState, interchangeable_pruned, recursion_room
+
+__all__ = ["MAX_BRANCHES", "MAX_STATES", "best_progress"]
+
+MAX_BRANCHES = 64
+"""Placements of multi-holding candidates the dynamic program enumerates at most."""
+
+MAX_STATES = 20_000
+"""Slot states the dynamic program keeps at most before handing over to the search."""
+
+_EPS = 1e-9
+
+_Key = tuple[int, tuple[str, ...], tuple[str, ...]]
+_State = tuple[float, ...]
+
+
+class _TooLarge(Exception):
+    """The dynamic program would exceed its bounds: use the depth-first search."""
+
+
+class _Progress(SearchState):
+    def __init__(self, tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> None:
+        super().__init__(tree, slots, cands)
+        # pools whose credits beyond their need count for nothing (no ``credits ... of`` above
+        # them): once met, one more holding there only adds lineage, so it is never placed
+        self.capped = [False] * len(slots)
+        _mark_capped(tree, self.capped, False)
+        self.best_fraction = -1.0
+        self.best_key: _Key = (0, (), ())
+        self.best_order: tuple[tuple[int, int], ...] = ()
+        self.best_missing: dict[str, Any] | None = None
+
+    def search(self, i: int, size: int) -> None:
+        self.steps += 1
+        if self.steps > STEP_BUDGET:
+            return
+        fraction = self.fraction(self.tree)[0]
+        if fraction > self.best_fraction + _EPS or (
+            fraction > self.best_fraction - _EPS and self.key(self.placed) < self.best_key
+        ):
+            self.best_fraction = fraction
+            self.best_key = self.key(self.placed)
+            self.best_missing = self.missing(self.tree)
+        if i == len(self.cands):
+            return
+        bound = self.optimistic_fraction(self.tree, i)[0]
+        if bound < self.best_fraction - _EPS or (bound < self.best_fraction + _EPS and size + 1 > self.best_key[0]):
+            return
+        size_i = len(self.cands[i].lineage)
+        for s in self.free(i):
+            if self.capped[s] and self.pool_sum[s] >= self.slots[s][2] - _EPS:
+                continue
+            self.place(i, s)
+            self.search(i + 1, size + size_i)
+            self.unplace(i, s)
+        self.search(i + 1, size)
+
+    # -- the dynamic program ------------------------------------------------------------------
+
+    def program(self) -> None:
+        """Solve by dynamic programming (see the module); raises :class:`_TooLarge`."""
+        cands = self.cands
+        multi = [i for i, c in enumerate(cands) if len(c.lineage) > 1]
+        branches: list[list[tuple[int, int]]] = [[]]
+        for i in multi:
+            grown = []
+            for placed in branches:
+                grown.append(placed)
+                taken = set().union(*(cands[j].lineage for j, _ in placed))
+                if cands[i].lineage.isdisjoint(taken):
+                    grown.extend([*placed, (i, s)] for s in cands[i].slots if self.slots[s][0] == POOL or all(s != t for _, t in placed))
+            branches = grown
+            if len(branches) > MAX_BRANCHES:
+                raise _TooLarge
+        for placed in branches:
+            self.branch(placed)
+
+    def branch(self, placed: list[tuple[int, int]]) -> None:
+        cands, slots = self.cands, self.slots
+        start = [-1.0 if spec[0] != POOL else 0.0 for spec in slots]
+        taken: set[str] = set()
+        for i, s in placed:
+            start[s] = self.grow(start[s], s, cands[i].credits)
+            taken |= cands[i].lineage
+        groups: dict[str, list[int]] = {}
+        for i, c in enumerate(cands):
+            if len(c.lineage) == 1 and c.lineage.isdisjoint(taken):
+                groups.setdefault(min(c.lineage), []).append(i)
+        # state -> (lineage size, sorted lineage, sorted holdings, placements by candidate):
+        # among equal holdings, the search would have met the smallest slots first
+        states: dict[_State, tuple[int, tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]] = {
+            tuple(start): (0, (), (), ())
+        }
+        for element in sorted(groups):
+            grown = dict(states)
+            for state, (size, lineage, nodes, how) in states.items():
+                for i in groups[element]:
+                    c = cands[i]
+                    for s in c.slots:
+                        if slots[s][0] != POOL and state[s] >= 0:
+                            continue
+                        if self.capped[s] and slots[s][0] == POOL and state[s] >= slots[s][2] - _EPS:
+                            continue
+                        after = list(state)
+                        after[s] = self.grow(state[s], s, c.credits)
+                        key = tuple(after)
+                        value = (size + 1, (*lineage, element), tuple(sorted((*nodes, c.node))), (*how, (i, s)))
+                        old = grown.get(key)
+                        if old is None or value < old:
+                            grown[key] = value
+            states = grown
+            if len(states) > MAX_STATES:
+                raise _TooLarge
+        for state, (_, _, _, how) in states.items():
+            fraction = _fraction(self.tree, state)
+            if fraction < self.best_fraction - _EPS:
+                continue
+            for i, s in (*placed, *how):
+                self.place(i, s)
+            key = self.key(self.placed)
+            order = tuple(sorted((*placed, *how)))
+            if fraction > self.best_fraction + _EPS or (key, order) < (self.best_key, self.best_order):
+                self.best_fraction, self.best_key, self.best_order = fraction, key, order
+                self.best_missing = self.missing(self.tree)
+            for i, s in reversed((*placed, *how)):
+                self.unplace(i, s)
+
+    def grow(self, held: float, s: int, credits: float) -> float:
+        """A slot's state after one more holding of ``credits`` goes into it."""
+        spec = self.slots[s]
+        if spec[0] != POOL:
+            return credits
+        total = held + credits
+        return min(total, spec[2]) if self.capped[s] else total
+
+
+def _fraction(node: Compiled, state: _State) -> float:
+    return _progress(node, state)[0]
+
+
+def _progress(node: Compiled, state: _State) -> tuple[float, bool, float]:
+    """(fraction, met, credits used under met parts) of ``node`` for a slot state."""
+    tag = node[0]
+    if tag == LEAF or tag == COMPETENCY:
+        held = state[node[1]]
+        return (1.0, True, held) if held >= 0 else (0.0, False, 0.0)
+    if tag == POOL:
+        cur = state[node[1]]
+        met = cur >= node[2] - _EPS
+        return min(1.0, cur / node[2]), met, (cur if met else 0.0)
+    kids = [_progress(c, state) for c in node[-1]]
+    if tag == ALL:
+        met = all(k[1] for k in kids)
+        return sum(k[0] for k in kids) / len(kids), met, (sum(k[2] for k in kids) if met else 0.0)
+    if tag == ANY:
+        return max(k[0] for k in kids), any(k[1] for k in kids), sum(k[2] for k in kids if k[1])
+    if tag == AT_LEAST:
+        met = sum(1 for k in kids if k[1]) >= node[1]
+        top = sorted((k[0] for k in kids), reverse=True)[: node[1]]
+        return sum(top) / node[1], met, (sum(k[2] for k in kids if k[1]) if met else 0.0)
+    assert tag == CREDITS_OF
+    cur = sum(k[2] for k in kids if k[1])
+    met = cur >= node[1] - _EPS
+    return min(1.0, cur / node[1]), met, (cur if met else 0.0)
+
+
+def _mark_capped(node: Compiled, capped: list[bool], under_credits: bool) -> None:
+    if node[0] == POOL:
+        capped[node[1]] = not under_credits
+    elif node[0] not in (LEAF, COMPETENCY):
+        for child in node[-1]:
+            _mark_capped(child, capped, under_credits or node[0] == CREDITS_OF)
+
+
+def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> Progress:
+    """The assignment that maximizes the progress fraction (conditions 1 and 2 only, no limits).
+
+    Ties go to the smallest lineage, then the smallest sorted lineage and used holdings.
+    """
+    kept = interchangeable_pruned(cands)
+    search = _Progress(tree, slots, kept)
+    try:
+        search.program()
+    except _TooLarge:
+        search = _Progress(tree, slots, kept)
+        with recursion_room(len(search.cands)):
+            search.search(0, 0)
+    return Progress(fraction=max(0.0, search.best_fraction), uses=search.best_key[2], missing=search.best_missing)
+
