@@ -43,6 +43,7 @@ from typing import Any
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
 
 __all__ = [
+    "MAX_BRANCHES",
     "STEP_BUDGET",
     "Assignment",
     "Candidate",
@@ -53,6 +54,9 @@ __all__ = [
     "number",
     "recursion_room",
 ]
+
+MAX_BRANCHES = 64
+"""Placements of multi-holding candidates one match enumerates at most (see :func:`best_assignment`)."""
 
 STEP_BUDGET = 200_000
 """Search steps one match may take. Real requirements finish in a few hundred; a pathological
@@ -432,10 +436,13 @@ class _Firing(SearchState):
         slots: tuple[Compiled, ...],
         cands: list[Candidate],
         limits: tuple[tuple[str | None, float | None, float | None], ...],
+        fixed: tuple[tuple[Candidate, int], ...] = (),
+        cap: float = _INF,
     ) -> None:
         super().__init__(tree, slots, cands)
         self.limits = limits
-        n = len(self.cands)
+        n = self.n = len(self.cands)
+        self.cap = cap
         # per limit: residency credits still available from candidate i on
         self.suf_res: list[list[float]] = []
         for inst, _, _ in limits:
@@ -447,6 +454,10 @@ class _Firing(SearchState):
         self.best: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
         self.best_clean: list[int] | None = None
         self.best_clean_key: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
+        # candidates placed before the search (a branch of best_assignment), after the searched ones
+        for c, s in fixed:
+            self.cands.append(c)
+            self.place(len(self.cands) - 1, s)
 
     def limits_ok(self, used: list[int]) -> tuple[bool, bool]:
         """(within every limit, recognized credits within every maximum)."""
@@ -478,10 +489,10 @@ class _Firing(SearchState):
         """
         if self.best_clean is None or self.best_clean_key != self.best:
             return False
-        element = self.element
+        element, n = self.element, self.n
         below = element[i]
-        mine = [element[j] for j in self.placed if element[j] < below]
-        best = [element[j] for j in self.best_clean if element[j] < below]
+        mine = [element[j] for j in self.placed if j < n and element[j] < below]
+        best = [element[j] for j in self.best_clean if j < n and element[j] < below]
         for a, b in zip(mine, best):
             if a != b:
                 return b < a
@@ -505,7 +516,7 @@ class _Firing(SearchState):
             if not rec_ok:
                 return
             lb = 1.0
-        if lb == _INF or i == len(self.cands):
+        if lb == _INF or i == self.n or size + lb > self.cap:
             return
         if self.best is not None:
             if size + lb > self.best[0]:
@@ -538,9 +549,38 @@ def best_assignment(
         max_recognized=any(max_rec is not None for _, max_rec, _ in limits),
         residency=any(min_res is not None for _, _, min_res in limits),
     )
-    search = _Firing(tree, slots, kept, limits)
-    with recursion_room(len(search.cands)):
-        search.search(0, 0)
-    if search.best is None:
+    single = [c for c in kept if len(c.lineage) == 1]
+    branches = _branches([c for c in kept if len(c.lineage) > 1], slots)
+    if branches is None:
+        single, branches = kept, [()]
+    best: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
+    for fixed in branches:
+        taken = frozenset().union(*(c.lineage for c, _ in fixed))
+        search = _Firing(tree, slots, [c for c in single if c.lineage.isdisjoint(taken)], limits, fixed, best[0] if best else _INF)
+        with recursion_room(len(search.cands)):
+            search.search(0, len(taken))
+        if search.best is not None and (best is None or search.best < best):
+            best = search.best
+    if best is None:
         return None
-    return Assignment(uses=search.best[2], lineage=search.best[1])
+    return Assignment(uses=best[2], lineage=best[1])
+
+
+def _branches(multi: list[Candidate], slots: tuple[Compiled, ...]) -> list[tuple[tuple[Candidate, int], ...]] | None:
+    """Every way to place the candidates whose lineage has several holdings (each left out or
+    in one of its slots, lineages disjoint, a leaf taking one), or ``None`` past
+    :data:`MAX_BRANCHES`. Each branch is searched over the one-holding candidates alone,
+    where depth-first order is lexicographic."""
+    out: list[tuple[tuple[Candidate, int], ...]] = [()]
+    for c in multi:
+        grown = []
+        for placed in out:
+            grown.append(placed)
+            if all(c.lineage.isdisjoint(p.lineage) for p, _ in placed):
+                grown.extend((*placed, (c, s)) for s in c.slots if slots[s][0] == POOL or all(s != t for _, t in placed))
+        out = grown
+        if len(out) > MAX_BRANCHES:
+            return None
+    return out
+
+
