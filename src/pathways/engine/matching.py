@@ -204,23 +204,35 @@ class SearchState:
         # then the fewest holdings a pool still needs is exact over the lineages left, from the
         # cumulative sums of each holding's largest credits (quadratic memory, so bounded)
         self.suf_top: dict[int, list[list[float]]] = {}
+        # and the pools under one ``all`` share the holdings: together they need at least the
+        # fewest holdings covering the sum of their deficits
+        self.all_top: dict[int, tuple[list[Compiled], list[list[float]]]] = {}
         if self.singleton and n <= 400:
             for s, spec in enumerate(slots):
-                if spec[0] != POOL:
-                    continue
-                tops: list[list[float]] = [[0.0] for _ in range(n + 1)]
-                left: list[float] = []
-                largest: dict[str, float] = {}
-                for i in range(n - 1, -1, -1):
-                    c = self.cands[i]
-                    e = self.element[i]
-                    if s in c.slots and c.credits > largest.get(e, -_INF):
-                        if e in largest:
-                            left.pop(bisect.bisect_left(left, -largest[e]))
-                        largest[e] = c.credits
-                        bisect.insort(left, -c.credits)
-                    tops[i] = list(itertools.accumulate((-x for x in left), initial=0.0))
-                self.suf_top[s] = tops
+                if spec[0] == POOL:
+                    self.suf_top[s] = self._tops({s})
+            for node in _all_nodes(tree):
+                pools = [c for c in node[-1] if c[0] == POOL]
+                if len(pools) > 1:
+                    self.all_top[id(node)] = (pools, self._tops({p[1] for p in pools}))
+
+    def _tops(self, fits: set[int]) -> list[list[float]]:
+        """Per candidate index i: cumulative sums of the largest credits, one per holding, that
+        candidates from i on can put into the slots ``fits``."""
+        n = len(self.cands)
+        tops: list[list[float]] = [[0.0] for _ in range(n + 1)]
+        left: list[float] = []
+        largest: dict[str, float] = {}
+        for i in range(n - 1, -1, -1):
+            c = self.cands[i]
+            e = self.element[i]
+            if not fits.isdisjoint(c.slots) and c.credits > largest.get(e, -_INF):
+                if e in largest:
+                    left.pop(bisect.bisect_left(left, -largest[e]))
+                largest[e] = c.credits
+                bisect.insort(left, -c.credits)
+            tops[i] = list(itertools.accumulate((-x for x in left), initial=0.0))
+        return tops
 
     # -- state of the requirement under the current placements ---------------------------------
 
@@ -251,6 +263,16 @@ class SearchState:
         if tag == ALL:
             met = all(k[0] for k in kids)
             lb = sum(k[2] for k in kids)
+            shared = self.all_top.get(id(node))
+            if shared is not None and not met and lb < _INF:
+                pools, tops = shared
+                deficit = sum(max(0.0, p[2] - self.pool_sum[p[1]]) for p in pools)
+                if deficit > _EPS:
+                    fewest = bisect.bisect_left(tops[i], deficit - _EPS)
+                    if fewest >= len(tops[i]):
+                        lb = _INF
+                    else:
+                        lb = max(lb, fewest + sum(k[2] for c, k in zip(node[-1], kids, strict=True) if c[0] != POOL))
             return met, (sum(k[1] for k in kids) if met else 0.0), lb, (sum(k[3] for k in kids) if lb < _INF else 0.0)
         if tag == ANY:
             met = any(k[0] for k in kids)
@@ -409,6 +431,16 @@ class SearchState:
     def key(self, used: list[int]) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
         lineage = tuple(sorted(e for i in used for e in self.cands[i].lineage))
         return len(lineage), lineage, tuple(sorted(self.cands[i].node for i in used))
+
+
+def _all_nodes(node: Compiled) -> Iterator[Compiled]:
+    """The ``all`` nodes of a compiled requirement."""
+    if node[0] in (LEAF, COMPETENCY, POOL):
+        return
+    if node[0] == ALL:
+        yield node
+    for child in node[-1]:
+        yield from _all_nodes(child)
 
 
 @contextmanager
