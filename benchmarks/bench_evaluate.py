@@ -17,7 +17,6 @@ The targets (CUNY scale 1.0, this project's 2-core reference machine) are in :da
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import signal
 import statistics

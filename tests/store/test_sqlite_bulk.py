@@ -29,7 +29,9 @@ def course(i: int) -> Node:
 
 
 def rule(i: int, requires: str, grants: str, note: str | None = None) -> Rule:
-    return Rule(id=f"R{i:04d}", kind="transfer", granted_by="U", requires=NodeLeaf(requires), grants=[Grant(node=grants)], note=note)
+    return Rule(
+        id=f"R{i:04d}", kind="transfer", granted_by="U", requires=NodeLeaf(requires), grants=[Grant(node=grants)], note=note
+    )
 
 
 def big(n: int) -> Document:
@@ -99,7 +101,9 @@ def test_a_failed_bulk_import_writes_nothing(store: SQLiteStore) -> None:
     with pytest.raises(InvalidDocument):
         store.import_document(dangling, actor="admin")
     # A row SQLite refuses mid-write rolls back the rows the same import already wrote.
-    store._db.execute("CREATE TRIGGER refuse BEFORE INSERT ON rules WHEN NEW.id = 'R9999' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    store._db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON rules WHEN NEW.id = 'R9999' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
     late = Document(institutions=[Institution(id="V", name="V")], nodes=[course(1).model_copy(update={"title": "new"})],
                     rules=[rule(2, "U:C0001", "U:C0009", note="changed"), rule(9999, "U:C0001", "U:C0002")])  # fmt: skip
     with pytest.raises(StoreError, match="nothing written.*refused"):
@@ -138,7 +142,9 @@ def test_exported_entities_share_their_fields_sets_without_changing_them(store: 
     doc = big(3)
     limited = Node(id="U:BA", kind="credential", institution="U", title="BA", limits={"max_recognized_credits": 30})
     other = Node(id="U:BB", kind="credential", institution="U", title="BB", limits={"max_recognized_credits": 60})
-    store.import_document(Document(institutions=doc.institutions, nodes=[*doc.nodes, limited, other], rules=doc.rules), actor="admin")
+    store.import_document(
+        Document(institutions=doc.institutions, nodes=[*doc.nodes, limited, other], rules=doc.rules), actor="admin"
+    )
     out = store.export()
     a, b = out.rules[0], out.rules[1]
     assert a.model_fields_set is b.model_fields_set

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import unquote
 
 from pydantic import BaseModel
@@ -238,7 +238,7 @@ class SQLiteStore:
         finally:
             self._db.execute(f"PRAGMA cache_size={int(before)}")
 
-    _COLUMNS = {
+    _COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
         "institutions": ("id", "data"),
         "nodes": ("id", "data", "kind", "institution", "search"),
         "rules": ("id", "data", "kind", "granted_by", "status"),
@@ -274,7 +274,8 @@ class SQLiteStore:
         """
         texts = [(id, _dumps(data), extra) for id, data, extra in rows]
         ids = list(dict.fromkeys(id for id, _, _ in texts))
-        held: dict[str, str] = dict(db.execute(f"SELECT id, data FROM {table} WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall())
+        marks = ", ".join("?" * len(ids))
+        held: dict[str, str] = dict(db.execute(f"SELECT id, data FROM {table} WHERE id IN ({marks})", ids).fetchall())
         current = dict(held)
         written: dict[str, None] = {}
         params: list[tuple[Any, ...]] = []
