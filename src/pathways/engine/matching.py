@@ -44,6 +44,7 @@ from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compi
 
 __all__ = [
     "MAX_BRANCHES",
+    "QUICK_STEPS",
     "STEP_BUDGET",
     "Assignment",
     "Candidate",
@@ -57,6 +58,9 @@ __all__ = [
 
 MAX_BRANCHES = 64
 """Placements of multi-holding candidates one match enumerates at most (see :func:`best_assignment`)."""
+
+QUICK_STEPS = 5_000
+"""Search steps a match tries first; past them the dynamic program takes over (no limits)."""
 
 STEP_BUDGET = 200_000
 """Search steps one match may take. Real requirements finish in a few hundred; a pathological
@@ -210,15 +214,16 @@ class SearchState:
         if self.singleton and n <= 400:
             for s, spec in enumerate(slots):
                 if spec[0] == POOL:
-                    self.suf_top[s] = self._tops({s})
+                    self.suf_top[s] = self._tops({s: _INF})
             for node in _all_nodes(tree):
                 pools = [c for c in node[-1] if c[0] == POOL]
                 if len(pools) > 1:
-                    self.all_top[id(node)] = (pools, self._tops({p[1] for p in pools}))
+                    self.all_top[id(node)] = (pools, self._tops({p[1]: p[2] for p in pools}))
 
-    def _tops(self, fits: set[int]) -> list[list[float]]:
+    def _tops(self, fits: dict[int, float]) -> list[list[float]]:
         """Per candidate index i: cumulative sums of the largest credits, one per holding, that
-        candidates from i on can put into the slots ``fits``."""
+        candidates from i on can put into the slots ``fits`` (each slot mapped to the most it
+        can take: a pool's need, beyond which its credits meet nothing more)."""
         n = len(self.cands)
         tops: list[list[float]] = [[0.0] for _ in range(n + 1)]
         left: list[float] = []
@@ -226,11 +231,13 @@ class SearchState:
         for i in range(n - 1, -1, -1):
             c = self.cands[i]
             e = self.element[i]
-            if not fits.isdisjoint(c.slots) and c.credits > largest.get(e, -_INF):
+            room = max((fits[s] for s in c.slots if s in fits), default=None)
+            credits = min(c.credits, room) if room is not None else -_INF
+            if credits > largest.get(e, -_INF):
                 if e in largest:
                     left.pop(bisect.bisect_left(left, -largest[e]))
-                largest[e] = c.credits
-                bisect.insort(left, -c.credits)
+                largest[e] = credits
+                bisect.insort(left, -credits)
             tops[i] = list(itertools.accumulate((-x for x in left), initial=0.0))
         return tops
 
@@ -475,6 +482,7 @@ class _Firing(SearchState):
         self.limits = limits
         n = self.n = len(self.cands)
         self.cap = cap
+        self.budget = STEP_BUDGET
         # per limit: residency credits still available from candidate i on
         self.suf_res: list[list[float]] = []
         for inst, _, _ in limits:
@@ -532,7 +540,7 @@ class _Firing(SearchState):
 
     def search(self, i: int, size: int) -> None:
         self.steps += 1
-        if self.steps > STEP_BUDGET:
+        if self.steps > self.budget:
             return
         met, _, lb, _ = self.state(self.tree, i)
         if met:
@@ -585,12 +593,39 @@ def best_assignment(
     branches = _branches([c for c in kept if len(c.lineage) > 1], slots)
     if branches is None:
         single, branches = kept, [()]
+    found = _search_branches(tree, slots, single, branches, limits, QUICK_STEPS)
+    if not isinstance(found, bool):
+        return found
+    if not limits:
+        from .progress import TooLarge, fewest_assignment  # the program builds on this module
+
+        try:
+            return fewest_assignment(tree, slots, kept)
+        except TooLarge:
+            pass
+    found = _search_branches(tree, slots, single, branches, limits, STEP_BUDGET)
+    return found if isinstance(found, Assignment) else None
+
+
+def _search_branches(
+    tree: Compiled,
+    slots: tuple[Compiled, ...],
+    single: list[Candidate],
+    branches: list[tuple[tuple[Candidate, int], ...]],
+    limits: tuple[tuple[str | None, float | None, float | None], ...],
+    budget: int,
+) -> Assignment | None | bool:
+    """The best assignment over every branch, ``None`` when none fires, ``False`` when a
+    search ran out of ``budget`` steps (its answer would not be proven)."""
     best: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
     for fixed in branches:
         taken = frozenset().union(*(c.lineage for c, _ in fixed))
         search = _Firing(tree, slots, [c for c in single if c.lineage.isdisjoint(taken)], limits, fixed, best[0] if best else _INF)
+        search.budget = budget
         with recursion_room(len(search.cands)):
             search.search(0, len(taken))
+        if search.steps > budget and budget < STEP_BUDGET:
+            return False
         if search.best is not None and (best is None or search.best < best):
             best = search.best
     if best is None:

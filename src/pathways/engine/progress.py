@@ -41,9 +41,9 @@ from __future__ import annotations
 from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
-from .matching import STEP_BUDGET, Candidate, Progress, SearchState, interchangeable_pruned, recursion_room
+from .matching import STEP_BUDGET, Assignment, Candidate, Progress, SearchState, interchangeable_pruned, recursion_room
 
-__all__ = ["MAX_BRANCHES", "MAX_STATES", "best_progress"]
+__all__ = ["MAX_BRANCHES", "MAX_STATES", "TooLarge", "best_progress", "fewest_assignment"]
 
 MAX_BRANCHES = 64
 """Placements of multi-holding candidates the dynamic program enumerates at most."""
@@ -57,7 +57,7 @@ _Key = tuple[int, tuple[str, ...], tuple[str, ...]]
 _State = tuple[float, ...]
 
 
-class _TooLarge(Exception):
+class TooLarge(Exception):
     """The dynamic program would exceed its bounds: use the depth-first search."""
 
 
@@ -72,6 +72,9 @@ class _Progress(SearchState):
         self.best_key: _Key = (0, (), ())
         self.best_order: tuple[tuple[int, int], ...] = ()
         self.best_missing: dict[str, Any] | None = None
+        # firing mode (see fewest_assignment): the smallest key among met assignments
+        self.firing = False
+        self.best_used: _Key | None = None
 
     def search(self, i: int, size: int) -> None:
         self.steps += 1
@@ -101,7 +104,7 @@ class _Progress(SearchState):
     # -- the dynamic program ------------------------------------------------------------------
 
     def program(self) -> None:
-        """Solve by dynamic programming (see the module); raises :class:`_TooLarge`."""
+        """Solve by dynamic programming (see the module); raises :class:`TooLarge`."""
         cands = self.cands
         multi = [i for i, c in enumerate(cands) if len(c.lineage) > 1]
         branches: list[list[tuple[int, int]]] = [[]]
@@ -114,7 +117,7 @@ class _Progress(SearchState):
                     grown.extend([*placed, (i, s)] for s in cands[i].slots if self.slots[s][0] == POOL or all(s != t for _, t in placed))
             branches = grown
             if len(branches) > MAX_BRANCHES:
-                raise _TooLarge
+                raise TooLarge
         for placed in branches:
             self.branch(placed)
 
@@ -153,7 +156,10 @@ class _Progress(SearchState):
                             grown[key] = value
             states = grown
             if len(states) > MAX_STATES:
-                raise _TooLarge
+                raise TooLarge
+        if self.firing:
+            self.settle(placed, states)
+            return
         for state, (_, _, _, how) in states.items():
             fraction = _fraction(self.tree, state)
             if fraction < self.best_fraction - _EPS:
@@ -167,6 +173,21 @@ class _Progress(SearchState):
                 self.best_missing = self.missing(self.tree)
             for i, s in reversed((*placed, *how)):
                 self.unplace(i, s)
+
+    def settle(self, placed: list[tuple[int, int]], states: dict[_State, Any]) -> None:
+        """Firing mode: the met final state with the smallest key (the branch's placements are
+        common to all states, so the program's own keys compare them), replayed for its key."""
+        met = [value for state, value in states.items() if _progress(self.tree, state)[1]]
+        if not met:
+            return
+        how = min(met)[3]
+        for i, s in (*placed, *how):
+            self.place(i, s)
+        key = self.key(self.used(self.tree)[1])
+        if self.best_used is None or key < self.best_used:
+            self.best_used = key
+        for i, s in reversed((*placed, *how)):
+            self.unplace(i, s)
 
     def grow(self, held: float, s: int, credits: float) -> float:
         """A slot's state after one more holding of ``credits`` goes into it."""
@@ -215,6 +236,22 @@ def _mark_capped(node: Compiled, capped: list[bool], under_credits: bool) -> Non
             _mark_capped(child, capped, under_credits or node[0] == CREDITS_OF)
 
 
+def fewest_assignment(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> Assignment | None:
+    """:func:`~pathways.engine.matching.best_assignment` without limits, by the dynamic program.
+
+    The same program as for progress, keeping the met final states: for each assignment the
+    one placing only the holdings it uses is among them, met too, with the key of those
+    holdings, so the smallest key of used holdings over met states is SPEC's choice.
+    Raises :class:`TooLarge` past the program's bounds.
+    """
+    search = _Progress(tree, slots, cands)
+    search.firing = True
+    search.program()
+    if search.best_used is None:
+        return None
+    return Assignment(uses=search.best_used[2], lineage=search.best_used[1])
+
+
 def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> Progress:
     """The assignment that maximizes the progress fraction (conditions 1 and 2 only, no limits).
 
@@ -224,7 +261,7 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
     search = _Progress(tree, slots, kept)
     try:
         search.program()
-    except _TooLarge:
+    except TooLarge:
         search = _Progress(tree, slots, kept)
         with recursion_room(len(search.cands)):
             search.search(0, 0)
