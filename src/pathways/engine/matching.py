@@ -52,6 +52,7 @@ __all__ = [
     "SearchState",
     "best_assignment",
     "interchangeable_pruned",
+    "leaves_apart",
     "number",
     "recursion_room",
 ]
@@ -584,6 +585,10 @@ def best_assignment(
     ``limits`` are ``(institution, max_recognized_credits, min_residency_credits)`` triples of
     the granted credentials (condition 3); leave them empty to ignore limits.
     """
+    if not limits and leaves_apart(tree, cands):
+        if len(cands) < len(tree[1]):
+            return None
+        return Assignment(uses=tuple(sorted(c.node for c in cands)), lineage=tuple(sorted(e for c in cands for e in c.lineage)))
     kept = interchangeable_pruned(
         cands,
         max_recognized=any(max_rec is not None for _, max_rec, _ in limits),
@@ -631,6 +636,22 @@ def _search_branches(
     if best is None:
         return None
     return Assignment(uses=best[2], lineage=best[1])
+
+
+def leaves_apart(tree: Compiled, cands: list[Candidate]) -> bool:
+    """Whether ``tree`` is an ``all`` of ``node`` leaves that the candidates fill without choice:
+    each fits one leaf, no two the same, lineages pairwise disjoint (a CUNY course cluster).
+    Then the one assignment placing every candidate is the only one worth reporting."""
+    if tree[0] != ALL or any(child[0] != LEAF for child in tree[1]):
+        return False
+    filled: set[int] = set()
+    seen: set[str] = set()
+    for c in cands:
+        if len(c.slots) != 1 or c.slots[0] in filled or not c.lineage.isdisjoint(seen):
+            return False
+        filled.add(c.slots[0])
+        seen |= c.lineage
+    return True
 
 
 def _branches(multi: list[Candidate], slots: tuple[Compiled, ...]) -> list[tuple[tuple[Candidate, int], ...]] | None:

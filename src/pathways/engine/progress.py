@@ -41,7 +41,16 @@ from __future__ import annotations
 from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
-from .matching import STEP_BUDGET, Assignment, Candidate, Progress, SearchState, interchangeable_pruned, recursion_room
+from .matching import (
+    STEP_BUDGET,
+    Assignment,
+    Candidate,
+    Progress,
+    SearchState,
+    interchangeable_pruned,
+    leaves_apart,
+    recursion_room,
+)
 
 __all__ = ["MAX_BRANCHES", "MAX_STATES", "TooLarge", "best_progress", "fewest_assignment"]
 
@@ -257,6 +266,12 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
 
     Ties go to the smallest lineage, then the smallest sorted lineage and used holdings.
     """
+    if leaves_apart(tree, cands):
+        fills = {c.slots[0] for c in cands}
+        unmet = [child for child in tree[1] if child[1] not in fills]
+        needs = [{"node": c[2]} if c[3] is None else {"node": c[2], "min_grade": c[3]} for c in unmet]
+        missing = None if not needs else needs[0] if len(needs) == 1 else {"all": needs}
+        return Progress(fraction=len(cands) / len(tree[1]), uses=tuple(sorted(c.node for c in cands)), missing=missing)
     kept = interchangeable_pruned(cands)
     search = _Progress(tree, slots, kept)
     try:
