@@ -99,8 +99,8 @@ when open. Proposed and retired rules are left out (they are never applied nor r
 
 LeafRules: TypeAlias = tuple[tuple[LeafRule, ...], tuple[str, ...], tuple[LeafRule, ...]]
 """The one-to-one rules naming one node: those granting one node, the node each grants (in
-the same order, so that the round loop can drop the rules whose grant is held at C speed with
-:func:`itertools.compress`), and those granting several nodes."""
+the same order: a tuple of strings the round loop scans first, since most are held already,
+before it touches any rule), and those granting several nodes."""
 
 _NO_LEAF_RULES: LeafRules = ((), (), ())
 
@@ -195,6 +195,9 @@ class Engine:
         rules: every rule by id.
         institutions: every institution by id.
         compiled: every rule compiled for matching, by id.
+        leaf_rules: the one-to-one rules (:data:`LeafRules`) by the node they name, for the
+            round loop (:mod:`pathways.engine.rounds`), which reads it directly.
+        general_cache: :meth:`general_rules` by node, filled on first use.
     """
 
     def __init__(self, doc: Document) -> None:
@@ -213,7 +216,7 @@ class Engine:
         leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
         self._ids = {n.id: n.id for n in doc.nodes}
         self._general_by_node: dict[str, list[str]] = defaultdict(list)
-        self._general: dict[str, tuple[str, ...]] = {}
+        self.general_cache: dict[str, tuple[str, ...]] = {}
         self._demonstrates: dict[str, tuple[str, ...]] = {}
         self.compiled: dict[str, CompiledRule] = {}
         # Millions of long-lived objects: the cyclic collector would walk them all on every
@@ -224,7 +227,7 @@ class Engine:
         try:
             for rule in doc.rules:
                 self.compiled[rule.id] = self._compile(rule, leaf_rules)
-            self._leaf_rules: dict[str, LeafRules] = {n: _split(rules) for n, rules in leaf_rules.items()}
+            self.leaf_rules: dict[str, LeafRules] = {n: _split(rules) for n, rules in leaf_rules.items()}
             del self._ids
         finally:
             if enabled:
@@ -310,19 +313,23 @@ class Engine:
     def touching(self, node_id: str) -> tuple[LeafRules, tuple[str, ...]]:
         """What a new holding of ``node_id`` can fire, split for the round loop.
 
-        First the applicable-or-pilot one-to-one rules naming it (:data:`LeafRules`), then the
-        ids of every other rule it could fill a slot of (several slots, competency leaves,
-        credit pools, limits; cached per node). Together they are :meth:`rules_touching` less
-        the proposed and retired one-to-one rules.
+        First the applicable-or-pilot one-to-one rules naming it (:data:`LeafRules`, also in
+        :attr:`leaf_rules`), then :meth:`general_rules`. Together they are
+        :meth:`rules_touching` less the proposed and retired one-to-one rules.
         """
-        general = self._general.get(node_id)
+        return self.leaf_rules.get(node_id, _NO_LEAF_RULES), self.general_rules(node_id)
+
+    def general_rules(self, node_id: str) -> tuple[str, ...]:
+        """Ids of the rules other than one-to-one a holding of ``node_id`` could fill a slot of
+        (several slots, competency leaves, credit pools, limits; cached per node)."""
+        general = self.general_cache.get(node_id)
         if general is None:
             found = list(self._general_by_node.get(node_id, ()))
             for comp in self.demonstrates(node_id):
                 found.extend(self._by_competency.get(comp, ()))
             found.extend(self.pool_rules(node_id))
-            general = self._general[node_id] = tuple(dict.fromkeys(found)) if found else ()
-        return self._leaf_rules.get(node_id, _NO_LEAF_RULES), general
+            general = self.general_cache[node_id] = tuple(dict.fromkeys(found)) if found else ()
+        return general
 
     def pool_rules(self, node_id: str) -> tuple[str, ...]:
         """Ids of the rules with a credit pool whose filter ``node_id`` passes (cached per node)."""

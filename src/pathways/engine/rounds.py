@@ -1,7 +1,7 @@
 """Forward chaining in rounds (SPEC section 4): one evaluation's holdings grown to a fixpoint.
 
 :class:`Run` holds what one evaluation has derived so far. Each round it looks only at the
-rules the previous round's new holdings touch (:meth:`Engine.touching`), in two ways:
+rules the previous round's new holdings touch (:attr:`Engine.leaf_rules`, :meth:`Engine.general_rules`), in two ways:
 
 - *one-to-one rules* (a single ``node`` leaf, no limits: 99.5% of a CUNY-shaped graph) are
   decided in a tight loop over precomputed tuples (:data:`~pathways.engine.index.LeafRule`):
@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from itertools import chain, compress
-from operator import not_
+from itertools import chain
 
 from ..model import lowest_letter, meets_min_grade
 from ..model.requirements import Filter
@@ -151,6 +150,7 @@ class Run:
         """Derive to the fixpoint from the holdings added so far; the derived holdings in order."""
         engine, held, lineages = self.engine, self.held, self.sorted_lineage
         include_pilot, pending = self.include_pilot, self.pending
+        leaf_rules, general_cache = engine.leaf_rules, engine.general_cache
         granted: list[HoldingState] = []
         new = list(self.order)
         round_no = 0
@@ -161,19 +161,28 @@ class Run:
             general: set[str] = set()
             self.touched.append(general)
             for n in new:
-                (single, firsts, several), others = engine.touching(n)
+                others = general_cache.get(n)
+                if others is None:
+                    others = engine.general_rules(n)
                 if others:
                     general.update(others)
-                if not single and not several:
+                entry = leaf_rules.get(n)
+                if entry is None:
                     continue
+                single, firsts, several = entry
+                if not several:
+                    for g in firsts:
+                        if g not in held:
+                            break
+                    else:
+                        continue  # every grant already held: nothing to decide
                 h = held[n]
                 earned, rank, size, lineage = h.earned, GRADE_RANK.get(h.grade, 0), len(h.lineage), lineages[n]
-                open_rules = compress(single, map(not_, map(held.__contains__, firsts)))
-                for lr in chain(open_rules, several) if several else open_rules:
-                    if rank < lr[4]:
-                        continue
+                for lr in chain(single, several) if several else single:
                     grants = lr[1]
-                    if len(grants) > 1 and all(g in held for g, _ in grants):
+                    if lr[0] in held and (len(grants) == 1 or all(g in held for g, _ in grants)):
+                        continue
+                    if rank < lr[4]:
                         continue
                     if not (lr[3] or include_pilot) or not lr[5] <= earned <= lr[6] or (lr[7] is not None and earned < self.oldest(lr[7])):
                         pending.append((lr, n))
