@@ -91,7 +91,7 @@ Compiled: TypeAlias = tuple[Any, ...]
 LeafRule: TypeAlias = tuple[Any, ...]
 """A one-to-one rule (its requirement one ``node`` leaf, no limits) flattened for the round loop:
 
-``(first granted node, grants, rule id, approved, min grade rank, valid_from, valid_to,
+``(granted node (``None`` when several), grants, rule id, approved, min grade rank, valid_from, valid_to,
 max_age_years | None, kind, granted_by)``: ``grants`` as in :class:`CompiledRule`;
 ``approved`` is false for a ``pilot`` rule; the window bounds are ``date.min``/``date.max``
 when open. Proposed and retired rules are left out (they are never applied nor reported).
@@ -106,8 +106,8 @@ _NO_LEAF_RULES: LeafRules = ((), (), ())
 
 
 def _split(rules: list[LeafRule]) -> LeafRules:
-    single = tuple(lr for lr in rules if len(lr[1]) == 1)
-    return single, tuple(lr[0] for lr in single), tuple(lr for lr in rules if len(lr[1]) > 1)
+    single = tuple(lr for lr in rules if lr[0] is not None)
+    return single, tuple(lr[0] for lr in single), tuple(lr for lr in rules if lr[0] is None)
 
 
 GRADE_RANK: dict[str | None, int] = {letter: len(LETTERS) - i for i, letter in enumerate(LETTERS)}
@@ -198,6 +198,7 @@ class Engine:
         leaf_rules: the one-to-one rules (:data:`LeafRules`) by the node they name, for the
             round loop (:mod:`pathways.engine.rounds`), which reads it directly.
         general_cache: :meth:`general_rules` by node, filled on first use.
+        demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
     """
 
     def __init__(self, doc: Document) -> None:
@@ -217,7 +218,11 @@ class Engine:
         self._ids = {n.id: n.id for n in doc.nodes}
         self._general_by_node: dict[str, list[str]] = defaultdict(list)
         self.general_cache: dict[str, tuple[str, ...]] = {}
-        self._demonstrates: dict[str, tuple[str, ...]] = {}
+        self.demonstrated: dict[str, tuple[str, ...]] = {
+            n.id: ((n.id,) if n.kind == "competency" else ()) + tuple(n.competencies)
+            for n in doc.nodes
+            if n.kind == "competency" or n.competencies
+        }
         self.compiled: dict[str, CompiledRule] = {}
         # Millions of long-lived objects: the cyclic collector would walk them all on every
         # full collection (half a second at CUNY scale, in the middle of some evaluation).
@@ -266,7 +271,7 @@ class Engine:
         elif rule.status in ("approved", "pilot"):
             leaf_rules[self._ids.get(tree[2], tree[2])].append(
                 (
-                    grants[0][0],
+                    grants[0][0] if len(grants) == 1 else None,
                     grants,
                     rule.id,
                     rule.status == "approved",
@@ -303,12 +308,7 @@ class Engine:
 
     def demonstrates(self, node_id: str) -> tuple[str, ...]:
         """The competencies a holding of ``node_id`` meets: its own if it is one, plus its list."""
-        out = self._demonstrates.get(node_id)
-        if out is None:
-            node = self.nodes[node_id]
-            own = (node_id,) if node.kind == "competency" else ()
-            out = self._demonstrates[node_id] = own + tuple(node.competencies)
-        return out
+        return self.demonstrated.get(node_id, ())
 
     def touching(self, node_id: str) -> tuple[LeafRules, tuple[str, ...]]:
         """What a new holding of ``node_id`` can fire, split for the round loop.

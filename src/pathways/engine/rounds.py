@@ -179,11 +179,11 @@ class Run:
                 h = held[n]
                 earned, rank, size, lineage = h.earned, GRADE_RANK.get(h.grade, 0), len(h.lineage), lineages[n]
                 for lr in chain(single, several) if several else single:
-                    grants = lr[1]
-                    if lr[0] in held and (len(grants) == 1 or all(g in held for g, _ in grants)):
+                    if lr[0] in held or (lr[0] is None and all(g in held for g, _ in lr[1])):
                         continue
                     if rank < lr[4]:
                         continue
+                    grants = lr[1]
                     if not (lr[3] or include_pilot) or not lr[5] <= earned <= lr[6] or (lr[7] is not None and earned < self.oldest(lr[7])):
                         pending.append((lr, n))
                         continue
@@ -206,7 +206,7 @@ class Run:
                     if cur is None or key < cur[0]:
                         best[d.node] = (key, None, d)
             new = sorted(best)
-            demonstrates = engine.demonstrates
+            demonstrated = engine.demonstrated
             for g in new:
                 key, lr, won = best[g]
                 if lr is None:
@@ -222,8 +222,10 @@ class Run:
                 held[g] = d
                 self.order.append(g)
                 lineages[g] = key[1]
-                for comp in demonstrates(g):
-                    self.holders[comp].append(g)
+                comps = demonstrated.get(g)
+                if comps:
+                    for comp in comps:
+                        self.holders[comp].append(g)
                 granted.append(d)
         return granted
 
