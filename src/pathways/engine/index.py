@@ -122,32 +122,34 @@ def compile_requirement(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...
     (True, [(0, 'U:A', None), (1, 'U:B', 'B')])
     """
     slots: list[Compiled] = []
-
-    def walk(r: Requirement) -> Compiled:
-        if isinstance(r, NodeLeaf):
-            out: Compiled = (LEAF, len(slots), r.node, r.min_grade)
-            slots.append(out)
-            return out
-        if isinstance(r, CompetencyLeaf):
-            out = (COMPETENCY, len(slots), r.competency)
-            slots.append(out)
-            return out
-        if isinstance(r, CreditsWhere):
-            out = (POOL, len(slots), r.credits, r.where)
-            slots.append(out)
-            return out
-        children = tuple(walk(c) for c in r.of)
-        if isinstance(r, All):
-            return (ALL, children)
-        if isinstance(r, Any_):
-            return (ANY, children)
-        if isinstance(r, AtLeast):
-            return (AT_LEAST, r.k, children)
-        assert isinstance(r, CreditsOf)
-        return (CREDITS_OF, r.credits, children)
-
-    tree = walk(req)
+    tree = _compile_into(req, slots)
     return tree, tuple(slots)
+
+
+def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
+    # a module function, not a closure: a recursive closure is a reference cycle per rule,
+    # garbage only the cyclic collector frees (and it is paused while the engine builds)
+    if isinstance(r, NodeLeaf):
+        out: Compiled = (LEAF, len(slots), r.node, r.min_grade)
+        slots.append(out)
+        return out
+    if isinstance(r, CompetencyLeaf):
+        out = (COMPETENCY, len(slots), r.competency)
+        slots.append(out)
+        return out
+    if isinstance(r, CreditsWhere):
+        out = (POOL, len(slots), r.credits, r.where)
+        slots.append(out)
+        return out
+    children = tuple(_compile_into(c, slots) for c in r.of)
+    if isinstance(r, All):
+        return (ALL, children)
+    if isinstance(r, Any_):
+        return (ANY, children)
+    if isinstance(r, AtLeast):
+        return (AT_LEAST, r.k, children)
+    assert isinstance(r, CreditsOf)
+    return (CREDITS_OF, r.credits, children)
 
 
 def filter_matches(where: Filter, node: Node) -> bool:
@@ -224,9 +226,10 @@ class Engine:
             if n.kind == "competency" or n.competencies
         }
         self.compiled: dict[str, CompiledRule] = {}
-        # Millions of long-lived objects: the cyclic collector would walk them all on every
-        # full collection (half a second at CUNY scale, in the middle of some evaluation).
-        # It is paused while they are built, then they are moved out of its sight.
+        # Millions of long-lived objects and no cycles among them: the cyclic collector would
+        # only rescan them over and over while they are made, so it is paused meanwhile.
+        # Freezing them afterwards (out of sight of later full collections) is left to the
+        # caller, after one collection: pathways.loading.settle_heap.
         enabled = gc.isenabled()
         gc.disable()
         try:
@@ -237,7 +240,6 @@ class Engine:
         finally:
             if enabled:
                 gc.enable()
-        gc.freeze()
 
     @classmethod
     def from_document(cls, doc: Document) -> Engine:
