@@ -271,7 +271,8 @@ class Engine:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
         elif rule.status in ("approved", "pilot"):
-            leaf_rules[self._ids.get(tree[2], tree[2])].append(
+            named: str = tree[2]
+            leaf_rules[self._ids.get(named, named)].append(
                 (
                     grants[0][0] if len(grants) == 1 else None,
                     grants,

@@ -158,11 +158,11 @@ class _Progress(SearchState):
                             continue
                         after = list(state)
                         after[s] = self.grow(state[s], s, c.credits)
-                        key = tuple(after)
+                        reached = tuple(after)
                         value = (size + 1, (*lineage, element), tuple(sorted((*nodes, c.node))), (*how, (i, s)))
-                        old = grown.get(key)
+                        old = grown.get(reached)
                         if old is None or value < old:
-                            grown[key] = value
+                            grown[reached] = value
             states = grown
             if len(states) > MAX_STATES:
                 raise TooLarge

@@ -208,17 +208,17 @@ class Run:
             new = sorted(best)
             demonstrated = engine.demonstrated
             for g in new:
-                key, lr, won = best[g]
-                if lr is None:
+                key, leaf, won = best[g]
+                if leaf is None:
                     assert isinstance(won, HoldingState)
                     d = won
                 else:
                     assert isinstance(won, str)
                     src = held[won]
-                    grants = lr[1]
+                    grants = leaf[1]
                     credits = grants[0][1] if len(grants) == 1 else next(c for node, c in grants if node == g)
                     grade = src.grade if src.grade in GRADE_RANK else "P"
-                    d = HoldingState(g, credits, src.earned, grade, src.lineage, lr[2], lr[8], lr[9], (won,), round_no)
+                    d = HoldingState(g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (won,), round_no)
                 held[g] = d
                 self.order.append(g)
                 lineages[g] = key[1]
