@@ -143,24 +143,52 @@ def interchangeable_pruned(cands: list[Candidate], *, max_recognized: bool = Fal
     def standing(c: Candidate) -> tuple[bool | None, str | None]:
         return (c.recognized if max_recognized else None, c.resident_of if residency else None)
 
-    by_least: dict[str, list[Candidate]] = {}
+    # per lineage, the candidates by (slots, standing), sorted by id with the running
+    # largest credits: b is dominated within its lineage when some subgroup fitting its slots
+    # has, before b's id, credits at least b's (equal ones, under a recognized maximum)
+    groups: dict[frozenset[str], dict[tuple[frozenset[int], Any], list[Candidate]]] = {}
     for c in cands:
-        by_least.setdefault(min(c.lineage), []).append(c)
+        groups.setdefault(c.lineage, {}).setdefault((frozenset(c.slots), standing(c)), []).append(c)
+    tables: dict[frozenset[str], list[tuple[frozenset[int], Any, list[str], list[float], dict[float, str]]]] = {}
+    for lineage, subgroups in groups.items():
+        rows = []
+        for (fits, stand), members in subgroups.items():
+            members.sort(key=lambda c: c.node)
+            most = list(itertools.accumulate((c.credits for c in members), max))
+            first: dict[float, str] = {}
+            for c in members:
+                first.setdefault(c.credits, c.node)
+            rows.append((fits, stand, [c.node for c in members], most, first))
+        tables[lineage] = rows
+    within = [lineage for lineage in groups if len(lineage) > 1]
     out = []
     for b in cands:
         exact = max_recognized and b.recognized
         mine = standing(b)
         slots = set(b.slots)
-        if not any(
-            a is not b
-            and (a.credits == b.credits if exact else a.credits >= b.credits)
-            and a.lineage <= b.lineage
-            and (a.node < b.node or a.lineage != b.lineage)
-            and slots.issubset(a.slots)
-            and standing(a) == mine
-            for e in b.lineage
-            for a in by_least.get(e, ())
-        ):
+
+        def beats(lineage: frozenset[str], before: str | None) -> bool:
+            for fits, stand, nodes, most, first in tables.get(lineage, ()):
+                if stand != mine or not fits.issuperset(slots):
+                    continue
+                if exact:
+                    node = first.get(b.credits)
+                    if node is not None and (before is None or node < before):
+                        return True
+                    continue
+                k = len(nodes) if before is None else bisect.bisect_left(nodes, before)
+                if k and most[k - 1] >= b.credits:
+                    return True
+            return False
+
+        dominated = beats(b.lineage, b.node) or (
+            len(b.lineage) > 1
+            and (
+                any(beats(frozenset((e,)), None) for e in b.lineage)
+                or any(beats(lineage, None) for lineage in within if lineage < b.lineage and len(lineage) > 1)
+            )
+        )
+        if not dominated:
             out.append(b)
     return out
 
