@@ -207,9 +207,12 @@ def _report(run: Run, result: Evaluation) -> None:
             if run.match(rule) is not None:
                 reason = "pilot"
         elif run.applicable(rule):
-            if run.match(rule, window=False) is not None:
+            # lifting a condition the rule does not have changes nothing: its last match, against
+            # every candidate it has now, failed
+            windowed = rule.valid_from is not None or rule.valid_to is not None
+            if windowed and run.match(rule, window=False) is not None:
                 reason = "outside_window"
-            elif run.match(rule, age=False) is not None:
+            elif rule.max_age_years is not None and run.match(rule, age=False) is not None:
                 reason = "expired"
             elif rule.limits and run.match(rule, limits=False) is not None:
                 reason = "limits"
