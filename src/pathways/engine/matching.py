@@ -613,6 +613,13 @@ def best_assignment(
     ``limits`` are ``(institution, max_recognized_credits, min_residency_credits)`` triples of
     the granted credentials (condition 3); leave them empty to ignore limits.
     """
+    most = [0.0] * len(slots)
+    for c in cands:
+        for s in c.slots:
+            most[s] = most[s] + c.credits if slots[s][0] == POOL else max(most[s], c.credits, 0.0)
+    filled = {s for c in cands for s in c.slots}
+    if not _may_meet(tree, most, filled)[0]:
+        return None
     if not limits and leaves_apart(tree, cands):
         if len(cands) < len(tree[1]):
             return None
@@ -664,6 +671,26 @@ def _search_branches(
     if best is None:
         return None
     return Assignment(uses=best[2], lineage=best[1])
+
+
+def _may_meet(node: Compiled, most: list[float], filled: set[int]) -> tuple[bool, float]:
+    """Whether ``node`` could be met if every candidate went into every slot it fits at once,
+    and the most credits it could then count: a cheap necessary condition checked before any
+    search (most pool rules a new holding touches are still far from met)."""
+    tag = node[0]
+    if tag == LEAF or tag == COMPETENCY:
+        return node[1] in filled, most[node[1]]
+    if tag == POOL:
+        return most[node[1]] >= node[2] - _EPS, most[node[1]]
+    kids = [_may_meet(c, most, filled) for c in node[-1]]
+    if tag == ALL:
+        return all(k[0] for k in kids), sum(k[1] for k in kids)
+    credits = sum(k[1] for k in kids if k[0])
+    if tag == ANY:
+        return any(k[0] for k in kids), credits
+    if tag == AT_LEAST:
+        return sum(1 for k in kids if k[0]) >= node[1], credits
+    return credits >= node[1] - _EPS, credits
 
 
 def leaves_apart(tree: Compiled, cands: list[Candidate]) -> bool:
