@@ -141,27 +141,37 @@ class _Progress(SearchState):
         for i, c in enumerate(cands):
             if len(c.lineage) == 1 and c.lineage.isdisjoint(taken):
                 groups.setdefault(min(c.lineage), []).append(i)
-        # state -> (lineage size, sorted lineage, sorted holdings, placements by candidate):
-        # among equal holdings, the search would have met the smallest slots first
-        states: dict[_State, tuple[int, tuple[str, ...], tuple[str, ...], tuple[tuple[int, int], ...]]] = {
+        # state -> (lineage size, sorted lineage, placements by candidate, holdings): compared on
+        # the first two, then on the sorted holdings and the placements (among equal holdings,
+        # the search would have met the smallest slots first); holdings sorted only then
+        states: dict[_State, tuple[int, tuple[str, ...], tuple[tuple[int, int], ...], tuple[str, ...]]] = {
             tuple(start): (0, (), (), ())
         }
+        capped = self.capped
         for element in sorted(groups):
             grown = dict(states)
-            for state, (size, lineage, nodes, how) in states.items():
+            for state, (size, lineage, how, nodes) in states.items():
+                head = (size + 1, (*lineage, element))
                 for i in groups[element]:
                     c = cands[i]
                     for s in c.slots:
-                        if slots[s][0] != POOL and state[s] >= 0:
-                            continue
-                        if self.capped[s] and slots[s][0] == POOL and state[s] >= slots[s][2] - _EPS:
-                            continue
+                        spec = slots[s]
+                        if spec[0] != POOL:
+                            if state[s] >= 0:
+                                continue
+                            now = c.credits
+                        else:
+                            if capped[s] and state[s] >= spec[2] - _EPS:
+                                continue
+                            now = state[s] + c.credits
+                            if capped[s] and now > spec[2]:
+                                now = spec[2]
                         after = list(state)
-                        after[s] = self.grow(state[s], s, c.credits)
+                        after[s] = now
                         reached = tuple(after)
-                        value = (size + 1, (*lineage, element), tuple(sorted((*nodes, c.node))), (*how, (i, s)))
+                        value = (*head, (*how, (i, s)), (*nodes, c.node))
                         old = grown.get(reached)
-                        if old is None or value < old:
+                        if old is None or value[:2] < old[:2] or (value[:2] == old[:2] and _tail(value) < _tail(old)):
                             grown[reached] = value
             states = grown
             if len(states) > MAX_STATES:
@@ -169,7 +179,7 @@ class _Progress(SearchState):
         if self.firing:
             self.settle(placed, states)
             return
-        for state, (_, _, _, how) in states.items():
+        for state, (_, _, how, _) in states.items():
             fraction = _fraction(self.tree, state)
             if fraction < self.best_fraction - _EPS:
                 continue
@@ -189,7 +199,7 @@ class _Progress(SearchState):
         met = [value for state, value in states.items() if _progress(self.tree, state)[1]]
         if not met:
             return
-        how = min(met)[3]
+        how = min(met, key=lambda v: (v[0], v[1], *_tail(v)))[2]
         for i, s in (*placed, *how):
             self.place(i, s)
         key = self.key(self.used(self.tree)[1])
@@ -205,6 +215,11 @@ class _Progress(SearchState):
             return credits
         total = held + credits
         return min(total, spec[2]) if self.capped[s] else total
+
+
+def _tail(value: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """The tie-break of a program value after size and lineage: sorted holdings, placements."""
+    return tuple(sorted(value[3])), value[2]
 
 
 def _fraction(node: Compiled, state: _State) -> float:
