@@ -243,7 +243,7 @@ class SearchState:
         if self.singleton and n <= 400:
             for s, spec in enumerate(slots):
                 if spec[0] == POOL:
-                    self.suf_top[s] = self._tops({s: _INF})
+                    self.suf_top[s] = self._tops({s: spec[2]})
             for node in _all_nodes(tree):
                 pools = [c for c in node[-1] if c[0] == POOL]
                 if len(pools) > 1:
@@ -252,8 +252,10 @@ class SearchState:
     def _tops(self, fits: dict[int, float]) -> list[list[float]]:
         """Per candidate index i: cumulative sums of the largest credits, one per holding, that
         candidates from i on can put into the slots ``fits`` (each slot mapped to the most it
-        can take: a pool's need, beyond which its credits meet nothing more)."""
+        can take: a pool's need, beyond which its credits meet nothing more). Each list stops
+        once it reaches the needs together: no deficit asks for more."""
         n = len(self.cands)
+        enough = sum(fits.values()) - _EPS
         tops: list[list[float]] = [[0.0] for _ in range(n + 1)]
         left: list[float] = []
         largest: dict[str, float] = {}
@@ -267,7 +269,14 @@ class SearchState:
                     left.pop(bisect.bisect_left(left, -largest[e]))
                 largest[e] = credits
                 bisect.insort(left, -credits)
-            tops[i] = list(itertools.accumulate((-x for x in left), initial=0.0))
+            sums = [0.0]
+            total = 0.0
+            for x in left:
+                total -= x
+                sums.append(total)
+                if total >= enough:
+                    break
+            tops[i] = sums
         return tops
 
     # -- state of the requirement under the current placements ---------------------------------
