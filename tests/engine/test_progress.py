@@ -21,7 +21,9 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, object], list[Candidate]]:
     _, slots = compile_requirement(parse_requirement(req))
     cands = []
     for n in range(draw(st.integers(0, 7))):
-        lineage = frozenset(draw(st.lists(st.sampled_from(ELEMENTS), min_size=1, max_size=2 if draw(st.integers(0, 3)) == 0 else 1)))
+        lineage = frozenset(
+            draw(st.lists(st.sampled_from(ELEMENTS), min_size=1, max_size=2 if draw(st.integers(0, 3)) == 0 else 1))
+        )
         fits = draw(st.lists(st.sampled_from(range(len(slots))), min_size=1, max_size=len(slots), unique=True))
         cands.append(Candidate(f"N{n}", lineage, float(draw(st.integers(0, 4))), tuple(sorted(fits))))
     return req, cands

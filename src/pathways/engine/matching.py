@@ -32,7 +32,6 @@ Example:
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import sys
 from collections.abc import Iterator
@@ -40,7 +39,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
+from .candidates import Candidate, interchangeable_pruned, leaves_apart, may_meet
+from .index import ALL, ANY, AT_LEAST, COMPETENCY, LEAF, POOL, Compiled
 
 __all__ = [
     "MAX_BRANCHES",
@@ -73,23 +73,6 @@ _INF = math.inf
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    """A holding that fits some slots of one rule.
-
-    ``recognized`` marks a holding derived by a ``plar`` or ``transfer`` rule; ``resident_of``
-    is the node's institution when the holding is direct or derived by ``stack``/``ladder``
-    (it counts toward residency there), else ``None``.
-    """
-
-    node: str
-    lineage: frozenset[str]
-    credits: float
-    slots: tuple[int, ...]
-    recognized: bool = False
-    resident_of: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Assignment:
     """The holdings a match uses (sorted node ids) and the union of their lineages (sorted)."""
 
@@ -114,83 +97,6 @@ def number(x: float) -> int | float:
     """
     r = round(x, 6)
     return int(r) if float(r).is_integer() else r
-
-
-def interchangeable_pruned(cands: list[Candidate], *, max_recognized: bool = False, residency: bool = False) -> list[Candidate]:
-    """``cands`` without the ones no reported assignment can use (exact dominance).
-
-    Candidate ``a`` dominates ``b`` when both have the same standing for the limits in force
-    (recognized, when a ``max_recognized_credits`` applies; resident institution, when a
-    ``min_residency_credits`` does), ``a``'s lineage is within ``b``'s, ``a`` fits every slot
-    ``b`` fits, ``a`` has at least ``b``'s credits, and, when the lineages are equal, ``a`` has
-    the smaller id. In any assignment using ``b``, ``a`` can take its slot (``a`` overlaps
-    ``b``, so it was not used elsewhere): every met part stays met, since more credits never
-    unmeet a requirement and limits see the same standing; the lineage shrinks or stays, and
-    then the sorted used holdings get smaller. So ``b`` is never the reported choice, nor the
-    best progress, and is dropped. Under a ``max_recognized_credits`` limit more credits of a
-    recognized holding can break the limit: there only equal credits dominate. Dominance is
-    a strict order, so every dropped candidate has a kept one dominating it.
-
-    >>> x, y = frozenset({"X"}), frozenset({"X", "Y"})
-    >>> cands = [Candidate("B", x, 3.0, (0,)), Candidate("A", x, 3.0, (0, 1)), Candidate("C", x, 4.0, (0,)),
-    ...          Candidate("D", y, 3.0, (0,))]
-    >>> [c.node for c in interchangeable_pruned(cands)]
-    ['A', 'C']
-    """
-    if len(cands) < 2:
-        return cands
-
-    def standing(c: Candidate) -> tuple[bool | None, str | None]:
-        return (c.recognized if max_recognized else None, c.resident_of if residency else None)
-
-    # per lineage, the candidates by (slots, standing), sorted by id with the running
-    # largest credits: b is dominated within its lineage when some subgroup fitting its slots
-    # has, before b's id, credits at least b's (equal ones, under a recognized maximum)
-    groups: dict[frozenset[str], dict[tuple[frozenset[int], Any], list[Candidate]]] = {}
-    for c in cands:
-        groups.setdefault(c.lineage, {}).setdefault((frozenset(c.slots), standing(c)), []).append(c)
-    tables: dict[frozenset[str], list[tuple[frozenset[int], Any, list[str], list[float], dict[float, str]]]] = {}
-    for lineage, subgroups in groups.items():
-        rows = []
-        for (fits, stand), members in subgroups.items():
-            members.sort(key=lambda c: c.node)
-            most = list(itertools.accumulate((c.credits for c in members), max))
-            first: dict[float, str] = {}
-            for c in members:
-                first.setdefault(c.credits, c.node)
-            rows.append((fits, stand, [c.node for c in members], most, first))
-        tables[lineage] = rows
-    within = [lineage for lineage in groups if len(lineage) > 1]
-    out = []
-    for b in cands:
-        exact = max_recognized and b.recognized
-        mine = standing(b)
-        slots = set(b.slots)
-
-        def beats(lineage: frozenset[str], before: str | None) -> bool:
-            for fits, stand, nodes, most, first in tables.get(lineage, ()):
-                if stand != mine or not fits.issuperset(slots):
-                    continue
-                if exact:
-                    node = first.get(b.credits)
-                    if node is not None and (before is None or node < before):
-                        return True
-                    continue
-                k = len(nodes) if before is None else bisect.bisect_left(nodes, before)
-                if k and most[k - 1] >= b.credits:
-                    return True
-            return False
-
-        dominated = beats(b.lineage, b.node) or (
-            len(b.lineage) > 1
-            and (
-                any(beats(frozenset((e,)), None) for e in b.lineage)
-                or any(beats(lineage, None) for lineage in within if lineage < b.lineage and len(lineage) > 1)
-            )
-        )
-        if not dominated:
-            out.append(b)
-    return out
 
 
 class SearchState:
@@ -627,7 +533,7 @@ def best_assignment(
         for s in c.slots:
             most[s] = most[s] + c.credits if slots[s][0] == POOL else max(most[s], c.credits, 0.0)
     filled = {s for c in cands for s in c.slots}
-    if not _may_meet(tree, most, filled)[0]:
+    if not may_meet(tree, most, filled)[0]:
         return None
     if not limits and leaves_apart(tree, cands):
         if len(cands) < len(tree[1]):
@@ -680,42 +586,6 @@ def _search_branches(
     if best is None:
         return None
     return Assignment(uses=best[2], lineage=best[1])
-
-
-def _may_meet(node: Compiled, most: list[float], filled: set[int]) -> tuple[bool, float]:
-    """Whether ``node`` could be met if every candidate went into every slot it fits at once,
-    and the most credits it could then count: a cheap necessary condition checked before any
-    search (most pool rules a new holding touches are still far from met)."""
-    tag = node[0]
-    if tag == LEAF or tag == COMPETENCY:
-        return node[1] in filled, most[node[1]]
-    if tag == POOL:
-        return most[node[1]] >= node[2] - _EPS, most[node[1]]
-    kids = [_may_meet(c, most, filled) for c in node[-1]]
-    if tag == ALL:
-        return all(k[0] for k in kids), sum(k[1] for k in kids)
-    credits = sum(k[1] for k in kids if k[0])
-    if tag == ANY:
-        return any(k[0] for k in kids), credits
-    if tag == AT_LEAST:
-        return sum(1 for k in kids if k[0]) >= node[1], credits
-    return credits >= node[1] - _EPS, credits
-
-
-def leaves_apart(tree: Compiled, cands: list[Candidate]) -> bool:
-    """Whether ``tree`` is an ``all`` of ``node`` leaves that the candidates fill without choice:
-    each fits one leaf, no two the same, lineages pairwise disjoint (a CUNY course cluster).
-    Then the one assignment placing every candidate is the only one worth reporting."""
-    if tree[0] != ALL or any(child[0] != LEAF for child in tree[1]):
-        return False
-    filled: set[int] = set()
-    seen: set[str] = set()
-    for c in cands:
-        if len(c.slots) != 1 or c.slots[0] in filled or not c.lineage.isdisjoint(seen):
-            return False
-        filled.add(c.slots[0])
-        seen |= c.lineage
-    return True
 
 
 def _branches(multi: list[Candidate], slots: tuple[Compiled, ...]) -> list[tuple[tuple[Candidate, int], ...]] | None:

@@ -123,7 +123,9 @@ class _Progress(SearchState):
                 grown.append(placed)
                 taken = set().union(*(cands[j].lineage for j, _ in placed))
                 if cands[i].lineage.isdisjoint(taken):
-                    grown.extend([*placed, (i, s)] for s in cands[i].slots if self.slots[s][0] == POOL or all(s != t for _, t in placed))
+                    grown.extend(
+                        [*placed, (i, s)] for s in cands[i].slots if self.slots[s][0] == POOL or all(s != t for _, t in placed)
+                    )
             branches = grown
             if len(branches) > MAX_BRANCHES:
                 raise TooLarge
@@ -296,4 +298,3 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
         with recursion_room(len(search.cands)):
             search.search(0, 0)
     return Progress(fraction=max(0.0, search.best_fraction), uses=search.best_key[2], missing=search.best_missing)
-

@@ -184,7 +184,11 @@ class Run:
                     if rank < lr[4]:
                         continue
                     grants = lr[1]
-                    if not (lr[3] or include_pilot) or not lr[5] <= earned <= lr[6] or (lr[7] is not None and earned < self.oldest(lr[7])):
+                    if (
+                        not (lr[3] or include_pilot)
+                        or not lr[5] <= earned <= lr[6]
+                        or (lr[7] is not None and earned < self.oldest(lr[7]))
+                    ):
                         pending.append((lr, n))
                         continue
                     key = (size, lineage, lr[2])
