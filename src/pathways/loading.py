@@ -4,8 +4,7 @@ A snapshot of a large graph is millions of objects that all stay alive. Left alo
 cyclic collector rescans the growing heap over and over while they are made (at 300,000
 rules, indexing takes about 3x as long with it on), and again in its oldest generation
 while requests are served. So :func:`load_engine` pauses it while the store exports and the
-engine indexes (``Engine`` also pauses it around its own indexing, and freezes what it
-made). :func:`settle_heap` then collects once, freeing whatever cycles the build left or
+engine indexes (``Engine`` also pauses it around its own indexing). :func:`settle_heap` then collects once, freeing whatever cycles the build left or
 an engine since replaced held, and freezes the survivors, which later collections skip.
 The service settles after every rebuild, since it runs for long and rebuilds on every
 write; a CLI command, which exits after one answer, only loads. The store pauses the
