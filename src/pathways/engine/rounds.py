@@ -33,6 +33,26 @@ __all__ = ["Run"]
 _Key = tuple[int, tuple[str, ...], str]
 
 
+class _Fits:
+    """One rule's candidates in one :class:`Run`, grown as holdings arrive.
+
+    ``cursors`` has, per slot spec, how far its members were read (a leaf's: 1 once its node
+    is held); ``fits`` maps each candidate node to (first spec index, position in that spec's
+    members, slots) and ``made`` to its :class:`Candidate` once built; ``matched`` the match per ``limits`` flag against ``cands``.
+    """
+
+    __slots__ = ("cands", "cursors", "fits", "made", "matched", "rule", "scanned")
+
+    def __init__(self, rule: CompiledRule, cursors: list[int]) -> None:
+        self.rule = rule
+        self.cursors = cursors
+        self.scanned = 0
+        self.fits: dict[str, tuple[int, int, list[int]]] = {}
+        self.cands: list[Candidate] = []
+        self.made: dict[str, Candidate] = {}
+        self.matched: dict[bool, Assignment | None] = {}
+
+
 class Run:
     """One evaluation: the held holdings, grown round by round, and the indexes over them.
 
@@ -54,6 +74,7 @@ class Run:
         self.pending: list[tuple[LeafRule, str]] = []
         self.touched: list[set[str]] = []
         self._oldest: dict[float, dt.date] = {}
+        self._fits: dict[tuple[str, bool, bool], _Fits] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
         """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
@@ -83,56 +104,94 @@ class Run:
         return members
 
     def candidates(self, rule: CompiledRule, *, window: bool = True, age: bool = True) -> list[Candidate]:
-        """Holdings that fit some slot of ``rule`` and meet condition 1 (unless lifted)."""
+        """Holdings that fit some slot of ``rule`` and meet condition 1 (unless lifted).
+
+        In the order of the first slot spec each fits, then holding order. Kept per rule and
+        grown from the holdings added since the last call: a holding never changes once
+        held, and it enters every index a spec reads (held, holders, pools) at once.
+        """
+        return list(self._grown(rule, window, age).cands)
+
+    def _grown(self, rule: CompiledRule, window: bool, age: bool) -> _Fits:
+        """The rule's :class:`_Fits` for these lifted conditions, grown to the holdings now held."""
+        key = (rule.id, window, age)
+        state = self._fits.get(key)
+        if state is None or state.rule is not rule:
+            state = self._fits[key] = _Fits(rule, [0] * len(rule.slots))
+        if state.scanned == len(self.order):
+            return state
+        state.scanned = len(self.order)
         lo = rule.valid_from if window else None
         hi = rule.valid_to if window else None
         oldest = self.oldest(rule.max_age_years) if age and rule.max_age_years is not None else None
         if oldest is not None and (lo is None or oldest > lo):
             lo = oldest
-        fits: dict[str, list[int]] = {}
-
-        def fit(h: HoldingState | None, slot: int) -> None:
-            if h is None or (lo is not None and h.earned < lo) or (hi is not None and h.earned > hi):
-                return
-            fits.setdefault(h.node, []).append(slot)
-
-        held = self.held
-        for spec in rule.slots:
+        held, fits, cursors = self.held, state.fits, state.cursors
+        fresh: list[str] = []
+        for i, spec in enumerate(rule.slots):
             tag, slot = spec[0], spec[1]
+            start = cursors[i]
             if tag == LEAF:
+                if start:
+                    continue
                 h = held.get(spec[2])
-                if h is not None and meets_min_grade(h.grade, spec[3]):
-                    fit(h, slot)
-            elif tag == COMPETENCY:
-                for n in self.holders.get(spec[2], ()):
-                    fit(held[n], slot)
+                if h is None:
+                    continue
+                cursors[i] = 1
+                members: list[str] = [h.node] if meets_min_grade(h.grade, spec[3]) else []
             else:
-                for n in self.in_pool(spec[3]):
-                    fit(held[n], slot)
-        out = []
-        for n, slots in fits.items():
-            h = held[n]
-            resident = h.rule is None or h.kind in ("stack", "ladder")
-            out.append(
-                Candidate(
-                    node=n,
-                    lineage=h.lineage,
-                    credits=h.credits,
-                    slots=tuple(slots),
-                    recognized=h.kind in ("plar", "transfer"),
-                    resident_of=self.engine.nodes[n].institution if resident else None,
-                )
-            )
-        return out
+                members = self.holders.get(spec[2], []) if tag == COMPETENCY else self.in_pool(spec[3])
+                if start == len(members):
+                    continue
+                cursors[i] = len(members)
+            for j in range(start, len(members)):
+                n = members[j]
+                entry = fits.get(n)
+                if entry is None:
+                    earned = held[n].earned
+                    if (lo is not None and earned < lo) or (hi is not None and earned > hi):
+                        continue
+                    fits[n] = entry = (i, j, [])
+                    fresh.append(n)
+                entry[2].append(slot)
+        if fresh:
+            made = state.made
+            for n in fresh:
+                made[n] = self._candidate(n, tuple(fits[n][2]))
+            state.cands = [made[n] for n in sorted(fits, key=fits.__getitem__)]
+            state.matched.clear()
+        return state
+
+    def _candidate(self, n: str, slots: tuple[int, ...]) -> Candidate:
+        """The held node ``n`` as a candidate for ``slots``, with its standing for limits."""
+        h = self.held[n]
+        resident = h.rule is None or h.kind in ("stack", "ladder")
+        return Candidate(
+            node=n,
+            lineage=h.lineage,
+            credits=h.credits,
+            slots=slots,
+            recognized=h.kind in ("plar", "transfer"),
+            resident_of=self.engine.nodes[n].institution if resident else None,
+        )
 
     def match(self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True) -> Assignment | None:
-        """The assignment that fires ``rule`` against the holdings now held, or ``None``."""
-        cands = self.candidates(rule, window=window, age=age)
+        """The assignment that fires ``rule`` against the holdings now held, or ``None``.
+
+        A match depends only on the candidates, so it is kept until new candidates arrive.
+        """
+        state = self._grown(rule, window, age)
+        cands = state.cands
         if not cands:
             return None
+        if limits in state.matched:
+            return state.matched[limits]
         if rule.tree[0] == LEAF and not (limits and rule.limits):
-            return Assignment(uses=(cands[0].node,), lineage=self.sorted_lineage[cands[0].node])
-        return best_assignment(rule.tree, rule.slots, cands, rule.limits if limits else ())
+            a: Assignment | None = Assignment(uses=(cands[0].node,), lineage=self.sorted_lineage[cands[0].node])
+        else:
+            a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits if limits else ())
+        state.matched[limits] = a
+        return a
 
     def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:
         """The holdings ``rule`` grants through assignment ``a`` (grants already held left out)."""
