@@ -528,10 +528,23 @@ def best_assignment(
     ``limits`` are ``(institution, max_recognized_credits, min_residency_credits)`` triples of
     the granted credentials (condition 3); leave them empty to ignore limits.
     """
+    # the most each slot can get: a pool takes at most one candidate per holding among those
+    # with a one-holding lineage (lineages are disjoint), so the largest credits of each
     most = [0.0] * len(slots)
+    largest: dict[tuple[int, str], float] = {}
     for c in cands:
+        lineage = c.lineage
         for s in c.slots:
-            most[s] = most[s] + c.credits if slots[s][0] == POOL else max(most[s], c.credits, 0.0)
+            if slots[s][0] != POOL:
+                most[s] = max(most[s], c.credits, 0.0)
+            elif len(lineage) == 1:
+                (held,) = lineage
+                if c.credits > largest.get((s, held), 0.0):
+                    largest[s, held] = c.credits
+            else:
+                most[s] += c.credits
+    for (s, _), credits in largest.items():
+        most[s] += credits
     filled = {s for c in cands for s in c.slots}
     if not may_meet(tree, most, filled)[0]:
         return None

@@ -25,12 +25,17 @@ from itertools import chain
 from ..model import lowest_letter, meets_min_grade
 from ..model.requirements import Filter
 from .holdings import HoldingState, years_before
-from .index import COMPETENCY, GRADE_RANK, LEAF, CompiledRule, Engine, LeafRule, filter_matches
+from .candidates import may_meet
+from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule, filter_matches
 from .matching import Assignment, Candidate, best_assignment
 
 __all__ = ["Run"]
 
 _Key = tuple[int, tuple[str, ...], str]
+
+_SLACK = 1e-6
+"""Added to each slot's bound before :func:`may_meet`: sums kept in arrival order may round
+differently from a fresh sum, and a larger bound only lets more rules through to the search."""
 
 
 class _Fits:
@@ -38,10 +43,13 @@ class _Fits:
 
     ``cursors`` has, per slot spec, how far its members were read (a leaf's: 1 once its node
     is held); ``fits`` maps each candidate node to (first spec index, position in that spec's
-    members, slots) and ``made`` to its :class:`Candidate` once built; ``matched`` the match per ``limits`` flag against ``cands``.
+    members, slots) and ``made`` to its :class:`Candidate` once built; ``most``, ``largest``
+    and ``filled`` the bound :func:`~pathways.engine.matching.best_assignment` checks first
+    (the most each slot can get; a pool's one-holding candidates count once per holding, at
+    their largest credits), summed as candidates arrive; ``matched`` the match per ``limits`` flag against ``cands``.
     """
 
-    __slots__ = ("cands", "cursors", "fits", "made", "matched", "rule", "scanned")
+    __slots__ = ("cands", "cursors", "filled", "fits", "largest", "made", "matched", "most", "rule", "scanned")
 
     def __init__(self, rule: CompiledRule, cursors: list[int]) -> None:
         self.rule = rule
@@ -50,6 +58,9 @@ class _Fits:
         self.fits: dict[str, tuple[int, int, list[int]]] = {}
         self.cands: list[Candidate] = []
         self.made: dict[str, Candidate] = {}
+        self.most = [0.0] * (1 + max((spec[1] for spec in rule.slots), default=-1))
+        self.largest: dict[tuple[int, str], float] = {}
+        self.filled: set[int] = set()
         self.matched: dict[bool, Assignment | None] = {}
 
 
@@ -155,9 +166,21 @@ class Run:
                     fresh.append(n)
                 entry[2].append(slot)
         if fresh:
-            made = state.made
+            made, most, largest, filled = state.made, state.most, state.largest, state.filled
             for n in fresh:
-                made[n] = self._candidate(n, tuple(fits[n][2]))
+                c = made[n] = self._candidate(n, tuple(fits[n][2]))
+                for s in c.slots:
+                    filled.add(s)
+                    if rule.slots[s][0] != POOL:
+                        most[s] = max(most[s], c.credits, 0.0)
+                    elif len(c.lineage) == 1:
+                        (one,) = c.lineage
+                        was = largest.get((s, one), 0.0)
+                        if c.credits > was:
+                            largest[s, one] = c.credits
+                            most[s] += c.credits - was
+                    else:
+                        most[s] += c.credits
             state.cands = [made[n] for n in sorted(fits, key=fits.__getitem__)]
             state.matched.clear()
         return state
@@ -188,6 +211,8 @@ class Run:
             return state.matched[limits]
         if rule.tree[0] == LEAF and not (limits and rule.limits):
             a: Assignment | None = Assignment(uses=(cands[0].node,), lineage=self.sorted_lineage[cands[0].node])
+        elif not may_meet(rule.tree, [m + _SLACK for m in state.most], state.filled)[0]:
+            a = None  # the bound best_assignment checks first, kept as candidates arrive
         else:
             a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits if limits else ())
         state.matched[limits] = a
