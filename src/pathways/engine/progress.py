@@ -81,6 +81,7 @@ class _Progress(SearchState):
         self.best_key: _Key = (0, (), ())
         self.best_order: tuple[tuple[int, int], ...] = ()
         self.best_missing: dict[str, Any] | None = None
+        self.best_placements: tuple[tuple[int, int], ...] = ()  # the program's best, in placing order
         # firing mode (see fewest_assignment): the smallest key among met assignments
         self.firing = False
         self.best_used: _Key | None = None
@@ -131,6 +132,13 @@ class _Progress(SearchState):
                 raise TooLarge
         for placed in branches:
             self.branch(placed)
+        if not self.firing and self.best_fraction >= 0.0:
+            # what is missing under the best state only, placed in the order it was reached
+            for i, s in self.best_placements:
+                self.place(i, s)
+            self.best_missing = self.missing(self.tree)
+            for i, s in reversed(self.best_placements):
+                self.unplace(i, s)
 
     def branch(self, placed: list[tuple[int, int]]) -> None:
         cands, slots = self.cands, self.slots
@@ -191,7 +199,7 @@ class _Progress(SearchState):
             order = tuple(sorted((*placed, *how)))
             if fraction > self.best_fraction + _EPS or (key, order) < (self.best_key, self.best_order):
                 self.best_fraction, self.best_key, self.best_order = fraction, key, order
-                self.best_missing = self.missing(self.tree)
+                self.best_placements = (*placed, *how)
             for i, s in reversed((*placed, *how)):
                 self.unplace(i, s)
 
