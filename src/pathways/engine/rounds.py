@@ -86,6 +86,7 @@ class Run:
         self.touched: list[set[str]] = []
         self._oldest: dict[float, dt.date] = {}
         self._fits: dict[tuple[str, bool, bool], _Fits] = {}
+        self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
         """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
@@ -167,8 +168,13 @@ class Run:
                 entry[2].append(slot)
         if fresh:
             made, most, largest, filled = state.made, state.most, state.largest, state.filled
+            shared = self._made
             for n in fresh:
-                c = made[n] = self._candidate(n, tuple(fits[n][2]))
+                slots = tuple(fits[n][2])
+                c = shared.get((n, slots))
+                if c is None:
+                    c = shared[n, slots] = self._candidate(n, slots)
+                made[n] = c
                 for s in c.slots:
                     filled.add(s)
                     if rule.slots[s][0] != POOL:
@@ -181,7 +187,10 @@ class Run:
                             most[s] += c.credits - was
                     else:
                         most[s] += c.credits
-            state.cands = [made[n] for n in sorted(fits, key=fits.__getitem__)]
+            if state.cands and fits[fresh[0]][:2] < fits[state.cands[-1].node][:2]:
+                state.cands = [made[n] for n in sorted(fits, key=fits.__getitem__)]
+            else:  # fresh is in order already (spec by spec, each in holding order)
+                state.cands = state.cands + [made[n] for n in fresh]
             state.matched.clear()
         return state
 
