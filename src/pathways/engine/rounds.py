@@ -24,8 +24,8 @@ from itertools import chain
 
 from ..model import lowest_letter, meets_min_grade
 from ..model.requirements import Filter
-from .holdings import HoldingState, years_before
 from .candidates import may_meet
+from .holdings import HoldingState, years_before
 from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule, filter_matches
 from .matching import Assignment, Candidate, best_assignment
 
