@@ -179,9 +179,11 @@ class _Progress(SearchState):
                         after = list(state)
                         after[s] = now
                         reached = tuple(after)
-                        value = (*head, (*how, (i, s)), (*nodes, c.node))
                         old = grown.get(reached)
-                        if old is None or value[:2] < old[:2] or (value[:2] == old[:2] and _tail(value) < _tail(old)):
+                        if old is not None and old[:2] < head:
+                            continue  # built only when it may win
+                        value = (*head, (*how, (i, s)), (*nodes, c.node))
+                        if old is None or head < old[:2] or _tail(value) < _tail(old):
                             grown[reached] = value
             states = grown
             if len(states) > MAX_STATES:
