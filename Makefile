@@ -12,7 +12,7 @@ SEED := $(wildcard graph/seed/*.json)
 PATHWAYS_STORE ?= sqlite:///./pathways.db
 export PATHWAYS_STORE
 
-.PHONY: run test install api bench clean chromium
+.PHONY: run test install api bench clean chromium wrk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,12 @@ test: $(TEST_STAMP) $(WEB) chromium
 api: $(STAMP)
 	$(BIN)/python -m pathways.service.contract api
 
-bench: $(STAMP)
+# Debian's wrk, the load generator of benchmarks/bench_http.py
+wrk:
+	command -v wrk >/dev/null || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
+
+## make bench: every benchmark at a small scale (python -m benchmarks.run --help for more).
+bench: $(STAMP) wrk
 	$(BIN)/python -m benchmarks.run
 
 clean:
