@@ -38,7 +38,7 @@ from pathways.store import open_store
 from .machine import describe, machine_line, peak_rss_mib
 from .synthetic import Shape, generate, transcripts
 
-__all__ = ["TARGETS", "Figure", "main", "percentile", "run"]
+__all__ = ["TARGETS", "Figure", "main", "percentile", "report", "run", "table"]
 
 TARGETS: dict[str, tuple[float, str]] = {
     "engine build (export + index + settle)": (60.0, "s"),
@@ -239,6 +239,15 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:,.3g} {unit}" if value < 1000 else f"{value:,.0f} {unit}"
 
 
+def report(figures: list[Figure], *, as_json: bool) -> None:
+    """Print the figures with the machine they ran on: a table, or JSON with ``--json``."""
+    if as_json:
+        print(json.dumps({"machine": describe(), "figures": figures}, indent=2))
+    else:
+        print(table(figures))
+        print(f"\nmachine: {machine_line()}")
+
+
 def table(figures: list[Figure]) -> str:
     """The figures as a markdown table, with each target and whether it is met."""
     lines = ["| benchmark | shape | scale | metric | value | target |", "|---|---|---|---|---|---|"]
@@ -266,11 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     figures = run(shape=args.shape, scale=args.scale, seed=args.seed, evaluations=args.evaluations, store=args.store,
                   timeout_s=args.timeout, budget_s=args.budget)  # fmt: skip
-    if args.json:
-        print(json.dumps({"machine": describe(), "figures": figures}, indent=2))
-    else:
-        print(table(figures))
-        print(f"\nmachine: {machine_line()}")
+    report(figures, as_json=args.json)
     return 0
 
 

@@ -20,7 +20,6 @@ server would do (docs/neo4j.md).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -32,8 +31,7 @@ from pathways.engine import Engine
 from pathways.model import Document
 from pathways.store import Store, open_store
 
-from .bench_evaluate import Figure, table
-from .machine import describe, machine_line
+from .bench_evaluate import Figure, report
 from .synthetic import Shape, generate
 
 __all__ = ["STORES", "main", "run"]
@@ -125,11 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     figures = run(shape=args.shape, scale=args.scale, seed=args.seed, stores=args.store or STORES)
-    if args.json:
-        print(json.dumps({"machine": describe(), "figures": figures}, indent=2))
-    else:
-        print(table(figures))
-        print(f"\nmachine: {machine_line()}")
+    report(figures, as_json=args.json)
     return 0
 
 
