@@ -87,6 +87,7 @@ class Run:
         self._oldest: dict[float, dt.date] = {}
         self._fits: dict[tuple[str, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
+        self._pool_most: dict[Filter, tuple[int, float, dict[str, float]]] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
         """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
@@ -114,6 +115,53 @@ class Run:
             members.extend(n for n in self.order[scanned:] if filter_matches(where, nodes[n]))
             self.pools[where] = (len(self.order), members)
         return members
+
+    def pool_most(self, where: Filter) -> float:
+        """The most credits a pool with filter ``where`` could get from the holdings now held,
+        whatever the rule's window: each holding's lineage counted once, at its largest credits
+        (shared by every rule with this filter, grown as holdings arrive)."""
+        members = self.in_pool(where)
+        scanned, total, largest = self._pool_most.get(where, (0, 0.0, {}))
+        if scanned < len(members):
+            held = self.held
+            for n in members[scanned:]:
+                h = held[n]
+                if len(h.lineage) == 1:
+                    (one,) = h.lineage
+                    was = largest.get(one, 0.0)
+                    if h.credits > was:
+                        largest[one] = h.credits
+                        total += h.credits - was
+                else:
+                    total += h.credits
+            self._pool_most[where] = (len(members), total, largest)
+        return total
+
+    def may_fire(self, rule: CompiledRule) -> bool:
+        """A cheap necessary condition for ``rule`` to fire, from indexes shared by all rules:
+        every slot given the most any held node could put there, windows and limits ignored.
+        Most pool rules a new holding touches are far from met: they stop here, before their
+        own candidates are gathered."""
+        held = self.held
+        most = [0.0] * len(rule.slots)
+        filled: set[int] = set()
+        for spec in rule.slots:
+            tag, slot = spec[0], spec[1]
+            if tag == LEAF:
+                h = held.get(spec[2])
+                if h is not None and meets_min_grade(h.grade, spec[3]):
+                    most[slot] = max(h.credits, 0.0)
+                    filled.add(slot)
+            elif tag == POOL:
+                most[slot] = self.pool_most(spec[3]) + _SLACK
+                if most[slot] > _SLACK:
+                    filled.add(slot)
+            else:
+                holders = self.holders.get(spec[2])
+                if holders:
+                    most[slot] = max(max(held[n].credits for n in holders), 0.0)
+                    filled.add(slot)
+        return may_meet(rule.tree, most, filled)[0]
 
     def candidates(self, rule: CompiledRule, *, window: bool = True, age: bool = True) -> list[Candidate]:
         """Holdings that fit some slot of ``rule`` and meet condition 1 (unless lifted).
@@ -212,6 +260,8 @@ class Run:
 
         A match depends only on the candidates, so it is kept until new candidates arrive.
         """
+        if not self.may_fire(rule):
+            return None
         state = self._grown(rule, window, age)
         cands = state.cands
         if not cands:
