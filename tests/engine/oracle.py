@@ -3,6 +3,11 @@
 It enumerates every assignment of every holding to every slot it fits (or to none), keeps
 those that fire a rule, and picks the one SPEC reports. It shares no code with the engine
 beyond the model's types and grade order, so agreement means something.
+
+:func:`oracle_assignment` and :func:`oracle_progress` do the same for one requirement and a
+list of candidates (anything with the attributes of the engine's ``Candidate``: ``node``,
+``lineage``, ``credits``, ``slots``, ``recognized``, ``resident_of``), slots numbered as the
+requirement's leaves are met in a left-to-right walk.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathways.model import (
     meets_min_grade,
 )
 
-__all__ = ["oracle_evaluate"]
+__all__ = ["oracle_assignment", "oracle_evaluate", "oracle_progress"]
 
 Held = dict[str, dict[str, Any]]
 
@@ -200,3 +205,106 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
             "uses": h["uses"], "lineage": sorted(h["lineage"]),
         })
     return out, {h["rule"] for h in granted}
+
+
+def _assignments(req: Requirement, cands: list[Any]) -> tuple[list[Requirement], list[dict[str, Any]], Any]:
+    """The leaves, the candidates as holdings, and every placement (a slot or None each), a
+    leaf taking at most one."""
+    leaves: list[Requirement] = []
+    _leaves(req, leaves)
+    hs = [{"node": c.node, "credits": c.credits, "lineage": c.lineage, "recognized": c.recognized,
+           "resident_of": c.resident_of, "slots": c.slots} for c in cands]
+
+    def placements() -> Any:
+        for choice in itertools.product(*[[None, *h["slots"]] for h in hs]):
+            taken = [s for s in choice if s is not None and not isinstance(leaves[s], CreditsWhere)]
+            if len(taken) == len(set(taken)):
+                yield choice
+
+    return leaves, hs, placements()
+
+
+def _placed(leaves: list[Requirement], hs: list[dict[str, Any]], choice: tuple[int | None, ...]) -> dict[int, list[dict[str, Any]]]:
+    placed: dict[int, list[dict[str, Any]]] = {}
+    for h, s in zip(hs, choice, strict=True):
+        if s is not None:
+            placed.setdefault(id(leaves[s]), []).append(h)
+    return placed
+
+
+def _disjoint(hs: list[dict[str, Any]]) -> bool:
+    seen: set[str] = set()
+    for h in hs:
+        if seen & h["lineage"]:
+            return False
+        seen |= h["lineage"]
+    return True
+
+
+def oracle_assignment(
+    req: Requirement, cands: list[Any], limits: tuple[tuple[str | None, float | None, float | None], ...] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(sorted used holdings, sorted lineage) of the assignment SPEC reports, or None when the
+    requirement cannot be met with disjoint lineages within ``limits``."""
+    leaves, hs, choices = _assignments(req, cands)
+    best: tuple[int, list[str], list[str]] | None = None
+    for choice in choices:
+        met, used = _met(req, {}, _placed(leaves, hs, choice))
+        if not met or not _disjoint(used):
+            continue
+        ok = True
+        for inst, max_rec, min_res in limits:
+            rec = sum(h["credits"] for h in used if h["recognized"])
+            res = sum(h["credits"] for h in used if inst is not None and h["resident_of"] == inst)
+            if (max_rec is not None and rec > max_rec + 1e-9) or (min_res is not None and res < min_res - 1e-9):
+                ok = False
+        if not ok:
+            continue
+        lineage = sorted(e for h in used for e in h["lineage"])
+        key = (len(lineage), lineage, sorted(h["node"] for h in used))
+        if best is None or key < best:
+            best = key
+    return None if best is None else (tuple(best[2]), tuple(best[1]))
+
+
+def _fraction(req: Requirement, placed: dict[int, list[dict[str, Any]]]) -> float:
+    """SPEC's progress fraction of ``req`` for the holdings placed in its leaves."""
+    if isinstance(req, (NodeLeaf, CompetencyLeaf)):
+        return 1.0 if placed.get(id(req)) else 0.0
+    if isinstance(req, CreditsWhere):
+        return min(1.0, sum(h["credits"] for h in placed.get(id(req), [])) / req.credits)
+    kids = [_fraction(c, placed) for c in req.of]
+    if isinstance(req, All):
+        return sum(kids) / len(kids)
+    if isinstance(req, Any_):
+        return max(kids)
+    if isinstance(req, AtLeast):
+        return sum(sorted(kids, reverse=True)[: req.k]) / req.k
+    assert isinstance(req, CreditsOf)
+    met_credits = 0.0
+    for child in req.of:
+        met, used = _met(child, {}, placed)
+        if met:
+            met_credits += sum(h["credits"] for h in used)
+    return min(1.0, met_credits / req.credits)
+
+
+def oracle_progress(req: Requirement, cands: list[Any]) -> tuple[float, list[tuple[str, int]]]:
+    """The largest fraction over assignments with pairwise disjoint lineages, and the placements
+    (node, slot) of the one reported: smallest (lineage size, sorted lineage, sorted holdings)
+    among those reaching it, then, as the engine breaks the remaining ties, the smallest slot
+    for each holding in the order of (lineage size, sorted lineage, node)."""
+    leaves, hs, choices = _assignments(req, cands)
+    order = {h["node"]: r for r, h in enumerate(sorted(hs, key=lambda h: (len(h["lineage"]), sorted(h["lineage"]), h["node"])))}
+    scored = []
+    for choice in choices:
+        used = [h for h, s in zip(hs, choice, strict=True) if s is not None]
+        if not _disjoint(used):
+            continue
+        fraction = _fraction(req, _placed(leaves, hs, choice))
+        lineage = sorted(e for h in used for e in h["lineage"])
+        slots = sorted((order[h["node"]], s) for h, s in zip(hs, choice, strict=True) if s is not None)
+        scored.append((fraction, (len(lineage), lineage, sorted(h["node"] for h in used), slots), choice))
+    top = max(f for f, _, _ in scored)
+    _, _, choice = min((x for x in scored if x[0] > top - 1e-9), key=lambda x: x[1])
+    return top, sorted((h["node"], s) for h, s in zip(hs, choice, strict=True) if s is not None)

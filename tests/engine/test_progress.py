@@ -1,44 +1,34 @@
-"""Progress: the dynamic program agrees with the exhaustive depth-first search it replaces."""
+"""Progress: best_progress (dynamic program, dominance pruning) against the brute-force oracle."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from pathways.engine.index import compile_requirement
-from pathways.engine.matching import Candidate, interchangeable_pruned
-from pathways.engine.progress import _Progress, best_progress
+from pathways.engine.matching import Candidate, SearchState, interchangeable_pruned
+from pathways.engine.progress import best_progress
 from pathways.model import parse_requirement
 
-from .test_oracle import requirements
-
-ELEMENTS = ["a", "b", "c", "d", "e"]
-
-
-@st.composite
-def cases(draw: st.DrawFn) -> tuple[dict[str, object], list[Candidate]]:
-    req = draw(requirements())
-    _, slots = compile_requirement(parse_requirement(req))
-    cands = []
-    for n in range(draw(st.integers(0, 7))):
-        lineage = frozenset(
-            draw(st.lists(st.sampled_from(ELEMENTS), min_size=1, max_size=2 if draw(st.integers(0, 3)) == 0 else 1))
-        )
-        fits = draw(st.lists(st.sampled_from(range(len(slots))), min_size=1, max_size=len(slots), unique=True))
-        cands.append(Candidate(f"N{n}", lineage, float(draw(st.integers(0, 4))), tuple(sorted(fits))))
-    return req, cands
+from .oracle import oracle_progress
+from .test_exact import Limits, cases
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
-def test_dynamic_program_matches_the_exhaustive_search(case: tuple[dict[str, object], list[Candidate]]) -> None:
-    req, cands = case
+def test_best_progress_matches_brute_force(case: tuple[dict[str, Any], list[Candidate], Limits]) -> None:
+    req, cands, _ = case
     tree, slots = compile_requirement(parse_requirement(req))
+    fraction, expected = oracle_progress(parse_requirement(req), cands)
     got = best_progress(tree, slots, cands)
-    search = _Progress(tree, slots, cands)
-    search.search(0, 0)
-    assert abs(got.fraction - max(0.0, search.best_fraction)) < 1e-9
-    assert got.uses == search.best_key[2]
-    assert got.missing == search.best_missing
+    assert abs(got.fraction - fraction) < 1e-9
+    assert got.uses == tuple(sorted(n for n, _ in expected))
+    # missing as the oracle's placements leave it
+    state = SearchState(tree, slots, cands)
+    index = {c.node: i for i, c in enumerate(state.cands)}
+    for node, s in expected:
+        state.place(index[node], s)
+    assert got.missing == state.missing(tree)
     # the pruned candidates lose nothing either
     assert best_progress(tree, slots, interchangeable_pruned(cands)) == got

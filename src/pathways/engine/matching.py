@@ -1,8 +1,8 @@
-"""Matching a compiled requirement against candidate holdings: an exact branch-and-bound search.
+"""Matching a compiled requirement against candidate holdings: a branch-and-bound search, then exact fallbacks.
 
 An *assignment* puts candidate holdings into slots (a leaf takes one, a credit pool any
 number); the holdings it *uses* are those placed under met parts of the requirement. Two
-searches run over the same state:
+matches share the state of :class:`SearchState`:
 
 - :func:`best_assignment`: among assignments that meet the requirement, with pairwise
   disjoint lineages and within a credential's limits, the one SPEC section 4 reports: smallest
@@ -11,14 +11,18 @@ searches run over the same state:
 - :func:`~pathways.engine.progress.best_progress` (in its own module): the assignment that maximizes the progress fraction (ties: the
   same order as above), with what is still ``missing``.
 
-Both search depth first over the candidates (sorted by lineage), each placed in one of its
-slots or left out, and prune with a relaxation that pretends every remaining candidate fills
-every slot it fits at once: if even that cannot meet the requirement, or cannot beat the best
-found, the branch is dropped. With a lower bound on the lineage still needed (a pool's deficit
-over its best credits-per-lineage ratio), a 40-course transcript against a 120-credit pool is
-a handful of branches, not 2**40. When every candidate's lineage is one distinct holding,
+:func:`best_assignment` searches depth first over the candidates (sorted by lineage), each
+placed in one of its slots or left out, and prunes with a relaxation that pretends every
+remaining candidate fills every slot it fits at once: if even that cannot meet the
+requirement, or cannot beat the best found, the branch is dropped. With a lower bound on
+the lineage still needed (a pool's deficit over its best credits-per-lineage ratio), a
+40-course transcript against a 120-credit pool is a handful of branches, not 2**40. When every candidate's lineage is one distinct holding,
 depth-first order is lexicographic order, and a branch that already left out a holding the
-best solution uses can only tie or lose: it is dropped too.
+best solution uses can only tie or lose: it is dropped too. The search gets
+:data:`QUICK_STEPS` steps; past them it gives up (its answer would not be proven) and the
+dynamic program of :mod:`pathways.engine.progress` decides (no limits), or, past that
+program's bounds or under limits, the integer program of :mod:`pathways.engine.exact`, which
+has no bound: every answer is exact.
 
 Example:
     >>> from pathways.model import parse_requirement
@@ -40,12 +44,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .candidates import Candidate, interchangeable_pruned, leaves_apart, may_meet
+from .exact import fewest_placements
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, LEAF, POOL, Compiled
 
 __all__ = [
     "MAX_BRANCHES",
     "QUICK_STEPS",
-    "STEP_BUDGET",
     "Assignment",
     "Candidate",
     "Progress",
@@ -61,12 +65,8 @@ MAX_BRANCHES = 64
 """Placements of multi-holding candidates one match enumerates at most (see :func:`best_assignment`)."""
 
 QUICK_STEPS = 5_000
-"""Search steps a match tries first; past them the dynamic program takes over (no limits)."""
-
-STEP_BUDGET = 200_000
-"""Search steps one match may take. Real requirements finish in a few hundred; a pathological
-one (hundreds of candidates with overlapping lineages in one pool) stops here and keeps the
-best assignment found so far, so one request can never stall the service."""
+"""Search steps a match tries first (real requirements finish in a few hundred); past them the
+dynamic program (no limits) or the integer program takes over."""
 
 _EPS = 1e-9
 _INF = math.inf
@@ -293,30 +293,6 @@ class SearchState:
         met = cur >= node[1] - _EPS
         return min(1.0, cur / node[1]), met, (cur if met else 0.0)
 
-    def optimistic_fraction(self, node: Compiled, i: int) -> tuple[float, float]:
-        """An upper bound on the fraction reachable from here, and on the credits of met parts."""
-        tag = node[0]
-        if tag == LEAF or tag == COMPETENCY:
-            s = node[1]
-            if self.fill[s] >= 0:
-                cr = self.cands[self.fill[s]].credits
-                return 1.0, cr
-            return (1.0, self.suf_max[s][i]) if self.suf_size[s][i] < _INF else (0.0, 0.0)
-        if tag == POOL:
-            s = node[1]
-            opt = self.pool_sum[s] + self.suf_sum[s][i]
-            return min(1.0, opt / node[2]), opt
-        kids = [self.optimistic_fraction(c, i) for c in node[-1]]
-        credits = sum(k[1] for k in kids)
-        if tag == ALL:
-            return sum(k[0] for k in kids) / len(kids), credits
-        if tag == ANY:
-            return max(k[0] for k in kids), credits
-        if tag == AT_LEAST:
-            top = sorted((k[0] for k in kids), reverse=True)[: node[1]]
-            return sum(top) / node[1], credits
-        return min(1.0, credits / node[1]), credits
-
     def missing(self, node: Compiled) -> dict[str, Any] | None:
         """The requirement with met parts removed and counts reduced to what is still needed."""
         tag = node[0]
@@ -426,7 +402,6 @@ class _Firing(SearchState):
         self.limits = limits
         n = self.n = len(self.cands)
         self.cap = cap
-        self.budget = STEP_BUDGET
         # per limit: residency credits still available from candidate i on
         self.suf_res: list[list[float]] = []
         for inst, _, _ in limits:
@@ -484,7 +459,7 @@ class _Firing(SearchState):
 
     def search(self, i: int, size: int) -> None:
         self.steps += 1
-        if self.steps > self.budget:
+        if self.steps > QUICK_STEPS:
             return
         met, _, lb, _ = self.state(self.tree, i)
         if met:
@@ -561,7 +536,7 @@ def best_assignment(
     branches = _branches([c for c in kept if len(c.lineage) > 1], slots)
     if branches is None:
         single, branches = kept, [()]
-    found = _search_branches(tree, slots, single, branches, limits, QUICK_STEPS)
+    found = _search_branches(tree, slots, single, branches, limits)
     if not isinstance(found, bool):
         return found
     if not limits:
@@ -571,8 +546,10 @@ def best_assignment(
             return fewest_assignment(tree, slots, kept)
         except TooLarge:
             pass
-    found = _search_branches(tree, slots, single, branches, limits, STEP_BUDGET)
-    return found if isinstance(found, Assignment) else None
+    placed = fewest_placements(tree, slots, kept, limits=limits)
+    if placed is None:
+        return None
+    return Assignment(uses=tuple(sorted(c.node for c, _ in placed)), lineage=tuple(sorted(e for c, _ in placed for e in c.lineage)))
 
 
 def _search_branches(
@@ -581,18 +558,16 @@ def _search_branches(
     single: list[Candidate],
     branches: list[tuple[tuple[Candidate, int], ...]],
     limits: tuple[tuple[str | None, float | None, float | None], ...],
-    budget: int,
 ) -> Assignment | None | bool:
     """The best assignment over every branch, ``None`` when none fires, ``False`` when a
-    search ran out of ``budget`` steps (its answer would not be proven)."""
+    search ran out of :data:`QUICK_STEPS` steps (its answer would not be proven)."""
     best: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
     for fixed in branches:
         taken = frozenset().union(*(c.lineage for c, _ in fixed))
         search = _Firing(tree, slots, [c for c in single if c.lineage.isdisjoint(taken)], limits, fixed, best[0] if best else _INF)
-        search.budget = budget
         with recursion_room(len(search.cands)):
             search.search(0, len(taken))
-        if search.steps > budget and budget < STEP_BUDGET:
+        if search.steps > QUICK_STEPS:
             return False
         if search.best is not None and (best is None or search.best < best):
             best = search.best

@@ -19,12 +19,12 @@ Two exact methods, the first used whenever it applies:
   the final state. Candidates with several holdings in their lineage (a block transfer) are
   few after :func:`~pathways.engine.matching.interchangeable_pruned`: each placement of them
   (or none) is a branch, and the groups they overlap are left out of that branch's program.
-- *Depth-first branch and bound* (:class:`_Progress`), otherwise: each candidate placed in
-  one of its slots or left out, a branch dropped when even every remaining candidate in every
-  slot at once cannot reach the best fraction found. It stops after
-  :data:`~pathways.engine.matching.STEP_BUDGET` steps; only requirements the program cannot
-  take (more than :data:`MAX_BRANCHES` placements of multi-holding candidates, or more than
-  :data:`MAX_STATES` slot states) get here.
+- *An integer program* (:func:`~pathways.engine.exact.fullest_placements`), for what the
+  program cannot take (more than :data:`MAX_BRANCHES` placements of multi-holding candidates,
+  or more than :data:`MAX_STATES` slot states): slower to set up, but without any bound.
+
+Ties left after the key (the same holdings in other slots, which can change what is
+``missing``) go to the smallest slot for each holding in candidate order, in both methods.
 
 Example:
     >>> from pathways.model import parse_requirement
@@ -41,16 +41,8 @@ from __future__ import annotations
 from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
-from .matching import (
-    STEP_BUDGET,
-    Assignment,
-    Candidate,
-    Progress,
-    SearchState,
-    interchangeable_pruned,
-    leaves_apart,
-    recursion_room,
-)
+from .exact import fullest_placements
+from .matching import Assignment, Candidate, Progress, SearchState, interchangeable_pruned, leaves_apart
 
 __all__ = ["MAX_BRANCHES", "MAX_STATES", "TooLarge", "best_progress", "fewest_assignment"]
 
@@ -58,7 +50,7 @@ MAX_BRANCHES = 64
 """Placements of multi-holding candidates the dynamic program enumerates at most."""
 
 MAX_STATES = 20_000
-"""Slot states the dynamic program keeps at most before handing over to the search."""
+"""Slot states the dynamic program keeps at most before handing over to the integer program."""
 
 _EPS = 1e-9
 
@@ -67,7 +59,7 @@ _State = tuple[float, ...]
 
 
 class TooLarge(Exception):
-    """The dynamic program would exceed its bounds: use the depth-first search."""
+    """The dynamic program would exceed its bounds: use the integer program."""
 
 
 class _Progress(SearchState):
@@ -85,31 +77,6 @@ class _Progress(SearchState):
         # firing mode (see fewest_assignment): the smallest key among met assignments
         self.firing = False
         self.best_used: _Key | None = None
-
-    def search(self, i: int, size: int) -> None:
-        self.steps += 1
-        if self.steps > STEP_BUDGET:
-            return
-        fraction = self.fraction(self.tree)[0]
-        if fraction > self.best_fraction + _EPS or (
-            fraction > self.best_fraction - _EPS and self.key(self.placed) < self.best_key
-        ):
-            self.best_fraction = fraction
-            self.best_key = self.key(self.placed)
-            self.best_missing = self.missing(self.tree)
-        if i == len(self.cands):
-            return
-        bound = self.optimistic_fraction(self.tree, i)[0]
-        if bound < self.best_fraction - _EPS or (bound < self.best_fraction + _EPS and size + 1 > self.best_key[0]):
-            return
-        size_i = len(self.cands[i].lineage)
-        for s in self.free(i):
-            if self.capped[s] and self.pool_sum[s] >= self.slots[s][2] - _EPS:
-                continue
-            self.place(i, s)
-            self.search(i + 1, size + size_i)
-            self.unplace(i, s)
-        self.search(i + 1, size)
 
     # -- the dynamic program ------------------------------------------------------------------
 
@@ -304,7 +271,10 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
     try:
         search.program()
     except TooLarge:
-        search = _Progress(tree, slots, kept)
-        with recursion_room(len(search.cands)):
-            search.search(0, 0)
+        state = SearchState(tree, slots, kept)
+        index = {id(c): i for i, c in enumerate(state.cands)}
+        placed = fullest_placements(tree, slots, kept)
+        for c, s in placed:
+            state.place(index[id(c)], s)
+        return Progress(fraction=state.fraction(tree)[0], uses=tuple(sorted(c.node for c, _ in placed)), missing=state.missing(tree))
     return Progress(fraction=max(0.0, search.best_fraction), uses=search.best_key[2], missing=search.best_missing)
