@@ -69,11 +69,12 @@ Placement = tuple[Candidate, int]
 Limits = tuple[tuple[str | None, float | None, float | None], ...]
 """``(institution, max_recognized_credits, min_residency_credits)`` per granted credential."""
 
-FRACTION_TOLERANCE = 1e-7
+FRACTION_TOLERANCE = 1e-6
 """How far below the largest fraction HiGHS found an assignment may be and still tie it.
 
-HiGHS works to about 1e-7 on constraints; two progress fractions of a real requirement differ
-by much more (one credit of a 120-credit pool in a mean of ten parts is 8e-4)."""
+HiGHS works to about 1e-7 on constraints (tighter, it repairs presolved solutions and says so
+on stdout); two progress fractions of a real requirement differ by much more (half a credit
+of a 120-credit pool in a mean of ten parts is 4e-4)."""
 
 _EPS = 1e-9
 
