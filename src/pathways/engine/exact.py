@@ -26,13 +26,13 @@ picked by binaries; a pool min(1, credits / need); ``credits c of`` the credits 
 children that are met, by binary ``m``, all the way down); maximizing ``f`` of the root makes
 it the largest fraction.
 
-The order is then decided one question at a time, each a feasibility program: the smallest
-lineage size, fixed; each lineage holding in ascending order is forced in when some such
-assignment still exists, else out (for equal sizes, the sorted lineage is smallest when it has
-the smallest holding of the symmetric difference); then, with the lineage fixed, used holdings
-the same way, except that stopping (using no further holding) beats any continuation, since
-a list that is a prefix of another sorts first. An answer the last program gave is kept as
-long as it agrees with every decision, so most questions are answered without a solve.
+SPEC's order is then decided a question at a time: the smallest lineage size, fixed; each
+lineage holding in ascending order is in when some assignment of that size with the decisions
+before still has it, else out (for equal sizes, the sorted lineage is smallest when it has the
+smallest holding of the symmetric difference); then, with the lineage fixed, the used
+holdings the same way. There a list that is a prefix of another sorts first, but no feasible
+list is a prefix of another: both cover the same lineage with disjoint ones. Sixteen
+questions go to one program (:meth:`_Model._greatest`).
 
 Example:
     >>> from pathways.model import parse_requirement
@@ -49,7 +49,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from typing import TypeAlias
 
@@ -77,6 +77,7 @@ on stdout); two progress fractions of a real requirement differ by much more (ha
 of a 120-credit pool in a mean of ten parts is 4e-4)."""
 
 _EPS = 1e-9
+_BLOCK = 16  # lineage holdings decided by one program: weights up to 2**15 stay exact for HiGHS
 
 Values: TypeAlias = npt.NDArray[np.float64]
 
@@ -179,107 +180,62 @@ class _Model:
             return None
         size, values = found
         self.program.row(self.size.items(), -np.inf, round(size) + 0.5)
-        values = self._lineage(values, round(size))
-        return self._holdings(values)
-
-    def _lineage(self, values: Values, size: int) -> Values:
-        """Fix each lineage holding in ascending order: in when an assignment of ``size`` with it exists."""
         elements = sorted(self.by_element)
-        rank = {e: r for r, e in enumerate(elements)}
-        bias = {v: float(sum(rank[e] for e in self.cands[i].lineage)) for v, i, _ in self.x}
-        found = self.program.solve(bias)
-        assert found is not None  # the size row admits the assignment just found
-        values = found[1]
-        taken = 0
-        for at, e in enumerate(elements):
-            vs = self.by_element[e]
-            if taken == size:
-                self.forbid(v for later in elements[at:] for v in self.by_element[later])
-                break
-            if any(values[v] > 0.5 for v in vs):
-                self.program.row(((v, 1.0) for v in vs), 1.0, np.inf)
-                taken += 1
-                continue
-            if all(self.program.ub[v] == 0.0 for v in vs):
-                continue
-            self.program.row(((v, 1.0) for v in vs), 1.0, np.inf)
-            found = self.program.solve(bias)
-            if found is None:
-                self.program.rows.pop()
-                self.forbid(vs)
-            else:
-                values = found[1]
-                taken += 1
-        return values
+        values = self._greatest([self.by_element[e] for e in elements], values, lambda taken: len(taken) == round(size))
+        # the lineage is now fixed: a used holding can no longer overlap one chosen before it,
+        # and once the chosen ones cover the lineage nothing else fits (so stopping, the
+        # shorter list, is exactly the greedy's answer too)
+        lineage = {e for e in elements if any(values[v] > 0.5 for v in self.by_element[e])}
+        nodes = sorted(self.by_node)
+        lineage_of = {self.cands[i].node: self.cands[i].lineage for _, i, _ in self.x}
 
-    def _holdings(self, values: Values) -> Values:
-        """With the lineage fixed, fix the placed holdings in ascending order of id (see the module)."""
-        lineage = {e for v, i, _ in self.x if values[v] > 0.5 for e in self.cands[i].lineage}
-        nodes = sorted(n for n, vs in self.by_node.items() if any(self.program.ub[v] > 0.0 for v in vs))
-        rank = {n: r for r, n in enumerate(nodes)}
-        bias = {v: float(rank.get(self.cands[i].node, 0)) for v, i, _ in self.x}
-        node_of = {self.cands[i].node: self.cands[i] for _, i, _ in self.x}
-        chosen: set[str] = set()
-        covered: set[str] = set()
-        ends_known = False
-        for at, n in enumerate(nodes):
-            used = {self.cands[i].node for v, i, _ in self.x if values[v] > 0.5}
-            if used == chosen:
-                break
-            if not ends_known and covered == lineage:
-                # stopping here: every later holding out
-                later = [v for m in nodes[at:] for v in self.by_node[m]]
-                saved = [self.program.ub[v] for v in later]
-                self.forbid(later)
-                found = self.program.solve(bias)
-                if found is not None:
-                    values = found[1]
-                    break
-                for v, ub in zip(later, saved, strict=True):
-                    self.program.ub[v] = ub
-                ends_known = True
-            vs = self.by_node[n]
-            if n in used:
-                self.program.row(((v, 1.0) for v in vs), 1.0, np.inf)
-            elif not node_of[n].lineage.isdisjoint(covered) or all(self.program.ub[v] == 0.0 for v in vs):
-                self.forbid(vs)
-                continue
-            else:
-                self.program.row(((v, 1.0) for v in vs), 1.0, np.inf)
-                found = self.program.solve(bias)
-                if found is None:
-                    self.program.rows.pop()
-                    self.forbid(vs)
-                    continue
-                values = found[1]
-            chosen.add(n)
-            covered |= node_of[n].lineage
-            ends_known = False
-        self.forbid(v for n, vs in self.by_node.items() if n not in chosen for v in vs)
-        return values
+        def covered(taken: list[int]) -> bool:
+            return sum(len(lineage_of[nodes[g]]) for g in taken) == len(lineage)
+
+        return self._greatest([self.by_node[n] for n in nodes], values, covered)
 
     def slot_order(self, values: Values) -> Values:
         """With the placed holdings fixed, each in the smallest slot it can take, in candidate order."""
-        by_candidate: dict[int, list[tuple[int, int]]] = {}
+        options: dict[int, list[tuple[int, int]]] = {}
         for v, i, s in self.x:
-            by_candidate.setdefault(i, []).append((s, v))
-        for i in sorted(by_candidate):
-            options = sorted(by_candidate[i])
-            if not any(values[v] > 0.5 for _, v in options):
-                continue
-            for at, (_, v) in enumerate(options):
-                if values[v] > 0.5:
-                    self.forbid(w for _, w in options[at + 1 :])
-                    self.program.lb[v] = 1.0
-                    break
-                self.program.lb[v] = 1.0
-                found = self.program.solve({})
-                if found is not None:
-                    values = found[1]
-                    self.forbid(w for _, w in options[at + 1 :])
-                    break
-                self.program.lb[v] = 0.0
-                self.forbid((v,))
+            if self.program.ub[v] > 0.0:
+                options.setdefault(i, []).append((s, v))
+        groups = [[v] for i in sorted(options) if len(options[i]) > 1 for _, v in sorted(options[i])]
+        return self._greatest(groups, values, lambda taken: False)
+
+    def _greatest(self, groups: list[list[int]], values: Values, done: Callable[[list[int]], bool]) -> Values:
+        """Decide ``groups`` of placement variables in order: in (one of them placed) when an
+        assignment with the decisions before exists that has it in, else out; that is the
+        lexicographically largest vector of "in", and what is returned satisfies it. ``done``
+        tells, from the indices of the groups in so far, that no later group can be in.
+
+        A block of groups per program: over a block, that vector is the one maximizing the sum
+        of 2**(b - j) over its j-th group in, an integer objective HiGHS maximizes exactly. An
+        assignment at hand with every group of the block in needs no program."""
+        ub = self.program.ub
+        taken: list[int] = []
+        at = 0
+        while at < len(groups) and not done(taken):
+            block: list[int] = []
+            while at < len(groups) and len(block) < _BLOCK:
+                if any(ub[v] > 0.0 for v in groups[at]):
+                    block.append(at)
+                at += 1
+            if not all(any(values[v] > 0.5 for v in groups[g]) for g in block):
+                weight: dict[int, float] = {}
+                for j, g in enumerate(block):
+                    for v in groups[g]:
+                        weight[v] = weight.get(v, 0.0) + 2.0 ** (len(block) - 1 - j)
+                found = self.program.solve(weight, maximize=True)
+                assert found is not None  # the assignment at hand agrees with every decision
+                values = found[1]
+            for g in block:
+                if any(values[v] > 0.5 for v in groups[g]):
+                    self.program.row(((v, 1.0) for v in groups[g]), 1.0, np.inf)
+                    taken.append(g)
+                else:
+                    self.forbid(groups[g])
+        self.forbid(v for g in groups[at:] for v in g if values[v] <= 0.5)
         return values
 
 
@@ -314,7 +270,7 @@ def _counted(model: _Model, node: Compiled) -> int:
         if tag == POOL:
             for v, _ in placed:
                 program.row([(v, 1.0), (u, -1.0)], -np.inf, 0.0)
-            program.row([*placed, (u, -(node[2] - _EPS))], 0.0, np.inf)
+            program.row([*placed, (u, -float(node[2]))], -_EPS, np.inf)
         else:
             program.row([*((v, 1.0) for v, _ in placed), (u, -1.0)], 0.0, 0.0)
         return u
@@ -330,7 +286,7 @@ def _counted(model: _Model, node: Compiled) -> int:
     else:
         assert tag == CREDITS_OF
         below = [pair for s in _slots_under(node) for pair in model.credits(s)]
-        program.row([*below, (u, -(node[1] - _EPS))], 0.0, np.inf)
+        program.row([*below, (u, -float(node[1]))], -_EPS, np.inf)
     return u
 
 
@@ -375,7 +331,7 @@ def _fraction(model: _Model, node: Compiled, counted: list[list[tuple[int, int]]
         if need_met:
             met = program.var()
             if tag == POOL:
-                program.row([*placed, (met, -(node[2] - _EPS))], 0.0, np.inf)
+                program.row([*placed, (met, -float(node[2]))], -_EPS, np.inf)
             else:
                 program.row([*((v, 1.0) for v, _ in placed), (met, -1.0)], 0.0, np.inf)
             for v, _ in placed:
@@ -415,7 +371,7 @@ def _fraction(model: _Model, node: Compiled, counted: list[list[tuple[int, int]]
             program.row([*((m, 1.0) for m in mets), (met, -float(need))], 0.0, np.inf)
         else:
             own = inner[-1]
-            program.row([*((z, model.credit[v]) for v, z in own), (met, -(node[1] - _EPS))], 0.0, np.inf)
+            program.row([*((z, model.credit[v]) for v, z in own), (met, -float(node[1]))], -_EPS, np.inf)
         # this node's own placements count upward only while it is met: the pairs its children
         # added to the enclosing lists get one more bound
         for pairs in counted:
