@@ -120,7 +120,7 @@ class _Progress(SearchState):
                 groups.setdefault(min(c.lineage), []).append(i)
         # state -> (lineage size, sorted lineage, placements by candidate, holdings): compared on
         # the first two, then on the sorted holdings and the placements (among equal holdings,
-        # the search would have met the smallest slots first); holdings sorted only then
+        # the smallest slot per holding in candidate order wins); holdings sorted only then
         states: dict[_State, tuple[int, tuple[str, ...], tuple[tuple[int, int], ...], tuple[str, ...]]] = {
             tuple(start): (0, (), (), ())
         }
