@@ -12,6 +12,7 @@ Errors carry data (ids, JSON paths), not only a message::
     │   ├── Unauthenticated     no or unknown bearer token                      (HTTP 401)
     │   └── Forbidden           a token used outside its role's scope           (HTTP 403)
     ├── PayloadTooLarge         a request body over the limit                   (HTTP 413)
+    ├── PlanUnproven            no plan proven optimal within the planner's limits (HTTP 503)
     └── StoreError              the store failed or cannot be reached           (HTTP 503)
         └── StoreUnavailable
 
@@ -33,6 +34,7 @@ __all__ = [
     "NotFound",
     "PathwaysError",
     "PayloadTooLarge",
+    "PlanUnproven",
     "Problem",
     "StoreError",
     "StoreUnavailable",
@@ -123,6 +125,16 @@ class PayloadTooLarge(PathwaysError):
     """A request body over the service's limit."""
 
     title = "payload too large"
+
+
+class PlanUnproven(PathwaysError):
+    """The planner reached its time or cut limit before it proved a plan optimal (or that none exists).
+
+    It answers nothing rather than an unproven plan or a wrong "infeasible"; retrying cannot
+    help, a narrower question (institutions, exclude) can.
+    """
+
+    title = "plan not proven"
 
 
 class StoreError(PathwaysError):

@@ -7,13 +7,20 @@ S of them such that evaluating holdings + S (each earned on ``as_of`` with grade
 grants the target, and S can be taken in steps, each step's prerequisites met by the holdings,
 the earlier steps and what they derive.
 
-The optimum is proven, not guessed ("relax, verify, cut"): :class:`~.plan_model.PlanModel`
+The optimum is proven, not guessed. First a lower bound (:class:`~.plan_bound.PlanBound`):
+no plan costs less than ``lb(target)``; the candidates of the derivation that realizes it are
+evaluated, and when they form a plan of exactly that total it is the answer (the common case,
+no solver involved). Otherwise "relax, verify, cut": :class:`~.plan_model.PlanModel`
 is an integer program whose every plan is a feasible point, solved exactly by HiGHS; its
 optimum is checked with the real :func:`~.evaluate.evaluate`. A set that passes is a plan of
 the least possible total (nothing cheaper passes the relaxation); one that fails is cut off and
 the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
 a plan is dropped) and then cut off with all its supersets, so the next solve yields the next
-best distinct minimal plan.
+best distinct minimal plan. The program is restricted to the nodes whose lower bound does not
+exceed the total of a plan already verified (nothing dearer can be held in a better plan) and
+given the row "total >= lb(target)". When a solve exceeds :data:`~.plan_model.TIME_LIMIT` or
+:data:`MAX_CUTS` sets fail verification, :class:`~pathways.errors.PlanUnproven` is raised:
+an unproven answer is never returned.
 
 Example:
     >>> from pathways.model import Document, PlanRequest
@@ -38,17 +45,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import NotFound, PlanUnproven
 from ..model import BadgeClaim, PlanRequest, Requirement, requirement_to_json
 from .evaluate import Evaluation, HoldingState, evaluate, requirement_progress, synthetic_holdings
 from .index import Engine
 from .matching import number
+from .plan_bound import INF, PlanBound
 from .plan_model import PlanModel
 
 __all__ = ["MAX_CUTS", "Plan", "PlanResult", "plan"]
 
 MAX_CUTS = 500
-"""How many candidate sets that fail verification the planner cuts off before it gives up."""
+"""How many candidate sets that fail verification the planner cuts off before it gives up (raising PlanUnproven)."""
+
+_PREREQUISITE_ROUNDS = 10
+"""How many times a certificate that misses prerequisites is completed before the planner stops trying."""
 
 _PLANNABLE = ("course", "micro_credential")
 
@@ -112,6 +123,7 @@ def plan(engine: Engine, request: PlanRequest, *, today: dt.date | None = None, 
     Raises:
         NotFound: the target is not a node of the graph.
         InvalidInput: a holding dated after ``as_of``.
+        PlanUnproven: the integer program hit its time limit, or :data:`MAX_CUTS` sets failed verification.
     """
     if request.target not in engine.nodes:
         raise NotFound("node", request.target)
@@ -229,13 +241,52 @@ class _Planner:
 
     # -- the loop -------------------------------------------------------------------------------
 
+    def total(self, items: frozenset[str]) -> float:
+        return sum(self.weight(n) or 0.0 for n in items)
+
+    def completed(self, bound: PlanBound, items: frozenset[str]) -> frozenset[str] | None:
+        """``items`` with the cheapest derivations of the prerequisites they miss added, when that makes a plan."""
+        for _ in range(_PREREQUISITE_ROUNDS):
+            if self.is_plan(items):
+                return items
+            if self.request.target not in self.evaluation(items).held:
+                return None
+            added: set[str] = set()
+            for n in sorted(items):
+                prerequisites = self.engine.nodes[n].prerequisites
+                if prerequisites is not None and not self.prerequisites_met(n, self.evaluation(items - {n}).held):
+                    more = bound.certificate_for(prerequisites)
+                    if more is None:
+                        return None
+                    added |= more - items
+            if not added:
+                return None
+            items |= added
+        return None
+
     def run(self) -> PlanResult:
         target = self.request.target
         if target in self.base.held:
             return self.result(True, None, [Plan((), 0.0, (), derivation(self.base, target))])
-        model = PlanModel(
+        bound = PlanBound(
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot,
+        )
+        floor = bound.lb(target)
+        if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
+            return self.result(False, self.explain(bound), [])
+        known = None
+        certificate = bound.certificate()
+        if certificate is not None:
+            known = self.completed(bound, certificate)
+        limit = INF
+        if known is not None and self.request.alternatives == 1:
+            if self.total(known) <= floor + 1e-9 * max(1.0, floor):  # as cheap as the lower bound: optimal
+                return self.result(True, None, [self.make_plan(self.minimal(known))])
+            limit = self.total(known)
+        model = PlanModel(
+            self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
+            include_pilot=self.request.include_pilot, keep=bound.relevant(limit), floor=floor,
         )
         plans: list[Plan] = []
         cuts = 0
@@ -251,34 +302,32 @@ class _Planner:
                 continue
             cuts += 1
             if cuts > MAX_CUTS:
-                break
+                raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
             model.exclude_exactly(items)
         if plans:
             plans.sort(key=lambda p: (p.total, len(p.items), p.items))
             return self.result(True, None, plans)
-        if cuts > MAX_CUTS:
-            return self.result(False, f"no plan found after ruling out {MAX_CUTS} candidate sets that fail evaluation", [])
-        return self.result(False, self.explain(model), [])
+        return self.result(False, self.explain(bound), [])
 
     def result(self, feasible: bool, reason: str | None, plans: list[Plan]) -> PlanResult:
         return PlanResult(self.request.target, self.request.objective, feasible, reason, tuple(plans))
 
     # -- why there is no plan ---------------------------------------------------------------------
 
-    def explain(self, model: PlanModel) -> str:
+    def explain(self, bound: PlanBound) -> str:
         """Which requirement no candidate can meet, found with every relevant candidate taken."""
-        everything = frozenset(model.weights)
+        everything = frozenset(bound.weights)
         full = self.evaluation(everything)
         target = self.request.target
         if target in full.held:
             return self.explain_prerequisites(everything, full)
-        return self.explain_node(target, full, model, set(), top=True) or f"no combination of candidates earns {target}"
+        return self.explain_node(target, full, bound, set(), top=True) or f"no combination of candidates earns {target}"
 
-    def explain_node(self, n: str, full: Evaluation, model: PlanModel, seen: set[str], *, top: bool = False) -> str | None:
+    def explain_node(self, n: str, full: Evaluation, bound: PlanBound, seen: set[str], *, top: bool = False) -> str | None:
         if n in full.held or n in seen:
             return None
         seen.add(n)
-        rules = [model.rules[r] for r in sorted(model.index.granting.get(n, ())) if r in model.rules]
+        rules = [self.engine.rules[r] for r in sorted(bound.index.granting.get(n, ())) if r in bound.rules]
         why = self.why_not_candidate(n)
         if not rules:
             return f"{n} is not a candidate ({why}) and no applicable rule grants it"
@@ -292,7 +341,7 @@ class _Planner:
                              f"its window ({lo} to {hi}) or limits exclude the holdings")
                 continue
             text = f"rule {rule.id} (grants {n}) still needs {_json(progress.missing)} with every candidate taken"
-            deeper = [d for m in _missing_nodes(progress.missing) if (d := self.explain_node(m, full, model, seen))]
+            deeper = [d for m in _missing_nodes(progress.missing) if (d := self.explain_node(m, full, bound, seen))]
             if deeper:
                 text += ": " + "; ".join(deeper)
             parts.append(text)

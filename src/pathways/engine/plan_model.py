@@ -16,6 +16,13 @@ Rules whose window excludes ``as_of`` can use only holdings already held (plan i
 earned on ``as_of``), and support through a cycle of rules is ruled out with round numbers,
 so the relaxation is tight on the graphs registrars write.
 
+Two optional inputs from :mod:`.plan_bound` keep the program small and its bound strong:
+``keep`` (only these nodes may be held: the planner passes the nodes whose lower bound does
+not exceed a known plan's total, so every plan at most that dear stays a feasible point) and
+``floor`` (a row "total >= floor", from a lower bound that counts what the program ignores).
+HiGHS gets :data:`TIME_LIMIT` seconds per solve; past it :class:`~pathways.errors.PlanUnproven`
+is raised rather than an unproven answer returned.
+
 Example:
     >>> import datetime as dt
     >>> from pathways.model import Document
@@ -47,16 +54,20 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
+from ..errors import PlanUnproven
 from ..model import All, Any_, AtLeast, CompetencyLeaf, CreditsOf, CreditsWhere, Filter, NodeLeaf, Requirement, Rule, meets_min_grade, walk
 from .evaluate import HoldingState, years_before
 from .index import Engine, filter_matches
 
-__all__ = ["FALSE", "TRUE", "PlanIndex", "PlanModel", "plan_index"]
+__all__ = ["FALSE", "TIME_LIMIT", "TRUE", "PlanIndex", "PlanModel", "plan_index"]
 
 TRUE = -1
 """A literal that is always met (a holding already held)."""
 FALSE = -2
 """A literal that can never be met (nothing can supply it)."""
+
+TIME_LIMIT = 20.0
+"""Seconds HiGHS may spend on one solve before the planner gives up (a service worker must not hang)."""
 
 _EPS = 1e-9
 
@@ -129,6 +140,9 @@ class PlanModel:
         weight: a node's objective value when it is a candidate, else ``None``.
         as_of: the date plan items are earned.
         include_pilot: whether pilot rules apply.
+        keep: when given, the only nodes that may be held or taken (the others count as unreachable).
+        floor: a lower bound on the total of every plan, added as a row.
+        time_limit: seconds per solve.
     """
 
     def __init__(
@@ -140,8 +154,13 @@ class PlanModel:
         weight: Callable[[str], float | None],
         as_of: dt.date,
         include_pilot: bool,
+        keep: set[str] | None = None,
+        floor: float = 0.0,
+        time_limit: float = TIME_LIMIT,
     ) -> None:
         self.engine = engine
+        self.keep = keep
+        self.time_limit = time_limit
         self.index = plan_index(engine)
         self.target = target
         self.held = held
@@ -160,6 +179,8 @@ class PlanModel:
         self.y: dict[str, int] = {}
         self._relevance()
         self._build()
+        if floor > 0 and self.x:
+            self._row([(var, self.weights[n]) for n, var in self.x.items()], floor - _EPS * max(1.0, floor), np.inf)
 
     # -- the relevant part of the graph ----------------------------------------------------
 
@@ -191,7 +212,7 @@ class PlanModel:
         stack = [self.target]
         while stack:
             n = stack.pop()
-            if n in self.nodes or n not in self.engine.nodes:
+            if n in self.nodes or n not in self.engine.nodes or (self.keep is not None and n not in self.keep):
                 continue
             self.nodes.add(n)
             h = self.held.get(n)
@@ -468,10 +489,15 @@ class PlanModel:
             integrality=np.array(self._integral),
             bounds=Bounds(np.array(self._lb), np.array(self._ub)),
             constraints=constraints,
-            options={"mip_rel_gap": 0.0, "presolve": True},
+            options={"mip_rel_gap": 0.0, "presolve": True, "time_limit": self.time_limit},
         )
         if res.status == 2:
             return None
+        if res.status == 1:
+            raise PlanUnproven(
+                f"the plan toward {self.target} was not proven optimal within {self.time_limit:g} s "
+                f"({len(self.x)} candidates, {len(self._lb)} variables)"
+            )
         if not res.success or res.x is None:
             raise RuntimeError(f"the planner's integer program failed: {res.message}")
         items = frozenset(node for node, var in self.x.items() if res.x[var] > 0.5)

@@ -30,6 +30,7 @@ from ..errors import (
     NotFound,
     PathwaysError,
     PayloadTooLarge,
+    PlanUnproven,
     Problem,
     StoreError,
     Unauthenticated,
@@ -56,6 +57,7 @@ _STATUS: tuple[tuple[type[PathwaysError], int], ...] = (
     (Unauthenticated, 401),
     (Forbidden, 403),
     (PayloadTooLarge, 413),
+    (PlanUnproven, 503),
     (StoreError, 503),
 )
 

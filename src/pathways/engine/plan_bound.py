@@ -1,0 +1,358 @@
+"""A lower bound, per node, on the objective any plan needs to hold it; and the plan that meets it.
+
+The planner (:mod:`.plan`) asks this module first. :class:`PlanBound` walks back from the
+target over the relevant part of the graph (as :class:`~.plan_model.PlanModel` does) and
+computes ``lb(n)`` for every node there: 0 when held, else the least of the node's own weight
+(when it is a candidate) and, over the applicable rules granting it, the bound of the rule's
+requirement:
+
+- a ``node`` leaf: the node's bound (0 or no way at all for a holding already held, as the
+  rule's window and ``min_grade`` allow; no way for a node not held when the window excludes
+  ``as_of``, the day plan items are earned);
+- ``all``: the sum of its children; ``any``: the least; ``at_least k``: the k least;
+- ``credits c of`` and ``credits c where F``: a fractional knapsack, the cheapest credits
+  first (bound per credit), each holding at the most credits it can carry.
+
+Sums are valid because the holdings a rule uses have pairwise disjoint lineages (SPEC section
+4, condition 2): no plan item is in two children's derivations, so the items under a rule
+cost at least the sum of its children's bounds. The bound is the least fixpoint that never
+counts an ungrounded cycle (values start at "no way" and only come down, each step a finite
+derivation). So ``lb(target)`` never exceeds the total of any plan. It ignores prerequisites,
+credential limits and which derivation wins a round (they only make plans dearer).
+
+Two uses: a *certificate* (the candidates under the derivation that realizes ``lb(target)``
+form a set whose total is the bound; when evaluation confirms it is a plan, no plan is
+cheaper and no integer program is needed), and *pruning* (a node whose bound exceeds the total
+of a known plan cannot be held in any plan at most that dear, see :meth:`PlanBound.relevant`).
+
+Example:
+    >>> import datetime as dt
+    >>> from pathways.model import Document
+    >>> from .index import Engine
+    >>> doc = Document.model_validate({"institutions": [{"id": "U", "name": "U"}],
+    ...     "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "hours": h}
+    ...               for c, h in (("A", 10), ("B", 20), ("C", 5))]
+    ...            + [{"id": "U:T", "kind": "credential", "institution": "U", "title": "T"}],
+    ...     "rules": [{"id": "R", "kind": "stack", "granted_by": "U",
+    ...                "requires": {"at_least": 2, "of": [{"node": "U:A"}, {"node": "U:B"}, {"node": "U:C"}]},
+    ...                "grants": [{"node": "U:T"}]}]})
+    >>> engine = Engine(doc)
+    >>> bound = PlanBound(engine, target="U:T", held={}, weight=lambda n: engine.nodes[n].hours,
+    ...                   as_of=dt.date(2026, 1, 1), include_pilot=False)
+    >>> bound.lb("U:T"), sorted(bound.certificate() or ())
+    (15.0, ['U:A', 'U:C'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ..model import CompetencyLeaf, CreditsWhere, NodeLeaf, Requirement, meets_min_grade, walk
+from .holdings import HoldingState, years_before
+from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
+from .plan_model import plan_index
+
+__all__ = ["INF", "PlanBound", "fractional_knapsack"]
+
+INF = math.inf
+"""The bound of what no plan can hold."""
+
+_EPS = 1e-9
+
+
+def fractional_knapsack(need: float, items: Iterable[tuple[float, float]]) -> float:
+    """The least total bound of ``(bound, credits)`` items whose credits reach ``need``, items divisible.
+
+    A lower bound on any whole choice (dividing an item only makes it cheaper); ``INF`` when all
+    the credits together fall short.
+
+    >>> fractional_knapsack(4, [(10, 3), (3, 3), (2, 1)])
+    5.0
+    >>> fractional_knapsack(9, [(1, 3)])
+    inf
+    """
+    if need <= _EPS:
+        return 0.0
+    usable = sorted((v / c, v, c) for v, c in items if c > 0 and v < INF)
+    total = 0.0
+    for _, v, c in usable:
+        if c >= need - _EPS:
+            return total + v * (need / c)
+        total += v
+        need -= c
+    return INF
+
+
+class PlanBound:
+    """The bounds of one planning question, over the part of the graph relevant to its target.
+
+    Parameters:
+        engine: the graph.
+        target: the node to reach.
+        held: the learner's final holdings before any plan item (an evaluation's ``held``).
+        weight: a node's objective value when it is a candidate, else ``None``.
+        as_of: the date plan items are earned.
+        include_pilot: whether pilot rules apply.
+
+    Attributes:
+        nodes: the relevant nodes (as :class:`~.plan_model.PlanModel` finds them).
+        rules: the applicable rules granting a relevant node, by id.
+        weights: the relevant candidates and their objective values.
+        value: ``lb`` of every relevant node (``INF`` when no plan can hold it).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        target: str,
+        held: Mapping[str, HoldingState],
+        weight: Callable[[str], float | None],
+        as_of: dt.date,
+        include_pilot: bool,
+    ) -> None:
+        self.engine = engine
+        self.index = plan_index(engine)
+        self.target = target
+        self.held = held
+        self.as_of = as_of
+        self.include_pilot = include_pilot
+        self.nodes: set[str] = set()
+        self.rules: dict[str, CompiledRule] = {}
+        self.weights: dict[str, float] = {}
+        self._weight = weight
+        self._open: dict[str, bool] = {}
+        self._dependents: dict[str, list[str]] = {}
+        self._relevance()
+        self.value: dict[str, float] = {}
+        self._fixpoint()
+
+    # -- the relevant part of the graph ---------------------------------------------------------
+
+    def _members(self, slot: Compiled) -> Iterable[str]:
+        if slot[0] == LEAF:
+            return (slot[2],)
+        if slot[0] == COMPETENCY:
+            return (slot[2], *self.index.demonstrating.get(slot[2], ()))
+        return self.index.matching(self.engine, slot[3])
+
+    def _relevance(self) -> None:
+        """Walk back from the target through granting rules and candidates' prerequisites."""
+        engine, granting = self.engine, self.index.granting
+        stack = [self.target]
+        while stack:
+            n = stack.pop()
+            if n in self.nodes or n not in engine.nodes:
+                continue
+            self.nodes.add(n)
+            h = self.held.get(n)
+            if h is not None and h.direct:
+                continue
+            for rule_id in granting.get(n, ()):
+                if rule_id in self.rules:
+                    continue
+                rule = engine.compiled[rule_id]
+                if rule.status == "approved" or (rule.status == "pilot" and self.include_pilot):
+                    self.rules[rule_id] = rule
+                    self._open[rule_id] = self.in_window(rule, self.as_of)
+                    for slot in rule.slots:
+                        for m in self._members(slot):
+                            self._dependents.setdefault(m, []).append(rule_id)
+                            if m not in self.nodes:
+                                stack.append(m)
+            if h is None:
+                w = self._weight(n)
+                if w is not None:
+                    self.weights[n] = float(w)
+                    prerequisites = engine.nodes[n].prerequisites
+                    if prerequisites is not None:
+                        stack.extend(_mentions(prerequisites, self))
+
+    def in_window(self, rule: CompiledRule, earned: dt.date) -> bool:
+        """Whether a holding earned on ``earned`` may be used by ``rule`` (SPEC section 4, condition 1)."""
+        lo = rule.valid_from
+        if rule.max_age_years is not None:
+            oldest = years_before(self.as_of, rule.max_age_years)
+            lo = oldest if lo is None or oldest > lo else lo
+        return (lo is None or earned >= lo) and (rule.valid_to is None or earned <= rule.valid_to)
+
+    # -- the bound ---------------------------------------------------------------------------------
+
+    def lb(self, n: str) -> float:
+        """The least total any plan needs to hold ``n`` (0 when held; ``INF`` when none can)."""
+        if n in self.held:
+            return 0.0
+        return self.value.get(n, INF)
+
+    def _fixpoint(self) -> None:
+        """Lower the values from ``INF`` until no rule lowers one more (each step a finite derivation)."""
+        value = self.value
+        for n in self.nodes:
+            value[n] = 0.0 if n in self.held else self.weights.get(n, INF)
+        dirty = sorted(self.rules)
+        while dirty:
+            changed: set[str] = set()
+            for rule_id in dirty:
+                rule = self.rules[rule_id]
+                v = self._requirement(rule.tree, rule)[0]
+                for g, _ in rule.grants:
+                    if g not in self.held and v < value.get(g, INF) - _EPS:
+                        value[g] = v
+                        changed.add(g)
+            dirty = sorted({r for n in changed for r in self._dependents.get(n, ())})
+
+    def _leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> float:
+        """A leaf's bound inside ``rule`` (``None``: a prerequisite, dates aside), as the integer program reads it."""
+        h = self.held.get(n)
+        if h is not None:
+            if rule is None:
+                ok = not h.direct or meets_min_grade(h.grade, min_grade)
+            elif h.direct:
+                ok = meets_min_grade(h.grade, min_grade) and self.in_window(rule, h.earned)
+            else:
+                ok = self.in_window(rule, h.earned) or self._open[rule.id]
+            return 0.0 if ok else INF
+        if rule is not None and not self._open[rule.id]:
+            return INF
+        return self.value.get(n, INF)
+
+    def credits(self, n: str) -> float:
+        """The most credits a holding of ``n`` can carry."""
+        h = self.held.get(n)
+        if h is not None and h.direct:
+            return h.credits
+        best = self.index.max_credits.get(n, 0.0)
+        return max(best, h.credits) if h is not None else best
+
+    def _competency(self, comp: str) -> list[str]:
+        return [n for n in (comp, *self.index.demonstrating.get(comp, ())) if n in self.engine.nodes]
+
+    def _requirement(self, req: Compiled, rule: CompiledRule | None) -> tuple[float, float]:
+        """The bound of a compiled requirement inside ``rule`` and the most credits its holdings carry."""
+        tag = req[0]
+        if tag == LEAF:
+            return self._leaf(req[2], req[3], rule), self.credits(req[2])
+        if tag == COMPETENCY:
+            nodes = self._competency(req[2])
+            return min((self._leaf(n, None, rule) for n in nodes), default=INF), max(map(self.credits, nodes), default=0.0)
+        if tag == POOL:
+            terms = [(self._leaf(n, None, rule), self.credits(n)) for n in self.index.matching(self.engine, req[3])]
+            return fractional_knapsack(req[2], terms), sum(c for v, c in terms if v < INF)
+        parts = [self._requirement(child, rule) for child in req[-1]]
+        cap = sum(c for _, c in parts)
+        values = sorted(v for v, _ in parts)
+        if tag == ALL:
+            return sum(values), cap
+        if tag == ANY:
+            return values[0], cap
+        if tag == AT_LEAST:
+            return sum(values[: req[1]]), cap
+        assert tag == CREDITS_OF
+        return fractional_knapsack(req[1], parts), cap
+
+    # -- the certificate -----------------------------------------------------------------------------
+
+    def certificate(self) -> frozenset[str] | None:
+        """The candidates under a derivation realizing ``lb(target)``, or ``None`` when there is none.
+
+        Their total equals ``lb(target)`` unless the derivation splits a credit (a fractional
+        knapsack) or names a candidate twice; the caller compares totals.
+        """
+        if self.lb(self.target) == INF:
+            return None
+        items: set[str] = set()
+        return frozenset(items) if self._pick(self.target, items, set()) else None
+
+    def certificate_for(self, req: Requirement) -> frozenset[str] | None:
+        """Candidates that meet ``req`` (a prerequisite: no window) along its cheapest derivation, or ``None``."""
+        tree, _ = compile_requirement(req)
+        if self._requirement(tree, None)[0] == INF:
+            return None
+        items: set[str] = set()
+        return frozenset(items) if self._pick_requirement(tree, None, items, set()) else None
+
+    def _pick(self, n: str, items: set[str], path: set[str]) -> bool:
+        if n in self.held:
+            return True
+        v = self.value.get(n, INF)
+        w = self.weights.get(n)
+        if w is not None and w <= v + _EPS:
+            items.add(n)
+            return True
+        if n in path:
+            return False
+        path.add(n)
+        try:
+            for rule_id in self.index.granting.get(n, ()):
+                rule = self.rules.get(rule_id)
+                if rule is not None and self._requirement(rule.tree, rule)[0] <= v + _EPS:
+                    return self._pick_requirement(rule.tree, rule, items, path)
+            return False
+        finally:
+            path.discard(n)
+
+    def _pick_leaf(self, n: str, items: set[str], path: set[str]) -> bool:
+        return n in self.held or self._pick(n, items, path)
+
+    def _pick_requirement(self, req: Compiled, rule: CompiledRule | None, items: set[str], path: set[str]) -> bool:
+        tag = req[0]
+        if tag == LEAF:
+            return self._pick_leaf(req[2], items, path)
+        if tag == COMPETENCY:
+            nodes = self._competency(req[2])
+            best = min(nodes, key=lambda m: self._leaf(m, None, rule))
+            return self._pick_leaf(best, items, path)
+        if tag == POOL:
+            terms = [(self._leaf(m, None, rule), self.credits(m), m) for m in self.index.matching(self.engine, req[3])]
+            return self._pick_cheapest_credits(req[2], terms, rule, items, path)
+        children: list[tuple[float, float, Any]] = [(*self._requirement(c, rule), c) for c in req[-1]]
+        if tag == ALL:
+            chosen = children
+        elif tag == ANY:
+            chosen = sorted(children, key=lambda t: t[0])[:1]
+        elif tag == AT_LEAST:
+            chosen = sorted(children, key=lambda t: t[0])[: req[1]]
+        else:
+            return self._pick_cheapest_credits(req[1], children, rule, items, path)
+        return all(self._pick_requirement(c, rule, items, path) for _, _, c in chosen)
+
+    def _pick_cheapest_credits(
+        self, need: float, terms: list[tuple[float, float, Any]], rule: CompiledRule | None, items: set[str], path: set[str]
+    ) -> bool:
+        """Whole terms, cheapest per credit first, until their credits reach ``need``."""
+        usable = sorted((t for t in terms if t[1] > 0 and t[0] < INF), key=lambda t: (t[0] / t[1], t[0]))
+        for _, c, what in usable:
+            if need <= _EPS:
+                break
+            ok = self._pick_leaf(what, items, path) if isinstance(what, str) else self._pick_requirement(what, rule, items, path)
+            if not ok:
+                return False
+            need -= c
+        return need <= _EPS
+
+    # -- pruning ---------------------------------------------------------------------------------------
+
+    def relevant(self, limit: float) -> set[str]:
+        """The relevant nodes a plan of total at most ``limit`` can hold (their bound is at most ``limit``).
+
+        Every holding a plan's evaluation derives has a lineage whose plan items cost at most
+        the plan's total, and at least the node's bound; so a node whose bound exceeds
+        ``limit`` is held in no plan that costs ``limit`` or less.
+        """
+        return {n for n in self.nodes if self.lb(n) <= limit + _EPS * max(1.0, abs(limit))}
+
+
+def _mentions(req: Requirement, bound: PlanBound) -> list[str]:
+    """Every node a holding of which could fill some leaf or pool of a (model) requirement."""
+    out: list[str] = []
+    for r in walk(req):
+        if isinstance(r, NodeLeaf):
+            out.append(r.node)
+        elif isinstance(r, CompetencyLeaf):
+            out.extend((r.competency, *bound.index.demonstrating.get(r.competency, ())))
+        elif isinstance(r, CreditsWhere):
+            out.extend(bound.index.matching(bound.engine, r.where))
+    return out
