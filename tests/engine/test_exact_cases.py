@@ -7,6 +7,7 @@ a larger lineage than SPEC's choice. Now the integer program of engine/exact.py 
 
 from __future__ import annotations
 
+from pathways.engine.exact import fullest_placements
 from pathways.engine.index import compile_requirement
 from pathways.engine.matching import Candidate, best_assignment
 from pathways.engine.progress import best_progress
@@ -70,3 +71,12 @@ def test_progress_with_many_multi_holding_candidates() -> None:
     assert got.fraction == 0.6
     assert got.uses == tuple(f"B{i:02}" for i in range(20))
     assert got.missing == {"credits": 80, "where": {"subject": "MATH"}}
+
+
+def test_tie_that_highs_presolve_got_wrong() -> None:
+    # both 0.5 through one branch or the other; the smallest lineage is {"a"}: N1 in the first
+    # leaf. With presolve, HiGHS reported placing N0 as optimal for the lexicographic question.
+    tree, slots = compile_requirement(parse_requirement(
+        {"any": [{"all": [{"node": "U:A"}, {"competency": "CMP:X"}]}, {"all": [{"competency": "CMP:X"}, {"node": "U:A"}]}]}))
+    cands = [Candidate("N0", frozenset({"b"}), 0.0, (0, 2, 3)), Candidate("N1", frozenset({"a"}), 0.0, (0,))]
+    assert sorted((c.node, s) for c, s in fullest_placements(tree, slots, cands)) == [("N1", 0)]
