@@ -191,33 +191,39 @@ class PlanBound:
         """Lower the values from ``INF`` until no rule lowers one more (each step a finite derivation)."""
         value = self.value
         for n in self.nodes:
-            value[n] = 0.0 if n in self.held else self.weights.get(n, INF)
+            value[n] = self.weights.get(n, INF)  # a node held stays held: value is what deriving it anew costs
         dirty = sorted(self.rules)
         while dirty:
             changed: set[str] = set()
             for rule_id in dirty:
                 rule = self.rules[rule_id]
-                v = self._requirement(rule.tree, rule)[0]
+                v = self._requirement(rule.tree, rule)[1]
                 for g, _ in rule.grants:
-                    if g not in self.held and v < value.get(g, INF) - _EPS:
+                    h = self.held.get(g)
+                    if (h is None or not h.direct) and v < value.get(g, INF) - _EPS:
                         value[g] = v
                         changed.add(g)
             dirty = sorted({r for n in changed for r in self._dependents.get(n, ())})
 
-    def _leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> float:
-        """A leaf's bound inside ``rule`` (``None``: a prerequisite, dates aside), as the integer program reads it."""
+    def _holding_serves(self, h: HoldingState, min_grade: str | None, rule: CompiledRule | None) -> bool:
+        """Whether a holding already held fills a leaf of ``rule`` (``None``: a prerequisite, dates aside)."""
+        return meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned))
+
+    def _leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> tuple[float, float]:
+        """A leaf's bounds inside ``rule`` (``None``: a prerequisite, dates aside): any way, and with a plan item.
+
+        A holding already held that fills the leaf costs nothing. One that does not (its grade,
+        its date) is kept when held directly; a derived one can be derived anew at the cost of
+        the node's rules. A node not held is derived only through plan items (what holdings
+        alone derive is held already), so its holding is earned on ``as_of``: no way at all
+        when the rule's window excludes that day.
+        """
         h = self.held.get(n)
-        if h is not None:
-            if rule is None:
-                ok = not h.direct or meets_min_grade(h.grade, min_grade)
-            elif h.direct:
-                ok = meets_min_grade(h.grade, min_grade) and self.in_window(rule, h.earned)
-            else:
-                ok = self.in_window(rule, h.earned) or self._open[rule.id]
-            return 0.0 if ok else INF
-        if rule is not None and not self._open[rule.id]:
-            return INF
-        return self.value.get(n, INF)
+        is_open = rule is None or self._open[rule.id]
+        anew = self.value.get(n, INF) if is_open and (h is None or not h.direct) else INF
+        if h is not None and self._holding_serves(h, min_grade, rule):
+            return 0.0, anew
+        return anew, anew
 
     def credits(self, n: str) -> float:
         """The most credits a holding of ``n`` can carry."""
@@ -230,28 +236,32 @@ class PlanBound:
     def _competency(self, comp: str) -> list[str]:
         return [n for n in (comp, *self.index.demonstrating.get(comp, ())) if n in self.engine.nodes]
 
-    def _requirement(self, req: Compiled, rule: CompiledRule | None) -> tuple[float, float]:
-        """The bound of a compiled requirement inside ``rule`` and the most credits its holdings carry."""
+    def _requirement(self, req: Compiled, rule: CompiledRule | None) -> tuple[float, float, float]:
+        """Bounds of a compiled requirement inside ``rule``: any way, with at least one plan item; and
+        the most credits its holdings carry."""
         tag = req[0]
         if tag == LEAF:
-            return self._leaf(req[2], req[3], rule), self.credits(req[2])
+            return (*self._leaf(req[2], req[3], rule), self.credits(req[2]))
         if tag == COMPETENCY:
             nodes = self._competency(req[2])
-            return min((self._leaf(n, None, rule) for n in nodes), default=INF), max(map(self.credits, nodes), default=0.0)
+            leaves = [self._leaf(n, None, rule) for n in nodes]
+            return (min((a for a, _ in leaves), default=INF), min((b for _, b in leaves), default=INF),
+                    max(map(self.credits, nodes), default=0.0))  # fmt: skip
         if tag == POOL:
-            terms = [(self._leaf(n, None, rule), self.credits(n)) for n in self.index.matching(self.engine, req[3])]
-            return fractional_knapsack(req[2], terms), sum(c for v, c in terms if v < INF)
-        parts = [self._requirement(child, rule) for child in req[-1]]
-        cap = sum(c for _, c in parts)
-        values = sorted(v for v, _ in parts)
-        if tag == ALL:
-            return sum(values), cap
+            parts = [(*self._leaf(n, None, rule), self.credits(n)) for n in self.index.matching(self.engine, req[3])]
+            need = req[2]
+        else:
+            parts = [self._requirement(child, rule) for child in req[-1]]
+            need = req[1] if tag == CREDITS_OF else 0.0
+        cap = sum(c for a, _, c in parts if a < INF) if tag == POOL else sum(c for _, _, c in parts)
+        extra = min((b - a for a, b, _ in parts if b < INF), default=INF)  # the least a plan item adds to a part
         if tag == ANY:
-            return values[0], cap
-        if tag == AT_LEAST:
-            return sum(values[: req[1]]), cap
-        assert tag == CREDITS_OF
-        return fractional_knapsack(req[1], parts), cap
+            return min(a for a, _, _ in parts), min(b for _, b, _ in parts), cap
+        if tag in (POOL, CREDITS_OF):
+            least = fractional_knapsack(need, [(a, c) for a, _, c in parts])
+        else:
+            least = sum(sorted(a for a, _, _ in parts)[: req[1] if tag == AT_LEAST else len(parts)])
+        return least, least + extra, cap
 
     # -- the certificate -----------------------------------------------------------------------------
 
@@ -272,66 +282,79 @@ class PlanBound:
         if self._requirement(tree, None)[0] == INF:
             return None
         items: set[str] = set()
-        return frozenset(items) if self._pick_requirement(tree, None, items, set()) else None
+        return frozenset(items) if self._pick_requirement(tree, None, False, items, set()) else None
 
     def _pick(self, n: str, items: set[str], path: set[str]) -> bool:
-        if n in self.held:
-            return True
+        """Add to ``items`` the candidates of a cheapest derivation of ``n`` (not through ``path``)."""
         v = self.value.get(n, INF)
         w = self.weights.get(n)
         if w is not None and w <= v + _EPS:
             items.add(n)
             return True
-        if n in path:
+        if n in path or v == INF:
             return False
         path.add(n)
         try:
             for rule_id in self.index.granting.get(n, ()):
                 rule = self.rules.get(rule_id)
-                if rule is not None and self._requirement(rule.tree, rule)[0] <= v + _EPS:
-                    return self._pick_requirement(rule.tree, rule, items, path)
+                if rule is not None and self._requirement(rule.tree, rule)[1] <= v + _EPS:
+                    trial = set(items)
+                    if self._pick_requirement(rule.tree, rule, True, trial, path):
+                        items |= trial
+                        return True
             return False
         finally:
             path.discard(n)
 
-    def _pick_leaf(self, n: str, items: set[str], path: set[str]) -> bool:
-        return n in self.held or self._pick(n, items, path)
+    def _pick_leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None, some: bool, items: set[str], path: set[str]) -> bool:
+        h = self.held.get(n)
+        if h is not None and not some and self._holding_serves(h, min_grade, rule):
+            return True
+        return (h is None or not h.direct) and self._pick(n, items, path)
 
-    def _pick_requirement(self, req: Compiled, rule: CompiledRule | None, items: set[str], path: set[str]) -> bool:
+    def _pick_requirement(self, req: Compiled, rule: CompiledRule | None, some: bool, items: set[str], path: set[str]) -> bool:
+        """Add the candidates of a cheapest way to meet ``req`` (with a plan item when ``some``)."""
         tag = req[0]
         if tag == LEAF:
-            return self._pick_leaf(req[2], items, path)
+            return self._pick_leaf(req[2], req[3], rule, some, items, path)
         if tag == COMPETENCY:
-            nodes = self._competency(req[2])
-            best = min(nodes, key=lambda m: self._leaf(m, None, rule))
-            return self._pick_leaf(best, items, path)
+            best = min(self._competency(req[2]), key=lambda m: self._leaf(m, None, rule)[1 if some else 0])
+            return self._pick_leaf(best, None, rule, some, items, path)
+        parts: list[tuple[float, float, float, Any]]
         if tag == POOL:
-            terms = [(self._leaf(m, None, rule), self.credits(m), m) for m in self.index.matching(self.engine, req[3])]
-            return self._pick_cheapest_credits(req[2], terms, rule, items, path)
-        children: list[tuple[float, float, Any]] = [(*self._requirement(c, rule), c) for c in req[-1]]
-        if tag == ALL:
-            chosen = children
-        elif tag == ANY:
-            chosen = sorted(children, key=lambda t: t[0])[:1]
-        elif tag == AT_LEAST:
-            chosen = sorted(children, key=lambda t: t[0])[: req[1]]
+            parts = [(*self._leaf(m, None, rule), self.credits(m), m) for m in self.index.matching(self.engine, req[3])]
         else:
-            return self._pick_cheapest_credits(req[1], children, rule, items, path)
-        return all(self._pick_requirement(c, rule, items, path) for _, _, c in chosen)
-
-    def _pick_cheapest_credits(
-        self, need: float, terms: list[tuple[float, float, Any]], rule: CompiledRule | None, items: set[str], path: set[str]
-    ) -> bool:
-        """Whole terms, cheapest per credit first, until their credits reach ``need``."""
-        usable = sorted((t for t in terms if t[1] > 0 and t[0] < INF), key=lambda t: (t[0] / t[1], t[0]))
-        for _, c, what in usable:
-            if need <= _EPS:
-                break
-            ok = self._pick_leaf(what, items, path) if isinstance(what, str) else self._pick_requirement(what, rule, items, path)
+            parts = [(*self._requirement(c, rule), c) for c in req[-1]]
+        first: list[tuple[float, float, float, Any]] = []
+        if some:  # the part a plan item goes into: the one it costs least
+            viable = [p for p in parts if p[1] < INF]
+            if not viable:
+                return False
+            first = [min(viable, key=lambda p: p[1] if tag == ANY else p[1] - p[0])]
+            parts = [p for p in parts if p is not first[0]]
+        if tag in (POOL, CREDITS_OF):
+            need = (req[2] if tag == POOL else req[1]) - sum(p[2] for p in first)
+            usable = sorted((p for p in parts if p[2] > 0 and p[0] < INF), key=lambda p: (p[0] / p[2], p[0]))
+            chosen = []
+            for p in usable:
+                if need <= _EPS:
+                    break
+                chosen.append(p)
+                need -= p[2]
+            if need > _EPS:
+                return False
+        elif tag == ALL:
+            chosen = parts
+        else:
+            k = 1 if tag == ANY else req[1]
+            chosen = [] if some and tag == ANY else sorted(parts, key=lambda p: p[0])[: k - len(first)]
+        for i, (_, _, _, what) in enumerate(first + chosen):
+            mode = some and i == 0
+            ok = (self._pick_leaf(what, None, rule, mode, items, path) if isinstance(what, str)
+                  else self._pick_requirement(what, rule, mode, items, path))  # fmt: skip
             if not ok:
                 return False
-            need -= c
-        return need <= _EPS
+        return True
 
     # -- pruning ---------------------------------------------------------------------------------------
 

@@ -253,7 +253,8 @@ class PlanModel:
         derivable = defaultdict(list)
         for rule in self.rules.values():
             for grant in rule.grants:
-                if grant.node not in self.held:
+                h = self.held.get(grant.node)
+                if h is None or not h.direct:  # a derived holding can be derived anew (see _leaf)
                     derivable[grant.node].append(rule.id)
         for n in sorted(derivable):
             self.y[n] = self._var()
@@ -354,15 +355,15 @@ class PlanModel:
     def _leaf(self, n: str, min_grade: str | None, rule: Rule | None, cyclic: set[int], uses: list[tuple[int, str]]) -> int:
         h = self.held.get(n)
         if h is not None:
+            if meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned)):
+                return TRUE
             if h.direct:
-                ok = meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned))
-            else:
-                # a derived holding may be derived again differently once plan items exist
-                ok = rule is None or self.in_window(rule, h.earned) or self.in_window(rule, self.as_of)
-            return TRUE if ok else FALSE
+                return FALSE
+            # a derived holding that does not fill the leaf (grade, date) may be derived anew through
+            # plan items, earned on as_of, by one of its rules
         if rule is not None and not self.in_window(rule, self.as_of):
             return FALSE
-        lit = self.node_literal(n)
+        lit = self.y.get(n, FALSE) if h is not None else self.node_literal(n)
         if lit >= 0 and n in self._sccs and self._sccs[n] in cyclic:
             w = self._var()
             self._imply(w, lit)
