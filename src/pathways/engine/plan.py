@@ -13,7 +13,8 @@ evaluated, and when they form a plan of exactly that total it is the answer (the
 no solver involved). Otherwise "relax, verify, cut": :class:`~.plan_model.PlanModel`
 is an integer program whose every plan is a feasible point, solved exactly by HiGHS; its
 optimum is checked with the real :func:`~.evaluate.evaluate`. A set that passes is a plan of
-the least possible total (nothing cheaper passes the relaxation); one that fails is cut off and
+the least possible total (nothing cheaper passes the relaxation); one that fails is cut off
+(with all its subsets when it does not even earn the target: fewer holdings derive no more) and
 the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
 a plan is dropped) and then cut off with all its supersets, so the next solve yields the next
 best distinct minimal plan. The program is restricted to the nodes whose lower bound does not
@@ -303,7 +304,10 @@ class _Planner:
             cuts += 1
             if cuts > MAX_CUTS:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
-            model.exclude_exactly(items)
+            if target in self.evaluation(items).held:
+                model.exclude_exactly(items)  # only the order of prerequisites fails
+            else:
+                model.exclude_subsets(items)  # fewer holdings derive no more
         if plans:
             plans.sort(key=lambda p: (p.total, len(p.items), p.items))
             return self.result(True, None, plans)

@@ -20,7 +20,7 @@ Two optional inputs from :mod:`.plan_bound` keep the program small and its bound
 ``keep`` (only these nodes may be held: the planner passes the nodes whose lower bound does
 not exceed a known plan's total, so every plan at most that dear stays a feasible point) and
 ``floor`` (a row "total >= floor", from a lower bound that counts what the program ignores).
-HiGHS gets :data:`TIME_LIMIT` seconds per solve; past it :class:`~pathways.errors.PlanUnproven`
+HiGHS gets :data:`TIME_LIMIT` seconds for all the solves of one question; past it :class:`~pathways.errors.PlanUnproven`
 is raised rather than an unproven answer returned.
 
 Example:
@@ -44,6 +44,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -67,7 +68,8 @@ FALSE = -2
 """A literal that can never be met (nothing can supply it)."""
 
 TIME_LIMIT = 20.0
-"""Seconds HiGHS may spend on one solve before the planner gives up (a service worker must not hang)."""
+"""Seconds HiGHS may spend on one planning question, all solves together, before the planner gives up
+(a service worker must not hang)."""
 
 _EPS = 1e-9
 
@@ -142,7 +144,7 @@ class PlanModel:
         include_pilot: whether pilot rules apply.
         keep: when given, the only nodes that may be held or taken (the others count as unreachable).
         floor: a lower bound on the total of every plan, added as a row.
-        time_limit: seconds per solve.
+        time_limit: seconds for all solves together.
     """
 
     def __init__(
@@ -161,6 +163,7 @@ class PlanModel:
         self.engine = engine
         self.keep = keep
         self.time_limit = time_limit
+        self._deadline = time.monotonic() + time_limit
         self.index = plan_index(engine)
         self.target = target
         self.held = held
@@ -464,6 +467,11 @@ class PlanModel:
         terms = [(var, -1.0 if n in chosen else 1.0) for n, var in self.x.items()]
         self._row(terms, 1.0 - len(chosen), np.inf)
 
+    def exclude_subsets(self, items: Iterable[str]) -> None:
+        """Cut off ``items`` and every subset of it (the target is not held even with all of them taken)."""
+        chosen = set(items)
+        self._row([(var, 1.0) for n, var in self.x.items() if n not in chosen], 1.0, np.inf)
+
     def exclude_supersets(self, items: Iterable[str]) -> None:
         """Cut off ``items`` and every superset of it (an accepted plan: the next one must differ)."""
         chosen = [n for n in items if n in self.x]
@@ -485,22 +493,28 @@ class PlanModel:
             constraints = [LinearConstraint(matrix, [r.lo for r in self._rows], [r.hi for r in self._rows])]
         else:
             constraints = []
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._unproven()
         res = milp(
             np.array(self._cost),
             integrality=np.array(self._integral),
             bounds=Bounds(np.array(self._lb), np.array(self._ub)),
             constraints=constraints,
-            options={"mip_rel_gap": 0.0, "presolve": True, "time_limit": self.time_limit},
+            options={"mip_rel_gap": 0.0, "presolve": True, "time_limit": remaining},
         )
         if res.status == 2:
             return None
         if res.status == 1:
-            raise PlanUnproven(
-                f"the plan toward {self.target} was not proven optimal within {self.time_limit:g} s "
-                f"({len(self.x)} candidates, {len(self._lb)} variables)"
-            )
+            raise self._unproven()
         if not res.success or res.x is None:
             raise RuntimeError(f"the planner's integer program failed: {res.message}")
         items = frozenset(node for node, var in self.x.items() if res.x[var] > 0.5)
         return items, sum(self.weights[node] for node in items)
+
+    def _unproven(self) -> PlanUnproven:
+        return PlanUnproven(
+            f"the plan toward {self.target} was not proven optimal within {self.time_limit:g} s "
+            f"({len(self.x)} candidates, {len(self._lb)} variables)"
+        )
 
