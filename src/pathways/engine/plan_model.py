@@ -144,7 +144,7 @@ class PlanModel:
         include_pilot: whether pilot rules apply.
         keep: when given, the only nodes that may be held or taken (the others count as unreachable).
         floor: a lower bound on the total of every plan, added as a row.
-        time_limit: seconds for all solves together.
+        time_limit: seconds for all solves together (default :data:`TIME_LIMIT`).
     """
 
     def __init__(
@@ -158,12 +158,12 @@ class PlanModel:
         include_pilot: bool,
         keep: set[str] | None = None,
         floor: float = 0.0,
-        time_limit: float = TIME_LIMIT,
+        time_limit: float | None = None,
     ) -> None:
         self.engine = engine
         self.keep = keep
-        self.time_limit = time_limit
-        self._deadline = time.monotonic() + time_limit
+        self.time_limit = TIME_LIMIT if time_limit is None else time_limit
+        self._deadline = time.monotonic() + self.time_limit
         self.index = plan_index(engine)
         self.target = target
         self.held = held

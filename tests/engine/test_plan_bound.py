@@ -1,0 +1,114 @@
+"""The planner's lower bound: never above the brute-force optimum, certificate, pruning, and its limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from pathways.engine import Engine, plan
+from pathways.engine import plan_model
+from pathways.engine.plan import _Planner
+from pathways.engine.plan_bound import INF, PlanBound
+from pathways.engine.plan_model import PlanModel
+from pathways.errors import PlanUnproven
+from pathways.model import Document, PlanRequest
+
+from .test_plan_property import Oracle, problems
+
+AS_OF = dt.date(2026, 1, 10)
+PLAN_MODULE = sys.modules["pathways.engine.plan"]  # the package exports the function under the module's name
+
+
+def bound_of(engine: Engine, request: PlanRequest) -> tuple[_Planner, PlanBound]:
+    planner = _Planner(engine, request, None, ())
+    bound = PlanBound(engine, target=request.target, held=planner.base.held, weight=planner.weight, as_of=planner.as_of,
+                      include_pilot=request.include_pilot)  # fmt: skip
+    return planner, bound
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_bound_never_exceeds_the_brute_force_optimum(problem: tuple[Engine, PlanRequest]) -> None:
+    engine, request = problem
+    oracle = Oracle(engine, request)
+    planner, bound = bound_of(engine, request)
+    if request.target in planner.base.held:
+        return
+    lb = bound.lb(request.target)
+    if not oracle.valid:
+        return
+    best = min(map(oracle.total, oracle.valid))
+    assert lb <= best + 1e-9
+    for s in oracle.valid:  # every node a plan's evaluation holds is within the bound of the plan's total
+        held = oracle.evaluation(s).held
+        assert all(bound.lb(n) <= oracle.total(s) + 1e-9 for n in held if n in bound.nodes)
+    certificate = bound.certificate()
+    if certificate is not None and certificate in oracle.valid and oracle.total(certificate) <= lb + 1e-9:
+        assert abs(oracle.total(certificate) - best) < 1e-9  # the fast path's answer is the optimum
+
+
+def graph(nodes: list[tuple[str, float, dict[str, Any]]], rules: list[tuple[str, dict[str, Any], str]]) -> Engine:
+    return Engine(Document.model_validate({
+        "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "hours": h, **extra} for c, h, extra in nodes]
+                 + [{"id": f"U:{m}", "kind": "credential", "institution": "U", "title": m} for m in ("T", "X", "Y")],
+        "rules": [{"id": r, "kind": "stack", "granted_by": "U", "requires": req, "grants": [{"node": f"U:{g}"}]} for r, req, g in rules],
+    }))  # fmt: skip
+
+
+def leaf(c: str) -> dict[str, str]:
+    return {"node": f"U:{c}"}
+
+
+# A (10 h) needs P (20 h) first; B (25 h) needs nothing: the bound (10, prerequisites aside) is no certificate.
+PREREQUISITE = graph([("A", 10, {"prerequisites": leaf("P")}), ("P", 20, {}), ("B", 25, {}), ("D", 50, {})],
+                     [("R", {"any": [leaf("A"), leaf("B"), {"all": [leaf("D"), leaf("P")]}]}, "T")])
+
+
+def test_certificate_proves_the_optimum_without_a_solver(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = graph([("A", 10, {}), ("B", 4, {}), ("C", 7, {})], [("R", {"all": [leaf("A"), {"any": [leaf("B"), leaf("C")]}]}, "T")])
+    monkeypatch.setattr(plan_model, "milp", None)  # any solve would fail
+    result = plan(engine, PlanRequest(target="U:T", as_of=AS_OF))
+    assert [(p.items, p.total) for p in result.plans] == [(("U:A", "U:B"), 14.0)]
+
+
+def test_nodes_beyond_a_known_plan_are_pruned_from_the_program() -> None:
+    request = PlanRequest(target="U:T", as_of=AS_OF)
+    planner, bound = bound_of(PREREQUISITE, request)
+    assert bound.lb("U:T") == 10.0 and bound.lb("U:D") == 50.0
+    keep = bound.relevant(30.0)  # {A, P} is a plan of 30 hours
+    assert "U:D" not in keep and {"U:A", "U:B", "U:P"} <= keep
+    model = PlanModel(PREREQUISITE, target="U:T", held=planner.base.held, weight=planner.weight, as_of=AS_OF,
+                      include_pilot=False, keep=keep, floor=bound.lb("U:T"))  # fmt: skip
+    assert "U:D" not in model.x and set(model.x) == {"U:A", "U:B", "U:P"}
+    assert plan(PREREQUISITE, request).plans[0].items == ("U:B",)
+
+
+def test_a_node_nothing_derives_has_no_bound() -> None:
+    engine = graph([("A", 10, {"status": "retired"})], [("R", leaf("A"), "T")])
+    _, bound = bound_of(engine, PlanRequest(target="U:T", as_of=AS_OF))
+    assert bound.lb("U:T") == INF and bound.certificate() is None
+    assert not plan(engine, PlanRequest(target="U:T", as_of=AS_OF)).feasible
+
+
+def test_the_time_limit_raises_instead_of_answering_unproven(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan_model, "TIME_LIMIT", 0.0)
+    with pytest.raises(PlanUnproven, match="not proven optimal within 0 s"):
+        plan(PREREQUISITE, PlanRequest(target="U:T", as_of=AS_OF))
+
+
+def test_max_cuts_raises_instead_of_a_wrong_infeasible(monkeypatch: pytest.MonkeyPatch) -> None:
+    # X and Y both come from A; Y also from B, but A's derivation wins the round (lineage ["U:A"] sorts first),
+    # so {A, B} does not earn T (X and Y share A): the program's first optimum fails evaluation.
+    engine = graph([("A", 10, {}), ("B", 5, {}), ("C", 100, {})],
+                   [("RX", leaf("A"), "X"), ("RY", leaf("A"), "Y"), ("RY2", leaf("B"), "Y"),
+                    ("RT", {"all": [leaf("X"), leaf("Y")]}, "T"), ("RC", leaf("C"), "T")])  # fmt: skip
+    request = PlanRequest(target="U:T", as_of=AS_OF)
+    assert [p.items for p in plan(engine, request).plans] == [("U:C",)]
+    monkeypatch.setattr(PLAN_MODULE, "MAX_CUTS", 0)
+    with pytest.raises(PlanUnproven, match="ruling out 0 candidate sets"):
+        plan(engine, request)
