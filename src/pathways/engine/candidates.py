@@ -70,6 +70,17 @@ def interchangeable_pruned(cands: list[Candidate], *, max_recognized: bool = Fal
     def standing(c: Candidate) -> tuple[bool | None, str | None]:
         return (c.recognized if max_recognized else None, c.resident_of if residency else None)
 
+    # first the cheap case of dominance, identical but for the id (a course's copies
+    # transferred to many institutions): the smallest id stands for the rest
+    alike: dict[tuple[frozenset[str], tuple[int, ...], float, Any], Candidate] = {}
+    for c in cands:
+        key = (c.lineage, c.slots, c.credits, standing(c))
+        kept = alike.get(key)
+        if kept is None or c.node < kept.node:
+            alike[key] = c
+    if len(alike) < len(cands):
+        cands = [c for c in cands if alike[c.lineage, c.slots, c.credits, standing(c)] is c]
+
     # per lineage, the candidates by (slots, standing), sorted by id with the running
     # largest credits: b is dominated within its lineage when some subgroup fitting its slots
     # has, before b's id, credits at least b's (equal ones, under a recognized maximum)
