@@ -6,7 +6,8 @@ distance: a node not held that a rule touching the holdings grants (one hop), th
 touching such a node grants (two hops), and so on (node and competency leaves, as ``reach``
 follows them). ``plan`` (objective hours, one plan) is timed on each; the figures are the
 latency percentiles per distance, the planner's own share (the time outside ``evaluate``,
-which verification calls), the share of feasible targets and the mean plan size.
+which verification calls), the share of feasible targets, the share the planner could not
+prove within its time limit (``PlanUnproven``, timed up to the limit) and the mean plan size.
 
 ``python -m benchmarks.bench_plan --shape bc --scale 1.0`` prints the figures and the machine.
 The target (BC scale 1.0, this project's 2-core reference machine) is in :data:`TARGETS`.
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pathways.engine import Engine, evaluate, plan
+from pathways.errors import PlanUnproven
 from pathways.model import EvaluationRequest, PlanRequest
 
 from .bench_evaluate import Figure, percentile
@@ -94,6 +96,7 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int
         samples: list[float] = []
         own: list[float] = []
         feasible = 0
+        unproven = 0
         sizes: list[int] = []
         for req in requests:
             found = targets_at(engine, req, hops)
@@ -104,10 +107,14 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int
             spent: list[float] = []
             with _timed_evaluations(spent):
                 t = time.perf_counter()
-                result = plan(engine, question)
+                try:
+                    result = plan(engine, question)
+                except PlanUnproven:
+                    result = None
+                    unproven += 1
                 samples.append((time.perf_counter() - t) * 1000)
             own.append(samples[-1] - sum(spent))
-            if result.feasible:
+            if result is not None and result.feasible:
                 feasible += 1
                 sizes.append(len(result.plans[0].items))
         if not samples:
@@ -118,6 +125,7 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int
         fig(f"planner's own p50, {hops} hop{'s' if hops > 1 else ''}", percentile(own, 50), "ms")
         fig(f"targets planned, {hops} hop{'s' if hops > 1 else ''}", len(samples), "")
         fig(f"feasible share, {hops} hop{'s' if hops > 1 else ''}", feasible / len(samples), "")
+        fig(f"unproven share, {hops} hop{'s' if hops > 1 else ''}", unproven / len(samples), "")
         fig(f"mean plan items, {hops} hop{'s' if hops > 1 else ''}", statistics.fmean(sizes) if sizes else 0.0, "")
     return figures
 
