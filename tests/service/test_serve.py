@@ -34,17 +34,18 @@ class Served:
     port: int
     base: str
     output: str = ""
+    returncode: int | None = None
 
 
 @contextmanager
-def pathways_serve(directory: Path, tokens_file: Path) -> Iterator[Served]:
+def pathways_serve(directory: Path, tokens_file: Path, workers: int = 1) -> Iterator[Served]:
     """Load the seed graph into a SQLite file in ``directory`` and run `pathways serve` on it until exit."""
     env = os.environ | {"PATHWAYS_STORE": f"sqlite:///{directory / 'serve.db'}", "PATHWAYS_TOKENS_FILE": str(tokens_file)}
     cli = [sys.executable, "-c", "from pathways.cli import main; raise SystemExit(main())"]
     loaded = subprocess.run([*cli, "load", *map(str, seed_files())], env=env, capture_output=True, text=True, timeout=120)
     assert loaded.returncode == 0, loaded.stderr
     port = _free_port()
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--no-access-log"], env=env,
+    proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     served = Served(port, f"http://127.0.0.1:{port}")
     try:
@@ -65,6 +66,7 @@ def pathways_serve(directory: Path, tokens_file: Path) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             served.output, _ = proc.communicate()
+        served.returncode = proc.returncode
 
 
 def test_pathways_serve_answers_rest_and_graphql(tmp_path: Path, tokens_file: Path) -> None:
@@ -85,3 +87,10 @@ def test_pathways_serve_answers_rest_and_graphql(tmp_path: Path, tokens_file: Pa
     for line in (f"REST API          http://127.0.0.1:{port}/", f"GraphQL explorer  http://127.0.0.1:{port}/graphql",
                  f"OpenAPI docs      http://127.0.0.1:{port}/docs"):
         assert line in served.output
+
+
+def test_two_workers_answer_on_kept_alive_connections(tmp_path: Path, tokens_file: Path) -> None:
+    with pathways_serve(tmp_path, tokens_file, workers=2) as served, httpx.Client(base_url=served.base, timeout=10) as client:
+        answers = [client.post("/evaluate", json={"holdings": THREE_MICRO_COURSES, "as_of": "2026-01-15"}) for _ in range(5)]
+        assert all("UFV:GD157" in [g["node"] for g in a.json()["granted"]] for a in answers)
+    assert served.returncode == 0  # the supervisor stopped its workers and exited cleanly on Ctrl-C

@@ -44,7 +44,7 @@ def urls(host: str, port: int) -> dict[str, str]:
 
 
 def _serve(args: argparse.Namespace, ctx: Context) -> int:
-    import uvicorn
+    from ..service.server import run
 
     host = args.host or ctx.settings.host
     port = args.port if args.port is not None else ctx.settings.port
@@ -62,13 +62,5 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
     sys.stdout.flush()
     # the workers read the same settings from the environment; pass the effective ones on
     os.environ.setdefault("PATHWAYS_STORE", ctx.settings.store_url)
-    uvicorn.run(
-        "pathways.service.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=args.workers,
-        access_log=not args.no_access_log,
-        log_level="info",
-    )
+    run(host=host, port=port, workers=args.workers, access_log=not args.no_access_log)
     return 0
