@@ -1,10 +1,18 @@
-"""The listening socket `pathways serve` binds: connections it accepts send without Nagle's delay."""
+"""How `pathways serve` starts: the engine built before serving, a listening socket without Nagle's delay."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
+from pathlib import Path
 
+from pathways.model import parse_document
+from pathways.service.app import create_app
 from pathways.service.server import NoDelayConfig
+from pathways.settings import Settings
+from pathways.store import open_store
+from tests.conftest import seed_files
 
 
 def test_accepted_connections_inherit_tcp_nodelay() -> None:
@@ -36,3 +44,18 @@ def test_plain_uvicorn_socket_leaves_nagle_on() -> None:
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
     finally:
         listener.close()
+
+
+def test_the_engine_is_built_before_the_app_serves(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'ready.db'}")
+    store.import_document(parse_document(json.loads(seed_files()[0].read_text(encoding="utf-8"))), actor="test", action="load")
+    app = create_app(Settings(store_url=f"sqlite:///{tmp_path / 'ready.db'}"), store=store)
+    cache = app.state.engine_cache
+    assert not cache.ready
+
+    async def start_and_look() -> bool:
+        async with app.router.lifespan_context(app):
+            return bool(cache.ready)
+
+    assert asyncio.run(start_and_look())
+    store.close()

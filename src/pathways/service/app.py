@@ -49,6 +49,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the engine is built before the first request is accepted: a worker that is still
+        # building (seconds on a large graph) takes no connections, so none waits on it
+        app.state.engine_cache.current()
         try:
             yield
         finally:

@@ -76,6 +76,11 @@ class EngineCache:
         self._stale = True
         self._lock = threading.Lock()
 
+    @property
+    def ready(self) -> bool:
+        """Whether an engine has been built (the app builds it at startup, before serving)."""
+        return self._snapshot is not None
+
     def invalidate(self) -> None:
         """Mark the engine stale: called after every write this process makes."""
         self._stale = True
