@@ -5,7 +5,7 @@
 2. draw transcripts of 10 holdings (:func:`benchmarks.synthetic.transcripts`) and write them
    into a wrk Lua script that cycles through them;
 3. for each worker count, start ``pathways serve --workers N --no-access-log`` on a free port,
-   warm every worker up (each builds its engine on its first request), then run
+   wait for ``/health`` (a worker answers once its engine is built, at startup), warm up, then run
    ``wrk --latency`` against ``POST /evaluate`` and read requests/s and p50/p99 latency.
 
 Needs ``wrk`` (Debian: ``apt-get install -y wrk``). The load generator shares the machine
