@@ -19,6 +19,10 @@ Two exact methods, the first used whenever it applies:
   the final state. Candidates with several holdings in their lineage (a block transfer) are
   few after :func:`~pathways.engine.matching.interchangeable_pruned`: each placement of them
   (or none) is a branch, and the groups they overlap are left out of that branch's program.
+  Without ``credits ... of`` the program is a branch and bound (:class:`_Bound`): a state is
+  dropped when an optimistic bound on what it can still reach falls short of the best
+  fraction found, or when nothing it reaches can beat the fraction of the best state so far
+  and everything it reaches has a larger (size, lineage) than that state.
 - *An integer program* (:func:`~pathways.engine.exact.fullest_placements`), for what the
   program cannot take (more than :data:`MAX_BRANCHES` placements of multi-holding candidates,
   or more than :data:`MAX_STATES` slot states): slower to set up, but without any bound.
@@ -38,6 +42,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
@@ -54,8 +60,17 @@ MAX_STATES = 20_000
 
 _EPS = 1e-9
 
+_MARGIN = 1e-6
+"""How far below the best fraction found a state's bound must be for the state to be dropped:
+far above rounding (and the selection's ties, within 1e-9), far below the gaps between real
+fractions."""
+
+_TINY = 1e-12
+"""Fractions this close are taken as equal when choosing the anchor of :class:`_Bound`."""
+
 _Key = tuple[int, tuple[str, ...], tuple[str, ...]]
 _State = tuple[float, ...]
+_Move = tuple[int, float, float | None, int, str]
 
 
 class TooLarge(Exception):
@@ -69,6 +84,14 @@ class _Progress(SearchState):
         # them): once met, one more holding there only adds lineage, so it is never placed
         self.capped = [False] * len(slots)
         _mark_capped(tree, self.capped, False)
+        # leaves whose credits count (under a ``credits ... of``); elsewhere a filled leaf is
+        # recorded as 0 credits, so holdings differing only in credits reach one state
+        self.counted = [not c for c in self.capped]
+        # the weight of each slot in the fraction, when it is a weighted sum bound (no
+        # ``credits ... of``): see :class:`_Bound`
+        self.weights: list[float] | None = [0.0] * len(slots)
+        if not _weigh(tree, 1.0, self.weights):
+            self.weights = None
         self.best_fraction = -1.0
         self.best_key: _Key = (0, (), ())
         self.best_order: tuple[tuple[int, int], ...] = ()
@@ -118,46 +141,49 @@ class _Progress(SearchState):
         for i, c in enumerate(cands):
             if len(c.lineage) == 1 and c.lineage.isdisjoint(taken):
                 groups.setdefault(min(c.lineage), []).append(i)
+        elements = sorted(groups)
+        moves = [self.moves(groups[element]) for element in elements]
+        bound = None if self.firing or self.weights is None else _Bound(self, elements, moves)
         # state -> (lineage size, sorted lineage, placements by candidate, holdings): compared on
         # the first two, then on the sorted holdings and the placements (among equal holdings,
         # the smallest slot per holding in candidate order wins); holdings sorted only then
         states: dict[_State, tuple[int, tuple[str, ...], tuple[tuple[int, int], ...], tuple[str, ...]]] = {
             tuple(start): (0, (), (), ())
         }
-        capped = self.capped
-        for element in sorted(groups):
+        for g, element in enumerate(elements):
+            if bound is not None:
+                states = bound.pruned(states, g)
             grown = dict(states)
             for state, (size, lineage, how, nodes) in states.items():
                 head = (size + 1, (*lineage, element))
-                for i in groups[element]:
-                    c = cands[i]
-                    for s in c.slots:
-                        spec = slots[s]
-                        if spec[0] != POOL:
-                            if state[s] >= 0:
-                                continue
-                            now = c.credits
-                        else:
-                            if capped[s] and state[s] >= spec[2] - _EPS:
-                                continue
-                            now = state[s] + c.credits
-                            if capped[s] and now > spec[2]:
-                                now = spec[2]
-                        after = list(state)
-                        after[s] = now
-                        reached = tuple(after)
-                        old = grown.get(reached)
-                        if old is not None and old[:2] < head:
-                            continue  # built only when it may win
-                        value = (*head, (*how, (i, s)), (*nodes, c.node))
-                        if old is None or head < old[:2] or _tail(value) < _tail(old):
-                            grown[reached] = value
+                for s, now, room, i, node in moves[g]:
+                    held = state[s]
+                    if room is None:  # a leaf
+                        if held >= 0:
+                            continue
+                    else:  # a pool, whose credits beyond ``room`` count for nothing
+                        if held >= room - _EPS:
+                            continue
+                        now = held + now
+                        if now > room:
+                            now = room
+                    after = list(state)
+                    after[s] = now
+                    reached = tuple(after)
+                    old = grown.get(reached)
+                    if old is not None and old[:2] < head:
+                        continue  # built only when it may win
+                    value = (*head, (*how, (i, s)), (*nodes, node))
+                    if old is None or head < old[:2] or _tail(value) < _tail(old):
+                        grown[reached] = value
             states = grown
             if len(states) > MAX_STATES:
                 raise TooLarge
         if self.firing:
             self.settle(placed, states)
             return
+        if bound is not None:
+            states = bound.pruned(states, len(elements))
         for state, (_, _, how, _) in states.items():
             fraction = _fraction(self.tree, state)
             if fraction < self.best_fraction - _EPS:
@@ -171,6 +197,28 @@ class _Progress(SearchState):
                 self.best_placements = (*placed, *how)
             for i, s in reversed((*placed, *how)):
                 self.unplace(i, s)
+
+    def moves(self, group: list[int]) -> list[_Move]:
+        """The ways to place one of ``group`` (candidates sharing their one lineage holding):
+        ``(slot, credits, room, candidate, node)``, ``room`` ``None`` for a leaf, a capped
+        pool's need, else infinity. Of the candidates making the same move (same slot, same credits
+        as far as the state records them) only the smallest id is kept: from one state they
+        reach one state, with the same lineage, and the smallest id gives the smaller sorted
+        holdings, so no other is ever kept there."""
+        slots, counted = self.slots, self.counted
+        made: dict[tuple[int, float], _Move] = {}
+        for i in group:
+            c = self.cands[i]
+            for s in c.slots:
+                spec = slots[s]
+                if spec[0] != POOL:
+                    move: _Move = (s, c.credits if counted[s] else 0.0, None, i, c.node)
+                else:
+                    move = (s, c.credits, spec[2] if self.capped[s] else math.inf, i, c.node)
+                old = made.get(move[:2])
+                if old is None or c.node < old[4]:
+                    made[move[:2]] = move
+        return list(made.values())
 
     def settle(self, placed: list[tuple[int, int]], states: dict[_State, Any]) -> None:
         """Firing mode: the met final state with the smallest key (the branch's placements are
@@ -191,7 +239,7 @@ class _Progress(SearchState):
         """A slot's state after one more holding of ``credits`` goes into it."""
         spec = self.slots[s]
         if spec[0] != POOL:
-            return credits
+            return credits if self.counted[s] else 0.0
         total = held + credits
         return min(total, spec[2]) if self.capped[s] else total
 
@@ -231,10 +279,183 @@ def _progress(node: Compiled, state: _State) -> tuple[float, bool, float]:
     return min(1.0, cur / node[1]), met, (cur if met else 0.0)
 
 
+class _Bound:
+    """Branch and bound for the program: what a state can still reach, against the best found.
+
+    Without ``credits ... of``, a requirement's fraction grows by at most the sum over slots of
+    the slot's weight times what the slot's own fraction gains (the weight is the product of
+    ``1/n`` under an ``all`` of n, ``1/k`` under an ``at_least k``, 1 under an ``any``: a mean,
+    a top-k sum over k and a maximum grow by at most that much). A leaf's own fraction goes
+    from 0 to 1, a pool's grows by its credits over its need and not past 1. Two bounds on what
+    the groups from ``g`` on add follow: the sum of each group's largest gain (a group places
+    one holding), and per slot what the groups could put there all at once (the room left, and
+    the largest credits of each group, summed). A state whose fraction plus the smaller falls
+    short of the best fraction found (:data:`_MARGIN` and more) has no completion that could be
+    reported, nor does any state reached from it, so it is dropped; the best found is the best
+    fraction of any state so far (each is an assignment), or of a greedy completion of it.
+    """
+
+    def __init__(self, search: _Progress, elements: list[str], moves: list[list[_Move]]) -> None:
+        assert search.weights is not None
+        self.search = search
+        self.quick = _quick(search.tree)
+        weights, slots = search.weights, search.slots
+        n = len(moves)
+        # per move, its largest gain from an empty slot
+        self.gains = [[weights[m[0]] * (1.0 if m[2] is None else min(m[1], m[2]) / m[2]) for m in ms] for ms in moves]
+        self.most = [0.0] * (n + 1)  # suffix sums of each group's largest gain
+        # per group index: (slot, weight over need, need, credits the groups from there can
+        # put in) per pool, (slot, weight) per leaf some group from there can fill
+        self.pools: list[list[tuple[int, float, float, float]]] = [[] for _ in range(n + 1)]
+        self.leaves: list[list[tuple[int, float]]] = [[] for _ in range(n + 1)]
+        reach = [0.0] * len(slots)
+        filled = [False] * len(slots)
+        for g in range(n - 1, -1, -1):
+            self.most[g] = self.most[g + 1] + max(self.gains[g], default=0.0)
+            largest: dict[int, float] = {}
+            for s, credits, room, _, _ in moves[g]:
+                if room is None:
+                    filled[s] = True
+                elif credits > largest.get(s, 0.0):
+                    largest[s] = credits
+            for s, credits in largest.items():
+                reach[s] += credits
+            self.pools[g] = [(s, weights[s] / spec[2], spec[2], reach[s]) for s, spec in enumerate(slots) if spec[0] == POOL and reach[s] > 0]
+            self.leaves[g] = [(s, weights[s]) for s in range(len(slots)) if filled[s] and slots[s][0] != POOL]
+        self.moves = moves
+        self.elements = elements
+        self.best = search.best_fraction
+        # (fraction, lineage size, sorted lineage) of the best state met so far
+        self.anchor: tuple[float, int, tuple[str, ...]] = (-1.0, 0, ())
+        # per group index: the largest gain of one group from there on
+        self.largest = [0.0] * (n + 1)
+        for g in range(n - 1, -1, -1):
+            self.largest[g] = max(self.largest[g + 1], max(self.gains[g], default=0.0))
+        self.known: dict[_State, float] = {}  # the fraction of each state scored so far
+
+    def pruned(self, states: dict[_State, Any], g: int) -> dict[_State, Any]:
+        """``states`` without those no reported assignment can come from, before group ``g``."""
+        if not states:
+            return states
+        quick, known = self.quick, self.known
+        scored = []
+        for state in states:
+            fraction = known.get(state)
+            if fraction is None:
+                fraction = known[state] = quick(state)
+            scored.append((fraction, state))
+        top, state = max(scored)
+        if top > self.best:
+            self.best = top
+        greedy = self.greedy(state, g)
+        if greedy > self.best:
+            self.best = greedy
+        # the anchor: a state with the largest fraction, the smallest (size, lineage) among those
+        for fraction, state in scored:
+            size, lineage = states[state][:2]
+            if fraction > self.anchor[0] + _TINY or (fraction >= self.anchor[0] - _TINY and (size, lineage) < self.anchor[1:]):
+                self.anchor = (fraction, size, lineage)
+        floor = self.best - _MARGIN
+        anchor, anchor_size, anchor_lineage = self.anchor
+        ceiling = anchor + _EPS / 2
+        element = self.elements[g] if g < len(self.elements) else None
+        most, pools, leaves, largest = self.most[g], self.pools[g], self.leaves[g], self.largest[g]
+        kept = {}
+        for fraction, state in scored:
+            value = states[state]
+            bound = fraction + min(most, self.room(state, pools, leaves))
+            if bound < floor:
+                continue
+            if bound <= ceiling and element is not None and fraction < anchor - _EPS:
+                # no completion beats the anchor's fraction: it must beat its key, with at
+                # least ``more`` holdings more, all from ``element`` on
+                more = max(1, math.ceil((anchor - _EPS - fraction) / largest - _MARGIN)) if largest > 0 else anchor_size + 1
+                size, lineage = value[:2]
+                if size + more > anchor_size:
+                    continue
+                # of the same size, it is larger unless its lineage so far is smaller than the
+                # anchor's start (the anchor's holdings all come before ``element``)
+                if size + more == anchor_size and lineage >= anchor_lineage[: len(lineage)]:
+                    continue
+            kept[state] = value
+        return kept
+
+    @staticmethod
+    def room(state: _State, pools: list[tuple[int, float, float, float]], leaves: list[tuple[int, float]]) -> float:
+        """The most the slots can gain from the groups left, all at once."""
+        gain = 0.0
+        for s, ratio, need, reach in pools:
+            left = need - state[s]
+            if left > 0:
+                gain += ratio * (left if left < reach else reach)
+        for s, w in leaves:
+            if state[s] < 0:
+                gain += w
+        return gain
+
+    def greedy(self, state: _State, g: int) -> float:
+        """The fraction of ``state`` completed greedily by the groups from ``g`` on (each
+        places the holding that gains the most, by the slot weights)."""
+        after = list(state)
+        weights = self.search.weights
+        assert weights is not None
+        for ms in self.moves[g:]:
+            best, pick = 0.0, None
+            for s, credits, room, _, _ in ms:
+                held = after[s]
+                if room is None:
+                    gain = weights[s] if held < 0 else 0.0
+                else:
+                    gain = weights[s] * max(0.0, min(held + credits, room) - held) / room
+                if gain > best:
+                    best, pick = gain, (s, credits, room)
+            if pick is not None:
+                s, credits, room = pick
+                after[s] = credits if room is None else min(after[s] + credits, room)
+        return self.quick(tuple(after))
+
+
+def _weigh(node: Compiled, weight: float, out: list[float]) -> bool:
+    """Fill each slot's weight (see :class:`_Bound`); false under a ``credits ... of``."""
+    tag = node[0]
+    if tag in (LEAF, COMPETENCY, POOL):
+        out[node[1]] = weight
+        return True
+    if tag == CREDITS_OF:
+        return False
+    kids = node[-1]
+    share = weight / len(kids) if tag == ALL else weight / node[1] if tag == AT_LEAST else weight
+    return all([_weigh(child, share, out) for child in kids])
+
+
+def _quick(node: Compiled) -> Callable[[_State], float]:
+    """The fraction of ``node`` for a slot state, as a function, for requirements without
+    ``credits ... of`` (where it is the fraction alone: no credits, no met flags)."""
+    tag = node[0]
+    if tag == POOL:
+        s, need = node[1], node[2]
+        return lambda state: min(1.0, state[s] / need)
+    if tag in (LEAF, COMPETENCY):
+        s = node[1]
+        return lambda state: 1.0 if state[s] >= 0 else 0.0
+    kids = [_quick(child) for child in node[-1]]
+    if tag == ALL:
+        n = len(kids)
+        if all(child[0] == POOL for child in node[-1]):
+            pools = [(child[1], child[2]) for child in node[-1]]
+            return lambda state: sum(min(1.0, state[s] / need) for s, need in pools) / n
+        return lambda state: sum(f(state) for f in kids) / n
+    if tag == ANY:
+        return lambda state: max(f(state) for f in kids)
+    k = node[1]
+    return lambda state: sum(sorted((f(state) for f in kids), reverse=True)[:k]) / k
+
+
 def _mark_capped(node: Compiled, capped: list[bool], under_credits: bool) -> None:
-    if node[0] == POOL:
+    """Mark the slots not under a ``credits ... of`` (pools: capped at their need)."""
+    if node[0] in (LEAF, COMPETENCY, POOL):
         capped[node[1]] = not under_credits
-    elif node[0] not in (LEAF, COMPETENCY):
+    else:
         for child in node[-1]:
             _mark_capped(child, capped, under_credits or node[0] == CREDITS_OF)
 
