@@ -17,7 +17,7 @@ from pathways.engine.plan_model import PlanModel
 from pathways.errors import PlanUnproven
 from pathways.model import Document, PlanRequest
 
-from .test_plan_property import Oracle, problems
+from .test_plan_property import Oracle, cyclic_problems, problems
 
 AS_OF = dt.date(2026, 1, 10)
 PLAN_MODULE = sys.modules["pathways.engine.plan"]  # the package exports the function under the module's name
@@ -31,7 +31,7 @@ def bound_of(engine: Engine, request: PlanRequest) -> tuple[_Planner, PlanBound]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems())
+@given(problems() | cyclic_problems())
 def test_bound_never_exceeds_the_brute_force_optimum(problem: tuple[Engine, PlanRequest]) -> None:
     engine, request = problem
     oracle = Oracle(engine, request)
@@ -42,10 +42,10 @@ def test_bound_never_exceeds_the_brute_force_optimum(problem: tuple[Engine, Plan
     if not oracle.valid:
         return
     best = min(map(oracle.total, oracle.valid))
-    assert lb <= best + 1e-9
-    for s in oracle.valid:  # every node a plan's evaluation holds is within the bound of the plan's total
+    assert lb <= bound.lb_total(request.target) <= best + 1e-9
+    for s in oracle.valid:  # every node a plan's evaluation holds is within the bounds of the plan's total
         held = oracle.evaluation(s).held
-        assert all(bound.lb(n) <= oracle.total(s) + 1e-9 for n in held if n in bound.nodes)
+        assert all(bound.lb_total(n) <= oracle.total(s) + 1e-9 for n in held if n in bound.nodes and n not in planner.base.held)
     certificate = bound.certificate()
     if certificate is not None and certificate in oracle.valid and oracle.total(certificate) <= lb + 1e-9:
         assert abs(oracle.total(certificate) - best) < 1e-9  # the fast path's answer is the optimum
@@ -74,6 +74,17 @@ def test_certificate_proves_the_optimum_without_a_solver(monkeypatch: pytest.Mon
     monkeypatch.setattr(plan_model, "milp", None)  # any solve would fail
     result = plan(engine, PlanRequest(target="U:T", as_of=AS_OF))
     assert [(p.items, p.total) for p in result.plans] == [(("U:A", "U:B"), 14.0)]
+
+
+def test_prerequisites_raise_the_bound_so_the_certificate_settles_without_a_solver(monkeypatch: pytest.MonkeyPatch) -> None:
+    # T from A (10 h, needs P: 20 h) or D (35 h): the bound without prerequisites (10) proves nothing about
+    # the certificate {A} completed with P (30 h); counting A's prerequisite, no plan costs less than 30.
+    engine = graph([("A", 10, {"prerequisites": leaf("P")}), ("P", 20, {}), ("D", 35, {})], [("R", {"any": [leaf("A"), leaf("D")]}, "T")])
+    request = PlanRequest(target="U:T", as_of=AS_OF)
+    _, bound = bound_of(engine, request)
+    assert (bound.lb("U:T"), bound.lb_total("U:T"), bound.lb_total("U:A")) == (10.0, 30.0, 30.0)
+    monkeypatch.setattr(plan_model, "milp", None)  # any solve would fail
+    assert [(p.items, p.total, p.sequence) for p in plan(engine, request).plans] == [(("U:A", "U:P"), 30.0, (("U:P",), ("U:A",)))]
 
 
 def test_nodes_beyond_a_known_plan_are_pruned_from_the_program() -> None:

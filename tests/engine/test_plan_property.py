@@ -118,10 +118,43 @@ class Oracle:
         return sorted((s for s in self.valid if not any(t < s for t in self.valid)), key=self.total)
 
 
+@st.composite
+def cyclic_problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
+    """Courses that transfer to one another in cycles (alone or in pairs), some with prerequisites, and a target over them."""
+    courses = [f"U:C{i}" for i in range(draw(st.integers(3, 7)))]
+    pick = st.sampled_from(courses)
+    nodes: list[dict[str, Any]] = [{"id": c, "kind": "course", "institution": "U", "title": c, "hours": draw(st.integers(1, 9)),
+                                    "credits": draw(st.integers(1, 3)), "subject": "X"} for c in courses]  # fmt: skip
+    for node in nodes:
+        if draw(st.integers(0, 3)) == 0:
+            node["prerequisites"] = {"node": draw(pick)}
+    nodes.append({"id": "U:T", "kind": "credential", "institution": "U", "title": "T"})
+    rules: list[dict[str, Any]] = []
+    for j in range(draw(st.integers(2, 9))):
+        sources = draw(st.lists(pick, min_size=1, max_size=2, unique=True))
+        requires = {"node": sources[0]} if len(sources) == 1 else {"all": [{"node": c} for c in sources]}
+        rules.append({"id": f"E{j}", "kind": "transfer", "granted_by": "U", "requires": requires, "grants": [{"node": draw(pick)}]})
+    rules.append({"id": "RT", "kind": "stack", "granted_by": "U", "requires": draw(requirements(courses, 1)), "grants": [{"node": "U:T"}]})
+    engine = Engine(Document.model_validate({"institutions": [{"id": "U", "name": "U"}], "nodes": nodes, "rules": rules}))
+    holdings = [{"node": n, "grade": "A", "earned": "2025-05-01"} for n in draw(st.lists(pick, max_size=1))]
+    request = PlanRequest.model_validate({"holdings": holdings, "target": "U:T", "as_of": AS_OF.isoformat(),
+                                          "objective": draw(st.sampled_from(("hours", "items"))), "alternatives": draw(st.integers(1, 3))})
+    return engine, request
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_planner_matches_brute_force(problem: tuple[Engine, PlanRequest]) -> None:
-    engine, request = problem
+    check_against_brute_force(*problem)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cyclic_problems())
+def test_planner_matches_brute_force_on_cycles_of_transfers(problem: tuple[Engine, PlanRequest]) -> None:
+    check_against_brute_force(*problem)
+
+
+def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
     note(json.dumps({"nodes": [n.to_json() for n in engine.nodes.values()], "rules": [r.to_json() for r in engine.rules.values()]}))
     oracle = Oracle(engine, request)
     result = plan(engine, request)

@@ -273,7 +273,7 @@ class _Planner:
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot,
         )
-        floor = bound.lb(target)
+        floor = bound.lb_total(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
         known = None

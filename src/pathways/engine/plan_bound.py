@@ -129,6 +129,8 @@ class PlanBound:
         self._relevance()
         self.value: dict[str, float] = {}
         self._fixpoint()
+        self.total_value: dict[str, float] = {}
+        self._fixpoint_total()
 
     # -- the relevant part of the graph ---------------------------------------------------------
 
@@ -204,6 +206,86 @@ class PlanBound:
                         value[g] = v
                         changed.add(g)
             dirty = sorted({r for n in changed for r in self._dependents.get(n, ())})
+
+    def lb_total(self, n: str) -> float:
+        """The least total of a plan that holds ``n``, the prerequisites of its items included (0 when held).
+
+        At least :meth:`lb`: a plan that holds ``n`` through items also meets those items'
+        prerequisites, with further items (a prerequisite is met before the item is taken, so
+        never by the item itself).
+        """
+        if n in self.held:
+            return 0.0
+        return max(self.value.get(n, INF), self.total_value.get(n, INF))
+
+    def _fixpoint_total(self) -> None:
+        """:meth:`lb_total` for every relevant node, a least fixpoint from ``INF`` as :meth:`_fixpoint`.
+
+        A plan holding ``n`` costs at least: when it takes ``n``, ``n``'s weight plus what the
+        items taken before ``n`` cost (they form a plan for ``n``'s prerequisites); when a rule
+        derives ``n``, what the items under that rule cost. Under ``all`` the items of the
+        children are disjoint (the sum of their :meth:`lb`) but their prerequisites may be
+        shared, so the bound is the larger of that sum and the dearest child's :meth:`lb_total`;
+        under ``at_least k`` the k-th cheapest child; under ``any`` and credit requirements the
+        cheapest child.
+        """
+        total = self.total_value
+        prerequisites: dict[str, Compiled] = {}
+        watching: dict[str, list[str]] = {}
+        for n in self.weights:
+            req = self.engine.nodes[n].prerequisites
+            if req is not None:
+                prerequisites[n] = compile_requirement(req)[0]
+                for m in _mentions(req, self):
+                    watching.setdefault(m, []).append(n)
+        dirty_rules = sorted(self.rules)
+        dirty_items = sorted(self.weights)
+        while dirty_rules or dirty_items:
+            changed: set[str] = set()
+            for n in dirty_items:
+                tree = prerequisites.get(n)
+                v = self.weights[n] + (0.0 if tree is None else self._total(tree, None, False))
+                if v < total.get(n, INF) - _EPS:
+                    total[n] = v
+                    changed.add(n)
+            for rule_id in dirty_rules:
+                rule = self.rules[rule_id]
+                v = self._total(rule.tree, rule, True)
+                for g, _ in rule.grants:
+                    h = self.held.get(g)
+                    if (h is None or not h.direct) and v < total.get(g, INF) - _EPS:
+                        total[g] = v
+                        changed.add(g)
+            dirty_rules = sorted({r for n in changed for r in self._dependents.get(n, ())})
+            dirty_items = sorted({m for n in changed for m in watching.get(n, ())})
+
+    def _total_leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> float:
+        if self._leaf(n, min_grade, rule)[0] == 0.0:
+            return 0.0
+        h = self.held.get(n)
+        if (rule is not None and not self._open[rule.id]) or (h is not None and h.direct):
+            return INF
+        return max(self.value.get(n, INF), self.total_value.get(n, INF))
+
+    def _total(self, req: Compiled, rule: CompiledRule | None, some: bool) -> float:
+        """The :meth:`lb_total` of a compiled requirement inside ``rule`` (with a plan item when ``some``)."""
+        least = self._requirement(req, rule)[1 if some else 0]
+        if least == INF:
+            return INF
+        tag = req[0]
+        if tag == LEAF:
+            return max(least, self._total_leaf(req[2], req[3], rule))
+        if tag == COMPETENCY:
+            return max(least, min((self._total_leaf(m, None, rule) for m in self._competency(req[2])), default=INF))
+        if tag == POOL:
+            parts = [self._total_leaf(m, None, rule) for m in self.index.matching(self.engine, req[3]) if self.credits(m) > 0]
+        else:
+            parts = [self._total(child, rule, False) for child in req[-1]]
+        if tag == ALL:
+            return max(least, max(parts, default=0.0))
+        if tag == AT_LEAST:
+            return max(least, sorted(parts)[req[1] - 1] if req[1] >= 1 else 0.0)
+        return max(least, min(parts, default=INF))
 
     def _holding_serves(self, h: HoldingState, min_grade: str | None, rule: CompiledRule | None) -> bool:
         """Whether a holding already held fills a leaf of ``rule`` (``None``: a prerequisite, dates aside)."""
@@ -365,7 +447,7 @@ class PlanBound:
         the plan's total, and at least the node's bound; so a node whose bound exceeds
         ``limit`` is held in no plan that costs ``limit`` or less.
         """
-        return {n for n in self.nodes if self.lb(n) <= limit + _EPS * max(1.0, abs(limit))}
+        return {n for n in self.nodes if self.lb_total(n) <= limit + _EPS * max(1.0, abs(limit))}
 
 
 def _mentions(req: Requirement, bound: PlanBound) -> list[str]:

@@ -13,8 +13,17 @@ disjointness, credential limits, which derivation wins a round) can only let it 
 Its optimum is therefore a lower bound on the best plan; the planner verifies the optimum with
 the real evaluation and, when it is not a plan, cuts exactly that set off and solves again.
 Rules whose window excludes ``as_of`` can use only holdings already held (plan items are
-earned on ``as_of``), and support through a cycle of rules is ruled out with round numbers,
-so the relaxation is tight on the graphs registrars write.
+earned on ``as_of``).
+
+Support through a cycle of rules (a course and its transfer equivalents all grant one
+another) is ruled out with *loop rows*, as answer-set solvers do: for a set L of derivable
+nodes, a node of L is held only if some node of L is taken or granted by a rule met without
+any node of L (the first node of L an evaluation derives comes from outside L). They are valid
+for every plan, and their LP relaxation is strong (round numbers with big-M rows, used before,
+let the LP hold a whole cycle on fractions). The rows of each cycle of one-node rules (a class
+of equivalent courses) are written up front; the others lazily: :meth:`PlanModel.solve`
+re-solves with the rows of the unfounded sets its solution uses until the solution is grounded.
+HiGHS runs without presolve (as in :mod:`.exact`) and with its stray stdout line silenced.
 
 Two optional inputs from :mod:`.plan_bound` keep the program small and its bound strong:
 ``keep`` (only these nodes may be held: the planner passes the nodes whose lower bound does
@@ -58,9 +67,10 @@ from scipy.sparse import coo_array
 from ..errors import PlanUnproven
 from ..model import All, Any_, AtLeast, CompetencyLeaf, CreditsOf, CreditsWhere, Filter, NodeLeaf, Requirement, Rule, meets_min_grade, walk
 from .evaluate import HoldingState, years_before
+from .exact import _quiet_stdout
 from .index import Engine, filter_matches
 
-__all__ = ["FALSE", "TIME_LIMIT", "TRUE", "PlanIndex", "PlanModel", "plan_index"]
+__all__ = ["FALSE", "PRESOLVE", "TIME_LIMIT", "TRUE", "PlanIndex", "PlanModel", "plan_index"]
 
 TRUE = -1
 """A literal that is always met (a holding already held)."""
@@ -70,6 +80,10 @@ FALSE = -2
 TIME_LIMIT = 20.0
 """Seconds HiGHS may spend on one planning question, all solves together, before the planner gives up
 (a service worker must not hang)."""
+
+PRESOLVE = False
+"""Whether HiGHS presolves the planner's programs: off, as in :mod:`.exact`, where presolve returned a
+worse solution as optimal on a tiny 0-1 program (tests/engine/test_exact_cases.py)."""
 
 _EPS = 1e-9
 
@@ -180,6 +194,15 @@ class PlanModel:
         self._rows: list[_Row] = []
         self.x: dict[str, int] = {}
         self.y: dict[str, int] = {}
+        self._defs: dict[int, tuple[float, list[tuple[float, int]]]] = {}
+        self._roots: dict[str, int] = {}
+        self._uses: dict[str, frozenset[str]] = {}
+        self._support: dict[str, list[int]] = defaultdict(list)
+        self._granted_by: dict[str, list[str]] = defaultdict(list)
+        self._prerequisite: dict[str, int] = {}
+        self._dependents: dict[str, list[str]] = defaultdict(list)
+        self.solves = 0
+        self.loop_cuts = 0
         self._relevance()
         self._build()
         if floor > 0 and self.x:
@@ -261,14 +284,17 @@ class PlanModel:
                     derivable[grant.node].append(rule.id)
         for n in sorted(derivable):
             self.y[n] = self._var()
-        self._sccs = self._cyclic_components(derivable)
-        self._round: dict[str, int] = {}
-        support: dict[str, list[int]] = defaultdict(list)
         for rule_id in sorted(self.rules):
-            for node, lit in self._encode_rule(self.rules[rule_id]):
-                support[node].append(lit)
+            rule = self.rules[rule_id]
+            root, _ = self._encode(rule.requires, rule)
+            self._roots[rule_id] = root
+            self._uses[rule_id] = frozenset(m for m in self.mentions(rule.requires) if m in self.y)
+            for g in rule.grants:
+                if g.node in self.y:
+                    self._support[g.node].append(root)
+                    self._granted_by[g.node].append(rule_id)
         for n, var in self.y.items():
-            lits = support.get(n, [])
+            lits = self._support.get(n, [])
             if TRUE in lits:
                 continue
             terms = [(var, 1.0)] + [(lit, -1.0) for lit in lits if lit != FALSE]
@@ -279,28 +305,35 @@ class PlanModel:
             prerequisites = self.engine.nodes[n].prerequisites
             if prerequisites is not None:
                 lit, _ = self._encode(prerequisites, None)
+                self._prerequisite[n] = lit
                 self._imply(self.x[n], lit)
+        for rule_id, rule in self.rules.items():
+            granted = [g.node for g in rule.grants if g.node in self.y]
+            for m in set(self.mentions(rule.requires)):
+                self._dependents[m].extend(granted)
+        for component in self._classes():
+            self._loop_row(component)
         self.reachable = True
-        goal = self.node_literal(self.target)
+        self._goal = goal = self.node_literal(self.target)
         if goal == FALSE:
             self.reachable = False
         elif goal != TRUE:
             self._lb[goal] = 1.0
 
-    def _cyclic_components(self, derivable: Mapping[str, list[str]]) -> dict[str, int]:
-        """Component number of each derivable node that lies on a cycle of rules."""
-        g = nx.DiGraph()
-        for n, rule_ids in derivable.items():
+    def _classes(self) -> list[frozenset[str]]:
+        """Cycles of one-node rules: the strongly connected components of derivable nodes linked by rules whose
+        requirement mentions a single derivable node (a course and its transfer equivalents), on a cycle.
+
+        Their loop rows are written up front: without them, the solver holds the target through one
+        subset after another of such a class, each needing its own loop row.
+        """
+        graph = nx.DiGraph()
+        for n, rule_ids in self._granted_by.items():
             for rule_id in rule_ids:
-                for m in self.mentions(self.rules[rule_id].requires):
-                    if m in derivable:
-                        g.add_edge(m, n)
-        out: dict[str, int] = {}
-        for i, comp in enumerate(nx.strongly_connected_components(g)):
-            if len(comp) > 1 or any(g.has_edge(n, n) for n in comp):
-                for n in comp:
-                    out[n] = i
-        return out
+                if len(self._uses[rule_id]) == 1:
+                    graph.add_edges_from((m, n) for m in self._uses[rule_id])
+        found = [frozenset(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
+        return sorted(found, key=sorted)
 
     def _imply(self, var: int, lit: int) -> None:
         """``var`` can be 1 only when ``lit`` is."""
@@ -308,34 +341,6 @@ class PlanModel:
             self._ub[var] = 0.0
         elif lit != TRUE:
             self._row([(var, 1.0), (lit, -1.0)], -np.inf, 0.0)
-
-    def _encode_rule(self, rule: Rule) -> list[tuple[str, int]]:
-        """Encode a rule's requirement; return, for each node it can grant, the literal that supports it."""
-        grants = [g.node for g in rule.grants if g.node in self.y]
-        cyclic = {self._sccs[n] for n in grants if n in self._sccs}
-        uses: list[tuple[int, str]] = []
-        root, _ = self._encode(rule.requires, rule, cyclic, uses)
-        out = []
-        for n in grants:
-            if n not in self._sccs or not uses:
-                out.append((n, root))
-                continue
-            if root == FALSE:
-                continue
-            # Support through a cycle needs round numbers: n comes strictly after what its rule used.
-            s = self._var()
-            self._imply(s, root)
-            big = float(len(self._sccs) + 1)
-            for w, m in uses:
-                if self._sccs.get(m) == self._sccs[n]:
-                    self._row([(self._round_var(n), 1.0), (self._round_var(m), -1.0), (s, -big), (w, -big)], 1.0 - 2 * big, np.inf)
-            out.append((n, s))
-        return out
-
-    def _round_var(self, n: str) -> int:
-        if n not in self._round:
-            self._round[n] = self._var(ub=float(len(self._sccs)), integral=False)
-        return self._round[n]
 
     def in_window(self, rule: Rule, earned: dt.date) -> bool:
         """Whether a holding earned on ``earned`` may be used by ``rule`` (SPEC section 4, condition 1)."""
@@ -355,7 +360,7 @@ class PlanModel:
             return self.x[n]
         return FALSE
 
-    def _leaf(self, n: str, min_grade: str | None, rule: Rule | None, cyclic: set[int], uses: list[tuple[int, str]]) -> int:
+    def _leaf(self, n: str, min_grade: str | None, rule: Rule | None, unfounded: frozenset[str]) -> int:
         h = self.held.get(n)
         if h is not None:
             if meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned)):
@@ -364,15 +369,9 @@ class PlanModel:
                 return FALSE
             # a derived holding that does not fill the leaf (grade, date) may be derived anew through
             # plan items, earned on as_of, by one of its rules
-        if rule is not None and not self.in_window(rule, self.as_of):
+        if n in unfounded or (rule is not None and not self.in_window(rule, self.as_of)):
             return FALSE
-        lit = self.y.get(n, FALSE) if h is not None else self.node_literal(n)
-        if lit >= 0 and n in self._sccs and self._sccs[n] in cyclic:
-            w = self._var()
-            self._imply(w, lit)
-            uses.append((w, n))
-            return w
-        return lit
+        return self.y.get(n, FALSE) if h is not None else self.node_literal(n)
 
     def _credits(self, n: str) -> float:
         h = self.held.get(n)
@@ -381,23 +380,20 @@ class PlanModel:
         best = self.index.max_credits.get(n, 0.0)
         return max(best, h.credits) if h is not None else best
 
-    def _encode(
-        self, req: Requirement, rule: Rule | None, cyclic: set[int] | None = None, uses: list[tuple[int, str]] | None = None
-    ) -> tuple[int, float]:
-        """The literal "``req`` is met" and the most credits the holdings it uses can carry."""
-        cyc = cyclic or set()
-        used = uses if uses is not None else []
+    def _encode(self, req: Requirement, rule: Rule | None, unfounded: frozenset[str] = frozenset()) -> tuple[int, float]:
+        """The literal "``req`` is met" (with no holding of a node in ``unfounded``) and the most credits
+        the holdings it uses can carry."""
         if isinstance(req, NodeLeaf):
-            return self._leaf(req.node, req.min_grade, rule, cyc, used), self._credits(req.node)
+            return self._leaf(req.node, req.min_grade, rule, unfounded), self._credits(req.node)
         if isinstance(req, CompetencyLeaf):
             nodes = [req.competency, *self.index.demonstrating.get(req.competency, ())]
             nodes = [n for n in nodes if n in self.engine.nodes]
-            lits = [self._leaf(n, None, rule, cyc, used) for n in nodes]
+            lits = [self._leaf(n, None, rule, unfounded) for n in nodes]
             return self._any(lits), max((self._credits(n) for n in nodes), default=0.0)
         if isinstance(req, CreditsWhere):
-            terms = [(self._credits(n), self._leaf(n, None, rule, cyc, used)) for n in self.index.matching(self.engine, req.where)]
+            terms = [(self._credits(n), self._leaf(n, None, rule, unfounded)) for n in self.index.matching(self.engine, req.where)]
             return self._threshold(req.credits, terms), sum(c for c, lit in terms if lit != FALSE)
-        parts = [self._encode(child, rule, cyc, used) for child in req.of]
+        parts = [self._encode(child, rule, unfounded) for child in req.of]
         lits = [lit for lit, _ in parts]
         if isinstance(req, All):
             return self._all(lits), sum(c for _, c in parts)
@@ -420,6 +416,7 @@ class PlanModel:
         m = self._var()
         for lit in rest:
             self._imply(m, lit)
+        self._defs[m] = (float(len(rest)), [(1.0, lit) for lit in rest])
         return m
 
     def _any(self, lits: list[int]) -> int:
@@ -432,6 +429,7 @@ class PlanModel:
             return rest[0]
         m = self._var()
         self._row([(m, 1.0)] + [(lit, -1.0) for lit in rest], -np.inf, 0.0)
+        self._defs[m] = (1.0, [(1.0, lit) for lit in rest])
         return m
 
     def _at_least(self, k: int, lits: list[int]) -> int:
@@ -445,6 +443,7 @@ class PlanModel:
             return self._any(rest)
         m = self._var()
         self._row([(m, float(need))] + [(lit, -1.0) for lit in rest], -np.inf, 0.0)
+        self._defs[m] = (float(need), [(1.0, lit) for lit in rest])
         return m
 
     def _threshold(self, credits: float, terms: list[tuple[float, int]]) -> int:
@@ -457,6 +456,7 @@ class PlanModel:
             return FALSE
         m = self._var()
         self._row([(m, credits - have)] + [(lit, -c) for c, lit in rest], -np.inf, 0.0)
+        self._defs[m] = (credits - have, rest)
         return m
 
     # -- cuts and solving --------------------------------------------------------------------
@@ -478,9 +478,117 @@ class PlanModel:
         self._row([(self.x[n], 1.0) for n in chosen], -np.inf, len(chosen) - 1.0)
 
     def solve(self) -> tuple[frozenset[str], float] | None:
-        """The cheapest candidate set the relaxation allows, with its total, or ``None`` when there is none."""
+        """The cheapest candidate set the relaxation allows, with its total, or ``None`` when there is none.
+
+        Solved again, each time with the loop rows of the unfounded sets found, until the solution
+        holds the target and the taken candidates' prerequisites through grounded derivations.
+        """
         if not self.reachable:
             return None
+        while True:
+            values = self._solve_once()
+            if values is None:
+                return None
+            unfounded = self._unfounded(values)
+            if not unfounded:
+                items = frozenset(node for node, var in self.x.items() if values[var] > 0.5)
+                return items, sum(self.weights[node] for node in items)
+            for loop in unfounded:
+                self._loop_row(loop)
+
+    def _value(self, lit: int, on: set[int], memo: dict[int, bool]) -> bool:
+        """Whether literal ``lit`` is met when exactly the variables in ``on`` (taken, held) are 1."""
+        if lit == TRUE or lit == FALSE:
+            return lit == TRUE
+        found = memo.get(lit)
+        if found is None:
+            definition = self._defs.get(lit)
+            if definition is None:
+                found = lit in on
+            else:
+                need, terms = definition
+                found = sum(c for c, child in terms if self._value(child, on, memo)) >= need - _EPS
+            memo[lit] = found
+        return found
+
+    def _grounded(self, values: np.ndarray) -> set[int]:
+        """The variables of the least fixpoint from the candidates taken in ``values``: what they derive.
+
+        A node joins when it is taken or one of its rules is met by what joined before; a node
+        is looked at again only when something its rules mention joins.
+        """
+        on = {var for var in self.x.values() if values[var] > 0.5}
+        queue = [n for n, var in self.x.items() if var in on]
+        queue += [n for n, lits in self._support.items() if TRUE in lits]
+        for n in queue:
+            if n in self.y:
+                on.add(self.y[n])
+        while queue:
+            m = queue.pop()
+            for n in self._dependents.get(m, ()):
+                var = self.y[n]
+                if var not in on and any(self._value(lit, on, {}) for lit in self._support[n]):
+                    on.add(var)
+                    queue.append(n)
+        return on
+
+    def _unfounded(self, values: np.ndarray) -> list[frozenset[str]]:
+        """Sets of nodes held in ``values`` only through each other (empty when the solution is grounded).
+
+        When what the taken candidates derive (:meth:`_grounded`) holds the target and the taken
+        candidates' prerequisites, the solution stands. Otherwise the nodes held but not derived
+        are split into strongly connected components (an edge m -> n when a rule granting n
+        mentions m); a component none of whose rules is met from outside it is unfounded (one
+        that nothing else held feeds always is), and its loop row cuts the solution off.
+        """
+        on = self._grounded(values)
+        memo: dict[int, bool] = {}
+        taken = [n for n, var in self.x.items() if var in on]
+        if self._value(self._goal, on, memo) and all(self._value(self._prerequisite.get(n, TRUE), on, memo) for n in taken):
+            return []
+        ungrounded = {n for n, var in self.y.items() if values[var] > 0.5 and var not in on}
+        graph = nx.DiGraph()
+        graph.add_nodes_from(ungrounded)
+        for n in ungrounded:
+            for rule_id in self._granted_by.get(n, ()):
+                graph.add_edges_from((m, n) for m in self._uses[rule_id] if m in ungrounded)
+        loops: list[frozenset[str]] = []
+        for component in nx.strongly_connected_components(graph):
+            inside = {self.y[n] for n in ungrounded - component}
+            memo = {}
+            if not any(self._value(lit, on | inside, memo) for n in component for lit in self._support.get(n, ())):
+                loops.append(frozenset(component))
+        return loops
+
+    def _loop_row(self, loop: frozenset[str]) -> None:
+        """A node of ``loop`` is held only when some node of it is taken or granted by a rule met without any of them.
+
+        Valid for every plan: the first node of ``loop`` its evaluation derives is taken or derived
+        from holdings outside ``loop`` (holdings already held that fill the leaf count as met).
+        """
+        self.loop_cuts += 1
+        outside: set[int] = set()
+        for n in sorted(loop):
+            if n in self.x:
+                outside.add(self.x[n])
+            for rule_id in self._granted_by.get(n, ()):
+                rule = self.rules[rule_id]
+                if self._uses[rule_id] & loop:
+                    lit, _ = self._encode(rule.requires, rule, loop)
+                else:
+                    lit = self._roots[rule_id]
+                outside.add(lit)
+        if TRUE in outside:
+            return
+        outside.discard(FALSE)
+        some = self._var(integral=False)
+        self._row([(some, 1.0)] + [(lit, -1.0) for lit in sorted(outside)], -np.inf, 0.0)
+        for n in sorted(loop):
+            self._imply(self.y[n], some)
+
+    def _solve_once(self) -> np.ndarray | None:
+        """One HiGHS solve of the program as it stands: the values of its variables, ``None`` when infeasible."""
+        self.solves += 1
         n = len(self._lb)
         if self._rows:
             rows, cols, vals = [], [], []
@@ -496,21 +604,21 @@ class PlanModel:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise self._unproven()
-        res = milp(
-            np.array(self._cost),
-            integrality=np.array(self._integral),
-            bounds=Bounds(np.array(self._lb), np.array(self._ub)),
-            constraints=constraints,
-            options={"mip_rel_gap": 0.0, "presolve": True, "time_limit": remaining},
-        )
+        with _quiet_stdout():
+            res = milp(
+                np.array(self._cost),
+                integrality=np.array(self._integral),
+                bounds=Bounds(np.array(self._lb), np.array(self._ub)),
+                constraints=constraints,
+                options={"mip_rel_gap": 0.0, "presolve": PRESOLVE, "time_limit": remaining},
+            )
         if res.status == 2:
             return None
         if res.status == 1:
             raise self._unproven()
         if not res.success or res.x is None:
             raise RuntimeError(f"the planner's integer program failed: {res.message}")
-        items = frozenset(node for node, var in self.x.items() if res.x[var] > 0.5)
-        return items, sum(self.weights[node] for node in items)
+        return np.asarray(res.x)
 
     def _unproven(self) -> PlanUnproven:
         return PlanUnproven(
