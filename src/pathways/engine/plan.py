@@ -9,17 +9,18 @@ the earlier steps and what they derive.
 
 The optimum is proven, not guessed. First a lower bound (:class:`~.plan_bound.PlanBound`):
 no plan costs less than ``lb(target)``; the candidates of the derivation that realizes it are
-evaluated, and when they form a plan of exactly that total it is the answer (the common case,
-no solver involved). Otherwise "relax, verify, cut": :class:`~.plan_model.PlanModel`
+evaluated (with the prerequisites they miss added), and when they form a plan of exactly that
+total, or of the second bound ``lb_total(target)`` that also counts the items' prerequisites,
+it is the answer (the common case, no solver involved). Otherwise "relax, verify, cut": :class:`~.plan_model.PlanModel`
 is an integer program whose every plan is a feasible point, solved exactly by HiGHS; its
 optimum is checked with the real :func:`~.evaluate.evaluate`. A set that passes is a plan of
 the least possible total (nothing cheaper passes the relaxation); one that fails is cut off
 (with all its subsets when it does not even earn the target: fewer holdings derive no more) and
 the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
 a plan is dropped) and then cut off with all its supersets, so the next solve yields the next
-best distinct minimal plan. The program is restricted to the nodes whose lower bound does not
+best distinct minimal plan. The program is restricted to the nodes whose ``lb_total`` does not
 exceed the total of a plan already verified (nothing dearer can be held in a better plan) and
-given the row "total >= lb(target)". When a solve exceeds :data:`~.plan_model.TIME_LIMIT` or
+given the row "total >= lb_total(target)". When a solve exceeds :data:`~.plan_model.TIME_LIMIT` or
 :data:`MAX_CUTS` sets fail verification, :class:`~pathways.errors.PlanUnproven` is raised:
 an unproven answer is never returned.
 
@@ -273,7 +274,7 @@ class _Planner:
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot,
         )
-        floor = bound.lb_total(target)
+        floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
         known = None
@@ -284,7 +285,12 @@ class _Planner:
         if known is not None and self.request.alternatives == 1:
             if self.total(known) <= floor + 1e-9 * max(1.0, floor):  # as cheap as the lower bound: optimal
                 return self.result(True, None, [self.make_plan(self.minimal(known))])
+            floor = bound.lb_total(target)  # counts the items' prerequisites too: dearer to compute, rarely needed
+            if self.total(known) <= floor + 1e-9 * max(1.0, floor):
+                return self.result(True, None, [self.make_plan(self.minimal(known))])
             limit = self.total(known)
+        else:
+            floor = bound.lb_total(target)
         model = PlanModel(
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, keep=bound.relevant(limit), floor=floor,

@@ -102,6 +102,7 @@ class PlanBound:
         rules: the applicable rules granting a relevant node, by id.
         weights: the relevant candidates and their objective values.
         value: ``lb`` of every relevant node (``INF`` when no plan can hold it).
+        total_value: what :meth:`lb_total` computes from, once asked.
     """
 
     def __init__(
@@ -129,8 +130,7 @@ class PlanBound:
         self._relevance()
         self.value: dict[str, float] = {}
         self._fixpoint()
-        self.total_value: dict[str, float] = {}
-        self._fixpoint_total()
+        self.total_value: dict[str, float] | None = None  # computed on first use: most questions never need it
 
     # -- the relevant part of the graph ---------------------------------------------------------
 
@@ -216,9 +216,12 @@ class PlanBound:
         """
         if n in self.held:
             return 0.0
+        if self.total_value is None:
+            self.total_value = {}
+            self._fixpoint_total(self.total_value)
         return max(self.value.get(n, INF), self.total_value.get(n, INF))
 
-    def _fixpoint_total(self) -> None:
+    def _fixpoint_total(self, total: dict[str, float]) -> None:
         """:meth:`lb_total` for every relevant node, a least fixpoint from ``INF`` as :meth:`_fixpoint`.
 
         A plan holding ``n`` costs at least: when it takes ``n``, ``n``'s weight plus what the
@@ -229,7 +232,6 @@ class PlanBound:
         under ``at_least k`` the k-th cheapest child; under ``any`` and credit requirements the
         cheapest child.
         """
-        total = self.total_value
         prerequisites: dict[str, Compiled] = {}
         watching: dict[str, list[str]] = {}
         for n in self.weights:
@@ -265,7 +267,7 @@ class PlanBound:
         h = self.held.get(n)
         if (rule is not None and not self._open[rule.id]) or (h is not None and h.direct):
             return INF
-        return max(self.value.get(n, INF), self.total_value.get(n, INF))
+        return self.lb_total(n)
 
     def _total(self, req: Compiled, rule: CompiledRule | None, some: bool) -> float:
         """The :meth:`lb_total` of a compiled requirement inside ``rule`` (with a plan item when ``some``)."""
