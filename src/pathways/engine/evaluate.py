@@ -187,6 +187,10 @@ def evaluate(
     return result
 
 
+_NONE = Progress(fraction=0.0, uses=(), missing=None)
+"""The progress of a rule without candidates (never reported)."""
+
+
 def _report(run: Run, result: Evaluation) -> None:
     """Fill ``progress`` and ``skipped`` from the final holdings.
 
@@ -198,6 +202,7 @@ def _report(run: Run, result: Evaluation) -> None:
     fired = result.fired
     skipped = [Skipped(lr[2], reason) for lr, node in run.pending if (reason := run.pending_reason(lr, node)) is not None]
     touched = sorted(set().union(*run.touched))
+    made: dict[tuple[Any, ...], Progress] = {}
     for rule_id in touched:
         rule = engine.compiled[rule_id]
         if rule_id in fired or all(node in run.held for node, _ in rule.grants):
@@ -220,10 +225,13 @@ def _report(run: Run, result: Evaluation) -> None:
             skipped.append(Skipped(rule_id, reason))
         if not run.applicable(rule):
             continue
-        cands = run.candidates(rule)
-        if not cands:
-            continue
-        p = best_progress(rule.tree, rule.slots, cands)
+        # a rule's candidates follow from its slots and dates: rules alike in both (one
+        # degree at several institutions) make the same progress
+        alike = (rule.tree, run.bounds(rule))
+        p = made.get(alike)
+        if p is None:
+            cands = run.progress_candidates(rule)
+            p = made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
         if 0.0 < p.fraction < 1.0 - 1e-9:
             target = next(node for node, _ in rule.grants if node not in run.held)
             result.progress.append(ProgressEntry(rule_id, target, rule.kind, p.fraction, p.uses, p.missing))

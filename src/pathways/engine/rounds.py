@@ -33,6 +33,12 @@ __all__ = ["Run"]
 
 _Key = tuple[int, tuple[str, ...], str]
 
+_FIELDS = ("institution", "subject", "kind", "level_min", "level_max")
+"""The fields of a pool's filter."""
+
+_NODE_FIELD = {"institution": "institution", "subject": "subject", "kind": "kind", "level_min": "level", "level_max": "level"}
+"""The node attribute each filter field reads."""
+
 _SLACK = 1e-6
 """Added to each slot's bound before :func:`may_meet`: sums kept in arrival order may round
 differently from a fresh sum, and a larger bound only lets more rules through to the search."""
@@ -79,6 +85,7 @@ class Run:
         self.include_pilot = include_pilot
         self.held: dict[str, HoldingState] = {}
         self.order: list[str] = []
+        self.position: dict[str, int] = {}
         self.sorted_lineage: dict[str, tuple[str, ...]] = {}
         self.holders: dict[str, list[str]] = defaultdict(list)
         self.pools: dict[Filter, tuple[int, list[str]]] = {}
@@ -88,10 +95,12 @@ class Run:
         self._fits: dict[tuple[str, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._pool_most: dict[Filter, tuple[int, float, dict[str, float]]] = {}
+        self._stand_ins: dict[tuple[Filter, tuple[str, ...]], tuple[int, list[str]]] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
         """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
         self.held[h.node] = h
+        self.position[h.node] = len(self.order)
         self.order.append(h.node)
         self.sorted_lineage[h.node] = lineage if lineage is not None else tuple(sorted(h.lineage))
         for comp in self.engine.demonstrates(h.node):
@@ -172,6 +181,71 @@ class Run:
         """
         return list(self._grown(rule, window, age).cands)
 
+    def bounds(self, rule: CompiledRule, window: bool = True, age: bool = True) -> tuple[dt.date | None, dt.date | None]:
+        """The earliest and latest earned dates ``rule`` accepts (condition 1, unless lifted)."""
+        lo = rule.valid_from if window else None
+        hi = rule.valid_to if window else None
+        oldest = self.oldest(rule.max_age_years) if age and rule.max_age_years is not None else None
+        if oldest is not None and (lo is None or oldest > lo):
+            lo = oldest
+        return lo, hi
+
+    def progress_candidates(self, rule: CompiledRule) -> list[Candidate]:
+        """:meth:`candidates` as far as progress can tell them apart.
+
+        For a rule made of credit pools only, two holdings with the same lineage and credits,
+        whose nodes agree on every filter field the rule's pools name, fit the same slots, and
+        pass the rule's dates together (a holding's earned date is the latest of its lineage's,
+        SPEC section 4): :func:`~pathways.engine.candidates.interchangeable_pruned` keeps only
+        the smallest id of such, and progress ignores limits, so only that one is built (a
+        course's copies at many institutions are one candidate for a degree's pools). They
+        come in the order :meth:`candidates` gives them. Other rules get :meth:`candidates`.
+        """
+        if any(spec[0] != POOL for spec in rule.slots):
+            return self.candidates(rule)
+        lo, hi = self.bounds(rule)
+        fields = tuple(f for f in _FIELDS if any(getattr(spec[3], f) is not None for spec in rule.slots))
+        held, position = self.held, self.position
+        fits: dict[str, tuple[int, int, list[int]]] = {}
+        for i, spec in enumerate(rule.slots):
+            for n in self._stand_in(spec[3], fields):
+                entry = fits.get(n)
+                if entry is None:
+                    earned = held[n].earned
+                    if (lo is not None and earned < lo) or (hi is not None and earned > hi):
+                        continue
+                    fits[n] = entry = (i, position[n], [])
+                entry[2].append(spec[1])
+        out = []
+        for n in sorted(fits, key=fits.__getitem__):
+            slots = tuple(fits[n][2])
+            c = self._made.get((n, slots))
+            if c is None:
+                c = self._made[n, slots] = self._candidate(n, slots)
+            out.append(c)
+        return out
+
+    def _stand_in(self, where: Filter, fields: tuple[str, ...]) -> list[str]:
+        """The held nodes passing ``where`` that stand for the rest (see :meth:`progress_candidates`):
+        per (lineage, credits, the node's ``fields``), the smallest id."""
+        key = (where, fields)
+        cached = self._stand_ins.get(key)
+        if cached is not None and cached[0] == len(self.order):
+            return cached[1]
+        held, nodes = self.held, self.engine.nodes
+        attrs = tuple(_NODE_FIELD[f] for f in fields)
+        smallest: dict[tuple[object, ...], str] = {}
+        for n in self.in_pool(where):
+            h = held[n]
+            node = nodes[n]
+            alike = (h.lineage, h.credits, *(getattr(node, a) for a in attrs))
+            kept = smallest.get(alike)
+            if kept is None or n < kept:
+                smallest[alike] = n
+        members = list(smallest.values())
+        self._stand_ins[key] = (len(self.order), members)
+        return members
+
     def _grown(self, rule: CompiledRule, window: bool, age: bool) -> _Fits:
         """The rule's :class:`_Fits` for these lifted conditions, grown to the holdings now held."""
         key = (rule.id, window, age)
@@ -181,11 +255,7 @@ class Run:
         if state.scanned == len(self.order):
             return state
         state.scanned = len(self.order)
-        lo = rule.valid_from if window else None
-        hi = rule.valid_to if window else None
-        oldest = self.oldest(rule.max_age_years) if age and rule.max_age_years is not None else None
-        if oldest is not None and (lo is None or oldest > lo):
-            lo = oldest
+        lo, hi = self.bounds(rule, window, age)
         held, fits, cursors = self.held, state.fits, state.cursors
         fresh: list[str] = []
         for i, spec in enumerate(rule.slots):
@@ -367,6 +437,7 @@ class Run:
                     grade = src.grade if src.grade in GRADE_RANK else "P"
                     d = HoldingState(g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (won,), round_no)
                 held[g] = d
+                self.position[g] = len(self.order)
                 self.order.append(g)
                 lineages[g] = key[1]
                 comps = demonstrated.get(g)
