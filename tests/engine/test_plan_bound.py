@@ -99,6 +99,18 @@ def test_nodes_beyond_a_known_plan_are_pruned_from_the_program() -> None:
     assert plan(PREREQUISITE, request).plans[0].items == ("U:B",)
 
 
+def test_a_program_within_the_bound_widens_when_its_optimum_exceeds_the_bound() -> None:
+    # T from A and B (5 h each, both need P: 3 h) or D (12 h). No plan costs less than 10 (A and B, their
+    # prerequisite shared), so the first program holds only nodes within 10: D is left out. Its optimum,
+    # {A, B, P} at 13, exceeds 10, so it proves nothing; the program within 13 finds D.
+    engine = graph([("A", 5, {"prerequisites": leaf("P")}), ("B", 5, {"prerequisites": leaf("P")}), ("P", 3, {}), ("D", 12, {})],
+                   [("R", {"any": [{"all": [leaf("A"), leaf("B")]}, leaf("D")]}, "T")])  # fmt: skip
+    request = PlanRequest(target="U:T", as_of=AS_OF)
+    _, bound = bound_of(engine, request)
+    assert bound.lb_total("U:T") == 10.0 and "U:D" not in bound.relevant(10.0)
+    assert [(p.items, p.total) for p in plan(engine, request).plans] == [(("U:D",), 12.0)]
+
+
 def test_a_node_nothing_derives_has_no_bound() -> None:
     engine = graph([("A", 10, {"status": "retired"})], [("R", leaf("A"), "T")])
     _, bound = bound_of(engine, PlanRequest(target="U:T", as_of=AS_OF))

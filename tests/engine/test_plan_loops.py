@@ -14,22 +14,23 @@ AS_OF = dt.date(2026, 1, 10)
 def ring(size: int, *, pairs: bool = False) -> Engine:
     """Courses E0..E{size-1} (E0 dear, the others 10 + i hours), each transferring to the next round a ring; T needs E0.
 
-    With ``pairs`` every other transfer also needs F, derived from a course Z (1 hour): those rules mention
-    two derivable nodes, so the ring is no cycle of one-node rules.
+    With ``pairs`` every other transfer also needs F and G, derived from courses Z and Y (1 hour each): those
+    rules mention three derivable nodes, so the ring is no cycle of rules with one or two.
     """
     courses = [{"id": f"U:E{i}", "kind": "course", "institution": "U", "title": f"E{i}", "hours": 100 if i == 0 else 10 + i}
                for i in range(size)]  # fmt: skip
-    courses.append({"id": "U:Z", "kind": "course", "institution": "U", "title": "Z", "hours": 1})
+    courses += [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "hours": 1} for c in ("Y", "Z")]
     rules = []
     for i in range(size):
         source: dict[str, object] = {"node": f"U:E{i}"}
-        requires = {"all": [source, {"node": "U:F"}]} if pairs and i % 2 else source
+        requires = {"all": [source, {"node": "U:F"}, {"node": "U:G"}]} if pairs and i % 2 else source
         rules.append({"id": f"X{i}", "kind": "transfer", "granted_by": "U", "requires": requires, "grants": [{"node": f"U:E{(i + 1) % size}"}]})
     rules.append({"id": "RT", "kind": "stack", "granted_by": "U", "requires": {"node": "U:E0"}, "grants": [{"node": "U:T"}]})
     rules.append({"id": "RF", "kind": "stack", "granted_by": "U", "requires": {"node": "U:Z"}, "grants": [{"node": "U:F"}]})
+    rules.append({"id": "RG", "kind": "stack", "granted_by": "U", "requires": {"node": "U:Y"}, "grants": [{"node": "U:G"}]})
     return Engine(Document.model_validate({
         "institutions": [{"id": "U", "name": "U"}],
-        "nodes": [*courses, *({"id": f"U:{c}", "kind": "credential", "institution": "U", "title": c} for c in ("T", "F"))],
+        "nodes": [*courses, *({"id": f"U:{c}", "kind": "credential", "institution": "U", "title": c} for c in ("T", "F", "G"))],
         "rules": rules,
     }))  # fmt: skip
 
@@ -46,13 +47,13 @@ def test_a_ring_of_equivalents_is_grounded_by_one_row_and_one_solve() -> None:
 
 
 def test_a_ring_of_paired_transfers_is_cut_lazily_until_grounded() -> None:
-    # Half the transfers also need F: the ring is no cycle of one-node rules, so its loop rows come lazily.
+    # Half the transfers also need F and G: the ring is no cycle of small rules, so its loop rows come lazily.
     engine = ring(8, pairs=True)
     model = model_of(engine)
     found = model.solve()
     assert model.loop_cuts >= 1 and model.solves == model.loop_cuts + 1
-    assert found == (frozenset({"U:E1", "U:Z"}), 12.0)  # grounded, lineages aside
-    # Evaluation refuses it: from E3 on, the holding of E and F share Z's lineage. The cheapest route using
-    # F once, from E6 (E6 -> E7, then E7 with F -> E0), is what the planner proves after cutting the others.
+    assert found == (frozenset({"U:E1", "U:Y", "U:Z"}), 13.0)  # grounded, lineages aside
+    # Evaluation refuses it: from E3 on, the holdings of E and F share Z's lineage. The cheapest route using
+    # F and G once, from E6 (E6 -> E7, then E7 with F, G -> E0), is what the planner proves after cutting the others.
     result = plan(engine, PlanRequest(target="U:T", as_of=AS_OF))
-    assert [(p.items, p.total) for p in result.plans] == [(("U:E6", "U:Z"), 17.0)]
+    assert [(p.items, p.total) for p in result.plans] == [(("U:E6", "U:Y", "U:Z"), 18.0)]

@@ -19,8 +19,10 @@ the least possible total (nothing cheaper passes the relaxation); one that fails
 the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
 a plan is dropped) and then cut off with all its supersets, so the next solve yields the next
 best distinct minimal plan. The program is restricted to the nodes whose ``lb_total`` does not
-exceed the total of a plan already verified (nothing dearer can be held in a better plan) and
-given the row "total >= lb_total(target)". When a solve exceeds :data:`~.plan_model.TIME_LIMIT` or
+exceed a *level* (no plan of total at most the level holds a dearer node), first
+``lb_total(target)``; an optimum above the level proves only that no plan fits within it, so
+the program is rebuilt at that optimum (at most the total of a plan already verified), the
+cuts so far carried over. It has the row "total >= lb_total(target)". When a solve exceeds :data:`~.plan_model.TIME_LIMIT` or
 :data:`MAX_CUTS` sets fail verification, :class:`~pathways.errors.PlanUnproven` is raised:
 an unproven answer is never returned.
 
@@ -291,29 +293,43 @@ class _Planner:
             limit = self.total(known)
         else:
             floor = bound.lb_total(target)
-        model = PlanModel(
-            self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
-            include_pilot=self.request.include_pilot, keep=bound.relevant(limit), floor=floor,
-        )
+        level = min(floor, limit)
+        model: PlanModel | None = None
+        deadline: float | None = None
+        history: list[tuple[str, frozenset[str]]] = []  # the cuts so far, for a wider program
         plans: list[Plan] = []
         cuts = 0
         while len(plans) < self.request.alternatives:
+            if model is None:
+                model = PlanModel(
+                    self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
+                    include_pilot=self.request.include_pilot, keep=bound.relevant(level), floor=floor, deadline=deadline,
+                )
+                deadline = model.deadline
+                for cut, cut_items in history:
+                    getattr(model, cut)(cut_items)
             found = model.solve()
-            if found is None:
-                break
+            if found is None or found[1] > level + 1e-9 * max(1.0, level):
+                if level >= limit:
+                    break
+                # no plan within `level`: widen the program to the nodes a plan of the optimum found may hold
+                level = limit if found is None else min(limit, found[1])
+                model = None
+                continue
             items, _ = found
             if self.is_plan(items):
                 best = self.minimal(items)
                 plans.append(self.make_plan(best))
+                history.append(("exclude_supersets", best))
                 model.exclude_supersets(best)
                 continue
             cuts += 1
             if cuts > MAX_CUTS:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
-            if target in self.evaluation(items).held:
-                model.exclude_exactly(items)  # only the order of prerequisites fails
-            else:
-                model.exclude_subsets(items)  # fewer holdings derive no more
+            # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no more
+            cut = "exclude_exactly" if target in self.evaluation(items).held else "exclude_subsets"
+            history.append((cut, items))
+            getattr(model, cut)(items)
         if plans:
             plans.sort(key=lambda p: (p.total, len(p.items), p.items))
             return self.result(True, None, plans)

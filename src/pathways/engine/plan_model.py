@@ -159,6 +159,8 @@ class PlanModel:
         keep: when given, the only nodes that may be held or taken (the others count as unreachable).
         floor: a lower bound on the total of every plan, added as a row.
         time_limit: seconds for all solves together (default :data:`TIME_LIMIT`).
+        deadline: the ``time.monotonic()`` past which no solve starts, when an earlier program of the
+            same question set it (default: ``time_limit`` from now).
     """
 
     def __init__(
@@ -173,11 +175,12 @@ class PlanModel:
         keep: set[str] | None = None,
         floor: float = 0.0,
         time_limit: float | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.engine = engine
         self.keep = keep
         self.time_limit = TIME_LIMIT if time_limit is None else time_limit
-        self._deadline = time.monotonic() + self.time_limit
+        self.deadline = time.monotonic() + self.time_limit if deadline is None else deadline
         self.index = plan_index(engine)
         self.target = target
         self.held = held
@@ -327,12 +330,14 @@ class PlanModel:
         Their loop rows are written up front: without them, the solver holds the target through one
         subset after another of such a class, each needing its own loop row.
         """
-        graph = nx.DiGraph()
-        for n, rule_ids in self._granted_by.items():
-            for rule_id in rule_ids:
-                if len(self._uses[rule_id]) == 1:
-                    graph.add_edges_from((m, n) for m in self._uses[rule_id])
-        found = [frozenset(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
+        found: set[frozenset[str]] = set()
+        for most in (1, 2):
+            graph = nx.DiGraph()
+            for n, rule_ids in self._granted_by.items():
+                for rule_id in rule_ids:
+                    if len(self._uses[rule_id]) <= most:
+                        graph.add_edges_from((m, n) for m in self._uses[rule_id])
+            found.update(frozenset(c) for c in nx.strongly_connected_components(graph) if len(c) > 1)
         return sorted(found, key=sorted)
 
     def _imply(self, var: int, lit: int) -> None:
@@ -601,7 +606,7 @@ class PlanModel:
             constraints = [LinearConstraint(matrix, [r.lo for r in self._rows], [r.hi for r in self._rows])]
         else:
             constraints = []
-        remaining = self._deadline - time.monotonic()
+        remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise self._unproven()
         with _quiet_stdout():
