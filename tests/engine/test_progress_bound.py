@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from pathways.engine.index import compile_requirement
 from pathways.engine.matching import Candidate, SearchState
-from pathways.engine.progress import _Bound, _fraction, _Progress, best_progress
+from pathways.engine.progress import _Bound, _fraction, _Progress, best_progress, fewest_assignment
 from pathways.model import parse_requirement
 
-from .oracle import oracle_progress
+from .oracle import oracle_assignment, oracle_progress
 
 ELEMENTS = ["a", "b", "c", "d", "e", "f"]
 FILTERS = [{"subject": "ENGL"}, {"subject": "S", "level_min": 2}, {"kind": "course"}, {"institution": "U"}]
@@ -70,6 +70,18 @@ def test_pruned_program_matches_brute_force(case: tuple[dict[str, Any], list[Can
     for node, s in expected:
         state.place(index[node], s)
     assert got.missing == state.missing(tree)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pool_cases())
+def test_pruned_firing_program_matches_brute_force(case: tuple[dict[str, Any], list[Candidate]]) -> None:
+    # firing mode: states that cannot be met, and states whose met completions are larger
+    # than the smallest met state, are dropped
+    req, cands = case
+    tree, slots = compile_requirement(parse_requirement(req))
+    expected = oracle_assignment(parse_requirement(req), cands, ())
+    got = fewest_assignment(tree, slots, cands)
+    assert (None if got is None else (got.uses, got.lineage)) == expected
 
 
 def _bound_for(req: dict[str, Any], cands: list[Candidate]) -> tuple[_Progress, _Bound, list[list[Any]], tuple[float, ...]]:
@@ -165,3 +177,13 @@ def test_key_pruning_keeps_a_smaller_lineage_still_short() -> None:
     assert abs(got.fraction - 0.5) < 1e-12
     assert got.uses == ("U:A", "U:D")
     assert got.missing == {"node": "U:Z"}
+
+
+def test_firing_key_pruning_keeps_a_smaller_lineage_still_unmet() -> None:
+    # the anchor {b, c} is met first; {a} is not met yet, but {a, d} is, with the same size
+    # and a smaller lineage: {a} must not be cut
+    req = {"at_least": 1, "of": [{"all": [{"node": "U:A"}, {"node": "U:D"}]}, {"all": [{"node": "U:B"}, {"node": "U:C"}]}]}
+    tree, slots = compile_requirement(parse_requirement(req))
+    cands = [Candidate(f"U:{e.upper()}", frozenset({e}), 3.0, (i,)) for i, e in enumerate("adbc")]
+    got = fewest_assignment(tree, slots, cands)
+    assert got is not None and (got.uses, got.lineage) == (("U:A", "U:D"), ("a", "d"))

@@ -143,7 +143,7 @@ class _Progress(SearchState):
                 groups.setdefault(min(c.lineage), []).append(i)
         elements = sorted(groups)
         moves = [self.moves(groups[element]) for element in elements]
-        bound = None if self.firing or self.weights is None else _Bound(self, elements, moves)
+        bound = None if self.weights is None else _Bound(self, elements, moves)
         # state -> (lineage size, sorted lineage, placements by candidate, holdings): compared on
         # the first two, then on the sorted holdings and the placements (among equal holdings,
         # the smallest slot per holding in candidate order wins); holdings sorted only then
@@ -332,6 +332,11 @@ class _Bound:
         for g in range(n - 1, -1, -1):
             self.largest[g] = max(self.largest[g + 1], max(self.gains[g], default=0.0))
         self.known: dict[_State, float] = {}  # the fraction of each state scored so far
+        # firing mode: whether a state is met, and a fraction every met state reaches (a met
+        # pool's credits are within _EPS of its need)
+        self.met = _quick_met(search.tree)
+        needs = [spec[2] for spec in slots if spec[0] == POOL]
+        self.floor = 1.0 - (2 * _EPS / min(needs) if needs else 0.0) - _TINY
 
     def pruned(self, states: dict[_State, Any], g: int) -> dict[_State, Any]:
         """``states`` without those no reported assignment can come from, before group ``g``."""
@@ -344,32 +349,50 @@ class _Bound:
             if fraction is None:
                 fraction = known[state] = quick(state)
             scored.append((fraction, state))
-        top, state = max(scored)
-        if top > self.best:
-            self.best = top
-        greedy = self.greedy(state, g)
-        if greedy > self.best:
-            self.best = greedy
-        # the anchor: a state with the largest fraction, the smallest (size, lineage) among those
-        for fraction, state in scored:
-            size, lineage = states[state][:2]
-            if fraction > self.anchor[0] + _TINY or (fraction >= self.anchor[0] - _TINY and (size, lineage) < self.anchor[1:]):
-                self.anchor = (fraction, size, lineage)
-        floor = self.best - _MARGIN
+        firing, met = self.search.firing, self.met
+        if firing:
+            # the anchor: the met state with the smallest (size, lineage); no state beats met
+            for fraction, state in scored:
+                if fraction >= self.floor and met(state) and (self.anchor[0] < 0 or states[state][:2] < self.anchor[1:]):
+                    self.anchor = (1.0, *states[state][:2])
+            floor = self.floor
+            ceiling = math.inf
+        else:
+            top, state = max(scored)
+            if top > self.best:
+                self.best = top
+            greedy = self.greedy(state, g)
+            if greedy > self.best:
+                self.best = greedy
+            # the anchor: a state with the largest fraction, the smallest (size, lineage) among those
+            for fraction, state in scored:
+                size, lineage = states[state][:2]
+                if fraction > self.anchor[0] + _TINY or (fraction >= self.anchor[0] - _TINY and (size, lineage) < self.anchor[1:]):
+                    self.anchor = (fraction, size, lineage)
+            floor = self.best - _MARGIN
+            ceiling = self.anchor[0] + _EPS / 2
         anchor, anchor_size, anchor_lineage = self.anchor
-        ceiling = anchor + _EPS / 2
         element = self.elements[g] if g < len(self.elements) else None
         most, pools, leaves, largest = self.most[g], self.pools[g], self.leaves[g], self.largest[g]
         kept = {}
         for fraction, state in scored:
             value = states[state]
+            if firing and anchor >= 0 and fraction >= floor and met(state):
+                # met: anything reached from it is larger, so only the smallest met counts
+                if value[:2] > self.anchor[1:]:
+                    continue
+                kept[state] = value
+                continue
             bound = fraction + min(most, self.room(state, pools, leaves))
             if bound < floor:
                 continue
-            if bound <= ceiling and element is not None and fraction < anchor - _EPS:
+            # (firing: a met state was dealt with above, once there is an anchor)
+            short = firing or fraction < anchor - _EPS
+            if anchor >= 0 and bound <= ceiling and element is not None and short:
                 # no completion beats the anchor's fraction: it must beat its key, with at
                 # least ``more`` holdings more, all from ``element`` on
-                more = max(1, math.ceil((anchor - _EPS - fraction) / largest - _MARGIN)) if largest > 0 else anchor_size + 1
+                goal = floor if firing else anchor - _EPS
+                more = max(1, math.ceil((goal - fraction) / largest - _MARGIN)) if largest > 0 else anchor_size + 1
                 size, lineage = value[:2]
                 if size + more > anchor_size:
                     continue
@@ -449,6 +472,24 @@ def _quick(node: Compiled) -> Callable[[_State], float]:
         return lambda state: max(f(state) for f in kids)
     k = node[1]
     return lambda state: sum(sorted((f(state) for f in kids), reverse=True)[:k]) / k
+
+
+def _quick_met(node: Compiled) -> Callable[[_State], bool]:
+    """Whether ``node`` is met in a slot state, as a function (no ``credits ... of``)."""
+    tag = node[0]
+    if tag == POOL:
+        s, need = node[1], node[2]
+        return lambda state: state[s] >= need - _EPS
+    if tag in (LEAF, COMPETENCY):
+        s = node[1]
+        return lambda state: state[s] >= 0
+    kids = [_quick_met(child) for child in node[-1]]
+    if tag == ALL:
+        return lambda state: all(f(state) for f in kids)
+    if tag == ANY:
+        return lambda state: any(f(state) for f in kids)
+    k = node[1]
+    return lambda state: sum(1 for f in kids if f(state)) >= k
 
 
 def _mark_capped(node: Compiled, capped: list[bool], under_credits: bool) -> None:
