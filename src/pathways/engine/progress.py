@@ -50,7 +50,7 @@ from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compi
 from .exact import fullest_placements
 from .matching import Assignment, Candidate, Progress, SearchState, interchangeable_pruned, leaves_apart
 
-__all__ = ["MAX_BRANCHES", "MAX_STATES", "TooLarge", "best_progress", "fewest_assignment"]
+__all__ = ["MAX_BRANCHES", "MAX_STATES", "TooLarge", "best_progress", "bounded", "fewest_assignment"]
 
 MAX_BRANCHES = 64
 """Placements of multi-holding candidates the dynamic program enumerates at most."""
@@ -499,6 +499,21 @@ def _mark_capped(node: Compiled, capped: list[bool], under_credits: bool) -> Non
     else:
         for child in node[-1]:
             _mark_capped(child, capped, under_credits or node[0] == CREDITS_OF)
+
+
+def bounded(tree: Compiled) -> bool:
+    """Whether the program prunes with its branch and bound for ``tree`` (no ``credits ... of``).
+
+    >>> from pathways.model import parse_requirement
+    >>> from .index import compile_requirement
+    >>> bounded(compile_requirement(parse_requirement({"all": [{"node": "A"}, {"credits": 3, "of": [{"node": "B"}]}]}))[0])
+    False
+    """
+    return _weigh(tree, 1.0, [0.0] * _slot_count(tree))
+
+
+def _slot_count(node: Compiled) -> int:
+    return 1 if node[0] in (LEAF, COMPETENCY, POOL) else sum(_slot_count(child) for child in node[-1])
 
 
 def fewest_assignment(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> Assignment | None:
