@@ -104,7 +104,7 @@ class SearchState:
     """The shared state of both searches (this one and :mod:`pathways.engine.progress`):
     placements, per-slot suffix bounds, the best found."""
 
-    def __init__(self, tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> None:
+    def __init__(self, tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate], *, bounds: bool = True) -> None:
         self.tree = tree
         self.slots = slots
         self.cands = sorted(cands, key=lambda c: (len(c.lineage), sorted(c.lineage), c.node))
@@ -115,6 +115,9 @@ class SearchState:
         self.pool_items: list[list[int]] = [[] for _ in range(ns)]
         self.placed: list[int] = []
         self.elements: set[str] = set()
+        self.steps = 0
+        if not bounds:  # placements only (the program of pathways.engine.progress has its own)
+            return
         # suffix bounds per slot: remaining min lineage size, max credits, credits sum, best ratio
         self.suf_size = [[_INF] * (n + 1) for _ in range(ns)]
         self.suf_max = [[0.0] * (n + 1) for _ in range(ns)]
@@ -135,7 +138,6 @@ class SearchState:
                         total[i] += c.credits - before
                         largest[c.lineage] = c.credits
                     ratio[i] = max(ratio[i], c.credits / len(c.lineage))
-        self.steps = 0
         # one-holding lineages: candidates sharing that holding (a course and its transferred
         # copies) are consecutive, at most one of them is used, and depth-first order is
         # lexicographic over those holdings

@@ -79,7 +79,7 @@ class TooLarge(Exception):
 
 class _Progress(SearchState):
     def __init__(self, tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> None:
-        super().__init__(tree, slots, cands)
+        super().__init__(tree, slots, cands, bounds=False)
         # pools whose credits beyond their need count for nothing (no ``credits ... of`` above
         # them): once met, one more holding there only adds lineage, so it is never placed
         self.capped = [False] * len(slots)
@@ -548,7 +548,7 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
     try:
         search.program()
     except TooLarge:
-        state = SearchState(tree, slots, kept)
+        state = SearchState(tree, slots, kept, bounds=False)
         index = {id(c): i for i, c in enumerate(state.cands)}
         placed = fullest_placements(tree, slots, kept)
         for c, s in placed:
