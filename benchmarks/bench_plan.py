@@ -9,7 +9,9 @@ latency percentiles per distance, the planner's own share (the time outside ``ev
 which verification calls), the share of feasible targets, the share the planner could not
 prove within its time limit (``PlanUnproven``, timed up to the limit) and the mean plan size.
 
-``python -m benchmarks.bench_plan --shape bc --scale 1.0`` prints the figures and the machine.
+``python -m benchmarks.bench_plan --shape bc --scale 1.0`` prints the figures and the machine;
+``--questions FILE`` also writes one JSON line per question (how it was answered, the integer
+programs' sizes, solves and loop rows: where the tail comes from).
 The target (BC scale 1.0, this project's 2-core reference machine) is in :data:`TARGETS`.
 """
 
@@ -61,6 +63,24 @@ def _timed_evaluations(spent: list[float]) -> Iterator[None]:
         module.evaluate = original  # type: ignore[attr-defined]
 
 
+@contextmanager
+def _recorded_programs(programs: list[Any]) -> Iterator[None]:
+    """Append every integer program the planner builds to ``programs`` (their sizes, solves and loop rows)."""
+    module = sys.modules["pathways.engine.plan"]
+    original = module.PlanModel  # type: ignore[attr-defined]
+
+    class Recorded(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            programs.append(self)
+
+    module.PlanModel = Recorded  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        module.PlanModel = original  # type: ignore[attr-defined]
+
+
 def targets_at(engine: Engine, request: EvaluationRequest, hops: int) -> list[str]:
     """Nodes not held that are exactly ``hops`` rule steps from the holdings, sorted."""
     held = set(evaluate(engine, request, report=False).held)
@@ -78,8 +98,15 @@ def targets_at(engine: Engine, request: EvaluationRequest, hops: int) -> list[st
     return sorted(frontier)
 
 
-def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int = 60, holdings: int = 10) -> list[Figure]:
-    """Build the engine, then time ``plan`` toward targets at each distance; return the figures."""
+def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int = 60, holdings: int = 10,
+        questions: list[dict[str, Any]] | None = None) -> list[Figure]:  # fmt: skip
+    """Build the engine, then time ``plan`` toward targets at each distance; return the figures.
+
+    ``questions``, when given, receives one record per question: distance, learner, target,
+    milliseconds, outcome (``bound``: proven without a solver; ``program``; ``infeasible``;
+    ``unproven``), and for the integer programs built: their number, the last one's variables and
+    rows, solves and loop rows.
+    """
     figures: list[Figure] = []
 
     def fig(metric: str, value: float, unit: str) -> None:
@@ -98,14 +125,15 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int
         feasible = 0
         unproven = 0
         sizes: list[int] = []
-        for req in requests:
+        for learner, req in enumerate(requests):
             found = targets_at(engine, req, hops)
             if not found:
                 continue
             target = rng.choice(found)
             question = PlanRequest(**req.model_dump(), target=target)
             spent: list[float] = []
-            with _timed_evaluations(spent):
+            programs: list[Any] = []
+            with _timed_evaluations(spent), _recorded_programs(programs):
                 t = time.perf_counter()
                 try:
                     result = plan(engine, question)
@@ -113,6 +141,11 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int
                     result = None
                     unproven += 1
                 samples.append((time.perf_counter() - t) * 1000)
+            if questions is not None:
+                outcome = "unproven" if result is None else "infeasible" if not result.feasible else "program" if programs else "bound"
+                questions.append({"hops": hops, "learner": learner, "target": target, "ms": round(samples[-1]), "outcome": outcome,
+                                  "programs": len(programs), "size": programs[-1].size if programs else None,
+                                  "solves": sum(p.solves for p in programs), "loop_rows": sum(p.loop_cuts for p in programs)})  # fmt: skip
             own.append(samples[-1] - sum(spent))
             if result is not None and result.feasible:
                 feasible += 1
@@ -138,8 +171,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--learners", type=int, default=60, help="transcripts, one target per distance each (default: 60)")
     parser.add_argument("--holdings", type=int, default=10, help="holdings per transcript (default: 10)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--questions", metavar="FILE", help="write one JSON line per question to FILE (outcome, programs, solves)")
     args = parser.parse_args(argv)
-    figures = run(shape=args.shape, scale=args.scale, seed=args.seed, learners=args.learners, holdings=args.holdings)
+    questions: list[dict[str, Any]] | None = [] if args.questions else None
+    figures = run(shape=args.shape, scale=args.scale, seed=args.seed, learners=args.learners, holdings=args.holdings,
+                  questions=questions)  # fmt: skip
+    if questions is not None:
+        with open(args.questions, "w", encoding="utf-8") as out:
+            out.writelines(json.dumps(q) + "\n" for q in questions)
     if args.json:
         print(json.dumps({"machine": describe(), "figures": figures}, indent=2))
         return 0

@@ -482,6 +482,11 @@ class PlanModel:
         chosen = [n for n in items if n in self.x]
         self._row([(self.x[n], 1.0) for n in chosen], -np.inf, len(chosen) - 1.0)
 
+    @property
+    def size(self) -> tuple[int, int]:
+        """Variables and rows of the program as it stands."""
+        return len(self._lb), len(self._rows)
+
     def solve(self) -> tuple[frozenset[str], float] | None:
         """The cheapest candidate set the relaxation allows, with its total, or ``None`` when there is none.
 
