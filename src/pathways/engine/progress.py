@@ -11,8 +11,9 @@ Two exact methods, the first used whenever it applies:
   course, its transferred copies, what was derived from it alone), candidates sharing that
   holding form a group of which at most one is placed, and groups are independent except
   through the slots they fill. Groups are taken in holding order; a *state* is what each
-  slot holds (a leaf: the credits of its holding or nothing; a pool: its credits, capped at
-  its need when credits beyond it count for nothing); per state only the smallest
+  slot holds (a leaf: nothing, or the credits of its holding, recorded as 0 unless a
+  ``credits ... of`` counts them; a pool: its credits, capped at its need when credits
+  beyond it count for nothing); per state only the smallest
   (lineage size, sorted lineage, sorted holdings) is kept. That is exact: two partial
   assignments reaching one state are completed by the same later groups, whose holdings all
   sort after theirs, so the order between them never changes. The fraction is a function of
