@@ -333,6 +333,7 @@ class _Bound:
         for g in range(n - 1, -1, -1):
             self.largest[g] = max(self.largest[g + 1], max(self.gains[g], default=0.0))
         self.known: dict[_State, float] = {}  # the fraction of each state scored so far
+        self.completed: _State | None = None  # the last state completed greedily
         # firing mode: whether a state is met, and a fraction every met state reaches (a met
         # pool's credits are within _EPS of its need)
         self.met = _quick_met(search.tree)
@@ -362,13 +363,17 @@ class _Bound:
             top, state = max(scored)
             if top > self.best:
                 self.best = top
-            greedy = self.greedy(state, g)
-            if greedy > self.best:
-                self.best = greedy
+            if state != self.completed:  # completed greedily only when the top state is new
+                self.completed = state
+                greedy = self.greedy(state, g)
+                if greedy > self.best:
+                    self.best = greedy
             # the anchor: a state with the largest fraction, the smallest (size, lineage) among those
             for fraction, state in scored:
+                if fraction < self.anchor[0] - _TINY:
+                    continue
                 size, lineage = states[state][:2]
-                if fraction > self.anchor[0] + _TINY or (fraction >= self.anchor[0] - _TINY and (size, lineage) < self.anchor[1:]):
+                if fraction > self.anchor[0] + _TINY or (size, lineage) < self.anchor[1:]:
                     self.anchor = (fraction, size, lineage)
             floor = self.best - _MARGIN
             ceiling = self.anchor[0] + _EPS / 2
