@@ -111,6 +111,15 @@ def test_a_program_within_the_bound_widens_when_its_optimum_exceeds_the_bound() 
     assert [(p.items, p.total) for p in plan(engine, request).plans] == [(("U:D",), 12.0)]
 
 
+def test_a_target_whose_every_route_needs_an_unmet_prerequisite_has_no_total_bound() -> None:
+    engine = graph([("A", 10, {"prerequisites": leaf("X")})], [("R", leaf("A"), "T")])  # nothing grants X
+    request = PlanRequest(target="U:T", as_of=AS_OF)
+    _, bound = bound_of(engine, request)
+    assert bound.lb("U:T") == 10.0 and bound.lb_total("U:T") == INF
+    result = plan(engine, request)
+    assert not result.feasible and result.reason is not None and "U:A needs" in result.reason
+
+
 def test_a_node_nothing_derives_has_no_bound() -> None:
     engine = graph([("A", 10, {"status": "retired"})], [("R", leaf("A"), "T")])
     _, bound = bound_of(engine, PlanRequest(target="U:T", as_of=AS_OF))

@@ -293,6 +293,8 @@ class _Planner:
             limit = self.total(known)
         else:
             floor = bound.lb_total(target)
+            if floor == INF:  # every derivation needs a prerequisite nothing meets
+                return self.result(False, self.explain(bound), [])
         level = min(floor, limit)
         model: PlanModel | None = None
         deadline: float | None = None
