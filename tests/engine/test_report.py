@@ -1,7 +1,7 @@
 """The ``progress`` report (engine/evaluate.py ``_report``) against progress computed plainly.
 
 The report takes two shortcuts: a rule made of credit pools gets only one candidate per set of
-holdings it cannot tell apart (:meth:`Run.progress_candidates`: a course's copies at several
+holdings it cannot tell apart (so does a match without limits) (:meth:`Run.stand_ins`: a course's copies at several
 institutions), and rules with the same requirement and dates share one answer. Random graphs
 with copies (transfer rules, with windows), pool rules of every shape (some repeated under
 other ids, some dated) check both against ``best_progress`` over every candidate, rule by rule,
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pathways.engine import Engine, evaluate
 from pathways.engine.candidates import interchangeable_pruned
 from pathways.engine.index import POOL
+from pathways.engine.matching import best_assignment
 from pathways.engine.progress import best_progress
 from pathways.engine.rounds import Run
 from pathways.model import EvaluationRequest, parse_document
@@ -89,11 +90,17 @@ def test_report_matches_plain_progress(case: tuple[dict[str, Any], list[dict[str
         if not rule_id.startswith("R") or rule_id in fired or "Y:CRED" in result.held:
             continue
         cands = run.candidates(rule)
-        stand_ins = run.progress_candidates(rule)
+        stand_ins = run.stand_ins(rule)
         if all(spec[0] == POOL for spec in rule.slots):
             assert set(stand_ins) <= set(cands)
-        # the stand-ins lose nothing the pruning keeps, in the same order
+        # the stand-ins lose nothing the pruning keeps, in the same order, and a match without
+        # limits (dates lifted or not) is the same with them
         assert interchangeable_pruned(stand_ins) == interchangeable_pruned(cands)
+        assert best_assignment(rule.tree, rule.slots, stand_ins) == best_assignment(rule.tree, rule.slots, cands)
+        lifted = run.candidates(rule, window=False, age=False)
+        assert best_assignment(rule.tree, rule.slots, run.stand_ins(rule, window=False, age=False)) == best_assignment(
+            rule.tree, rule.slots, lifted
+        )
         plain = best_progress(rule.tree, rule.slots, cands) if cands else None
         if plain is None or not 0.0 < plain.fraction < 1.0 - 1e-9:
             assert rule_id not in reported

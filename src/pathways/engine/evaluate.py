@@ -230,7 +230,7 @@ def _report(run: Run, result: Evaluation) -> None:
         alike = (rule.tree, run.bounds(rule))
         p = made.get(alike)
         if p is None:
-            cands = run.progress_candidates(rule)
+            cands = run.stand_ins(rule)
             p = made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
         if 0.0 < p.fraction < 1.0 - 1e-9:
             target = next(node for node, _ in rule.grants if node not in run.held)

@@ -190,20 +190,20 @@ class Run:
             lo = oldest
         return lo, hi
 
-    def progress_candidates(self, rule: CompiledRule) -> list[Candidate]:
-        """:meth:`candidates` as far as progress can tell them apart.
+    def stand_ins(self, rule: CompiledRule, *, window: bool = True, age: bool = True) -> list[Candidate]:
+        """:meth:`candidates` as far as a match without limits, or progress, can tell them apart.
 
         For a rule made of credit pools only, two holdings with the same lineage and credits,
         whose nodes agree on every filter field the rule's pools name, fit the same slots, and
         pass the rule's dates together (a holding's earned date is the latest of its lineage's,
-        SPEC section 4): :func:`~pathways.engine.candidates.interchangeable_pruned` keeps only
-        the smallest id of such, and progress ignores limits, so only that one is built (a
-        course's copies at many institutions are one candidate for a degree's pools). They
-        come in the order :meth:`candidates` gives them. Other rules get :meth:`candidates`.
+        SPEC section 4): without limits, :func:`~pathways.engine.candidates.interchangeable_pruned`
+        keeps only the smallest id of such, so only that one is built (a course's copies at many
+        institutions are one candidate for a degree's pools). They come in the order
+        :meth:`candidates` gives them. Other rules get :meth:`candidates`.
         """
         if any(spec[0] != POOL for spec in rule.slots):
-            return self.candidates(rule)
-        lo, hi = self.bounds(rule)
+            return self.candidates(rule, window=window, age=age)
+        lo, hi = self.bounds(rule, window, age)
         fields = tuple(f for f in _FIELDS if any(getattr(spec[3], f) is not None for spec in rule.slots))
         held, position = self.held, self.position
         fits: dict[str, tuple[int, int, list[int]]] = {}
@@ -226,7 +226,7 @@ class Run:
         return out
 
     def _stand_in(self, where: Filter, fields: tuple[str, ...]) -> list[str]:
-        """The held nodes passing ``where`` that stand for the rest (see :meth:`progress_candidates`):
+        """The held nodes passing ``where`` that stand for the rest (see :meth:`stand_ins`):
         per (lineage, credits, the node's ``fields``), the smallest id."""
         key = (where, fields)
         cached = self._stand_ins.get(key)
@@ -342,8 +342,10 @@ class Run:
             a: Assignment | None = Assignment(uses=(cands[0].node,), lineage=self.sorted_lineage[cands[0].node])
         elif not may_meet(rule.tree, [m + _SLACK for m in state.most], state.filled)[0]:
             a = None  # the bound best_assignment checks first, kept as candidates arrive
-        else:
-            a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits if limits else ())
+        elif limits and rule.limits:
+            a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits)
+        else:  # without limits, the stand-ins decide as every candidate would
+            a = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
         state.matched[limits] = a
         return a
 
