@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from pathways.engine.index import compile_requirement
-from pathways.engine.matching import Candidate, SearchState, interchangeable_pruned
+from pathways.engine.matching import Candidate, Progress, SearchState, interchangeable_pruned
 from pathways.engine.progress import best_progress
 from pathways.model import parse_requirement
 
@@ -19,16 +19,23 @@ from .test_exact import Limits, cases
 @given(cases())
 def test_best_progress_matches_brute_force(case: tuple[dict[str, Any], list[Candidate], Limits]) -> None:
     req, cands, _ = case
+    got = agrees_with_oracle(req, cands)
+    # the pruned candidates lose nothing either
+    tree, slots = compile_requirement(parse_requirement(req))
+    assert best_progress(tree, slots, interchangeable_pruned(cands)) == got
+
+
+def agrees_with_oracle(req: dict[str, Any], cands: list[Candidate]) -> Progress:
+    """``best_progress`` of ``req`` over ``cands``, asserted equal to the brute force's: the
+    fraction, the holdings used, and ``missing`` as the oracle's placements leave it."""
     tree, slots = compile_requirement(parse_requirement(req))
     fraction, expected = oracle_progress(parse_requirement(req), cands)
     got = best_progress(tree, slots, cands)
     assert abs(got.fraction - fraction) < 1e-9
     assert got.uses == tuple(sorted(n for n, _ in expected))
-    # missing as the oracle's placements leave it
     state = SearchState(tree, slots, cands)
     index = {c.node: i for i, c in enumerate(state.cands)}
     for node, s in expected:
         state.place(index[node], s)
     assert got.missing == state.missing(tree)
-    # the pruned candidates lose nothing either
-    assert best_progress(tree, slots, interchangeable_pruned(cands)) == got
+    return got

@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pathways.engine.index import compile_requirement
-from pathways.engine.matching import Candidate, SearchState
+from pathways.engine.matching import Candidate
 from pathways.engine.progress import _Bound, _fraction, _Progress, best_progress, fewest_assignment
 from pathways.model import parse_requirement
 
 from .oracle import oracle_assignment, oracle_progress
+from .test_progress import agrees_with_oracle
 
 ELEMENTS = ["a", "b", "c", "d", "e", "f"]
 FILTERS = [{"subject": "ENGL"}, {"subject": "S", "level_min": 2}, {"kind": "course"}, {"institution": "U"}]
@@ -59,17 +60,7 @@ def pool_cases(draw: st.DrawFn) -> tuple[dict[str, Any], list[Candidate]]:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pool_cases())
 def test_pruned_program_matches_brute_force(case: tuple[dict[str, Any], list[Candidate]]) -> None:
-    req, cands = case
-    tree, slots = compile_requirement(parse_requirement(req))
-    fraction, expected = oracle_progress(parse_requirement(req), cands)
-    got = best_progress(tree, slots, cands)
-    assert abs(got.fraction - fraction) < 1e-9
-    assert got.uses == tuple(sorted(n for n, _ in expected))
-    state = SearchState(tree, slots, cands)
-    index = {c.node: i for i, c in enumerate(state.cands)}
-    for node, s in expected:
-        state.place(index[node], s)
-    assert got.missing == state.missing(tree)
+    agrees_with_oracle(*case)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
