@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     print(machine_line())
     for f in figures:
-        value = f"{f['value']:.1f}" if isinstance(f["value"], float) else str(f["value"])
+        value = f"{f['value']:.{2 if not f['unit'] else 1}f}" if isinstance(f["value"], float) else str(f["value"])
         target = f"  (target <= {f['target']:g} {f['unit']})" if f["target"] is not None else ""
         print(f"{f['metric']:<28} {value:>10} {f['unit']}{target}")
     return 0
