@@ -1,30 +1,41 @@
 """Running the app under uvicorn, with one or several worker processes.
 
-With several workers uvicorn binds the listening socket itself and hands it to them, and
-asyncio then leaves Nagle's algorithm on for the accepted connections (it sets
-``TCP_NODELAY`` only on sockets whose ``proto`` says TCP, and uvicorn's says 0). A
-keep-alive client then waits for its delayed ACK on every response: measured on the seed
-graph with ``wrk -c1``, 45 ms per request with two workers against 1.5 ms with one.
-:class:`NoDelayConfig` sets ``TCP_NODELAY`` on the listening socket, which Linux passes
-on to every accepted connection.
+Two things uvicorn's own multi-worker mode gets wrong for a keep-alive load, both measured
+on the seed graph with wrk:
+
+- it binds one listening socket and hands it to every worker, and asyncio then leaves
+  Nagle's algorithm on for the accepted connections (it sets ``TCP_NODELAY`` only on
+  sockets whose ``proto`` says TCP, and uvicorn's says 0): a keep-alive client waited for
+  its delayed ACK on every response, 45 ms per request with two workers against 1.5 ms with
+  one (``wrk -c1``);
+- the worker woken first accepts every pending connection in one go (asyncio accepts up to
+  the backlog per wake-up), so the eight connections a load generator opens at once all
+  went to one worker, and two workers served no more than one.
+
+So several workers each get their own listening socket on the same port
+(``SO_REUSEPORT``: the kernel spreads new connections over them), with ``TCP_NODELAY`` set
+on it, which Linux passes on to every accepted connection (:class:`NoDelayConfig` for one
+worker, :func:`listeners` for several).
 
 Example:
-    >>> config = NoDelayConfig("pathways.service.app:app_from_env", factory=True, host="127.0.0.1", port=0)
-    >>> sock = config.bind_socket()
     >>> import socket
-    >>> sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
-    True
-    >>> sock.close()
+    >>> socks = listeners("127.0.0.1", 0, 2)
+    >>> len({s.getsockname()[1] for s in socks}), socks[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    (1, True)
+    >>> for s in socks:
+    ...     s.close()
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 import socket
+from types import FrameType
 
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 
-__all__ = ["NoDelayConfig", "run"]
+__all__ = ["APP", "NoDelayConfig", "listeners", "run"]
 
 APP = "pathways.service.app:app_from_env"
 """The app factory every worker imports (each builds its own store connection and engine cache)."""
@@ -40,13 +51,64 @@ class NoDelayConfig(uvicorn.Config):
         return sock
 
 
+def listeners(host: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` sockets bound to ``host:port`` with ``SO_REUSEPORT`` and ``TCP_NODELAY``
+    (port 0: the first one picks a free port, the others join it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    out: list[socket.socket] = []
+    for _ in range(count):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        port = sock.getsockname()[1]
+        sock.set_inheritable(True)
+        out.append(sock)
+    return out
+
+
 def run(*, host: str, port: int, workers: int, access_log: bool) -> None:
-    """Serve :data:`APP` on ``host:port`` until interrupted (what ``uvicorn.run`` does, with :class:`NoDelayConfig`)."""
-    config = NoDelayConfig(APP, factory=True, host=host, port=port, workers=workers, access_log=access_log, log_level="info")
-    try:
-        if workers > 1:
-            Multiprocess(config, sockets=[config.bind_socket()]).run()
-        else:
+    """Serve :data:`APP` on ``host:port`` until interrupted (SIGINT or SIGTERM)."""
+    config = NoDelayConfig(APP, factory=True, host=host, port=port, workers=1, access_log=access_log, log_level="info")
+    if workers <= 1:
+        try:
             uvicorn.Server(config).run()
+        except KeyboardInterrupt:
+            pass  # uvicorn re-raises the interrupt it already handled by shutting down
+        return
+    socks = listeners(host, port, workers)
+    spawn = multiprocessing.get_context("spawn")
+    procs = [spawn.Process(target=_worker, args=(config, sock), name=f"pathways-worker-{i}") for i, sock in enumerate(socks)]
+    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job may start with it ignored
+        signal.signal(signum, _interrupt)
+    try:
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join()
     except KeyboardInterrupt:
-        pass  # uvicorn re-raises the interrupt it already handled by shutting down
+        pass
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()  # SIGTERM: uvicorn finishes the requests in flight, then exits
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+        for sock in socks:
+            sock.close()
+
+
+def _worker(config: uvicorn.Config, sock: socket.socket) -> None:
+    """One worker process: uvicorn on its own listening socket."""
+    config.configure_logging()
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
