@@ -394,11 +394,11 @@ class Run:
                 h = held[n]
                 earned, rank, size, lineage = h.earned, GRADE_RANK.get(h.grade, 0), len(h.lineage), lineages[n]
                 for lr in chain(single, several) if several else single:
-                    if lr[0] in held or (lr[0] is None and all(g in held for g, _ in lr[1])):
+                    one = lr[0]
+                    if one in held or (one is None and all(g in held for g, _ in lr[1])):
                         continue
                     if rank < lr[4]:
                         continue
-                    grants = lr[1]
                     if (
                         not (lr[3] or include_pilot)
                         or not lr[5] <= earned <= lr[6]
@@ -407,7 +407,12 @@ class Run:
                         pending.append((lr, n))
                         continue
                     key = (size, lineage, lr[2])
-                    for g, _ in grants:
+                    if one is not None:  # one grant, not held (checked above): most rules
+                        cur = best.get(one)
+                        if cur is None or key < cur[0]:
+                            best[one] = (key, lr, n)
+                        continue
+                    for g, _ in lr[1]:
                         if g not in held:
                             cur = best.get(g)
                             if cur is None or key < cur[0]:
