@@ -55,7 +55,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-
 from typing import TypeAlias
 
 import numpy as np
@@ -66,7 +65,7 @@ from scipy.sparse import coo_array
 from .candidates import Candidate
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
 
-__all__ = ["FRACTION_TOLERANCE", "Limits", "Placement", "fewest_placements", "fullest_placements"]
+__all__ = ["FRACTION_TOLERANCE", "Limits", "Placement", "fewest_placements", "fullest_placements", "quiet_stdout"]
 
 Placement = tuple[Candidate, int]
 """A candidate and the slot it goes into."""
@@ -90,7 +89,7 @@ _STDOUT_LOCK = threading.Lock()
 
 
 @contextmanager
-def _quiet_stdout() -> Iterator[None]:
+def quiet_stdout() -> Iterator[None]:
     """File descriptor 1 pointed at the null device while HiGHS runs: it prints a debugging line
     (``HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();``) to stdout
     whatever its options, which would corrupt the JSON the CLI writes there. Solves take turns."""
@@ -150,7 +149,7 @@ class _Program:
             constraints = [LinearConstraint(matrix, [r[1] for r in self.rows], [r[2] for r in self.rows])]
         # HiGHS' presolve has returned a worse solution as optimal on these models (a 0-1
         # program of four variables, kept in tests/engine/test_exact_cases.py): solved without it
-        with _quiet_stdout():
+        with quiet_stdout():
             res = milp(
                 c,
                 integrality=np.array(self.integral),

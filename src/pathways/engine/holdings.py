@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from ..model import Holding
 from .matching import number
 
-__all__ = ["HoldingState", "synthetic_holdings", "years_before"]
+__all__ = ["HoldingState", "Windowed", "in_window", "synthetic_holdings", "years_before"]
 
 
 class HoldingState(NamedTuple):
@@ -73,6 +73,32 @@ def years_before(day: dt.date, years: float) -> dt.date:
     except ValueError:  # 29 February in a year that has none
         out = day.replace(year=day.year - whole, day=28)
     return out - dt.timedelta(days=round((years - whole) * 365.2425))
+
+
+class Windowed(Protocol):
+    """What :func:`in_window` reads of a rule (a :class:`~pathways.model.Rule` or a compiled one)."""
+
+    @property
+    def valid_from(self) -> dt.date | None: ...
+    @property
+    def valid_to(self) -> dt.date | None: ...
+    @property
+    def max_age_years(self) -> float | None: ...
+
+
+def in_window(rule: Windowed, earned: dt.date, as_of: dt.date) -> bool:
+    """Whether a holding earned on ``earned`` may be used by ``rule`` on ``as_of`` (SPEC section 4,
+    condition 1: inside the agreement window and, with ``max_age_years``, young enough).
+
+    >>> from types import SimpleNamespace as R
+    >>> in_window(R(valid_from=None, valid_to=None, max_age_years=2), dt.date(2023, 1, 1), dt.date(2026, 1, 1))
+    False
+    """
+    lo = rule.valid_from
+    if rule.max_age_years is not None:
+        oldest = years_before(as_of, float(rule.max_age_years))
+        lo = oldest if lo is None or oldest > lo else lo
+    return (lo is None or earned >= lo) and (rule.valid_to is None or earned <= rule.valid_to)
 
 
 def synthetic_holdings(nodes: Iterable[str], as_of: dt.date) -> list[Holding]:

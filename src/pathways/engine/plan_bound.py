@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..model import CompetencyLeaf, CreditsWhere, NodeLeaf, Requirement, meets_min_grade, walk
-from .holdings import HoldingState, years_before
+from .holdings import HoldingState, in_window
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
 from .plan_model import plan_index
 
@@ -175,11 +175,7 @@ class PlanBound:
 
     def in_window(self, rule: CompiledRule, earned: dt.date) -> bool:
         """Whether a holding earned on ``earned`` may be used by ``rule`` (SPEC section 4, condition 1)."""
-        lo = rule.valid_from
-        if rule.max_age_years is not None:
-            oldest = years_before(self.as_of, rule.max_age_years)
-            lo = oldest if lo is None or oldest > lo else lo
-        return (lo is None or earned >= lo) and (rule.valid_to is None or earned <= rule.valid_to)
+        return in_window(rule, earned, self.as_of)
 
     # -- the bound ---------------------------------------------------------------------------------
 

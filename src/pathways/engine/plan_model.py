@@ -65,9 +65,23 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
 from ..errors import PlanUnproven
-from ..model import All, Any_, AtLeast, CompetencyLeaf, CreditsOf, CreditsWhere, Filter, NodeLeaf, Requirement, Rule, meets_min_grade, walk
-from .evaluate import HoldingState, years_before
-from .exact import _quiet_stdout
+from ..model import (
+    All,
+    Any_,
+    AtLeast,
+    CompetencyLeaf,
+    CreditsOf,
+    CreditsWhere,
+    Filter,
+    NodeLeaf,
+    Requirement,
+    Rule,
+    meets_min_grade,
+    walk,
+)
+from .evaluate import HoldingState
+from .exact import quiet_stdout
+from .holdings import in_window
 from .index import Engine, filter_matches
 
 __all__ = ["FALSE", "PRESOLVE", "TIME_LIMIT", "TRUE", "PlanIndex", "PlanModel", "plan_index"]
@@ -349,11 +363,7 @@ class PlanModel:
 
     def in_window(self, rule: Rule, earned: dt.date) -> bool:
         """Whether a holding earned on ``earned`` may be used by ``rule`` (SPEC section 4, condition 1)."""
-        lo = rule.valid_from
-        if rule.max_age_years is not None:
-            oldest = years_before(self.as_of, float(rule.max_age_years))
-            lo = oldest if lo is None or oldest > lo else lo
-        return (lo is None or earned >= lo) and (rule.valid_to is None or earned <= rule.valid_to)
+        return in_window(rule, earned, self.as_of)
 
     def node_literal(self, n: str) -> int:
         """The literal "``n`` is held at the end": held already, derived, taken, or impossible."""
@@ -614,7 +624,7 @@ class PlanModel:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise self._unproven()
-        with _quiet_stdout():
+        with quiet_stdout():
             res = milp(
                 np.array(self._cost),
                 integrality=np.array(self._integral),
