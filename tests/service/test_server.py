@@ -9,25 +9,10 @@ from pathlib import Path
 
 from pathways.model import parse_document
 from pathways.service.app import create_app
-from pathways.service.server import NoDelayConfig, listeners
+from pathways.service.server import listeners
 from pathways.settings import Settings
 from pathways.store import open_store
 from tests.conftest import seed_files
-
-
-def test_accepted_connections_inherit_tcp_nodelay() -> None:
-    config = NoDelayConfig("pathways.service.app:app_from_env", factory=True, host="127.0.0.1", port=0)
-    listener = config.bind_socket()
-    try:
-        listener.listen(1)
-        with socket.create_connection(listener.getsockname()[:2], timeout=5) as client:
-            accepted, _ = listener.accept()
-            with accepted:
-                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
-                client.sendall(b"ping")
-                assert accepted.recv(4) == b"ping"
-    finally:
-        listener.close()
 
 
 def test_worker_sockets_share_the_port_and_the_kernel_spreads_connections() -> None:

@@ -14,8 +14,8 @@ on the seed graph with wrk:
 
 So several workers each get their own listening socket on the same port
 (``SO_REUSEPORT``: the kernel spreads new connections over them), with ``TCP_NODELAY`` set
-on it, which Linux passes on to every accepted connection (:class:`NoDelayConfig` for one
-worker, :func:`listeners` for several).
+on it, which Linux passes on to every accepted connection (:func:`listeners`). One worker
+runs plain uvicorn: asyncio binds that socket itself and sets ``TCP_NODELAY``.
 
 Example:
     >>> import socket
@@ -35,20 +35,10 @@ from types import FrameType
 
 import uvicorn
 
-__all__ = ["APP", "NoDelayConfig", "listeners", "run"]
+__all__ = ["APP", "listeners", "run"]
 
 APP = "pathways.service.app:app_from_env"
 """The app factory every worker imports (each builds its own store connection and engine cache)."""
-
-
-class NoDelayConfig(uvicorn.Config):
-    """A uvicorn configuration whose listening socket has ``TCP_NODELAY`` set."""
-
-    def bind_socket(self) -> socket.socket:
-        sock = super().bind_socket()
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
 
 
 def listeners(host: str, port: int, count: int) -> list[socket.socket]:
@@ -70,7 +60,7 @@ def listeners(host: str, port: int, count: int) -> list[socket.socket]:
 
 def run(*, host: str, port: int, workers: int, access_log: bool) -> None:
     """Serve :data:`APP` on ``host:port`` until interrupted (SIGINT or SIGTERM)."""
-    config = NoDelayConfig(APP, factory=True, host=host, port=port, workers=1, access_log=access_log, log_level="info")
+    config = uvicorn.Config(APP, factory=True, host=host, port=port, workers=1, access_log=access_log, log_level="info")
     if workers <= 1:
         try:
             uvicorn.Server(config).run()
