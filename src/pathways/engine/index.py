@@ -92,9 +92,14 @@ LeafRule: TypeAlias = tuple[Any, ...]
 """A one-to-one rule (its requirement one ``node`` leaf, no limits) flattened for the round loop:
 
 ``(granted node (``None`` when several), grants, rule id, approved, min grade rank, valid_from, valid_to,
-max_age_years | None, kind, granted_by)``: ``grants`` as in :class:`CompiledRule`;
-``approved`` is false for a ``pilot`` rule; the window bounds are ``date.min``/``date.max``
-when open. Proposed and retired rules are left out (they are never applied nor reported).
+max_age_years | None, kind, granted_by, credits of the granted node (``None`` when several))``:
+``grants`` as in :class:`CompiledRule`; ``approved`` is false for a ``pilot`` rule; the window
+bounds are ``date.min``/``date.max`` when open. Proposed and retired rules are left out (they
+are never applied nor reported).
+
+Equal dates and credits are one object across all rules: the round loop reads them for
+thousands of rules per evaluation, scattered over a large heap, and reading a handful of
+shared objects keeps them in the processor's cache.
 """
 
 LeafRules: TypeAlias = tuple[tuple[LeafRule, ...], tuple[str, ...], tuple[LeafRule, ...]]
@@ -218,6 +223,7 @@ class Engine:
         self._pool_cache: dict[str, tuple[str, ...]] = {}
         leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
         self._ids = {n.id: n.id for n in doc.nodes}
+        self._shared: dict[object, Any] = {}
         self._general_by_node: dict[str, list[str]] = defaultdict(list)
         self.general_cache: dict[str, tuple[str, ...]] = {}
         self.demonstrated: dict[str, tuple[str, ...]] = {
@@ -236,7 +242,7 @@ class Engine:
             for rule in doc.rules:
                 self.compiled[rule.id] = self._compile(rule, leaf_rules)
             self.leaf_rules: dict[str, LeafRules] = {n: _split(rules) for n, rules in leaf_rules.items()}
-            del self._ids
+            del self._ids, self._shared
         finally:
             if enabled:
                 gc.enable()
@@ -245,6 +251,10 @@ class Engine:
     def from_document(cls, doc: Document) -> Engine:
         """The engine of a snapshot (the same as ``Engine(doc)``)."""
         return cls(doc)
+
+    def _share(self, value: Any) -> Any:
+        """The one object kept for values equal to ``value`` (dates, credits) while building."""
+        return self._shared.setdefault(value, value)
 
     def _compile(self, rule: Rule, leaf_rules: dict[str, list[LeafRule]]) -> CompiledRule:
         tree, slots = compile_requirement(rule.requires)
@@ -260,7 +270,7 @@ class Engine:
         for grant in rule.grants:
             node = self.nodes.get(grant.node)
             credits = grant.credits if grant.credits is not None else (node.credits if node else 0)
-            grant_list.append((self._ids.get(grant.node, grant.node), float(credits)))
+            grant_list.append((self._ids.get(grant.node, grant.node), self._share(float(credits))))
             if node is not None and node.kind == "credential" and node.limits is not None:
                 lim = node.limits
                 if lim.max_recognized_credits is not None or lim.min_residency_credits is not None:
@@ -279,11 +289,12 @@ class Engine:
                     rule.id,
                     rule.status == "approved",
                     GRADE_RANK[tree[3]] if tree[3] is not None else 0,
-                    rule.valid_from or dt.date.min,
-                    rule.valid_to or dt.date.max,
+                    self._share(rule.valid_from or dt.date.min),
+                    self._share(rule.valid_to or dt.date.max),
                     None if rule.max_age_years is None else float(rule.max_age_years),
                     rule.kind,
                     rule.granted_by,
+                    grants[0][1] if len(grants) == 1 else None,
                 )
             )
         return CompiledRule(

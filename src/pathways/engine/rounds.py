@@ -31,13 +31,18 @@ from .matching import Assignment, Candidate, best_assignment
 
 __all__ = ["Run"]
 
-_Key = tuple[int, tuple[str, ...], str]
+_Standing = tuple[int, tuple[str, ...]]
 
 _FIELDS = ("institution", "subject", "kind", "level_min", "level_max")
 """The fields of a pool's filter."""
 
 _NODE_FIELD = {"institution": "institution", "subject": "subject", "kind": "kind", "level_min": "level", "level_max": "level"}
 """The node attribute each filter field reads."""
+
+_new = tuple.__new__
+"""Makes a :class:`HoldingState` from a tuple of all its fields without the Python-level
+``__new__`` a named tuple has: the round loop makes one per derived holding, over a thousand
+per CUNY evaluation."""
 
 _SLACK = 1e-6
 """Added to each slot's bound before :func:`may_meet`: sums kept in arrival order may round
@@ -371,8 +376,9 @@ class Run:
         round_no = 0
         while new:
             round_no += 1
-            # node -> (key, winner): a LeafRule with the node it names, or a derived holding
-            best: dict[str, tuple[_Key, LeafRule | None, str | HoldingState]] = {}
+            # node -> (standing, rule id, winner): a LeafRule with the node it names, or a derived
+            # holding; winners compare on standing (lineage size, sorted lineage), then rule id
+            best: dict[str, tuple[_Standing, str, LeafRule | None, str | HoldingState]] = {}
             general: set[str] = set()
             self.touched.append(general)
             for n in new:
@@ -392,7 +398,7 @@ class Run:
                     else:
                         continue  # every grant already held: nothing to decide
                 h = held[n]
-                earned, rank, size, lineage = h.earned, GRADE_RANK.get(h.grade, 0), len(h.lineage), lineages[n]
+                earned, rank, standing = h.earned, GRADE_RANK.get(h.grade, 0), (len(h.lineage), lineages[n])
                 for lr in chain(single, several) if several else single:
                     one = lr[0]
                     if one in held or (one is None and all(g in held for g, _ in lr[1])):
@@ -406,17 +412,16 @@ class Run:
                     ):
                         pending.append((lr, n))
                         continue
-                    key = (size, lineage, lr[2])
                     if one is not None:  # one grant, not held (checked above): most rules
                         cur = best.get(one)
-                        if cur is None or key < cur[0]:
-                            best[one] = (key, lr, n)
+                        if cur is None or standing < cur[0] or (standing == cur[0] and lr[2] < cur[1]):
+                            best[one] = (standing, lr[2], lr, n)
                         continue
                     for g, _ in lr[1]:
                         if g not in held:
                             cur = best.get(g)
-                            if cur is None or key < cur[0]:
-                                best[g] = (key, lr, n)
+                            if cur is None or standing < cur[0] or (standing == cur[0] and lr[2] < cur[1]):
+                                best[g] = (standing, lr[2], lr, n)
             for rule_id in general:
                 rule = engine.compiled[rule_id]
                 if not self.applicable(rule) or all(node in held for node, _ in rule.grants):
@@ -424,29 +429,28 @@ class Run:
                 a = self.match(rule)
                 if a is None:
                     continue
-                key = (len(a.lineage), a.lineage, rule.id)
+                standing = (len(a.lineage), a.lineage)
                 for d in self.derive(rule, a, round_no):
                     cur = best.get(d.node)
-                    if cur is None or key < cur[0]:
-                        best[d.node] = (key, None, d)
+                    if cur is None or standing < cur[0] or (standing == cur[0] and rule.id < cur[1]):
+                        best[d.node] = (standing, rule.id, None, d)
             new = sorted(best)
             demonstrated = engine.demonstrated
             for g in new:
-                key, leaf, won = best[g]
+                standing, _, leaf, won = best[g]
                 if leaf is None:
                     assert isinstance(won, HoldingState)
                     d = won
                 else:
                     assert isinstance(won, str)
                     src = held[won]
-                    grants = leaf[1]
-                    credits = grants[0][1] if len(grants) == 1 else next(c for node, c in grants if node == g)
+                    credits = leaf[10] if leaf[0] is not None else next(c for node, c in leaf[1] if node == g)
                     grade = src.grade if src.grade in GRADE_RANK else "P"
-                    d = HoldingState(g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (won,), round_no)
+                    d = _new(HoldingState, (g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (won,), round_no))
                 held[g] = d
                 self.position[g] = len(self.order)
                 self.order.append(g)
-                lineages[g] = key[1]
+                lineages[g] = standing[1]
                 comps = demonstrated.get(g)
                 if comps:
                     for comp in comps:
