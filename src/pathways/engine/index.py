@@ -72,6 +72,7 @@ __all__ = [
     "LeafRules",
     "compile_requirement",
     "filter_matches",
+    "necessary_slots",
 ]
 
 # Tags of compiled requirement tuples. Tuples rather than objects: a CUNY-sized graph holds
@@ -192,6 +193,27 @@ class CompiledRule:
     valid_to: dt.date | None
     max_age_years: float | None
     limits: tuple[tuple[str | None, float | None, float | None], ...]
+    necessary: tuple[int, ...] = ()
+    """:func:`necessary_slots` of ``tree`` (left empty for one-to-one rules, never matched)."""
+
+
+def necessary_slots(tree: Compiled) -> tuple[int, ...]:
+    """The slots ``tree`` cannot be met without: each must be filled (a pool, get its credits).
+
+    Checked one by one before anything else, they let most rules a new holding touches be
+    turned down on the first empty slot, with no bound over the whole requirement.
+
+    >>> tree, _ = compile_requirement(All((NodeLeaf("U:A"), Any_((NodeLeaf("U:B"), NodeLeaf("U:C"))))))
+    >>> necessary_slots(tree)
+    (0,)
+    """
+    tag = tree[0]
+    if tag == LEAF or tag == COMPETENCY or tag == POOL:
+        return (tree[1],)
+    kids = tree[-1]
+    if tag == ALL or (tag == AT_LEAST and tree[1] >= len(kids)) or (tag == ANY and len(kids) == 1):
+        return tuple(s for kid in kids for s in necessary_slots(kid))
+    return ()
 
 
 class Engine:
@@ -221,6 +243,7 @@ class Engine:
         # filters by their institution (None: any institution) -> rule ids using that filter
         self._pools: dict[str | None, dict[Filter, list[str]]] = defaultdict(lambda: defaultdict(list))
         self._pool_cache: dict[str, tuple[str, ...]] = {}
+        self._filter_cache: dict[str, tuple[Filter, ...]] = {}
         leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
         self._ids = {n.id: n.id for n in doc.nodes}
         self._shared: dict[object, Any] = {}
@@ -309,6 +332,7 @@ class Engine:
             valid_to=rule.valid_to,
             max_age_years=None if rule.max_age_years is None else float(rule.max_age_years),
             limits=tuple(limits),
+            necessary=necessary_slots(tree) if tree[0] != LEAF else (),
         )
 
     @staticmethod
@@ -350,14 +374,27 @@ class Engine:
         cached = self._pool_cache.get(node_id)
         if cached is not None:
             return cached
-        node = self.nodes[node_id]
         found: list[str] = []
-        for inst in (None, node.institution) if node.institution is not None else (None,):
-            for where, rule_ids in self._pools.get(inst, {}).items():
-                if filter_matches(where, node):
-                    found.extend(rule_ids)
+        for where in self.pool_filters(node_id):
+            found.extend(self._pools[where.institution][where])
         out = tuple(dict.fromkeys(found))
         self._pool_cache[node_id] = out
+        return out
+
+    def pool_filters(self, node_id: str) -> tuple[Filter, ...]:
+        """The filters of the graph's credit pools that ``node_id`` passes (cached per node):
+        where a new holding is filed, so that no pool scans the holdings for its members."""
+        cached = self._filter_cache.get(node_id)
+        if cached is not None:
+            return cached
+        node = self.nodes[node_id]
+        out = tuple(
+            where
+            for inst in ((None, node.institution) if node.institution is not None else (None,))
+            for where in self._pools.get(inst, {})
+            if filter_matches(where, node)
+        )
+        self._filter_cache[node_id] = out
         return out
 
     def in_pool(self, where: Filter, node_id: str) -> bool:

@@ -26,7 +26,7 @@ from ..model import lowest_letter, meets_min_grade
 from ..model.requirements import Filter
 from .candidates import may_meet
 from .holdings import HoldingState, years_before
-from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule, filter_matches
+from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule
 from .matching import Assignment, Candidate, best_assignment
 
 __all__ = ["Run"]
@@ -75,6 +75,19 @@ class _Fits:
         self.matched: dict[bool, Assignment | None] = {}
 
 
+class _Pool:
+    """The held nodes passing one filter, in holding order, and :meth:`Run.pool_most`'s running
+    sum over the first ``counted`` of them (``largest``: each one-holding lineage's credits)."""
+
+    __slots__ = ("counted", "largest", "members", "total")
+
+    def __init__(self) -> None:
+        self.members: list[str] = []
+        self.counted = 0
+        self.total = 0.0
+        self.largest: dict[str, float] = {}
+
+
 class Run:
     """One evaluation: the held holdings, grown round by round, and the indexes over them.
 
@@ -93,13 +106,13 @@ class Run:
         self.position: dict[str, int] = {}
         self.sorted_lineage: dict[str, tuple[str, ...]] = {}
         self.holders: dict[str, list[str]] = defaultdict(list)
-        self.pools: dict[Filter, tuple[int, list[str]]] = {}
+        self._pools: dict[Filter, _Pool] = {}
+        self._filed = 0
         self.pending: list[tuple[LeafRule, str]] = []
         self.touched: list[set[str]] = []
         self._oldest: dict[float, dt.date] = {}
         self._fits: dict[tuple[str, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
-        self._pool_most: dict[Filter, tuple[int, float, dict[str, float]]] = {}
         self._stand_ins: dict[tuple[Filter, tuple[str, ...]], tuple[int, list[str]]] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
@@ -121,24 +134,38 @@ class Run:
     def applicable(self, rule: CompiledRule) -> bool:
         return rule.status == "approved" or (rule.status == "pilot" and self.include_pilot)
 
+    def _pool(self, where: Filter) -> _Pool:
+        """The pool of ``where``, after filing the holdings added since the last call into the
+        pools of every filter they pass (:meth:`Engine.pool_filters`; ``where`` is one of the
+        graph's filters, as every rule's are)."""
+        pools = self._pools
+        if self._filed < len(self.order):
+            filters = self.engine.pool_filters
+            for n in self.order[self._filed :]:
+                for f in filters(n):
+                    p = pools.get(f)
+                    if p is None:
+                        p = pools[f] = _Pool()
+                    p.members.append(n)
+            self._filed = len(self.order)
+        p = pools.get(where)
+        if p is None:
+            p = pools[where] = _Pool()
+        return p
+
     def in_pool(self, where: Filter) -> list[str]:
         """The held nodes passing ``where``, in holding order (kept up to date incrementally)."""
-        scanned, members = self.pools.get(where, (0, []))
-        if scanned < len(self.order):
-            nodes = self.engine.nodes
-            members.extend(n for n in self.order[scanned:] if filter_matches(where, nodes[n]))
-            self.pools[where] = (len(self.order), members)
-        return members
+        return self._pool(where).members
 
     def pool_most(self, where: Filter) -> float:
         """The most credits a pool with filter ``where`` could get from the holdings now held,
         whatever the rule's window: each holding's lineage counted once, at its largest credits
         (shared by every rule with this filter, grown as holdings arrive)."""
-        members = self.in_pool(where)
-        scanned, total, largest = self._pool_most.get(where, (0, 0.0, {}))
-        if scanned < len(members):
-            held = self.held
-            for n in members[scanned:]:
+        p = self._pool(where)
+        members = p.members
+        if p.counted < len(members):
+            held, largest, total = self.held, p.largest, p.total
+            for n in members[p.counted :]:
                 h = held[n]
                 if len(h.lineage) == 1:
                     (one,) = h.lineage
@@ -148,15 +175,28 @@ class Run:
                         total += h.credits - was
                 else:
                     total += h.credits
-            self._pool_most[where] = (len(members), total, largest)
-        return total
+            p.counted, p.total = len(members), total
+        return p.total
 
     def may_fire(self, rule: CompiledRule) -> bool:
         """A cheap necessary condition for ``rule`` to fire, from indexes shared by all rules:
         every slot given the most any held node could put there, windows and limits ignored.
         Most pool rules a new holding touches are far from met: they stop here, before their
-        own candidates are gathered."""
+        own candidates are gathered, most of them on the first of their :attr:`CompiledRule.necessary`
+        slots found empty."""
         held = self.held
+        for i in rule.necessary:
+            spec = rule.slots[i]
+            tag = spec[0]
+            if tag == POOL:
+                if self.pool_most(spec[3]) + 2 * _SLACK < spec[2]:  # looser than may_meet's test
+                    return False
+            elif tag == LEAF:
+                h = held.get(spec[2])
+                if h is None or not meets_min_grade(h.grade, spec[3]):
+                    return False
+            elif not self.holders.get(spec[2]):
+                return False
         most = [0.0] * len(rule.slots)
         filled: set[int] = set()
         for spec in rule.slots:
