@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pathways.engine import Engine, evaluate
-from pathways.loading import gc_paused, settle_heap
+from pathways.heap import gc_paused, settle_heap
 from pathways.model import Document, EvaluationRequest
 from pathways.store import open_store
 

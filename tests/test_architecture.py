@@ -12,9 +12,10 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "pathways"
 # What each layer may import from pathways (besides itself).
 ALLOWED = {
     "model": {"errors"},
-    "engine": {"errors", "model"},
-    "store": {"errors", "model"},
+    "engine": {"errors", "heap", "model"},
+    "store": {"errors", "heap", "model"},
     "io": {"errors", "model"},
+    "heap": set(),
 }
 
 

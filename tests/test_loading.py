@@ -6,7 +6,8 @@ import gc
 import weakref
 from pathlib import Path
 
-from pathways.loading import gc_paused, load_engine, settle_heap
+from pathways.heap import gc_paused, settle_heap
+from pathways.loading import load_engine
 from pathways.model import Document
 from pathways.store import open_store
 

@@ -30,12 +30,12 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from ..heap import gc_paused
 from ..model import (
     LETTERS,
     All,
@@ -258,17 +258,12 @@ class Engine:
         # Millions of long-lived objects and no cycles among them: the cyclic collector would
         # only rescan them over and over while they are made, so it is paused meanwhile.
         # Freezing them afterwards (out of sight of later full collections) is left to the
-        # caller, after one collection: pathways.loading.settle_heap.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        # caller, after one collection: pathways.heap.settle_heap.
+        with gc_paused():
             for rule in doc.rules:
                 self.compiled[rule.id] = self._compile(rule, leaf_rules)
             self.leaf_rules: dict[str, LeafRules] = {n: _split(rules) for n, rules in leaf_rules.items()}
             del self._ids, self._shared
-        finally:
-            if enabled:
-                gc.enable()
 
     @classmethod
     def from_document(cls, doc: Document) -> Engine:

@@ -12,7 +12,7 @@ Rebuilding takes a lock: concurrent requests wait for the one rebuild instead of
 starting their own. The version is read *before* the export, so a write that lands during
 the export only causes one more rebuild later, never a stale engine labelled fresh. The
 build runs with the cyclic garbage collector paused, then the heap is settled and frozen
-(:mod:`pathways.loading`).
+(:mod:`pathways.loading`, :mod:`pathways.heap`).
 
 Example:
     >>> from pathways.store import open_store
@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..engine import Engine
-from ..loading import load_engine, settle_heap
+from ..heap import settle_heap
+from ..loading import load_engine
 from ..store import Store
 
 __all__ = ["EngineCache", "Snapshot"]

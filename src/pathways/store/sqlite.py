@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import sqlite3
 import threading
@@ -28,6 +27,7 @@ from urllib.parse import unquote
 from pydantic import BaseModel
 
 from ..errors import InvalidInput, StoreError, StoreUnavailable
+from ..heap import gc_paused
 from ..model import Document, Institution, KnownIds, Node, Rule, check_references
 from .base import AuditEntry, Change, ImportSummary, NodeQuery, RuleQuery
 
@@ -77,25 +77,6 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
 def _dumps(data: dict[str, Any]) -> str:
     """The stored text of an entity: canonical, so that equal entities compare equal as text."""
     return _ENCODER.encode(data)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a bulk read or write, if it is on.
-
-    Parsing or writing a whole graph makes millions of objects that stay alive; the collector
-    would rescan the growing heap again and again for nothing (at 300,000 rules, export takes
-    about 3x as long with it on). Reference counting still frees as usual; the rare cycle waits
-    for the next collection. Nested or concurrent pauses are harmless: only the one that found
-    the collector on turns it back on.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 M = TypeVar("M", Institution, Node, Rule)
@@ -201,7 +182,7 @@ class SQLiteStore:
         sees the ones before it, so the result is that of writing entity by entity.
         """
         try:
-            with _gc_paused(), self._tx() as db, self._bulk_page_cache(len(doc.nodes) + len(doc.rules)):
+            with gc_paused(), self._tx() as db, self._bulk_page_cache(len(doc.nodes) + len(doc.rules)):
                 check_references(doc, self.known_ids())
                 changes: list[Change] = []
                 for start in range(0, len(doc.institutions), self._BATCH):
@@ -317,7 +298,7 @@ class SQLiteStore:
         paused, since every object made is kept (with it on, export takes about 3x as long).
         Entities with the same fields set share one record of them (:func:`_parse_rows`).
         """
-        with _gc_paused(), self._lock:
+        with gc_paused(), self._lock:
             self._db.execute("BEGIN")
             try:
                 shared: dict[frozenset[str], set[str]] = {}
