@@ -299,6 +299,7 @@ class _Planner:
         model: PlanModel | None = None
         deadline: float | None = None
         history: list[tuple[str, frozenset[str]]] = []  # the cuts so far, for a wider program
+        loops: list[frozenset[str]] = []  # and the loop rows found
         plans: list[Plan] = []
         cuts = 0
         while len(plans) < self.request.alternatives:
@@ -308,14 +309,16 @@ class _Planner:
                     include_pilot=self.request.include_pilot, keep=bound.relevant(level), floor=floor, deadline=deadline,
                 )
                 deadline = model.deadline
+                model.add_loops(loops)
                 for cut, cut_items in history:
                     getattr(model, cut)(cut_items)
-            found = model.solve()
+            found = model.solve(above=level)
             if found is None or found[1] > level + 1e-9 * max(1.0, level):
                 if level >= limit:
                     break
                 # no plan within `level`: widen the program to the nodes a plan of the optimum found may hold
                 level = limit if found is None else min(limit, found[1])
+                loops = model.loops
                 model = None
                 continue
             items, _ = found

@@ -84,7 +84,7 @@ from .exact import quiet_stdout
 from .holdings import in_window
 from .index import Engine, filter_matches
 
-__all__ = ["FALSE", "PRESOLVE", "TIME_LIMIT", "TRUE", "PlanIndex", "PlanModel", "plan_index"]
+__all__ = ["FALSE", "MAX_LP_ROUNDS", "PRESOLVE", "TIME_LIMIT", "TRUE", "PlanIndex", "PlanModel", "plan_index"]
 
 TRUE = -1
 """A literal that is always met (a holding already held)."""
@@ -99,7 +99,11 @@ PRESOLVE = False
 """Whether HiGHS presolves the planner's programs: off, as in :mod:`.exact`, where presolve returned a
 worse solution as optimal on a tiny 0-1 program (tests/engine/test_exact_cases.py)."""
 
+MAX_LP_ROUNDS = 10
+"""How many times :meth:`PlanModel.solve` solves the linear relaxation, adding loop rows, before the integer program."""
+
 _EPS = 1e-9
+_LP_SLACK = 1e-6  # a linear optimum counts as above a level only beyond this share of it (solver tolerances)
 
 
 @dataclass
@@ -218,7 +222,11 @@ class PlanModel:
         self._granted_by: dict[str, list[str]] = defaultdict(list)
         self._prerequisite: dict[str, int] = {}
         self._dependents: dict[str, list[str]] = defaultdict(list)
+        self._mentions: dict[str, frozenset[str]] = {}
         self.solves = 0
+        self.lp_solves = 0
+        self.loops: list[frozenset[str]] = []
+        """The sets whose loop rows were found by solving (those of the cycles written up front aside)."""
         self.loop_cuts = 0
         self._relevance()
         self._build()
@@ -305,11 +313,14 @@ class PlanModel:
             rule = self.rules[rule_id]
             root, _ = self._encode(rule.requires, rule)
             self._roots[rule_id] = root
-            self._uses[rule_id] = frozenset(m for m in self.mentions(rule.requires) if m in self.y)
+            self._uses[rule_id] = frozenset(m for m in self._mentioned(rule_id) if m in self.y)
             for g in rule.grants:
                 if g.node in self.y:
                     self._support[g.node].append(root)
                     self._granted_by[g.node].append(rule_id)
+        for n, lits in self._support.items():
+            if n in self.held:  # a rule met by the holdings alone makes n anew only through a change upstream
+                lits[:] = [self._touched(r, frozenset()) if lit == TRUE else lit for r, lit in zip(self._granted_by[n], lits, strict=True)]
         for n, var in self.y.items():
             lits = self._support.get(n, [])
             if TRUE in lits:
@@ -326,7 +337,7 @@ class PlanModel:
                 self._imply(self.x[n], lit)
         for rule_id, rule in self.rules.items():
             granted = [g.node for g in rule.grants if g.node in self.y]
-            for m in set(self.mentions(rule.requires)):
+            for m in self._mentioned(rule_id):
                 self._dependents[m].extend(granted)
         for component in self._classes():
             self._loop_row(component)
@@ -349,10 +360,36 @@ class PlanModel:
             graph = nx.DiGraph()
             for n, rule_ids in self._granted_by.items():
                 for rule_id in rule_ids:
-                    if len(self._uses[rule_id]) <= most:
+                    # a rule that can never be met (its window excludes as_of...) links nothing: left in,
+                    # it would merge cycles into one component whose single row holds less
+                    if len(self._uses[rule_id]) <= most and self._roots[rule_id] != FALSE:
                         graph.add_edges_from((m, n) for m in self._uses[rule_id])
             found.update(frozenset(c) for c in nx.strongly_connected_components(graph) if len(c) > 1)
         return sorted(found, key=sorted)
+
+    def _touched(self, rule_id: str, loop: frozenset[str]) -> int:
+        """For a rule met by the holdings alone: the literal "a node it mentions holds anew" (none of ``loop``).
+
+        The rule grants a node held by derivation. With plan items, that node's holding changes
+        (another holding, another round, or none) only when the holding of a node that one of
+        its rules mentions changes: a node not held before is now held, or one held by derivation
+        holds anew (its ``y``), recursively; direct holdings never change. A rule that needs a
+        node not held is met only through that node, which its own literal says; this one says it
+        for the rules met without plan items, which would otherwise make the node free. In a loop
+        row, the first node of ``loop`` to change was changed from outside ``loop``.
+        """
+        lits: list[int] = []
+        for m in self._mentioned(rule_id) - loop:
+            h = self.held.get(m)
+            if h is None or not h.direct:
+                lits.extend(lit for lit in (self.x.get(m), self.y.get(m)) if lit is not None)
+        return self._any(lits)
+
+    def _mentioned(self, rule_id: str) -> frozenset[str]:
+        found = self._mentions.get(rule_id)
+        if found is None:
+            found = self._mentions[rule_id] = frozenset(self.mentions(self.rules[rule_id].requires))
+        return found
 
     def _imply(self, var: int, lit: int) -> None:
         """``var`` can be 1 only when ``lit`` is."""
@@ -497,24 +534,56 @@ class PlanModel:
         """Variables and rows of the program as it stands."""
         return len(self._lb), len(self._rows)
 
-    def solve(self) -> tuple[frozenset[str], float] | None:
+    def solve(self, *, above: float = np.inf) -> tuple[frozenset[str], float] | None:
         """The cheapest candidate set the relaxation allows, with its total, or ``None`` when there is none.
 
-        Solved again, each time with the loop rows of the unfounded sets found, until the solution
-        holds the target and the taken candidates' prerequisites through grounded derivations.
+        First the linear relaxation is solved, each time with the loop rows of the sets its
+        solution holds without a grounded derivation (a row is valid whatever solution showed
+        it, and solving the linear program costs little next to the branching it spares); then
+        the integer program, again with the loop rows of the unfounded sets found, until the
+        solution holds the target and the taken candidates' prerequisites through grounded
+        derivations. When a solve's optimum already exceeds ``above`` (a relaxation's optimum is
+        a lower bound on every plan), that bound is returned at once, with the items of the
+        integer solution or none for the linear one: the caller only needs to know that nothing
+        fits within ``above``.
         """
         if not self.reachable:
             return None
+        slack = _LP_SLACK * max(1.0, abs(above)) if above < np.inf else 0.0
+        for _ in range(MAX_LP_ROUNDS):
+            values = self._solve_once(relax=True)
+            if values is None:
+                return None
+            total = float(np.dot(self._cost, values))
+            if total > above + slack:
+                return frozenset(), total
+            unfounded = self._unfounded(values)
+            if not unfounded:
+                break
+            self.add_loops(unfounded)
         while True:
             values = self._solve_once()
             if values is None:
                 return None
+            items = frozenset(node for node, var in self.x.items() if values[var] > 0.5)
+            total = sum(self.weights[node] for node in items)
+            if total > above + slack:
+                return items, total
             unfounded = self._unfounded(values)
             if not unfounded:
-                items = frozenset(node for node, var in self.x.items() if values[var] > 0.5)
-                return items, sum(self.weights[node] for node in items)
-            for loop in unfounded:
-                self._loop_row(loop)
+                return items, total
+            self.add_loops(unfounded)
+
+    def add_loops(self, loops: Iterable[frozenset[str]]) -> None:
+        """Write the loop rows of ``loops`` (sets of nodes, for instance found by a narrower program of the same question).
+
+        A loop row is valid for any set of derivable nodes, so rows found for one program hold in a wider one.
+        """
+        for loop in loops:
+            inside = frozenset(n for n in loop if n in self.y)
+            if inside:
+                self.loops.append(inside)
+                self._loop_row(inside)
 
     def _value(self, lit: int, on: set[int], memo: dict[int, bool]) -> bool:
         """Whether literal ``lit`` is met when exactly the variables in ``on`` (taken, held) are 1."""
@@ -597,7 +666,7 @@ class PlanModel:
                     lit, _ = self._encode(rule.requires, rule, loop)
                 else:
                     lit = self._roots[rule_id]
-                outside.add(lit)
+                outside.add(self._touched(rule_id, loop) if lit == TRUE and n in self.held else lit)
         if TRUE in outside:
             return
         outside.discard(FALSE)
@@ -606,9 +675,13 @@ class PlanModel:
         for n in sorted(loop):
             self._imply(self.y[n], some)
 
-    def _solve_once(self) -> np.ndarray | None:
-        """One HiGHS solve of the program as it stands: the values of its variables, ``None`` when infeasible."""
-        self.solves += 1
+    def _solve_once(self, *, relax: bool = False) -> np.ndarray | None:
+        """One HiGHS solve of the program as it stands (its linear relaxation when ``relax``): the values of its
+        variables, ``None`` when infeasible."""
+        if relax:
+            self.lp_solves += 1
+        else:
+            self.solves += 1
         n = len(self._lb)
         if self._rows:
             rows, cols, vals = [], [], []
@@ -627,7 +700,7 @@ class PlanModel:
         with quiet_stdout():
             res = milp(
                 np.array(self._cost),
-                integrality=np.array(self._integral),
+                integrality=np.zeros(n) if relax else np.array(self._integral),
                 bounds=Bounds(np.array(self._lb), np.array(self._ub)),
                 constraints=constraints,
                 options={"mip_rel_gap": 0.0, "presolve": PRESOLVE, "time_limit": remaining},

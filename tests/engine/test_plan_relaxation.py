@@ -1,0 +1,94 @@
+"""The planner's integer program, tightened: held derivations that need a change upstream, live cycles, early stops."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pathways.engine import Engine, plan
+from pathways.engine.plan import _Planner
+from pathways.engine.plan_model import PlanModel
+from pathways.model import Document, PlanRequest
+
+from .test_plan_loops import model_of as ring_model
+from .test_plan_loops import ring
+
+AS_OF = dt.date(2026, 1, 10)
+
+
+def graph(courses: dict[str, float], rules: list[tuple[str, dict[str, Any], str, dict[str, Any]]]) -> Engine:
+    return Engine(Document.model_validate({
+        "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "hours": h} for c, h in courses.items()]
+                 + [{"id": f"U:{c}", "kind": "credential", "institution": "U", "title": c} for c in ("B", "T")],
+        "rules": [{"id": r, "kind": "transfer", "granted_by": "U", "requires": req, "grants": [{"node": f"U:{g}"}], **extra}
+                  for r, req, g, extra in rules],
+    }))  # fmt: skip
+
+
+def model_of(engine: Engine, request: PlanRequest) -> PlanModel:
+    planner = _Planner(engine, request, None, ())
+    return PlanModel(engine, target=request.target, held=planner.base.held, weight=planner.weight, as_of=AS_OF,
+                     include_pilot=False)  # fmt: skip
+
+
+# The learner holds M with a C-; M transfers to B, so B is held with a C-, short of T's "B with at least a C".
+# Taking B2 derives B again, from a lineage that wins the round (["U:B2"] sorts before ["U:M"]), graded A+.
+GRADE = graph({"M": 10, "B2": 20, "Q": 10, "D": 50},
+              [("RM", {"node": "U:M"}, "B", {}), ("RB2", {"node": "U:B2"}, "B", {}),
+               ("RT", {"all": [{"node": "U:B", "min_grade": "C"}, {"node": "U:Q"}]}, "T", {}),
+               ("RD", {"node": "U:D"}, "T", {})])  # fmt: skip
+GRADE_REQUEST = PlanRequest.model_validate({"holdings": [{"node": "U:M", "grade": "C-", "earned": "2025-05-01"}],
+                                            "target": "U:T", "as_of": AS_OF.isoformat()})  # fmt: skip
+
+
+def test_a_held_derivation_short_of_a_grade_is_renewed_only_through_a_change_upstream() -> None:
+    # Before, RM (met by the holdings alone) let the program hold B anew for free: its optimum {Q} failed
+    # evaluation and was cut. Now B anew needs a node RM or RB2 mentions to hold anew: B2 is taken.
+    model = model_of(GRADE, GRADE_REQUEST)
+    assert model.solve() == (frozenset({"U:B2", "U:Q"}), 30.0) and model.solves == 1
+    assert [(p.items, p.total) for p in plan(GRADE, GRADE_REQUEST).plans] == [(("U:B2", "U:Q"), 30.0)]
+
+
+def test_a_held_derivation_that_nothing_upstream_can_change_is_never_renewed() -> None:
+    # Without B2's rule nothing can change B's holding: only D earns T.
+    engine = graph({"M": 10, "B2": 20, "Q": 10, "D": 50},
+                   [("RM", {"node": "U:M"}, "B", {}), ("RT", {"all": [{"node": "U:B", "min_grade": "C"}, {"node": "U:Q"}]}, "T", {}),
+                    ("RD", {"node": "U:D"}, "T", {})])  # fmt: skip
+    model = model_of(engine, GRADE_REQUEST)
+    assert model.solve() == (frozenset({"U:D"}), 50.0) and model.solves == 1
+
+
+# Two rings of equivalents, E1 <-> E2 and E3 <-> E4, joined by transfers whose window closed before as_of.
+# T needs E2 and E4; E1 and E3 can be taken.
+CLOSED = {"valid_to": "2020-01-01"}
+RINGS = graph({"E1": 10, "E2": 30, "E3": 12, "E4": 30},
+              [("X12", {"node": "U:E1"}, "E2", {}), ("X21", {"node": "U:E2"}, "E1", {}),
+               ("X34", {"node": "U:E3"}, "E4", {}), ("X43", {"node": "U:E4"}, "E3", {}),
+               ("X23", {"node": "U:E2"}, "E3", CLOSED), ("X41", {"node": "U:E4"}, "E1", CLOSED),
+               ("RT", {"all": [{"node": "U:E2"}, {"node": "U:E4"}]}, "T", {})])  # fmt: skip
+
+
+def test_rules_that_can_never_be_met_do_not_merge_cycles() -> None:
+    # The closed transfers would make one cycle of all four, whose single row lets one ring hold itself
+    # once the other is entered; the two rings' own rows, written up front, ground both in one solve.
+    model = model_of(RINGS, PlanRequest(target="U:T", as_of=AS_OF))
+    assert model.loop_cuts == 2
+    assert model.solve() == (frozenset({"U:E1", "U:E3"}), 22.0)
+    assert (model.solves, model.lp_solves, model.loop_cuts) == (1, 1, 2)
+
+
+def test_a_relaxation_above_the_level_answers_at_once_with_its_bound() -> None:
+    model = model_of(RINGS, PlanRequest(target="U:T", as_of=AS_OF))
+    assert model.solve(above=20.0) == (frozenset(), 22.0)  # the linear optimum: no integer solve
+    assert (model.lp_solves, model.solves) == (1, 0)
+
+
+def test_loop_rows_found_by_a_narrower_program_carry_over() -> None:
+    engine = ring(8, pairs=True)  # its loop rows come lazily
+    first = ring_model(engine)
+    found = first.solve()
+    assert first.loops
+    second = ring_model(engine)
+    second.add_loops(first.loops)
+    assert second.solve() == found and (second.lp_solves, second.solves) == (1, 1)
