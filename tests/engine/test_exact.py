@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from pathways.engine.exact import fewest_placements, fullest_placements
 from pathways.engine.index import compile_requirement
-from pathways.engine.matching import Candidate, SearchState, best_assignment
+from pathways.engine.matching import Candidate, best_assignment
+from pathways.engine.search import SearchState
 from pathways.model import parse_requirement
 
 from .oracle import oracle_assignment, oracle_progress

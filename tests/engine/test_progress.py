@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from pathways.engine.index import compile_requirement
-from pathways.engine.matching import Candidate, Progress, SearchState, interchangeable_pruned
+from pathways.engine.matching import Candidate, Progress, interchangeable_pruned
+from pathways.engine.search import SearchState
 from pathways.engine.progress import best_progress
 from pathways.model import parse_requirement
 

@@ -18,9 +18,18 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple, Protocol
 
 from ..model import Holding
-from .matching import number
 
-__all__ = ["HoldingState", "Windowed", "in_window", "synthetic_holdings", "years_before"]
+__all__ = ["HoldingState", "Windowed", "in_window", "number", "synthetic_holdings", "years_before"]
+
+
+def number(x: float) -> int | float:
+    """A JSON number: integral values as int, others rounded to 6 decimals.
+
+    >>> number(3.0), number(2.5), number(0.1 + 0.2)
+    (3, 2.5, 0.3)
+    """
+    r = round(x, 6)
+    return int(r) if float(r).is_integer() else r
 
 
 class HoldingState(NamedTuple):

@@ -2,7 +2,7 @@
 
 An *assignment* puts candidate holdings into slots (a leaf takes one, a credit pool any
 number); the holdings it *uses* are those placed under met parts of the requirement. Two
-matches share the state of :class:`SearchState`:
+matches share the state of :class:`~pathways.engine.search.SearchState`:
 
 - :func:`best_assignment`: among assignments that meet the requirement, with pairwise
   disjoint lineages and within a credential's limits, the one SPEC section 4 reports: smallest
@@ -36,17 +36,15 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import math
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from .candidates import Candidate, interchangeable_pruned, leaves_apart, may_meet
 from .exact import fewest_placements
-from .index import ALL, ANY, AT_LEAST, COMPETENCY, LEAF, POOL, Compiled
+from .holdings import number
+from .index import POOL, Compiled
+from .search import SearchState, recursion_room
 
 __all__ = [
     "MAX_BRANCHES",
@@ -54,12 +52,10 @@ __all__ = [
     "Assignment",
     "Candidate",
     "Progress",
-    "SearchState",
     "best_assignment",
     "interchangeable_pruned",
     "leaves_apart",
     "number",
-    "recursion_room",
 ]
 
 MAX_BRANCHES = 64
@@ -88,307 +84,6 @@ class Progress:
     fraction: float
     uses: tuple[str, ...]
     missing: dict[str, Any] | None
-
-
-def number(x: float) -> int | float:
-    """A JSON number: integral values as int, others rounded to 6 decimals.
-
-    >>> number(3.0), number(2.5), number(0.1 + 0.2)
-    (3, 2.5, 0.3)
-    """
-    r = round(x, 6)
-    return int(r) if float(r).is_integer() else r
-
-
-class SearchState:
-    """The shared state of both searches (this one and :mod:`pathways.engine.progress`):
-    placements, per-slot suffix bounds, the best found."""
-
-    def __init__(self, tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate], *, bounds: bool = True) -> None:
-        self.tree = tree
-        self.slots = slots
-        self.cands = sorted(cands, key=lambda c: (len(c.lineage), sorted(c.lineage), c.node))
-        n = len(self.cands)
-        ns = len(slots)
-        self.fill = [-1] * ns
-        self.pool_sum = [0.0] * ns
-        self.pool_items: list[list[int]] = [[] for _ in range(ns)]
-        self.placed: list[int] = []
-        self.elements: set[str] = set()
-        self.steps = 0
-        if not bounds:  # placements only (the program of pathways.engine.progress has its own)
-            return
-        # suffix bounds per slot: remaining min lineage size, max credits, credits sum, best ratio
-        self.suf_size = [[_INF] * (n + 1) for _ in range(ns)]
-        self.suf_max = [[0.0] * (n + 1) for _ in range(ns)]
-        self.suf_sum = [[0.0] * (n + 1) for _ in range(ns)]
-        self.suf_ratio = [[0.0] * (n + 1) for _ in range(ns)]
-        for s in range(ns):
-            size, mx, total, ratio = self.suf_size[s], self.suf_max[s], self.suf_sum[s], self.suf_ratio[s]
-            # at most one of the candidates sharing a lineage is placed: the sum counts their largest
-            largest: dict[frozenset[str], float] = {}
-            for i in range(n - 1, -1, -1):
-                c = self.cands[i]
-                size[i], mx[i], total[i], ratio[i] = size[i + 1], mx[i + 1], total[i + 1], ratio[i + 1]
-                if s in c.slots:
-                    size[i] = min(size[i], len(c.lineage))
-                    mx[i] = max(mx[i], c.credits)
-                    before = largest.get(c.lineage, 0.0)
-                    if c.credits > before:
-                        total[i] += c.credits - before
-                        largest[c.lineage] = c.credits
-                    ratio[i] = max(ratio[i], c.credits / len(c.lineage))
-        # one-holding lineages: candidates sharing that holding (a course and its transferred
-        # copies) are consecutive, at most one of them is used, and depth-first order is
-        # lexicographic over those holdings
-        self.singleton = all(len(c.lineage) == 1 for c in self.cands)
-        self.element = [min(c.lineage) for c in self.cands] if self.singleton else []
-        # then the fewest holdings a pool still needs is exact over the lineages left, from the
-        # cumulative sums of each holding's largest credits (quadratic memory, so bounded)
-        self.suf_top: dict[int, list[list[float]]] = {}
-        # and the pools under one ``all`` share the holdings: together they need at least the
-        # fewest holdings covering the sum of their deficits
-        self.all_top: dict[int, tuple[list[Compiled], list[list[float]]]] = {}
-        if self.singleton and n <= 400:
-            for s, spec in enumerate(slots):
-                if spec[0] == POOL:
-                    self.suf_top[s] = self._tops({s: spec[2]})
-            for node in _all_nodes(tree):
-                pools = [c for c in node[-1] if c[0] == POOL]
-                if len(pools) > 1:
-                    self.all_top[id(node)] = (pools, self._tops({p[1]: p[2] for p in pools}))
-
-    def _tops(self, fits: dict[int, float]) -> list[list[float]]:
-        """Per candidate index i: cumulative sums of the largest credits, one per holding, that
-        candidates from i on can put into the slots ``fits`` (each slot mapped to the most it
-        can take: a pool's need, beyond which its credits meet nothing more). Each list stops
-        once it reaches the needs together: no deficit asks for more."""
-        n = len(self.cands)
-        enough = sum(fits.values()) - _EPS
-        tops: list[list[float]] = [[0.0] for _ in range(n + 1)]
-        left: list[float] = []
-        largest: dict[str, float] = {}
-        for i in range(n - 1, -1, -1):
-            c = self.cands[i]
-            e = self.element[i]
-            room = max((fits[s] for s in c.slots if s in fits), default=None)
-            credits = min(c.credits, room) if room is not None else -_INF
-            if credits > largest.get(e, -_INF):
-                if e in largest:
-                    left.pop(bisect.bisect_left(left, -largest[e]))
-                largest[e] = credits
-                bisect.insort(left, -credits)
-            sums = [0.0]
-            total = 0.0
-            for x in left:
-                total -= x
-                sums.append(total)
-                if total >= enough:
-                    break
-            tops[i] = sums
-        return tops
-
-    # -- state of the requirement under the current placements ---------------------------------
-
-    def state(self, node: Compiled, i: int) -> tuple[bool, float, float, float]:
-        """(met now, credits used now, lower bound on lineage still needed, optimistic credits)."""
-        tag = node[0]
-        if tag == LEAF or tag == COMPETENCY:
-            s = node[1]
-            c = self.fill[s]
-            if c >= 0:
-                cr = self.cands[c].credits
-                return True, cr, 0.0, cr
-            size = self.suf_size[s][i]
-            return False, 0.0, size, (self.suf_max[s][i] if size < _INF else 0.0)
-        if tag == POOL:
-            s, need = node[1], node[2]
-            cur = self.pool_sum[s]
-            opt = cur + self.suf_sum[s][i]
-            if cur >= need - _EPS:
-                return True, cur, 0.0, opt
-            if opt < need - _EPS:
-                return False, 0.0, _INF, 0.0
-            top = self.suf_top.get(s)
-            if top is not None:
-                return False, 0.0, float(bisect.bisect_left(top[i], need - cur - _EPS)), opt
-            return False, 0.0, float(math.ceil((need - cur) / self.suf_ratio[s][i] - _EPS)), opt
-        kids = [self.state(c, i) for c in node[-1]]
-        if tag == ALL:
-            met = all(k[0] for k in kids)
-            lb = sum(k[2] for k in kids)
-            shared = self.all_top.get(id(node))
-            if shared is not None and not met and lb < _INF:
-                pools, tops = shared
-                deficit = sum(max(0.0, p[2] - self.pool_sum[p[1]]) for p in pools)
-                if deficit > _EPS:
-                    fewest = bisect.bisect_left(tops[i], deficit - _EPS)
-                    if fewest >= len(tops[i]):
-                        lb = _INF
-                    else:
-                        lb = max(lb, fewest + sum(k[2] for c, k in zip(node[-1], kids, strict=True) if c[0] != POOL))
-            return met, (sum(k[1] for k in kids) if met else 0.0), lb, (sum(k[3] for k in kids) if lb < _INF else 0.0)
-        if tag == ANY:
-            met = any(k[0] for k in kids)
-            lb = min(k[2] for k in kids)
-            return met, sum(k[1] for k in kids if k[0]), lb, sum(k[3] for k in kids if k[2] < _INF)
-        if tag == AT_LEAST:
-            need_k = node[1]
-            met = sum(1 for k in kids if k[0]) >= need_k
-            lbs = sorted(k[2] for k in kids)[:need_k]
-            lb = sum(lbs)
-            return met, (sum(k[1] for k in kids if k[0]) if met else 0.0), lb, (sum(k[3] for k in kids if k[2] < _INF) if lb < _INF else 0.0)
-        need = node[1]
-        cur = sum(k[1] for k in kids if k[0])
-        opt = sum(k[3] for k in kids if k[2] < _INF)
-        if cur >= need - _EPS:
-            return True, cur, 0.0, opt
-        if opt < need - _EPS:
-            return False, 0.0, _INF, 0.0
-        # something must be added: to an unmet child, or to a met child that can still grow
-        steps = [k[2] for k in kids if not k[0]] + [1.0 for k in kids if k[0] and k[3] > k[1] + _EPS]
-        return False, 0.0, min(steps, default=_INF), opt
-
-    def used(self, node: Compiled) -> tuple[bool, list[int]]:
-        """Whether ``node`` is met, and the candidates placed under its met parts."""
-        tag = node[0]
-        if tag == LEAF or tag == COMPETENCY:
-            c = self.fill[node[1]]
-            return c >= 0, ([c] if c >= 0 else [])
-        if tag == POOL:
-            met = self.pool_sum[node[1]] >= node[2] - _EPS
-            return met, (list(self.pool_items[node[1]]) if met else [])
-        kids = [self.used(c) for c in node[-1]]
-        got = [k for k in kids if k[0]]
-        if tag == ALL:
-            met = len(got) == len(kids)
-        elif tag == ANY:
-            met = bool(got)
-        elif tag == AT_LEAST:
-            met = len(got) >= node[1]
-        else:
-            met = sum(self.cands[c].credits for k in got for c in k[1]) >= node[1] - _EPS
-        return met, ([c for k in got for c in k[1]] if met else [])
-
-    def fraction(self, node: Compiled) -> tuple[float, bool, float]:
-        """(progress fraction, met, credits used under met parts) of ``node`` as placed now."""
-        tag = node[0]
-        if tag == LEAF or tag == COMPETENCY:
-            c = self.fill[node[1]]
-            return (1.0, True, self.cands[c].credits) if c >= 0 else (0.0, False, 0.0)
-        if tag == POOL:
-            cur = self.pool_sum[node[1]]
-            met = cur >= node[2] - _EPS
-            return min(1.0, cur / node[2]), met, (cur if met else 0.0)
-        kids = [self.fraction(c) for c in node[-1]]
-        if tag == ALL:
-            met = all(k[1] for k in kids)
-            return sum(k[0] for k in kids) / len(kids), met, (sum(k[2] for k in kids) if met else 0.0)
-        if tag == ANY:
-            met = any(k[1] for k in kids)
-            return max(k[0] for k in kids), met, sum(k[2] for k in kids if k[1])
-        if tag == AT_LEAST:
-            need_k = node[1]
-            met = sum(1 for k in kids if k[1]) >= need_k
-            top = sorted((k[0] for k in kids), reverse=True)[:need_k]
-            return sum(top) / need_k, met, (sum(k[2] for k in kids if k[1]) if met else 0.0)
-        cur = sum(k[2] for k in kids if k[1])
-        met = cur >= node[1] - _EPS
-        return min(1.0, cur / node[1]), met, (cur if met else 0.0)
-
-    def missing(self, node: Compiled) -> dict[str, Any] | None:
-        """The requirement with met parts removed and counts reduced to what is still needed."""
-        tag = node[0]
-        if tag == LEAF:
-            if self.fill[node[1]] >= 0:
-                return None
-            return {"node": node[2]} if node[3] is None else {"node": node[2], "min_grade": node[3]}
-        if tag == COMPETENCY:
-            return None if self.fill[node[1]] >= 0 else {"competency": node[2]}
-        if tag == POOL:
-            cur = self.pool_sum[node[1]]
-            if cur >= node[2] - _EPS:
-                return None
-            where = node[3]
-            fields = ("institution", "subject", "kind", "level_min", "level_max")
-            return {"credits": number(node[2] - cur), "where": {f: getattr(where, f) for f in fields if getattr(where, f) is not None}}
-        children = node[-1]
-        states = [self.fraction(c) for c in children]
-        unmet = [m for c, st in zip(children, states, strict=True) if not st[1] and (m := self.missing(c)) is not None]
-        if tag == ALL:
-            return _gather("all", unmet)
-        if tag == ANY:
-            return None if any(st[1] for st in states) else _gather("any", unmet)
-        if tag == AT_LEAST:
-            still = node[1] - sum(1 for st in states if st[1])
-            if still <= 0:
-                return None
-            return _gather("all", unmet) if still >= len(unmet) else {"at_least": still, "of": unmet}
-        cur = sum(st[2] for st in states if st[1])
-        if cur >= node[1] - _EPS:
-            return None
-        return {"credits": number(node[1] - cur), "of": unmet}
-
-    # -- placements ----------------------------------------------------------------------------
-
-    def place(self, i: int, s: int) -> None:
-        c = self.cands[i]
-        if self.slots[s][0] == POOL:
-            self.pool_sum[s] += c.credits
-            self.pool_items[s].append(i)
-        else:
-            self.fill[s] = i
-        self.placed.append(i)
-        self.elements.update(c.lineage)
-
-    def unplace(self, i: int, s: int) -> None:
-        c = self.cands[i]
-        if self.slots[s][0] == POOL:
-            self.pool_sum[s] -= c.credits
-            self.pool_items[s].pop()
-        else:
-            self.fill[s] = -1
-        self.placed.pop()
-        self.elements.difference_update(c.lineage)
-
-    def free(self, i: int) -> list[int]:
-        """The slots candidate ``i`` may go into now (none when its lineage overlaps a placed one)."""
-        c = self.cands[i]
-        if not c.lineage.isdisjoint(self.elements):
-            return []
-        return [s for s in c.slots if self.slots[s][0] == POOL or self.fill[s] < 0]
-
-    def key(self, used: list[int]) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
-        lineage = tuple(sorted(e for i in used for e in self.cands[i].lineage))
-        return len(lineage), lineage, tuple(sorted(self.cands[i].node for i in used))
-
-
-def _all_nodes(node: Compiled) -> Iterator[Compiled]:
-    """The ``all`` nodes of a compiled requirement."""
-    if node[0] in (LEAF, COMPETENCY, POOL):
-        return
-    if node[0] == ALL:
-        yield node
-    for child in node[-1]:
-        yield from _all_nodes(child)
-
-
-@contextmanager
-def recursion_room(n: int) -> Iterator[None]:
-    """Room for a depth-first search one frame per candidate (pure-Python frames, no C stack)."""
-    old = sys.getrecursionlimit()
-    if n + 200 > old:
-        sys.setrecursionlimit(n + 200 + old)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
-
-
-def _gather(op: str, parts: list[dict[str, Any]]) -> dict[str, Any] | None:
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else {op: parts}
 
 
 class _Firing(SearchState):

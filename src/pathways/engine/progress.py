@@ -49,7 +49,8 @@ from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
 from .exact import fullest_placements
-from .matching import Assignment, Candidate, Progress, SearchState, interchangeable_pruned, leaves_apart
+from .matching import Assignment, Candidate, Progress, interchangeable_pruned, leaves_apart
+from .search import SearchState
 
 __all__ = ["MAX_BRANCHES", "MAX_STATES", "TooLarge", "best_progress", "bounded", "fewest_assignment"]
 
