@@ -15,12 +15,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from pathways.engine import Engine
+from pathways.engine import Engine, requirement_progress
 from pathways.engine.holdings import HoldingState
 from pathways.engine.index import POOL, compile_requirement, filter_matches, necessary_slots
 from pathways.engine.matching import best_assignment
 from pathways.engine.rounds import Run
-from pathways.model import parse_document, parse_requirement
+from pathways.model import Filter, parse_document, parse_requirement
 
 from .test_report import AS_OF, graphs
 
@@ -77,3 +77,26 @@ def test_necessary_slots_are_those_no_assignment_meets_the_requirement_without()
     assert slots({"any": [{"all": [a, c]}]}) == (0, 1)
     assert slots({"all": [a, {"any": [b, c]}]}) == (0,)
     assert slots({"credits": 3, "of": [a, b]}) == ()
+
+
+def test_a_pool_whose_filter_no_rule_has_scans_the_holdings() -> None:
+    """A prerequisite's or a planner's requirement may name a filter no rule of the graph has:
+    no holding is filed into its pool, so it reads them itself, and catches up later."""
+    courses = [{"id": f"U:{s}{i}", "kind": "course", "institution": "U", "title": f"{s}{i}", "credits": 3, "subject": s, "level": 1}
+               for s in "ST" for i in (1, 2)]  # fmt: skip
+    engine = Engine(parse_document({
+        "format": "pathways/1", "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [*courses, {"id": "U:CERT", "kind": "credential", "institution": "U", "title": "Cert", "credits": 0}],
+        "rules": [{"id": "R", "kind": "stack", "granted_by": "U", "requires": {"credits": 6, "where": {"subject": "S"}},
+                   "grants": [{"node": "U:CERT"}]}],
+    }))  # fmt: skip
+    assert engine.knows_filter(Filter(subject="S")) and not engine.knows_filter(Filter(subject="T"))
+    run = Run(engine, AS_OF, False)
+    earned = dt.date(2025, 1, 1)
+    run.add(HoldingState("U:S1", 3.0, earned, None, frozenset({"U:S1"})))
+    run.add(HoldingState("U:T1", 3.0, earned, None, frozenset({"U:T1"})))
+    assert run.in_pool(Filter(subject="S")) == ["U:S1"] and run.in_pool(Filter(subject="T")) == ["U:T1"]
+    run.add(HoldingState("U:T2", 3.0, earned, None, frozenset({"U:T2"})))
+    assert run.in_pool(Filter(subject="T")) == ["U:T1", "U:T2"] and run.pool_most(Filter(subject="T")) == 6.0
+    progress = requirement_progress(engine, parse_requirement({"credits": 12, "where": {"subject": "T"}}), run.held)
+    assert progress.fraction == 0.5 and progress.uses == ("U:T1", "U:T2")

@@ -392,6 +392,11 @@ class Engine:
         self._filter_cache[node_id] = out
         return out
 
+    def knows_filter(self, where: Filter) -> bool:
+        """Whether ``where`` is the filter of a credit pool in one of the graph's rules (those
+        :meth:`pool_filters` lists)."""
+        return where in self._pools.get(where.institution, {})
+
     def in_pool(self, where: Filter, node_id: str) -> bool:
         """Whether ``node_id`` passes ``where``."""
         return filter_matches(where, self.nodes[node_id])

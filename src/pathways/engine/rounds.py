@@ -26,7 +26,7 @@ from ..model import lowest_letter, meets_min_grade
 from ..model.requirements import Filter
 from .candidates import may_meet
 from .holdings import HoldingState, years_before
-from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule
+from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule, filter_matches
 from .matching import Assignment, Candidate, best_assignment
 
 __all__ = ["Run"]
@@ -77,15 +77,21 @@ class _Fits:
 
 class _Pool:
     """The held nodes passing one filter, in holding order, and :meth:`Run.pool_most`'s running
-    sum over the first ``counted`` of them (``largest``: each one-holding lineage's credits)."""
+    sum over the first ``counted`` of them (``largest``: each one-holding lineage's credits).
 
-    __slots__ = ("counted", "largest", "members", "total")
+    ``scanned`` is ``None`` for a filter of the graph's rules, whose pool holdings are filed
+    into as they arrive; for any other filter (a prerequisite's, a requirement the planner
+    asks about) it counts the holdings the pool has scanned.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("counted", "largest", "members", "scanned", "total")
+
+    def __init__(self, filed: bool) -> None:
         self.members: list[str] = []
         self.counted = 0
         self.total = 0.0
         self.largest: dict[str, float] = {}
+        self.scanned: int | None = None if filed else 0
 
 
 class Run:
@@ -135,22 +141,26 @@ class Run:
         return rule.status == "approved" or (rule.status == "pilot" and self.include_pilot)
 
     def _pool(self, where: Filter) -> _Pool:
-        """The pool of ``where``, after filing the holdings added since the last call into the
-        pools of every filter they pass (:meth:`Engine.pool_filters`; ``where`` is one of the
-        graph's filters, as every rule's are)."""
-        pools = self._pools
-        if self._filed < len(self.order):
+        """The pool of ``where``, up to date: the holdings added since the last call are filed
+        into the pools of every graph filter they pass (:meth:`Engine.pool_filters`); a pool of
+        another filter scans them."""
+        pools, order = self._pools, self.order
+        if self._filed < len(order):
             filters = self.engine.pool_filters
-            for n in self.order[self._filed :]:
+            for n in order[self._filed :]:
                 for f in filters(n):
                     p = pools.get(f)
                     if p is None:
-                        p = pools[f] = _Pool()
+                        p = pools[f] = _Pool(filed=True)
                     p.members.append(n)
-            self._filed = len(self.order)
+            self._filed = len(order)
         p = pools.get(where)
         if p is None:
-            p = pools[where] = _Pool()
+            p = pools[where] = _Pool(filed=self.engine.knows_filter(where))
+        if p.scanned is not None and p.scanned < len(order):
+            nodes = self.engine.nodes
+            p.members.extend(n for n in order[p.scanned :] if filter_matches(where, nodes[n]))
+            p.scanned = len(order)
         return p
 
     def in_pool(self, where: Filter) -> list[str]:
