@@ -9,7 +9,8 @@ latency percentiles per distance, the planner's own share (the time outside ``ev
 which verification calls), the share of feasible targets, the share the planner could not
 prove within its time limit (``PlanUnproven``, timed up to the limit) and the mean plan size.
 
-``python -m benchmarks.bench_plan --shape bc --scale 1.0`` prints the figures and the machine;
+``python -m benchmarks.bench_plan --shape bc --scale 1.0`` prints the figures and the machine
+(``--alternatives K`` asks for the K best plans);
 ``--questions FILE`` also writes one JSON line per question (how it was answered, the integer
 programs' sizes, solves and loop rows: where the tail comes from).
 The target (BC scale 1.0, this project's 2-core reference machine) is in :data:`TARGETS`.
@@ -99,8 +100,8 @@ def targets_at(engine: Engine, request: EvaluationRequest, hops: int) -> list[st
 
 
 def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int = 60, holdings: int = 10,
-        questions: list[dict[str, Any]] | None = None) -> list[Figure]:  # fmt: skip
-    """Build the engine, then time ``plan`` toward targets at each distance; return the figures.
+        alternatives: int = 1, questions: list[dict[str, Any]] | None = None) -> list[Figure]:  # fmt: skip
+    """Build the engine, then time ``plan`` (``alternatives`` best plans) toward targets at each distance; return the figures.
 
     ``questions``, when given, receives one record per question: distance, learner, target,
     milliseconds, outcome (``bound``: proven without a solver; ``program``; ``infeasible``;
@@ -130,7 +131,7 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int
             if not found:
                 continue
             target = rng.choice(found)
-            question = PlanRequest(**req.model_dump(), target=target)
+            question = PlanRequest(**req.model_dump(), target=target, alternatives=alternatives)
             spent: list[float] = []
             programs: list[Any] = []
             with _timed_evaluations(spent), _recorded_programs(programs):
@@ -144,8 +145,10 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int
             if questions is not None:
                 outcome = "unproven" if result is None else "infeasible" if not result.feasible else "program" if programs else "bound"
                 questions.append({"hops": hops, "learner": learner, "target": target, "ms": round(samples[-1]), "outcome": outcome,
+                                  "plans": 0 if result is None else len(result.plans),
                                   "programs": len(programs), "size": programs[-1].size if programs else None,
-                                  "solves": sum(p.solves for p in programs), "loop_rows": sum(p.loop_cuts for p in programs)})  # fmt: skip
+                                  "solves": sum(p.solves for p in programs), "lp_solves": sum(p.lp_solves for p in programs),
+                                  "loop_rows": sum(p.loop_cuts for p in programs)})  # fmt: skip
             own.append(samples[-1] - sum(spent))
             if result is not None and result.feasible:
                 feasible += 1
@@ -170,12 +173,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--learners", type=int, default=60, help="transcripts, one target per distance each (default: 60)")
     parser.add_argument("--holdings", type=int, default=10, help="holdings per transcript (default: 10)")
+    parser.add_argument("--alternatives", type=int, default=1, help="plans asked for per question (default: 1)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--questions", metavar="FILE", help="write one JSON line per question to FILE (outcome, programs, solves)")
     args = parser.parse_args(argv)
     questions: list[dict[str, Any]] | None = [] if args.questions else None
     figures = run(shape=args.shape, scale=args.scale, seed=args.seed, learners=args.learners, holdings=args.holdings,
-                  questions=questions)  # fmt: skip
+                  alternatives=args.alternatives, questions=questions)  # fmt: skip
     if questions is not None:
         with open(args.questions, "w", encoding="utf-8") as out:
             out.writelines(json.dumps(q) + "\n" for q in questions)

@@ -103,6 +103,7 @@ MAX_LP_ROUNDS = 10
 """How many times :meth:`PlanModel.solve` solves the linear relaxation, adding loop rows, before the integer program."""
 
 _EPS = 1e-9
+_LP_THRESHOLDS = (0.5, 0.1, 0.01)
 _LP_SLACK = 1e-6  # a linear optimum counts as above a level only beyond this share of it (solver tolerances)
 
 
@@ -557,10 +558,12 @@ class PlanModel:
             total = float(np.dot(self._cost, values))
             if total > above + slack:
                 return frozenset(), total
-            unfounded = self._unfounded(values)
+            # a fractional solution is read at several thresholds: what is held above each, and grounded by
+            # what is taken above it
+            unfounded = {loop for at in _LP_THRESHOLDS for loop in self._unfounded(values, at)}
             if not unfounded:
                 break
-            self.add_loops(unfounded)
+            self.add_loops(sorted(unfounded, key=sorted))
         while True:
             values = self._solve_once()
             if values is None:
@@ -600,13 +603,13 @@ class PlanModel:
             memo[lit] = found
         return found
 
-    def _grounded(self, values: np.ndarray) -> set[int]:
-        """The variables of the least fixpoint from the candidates taken in ``values``: what they derive.
+    def _grounded(self, values: np.ndarray, at: float = 0.5) -> set[int]:
+        """The variables of the least fixpoint from the candidates taken in ``values`` (above ``at``): what they derive.
 
         A node joins when it is taken or one of its rules is met by what joined before; a node
         is looked at again only when something its rules mention joins.
         """
-        on = {var for var in self.x.values() if values[var] > 0.5}
+        on = {var for var in self.x.values() if values[var] > at}
         queue = [n for n, var in self.x.items() if var in on]
         queue += [n for n, lits in self._support.items() if TRUE in lits]
         for n in queue:
@@ -621,7 +624,7 @@ class PlanModel:
                     queue.append(n)
         return on
 
-    def _unfounded(self, values: np.ndarray) -> list[frozenset[str]]:
+    def _unfounded(self, values: np.ndarray, at: float = 0.5) -> list[frozenset[str]]:
         """Sets of nodes held in ``values`` only through each other (empty when the solution is grounded).
 
         When what the taken candidates derive (:meth:`_grounded`) holds the target and the taken
@@ -630,12 +633,12 @@ class PlanModel:
         mentions m); a component none of whose rules is met from outside it is unfounded (one
         that nothing else held feeds always is), and its loop row cuts the solution off.
         """
-        on = self._grounded(values)
+        on = self._grounded(values, at)
         memo: dict[int, bool] = {}
         taken = [n for n, var in self.x.items() if var in on]
         if self._value(self._goal, on, memo) and all(self._value(self._prerequisite.get(n, TRUE), on, memo) for n in taken):
             return []
-        ungrounded = {n for n, var in self.y.items() if values[var] > 0.5 and var not in on}
+        ungrounded = {n for n, var in self.y.items() if values[var] > at and var not in on}
         graph = nx.DiGraph()
         graph.add_nodes_from(ungrounded)
         for n in ungrounded:
