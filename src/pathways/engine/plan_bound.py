@@ -53,7 +53,7 @@ from typing import Any
 from ..model import CompetencyLeaf, CreditsWhere, NodeLeaf, Requirement, meets_min_grade, walk
 from .holdings import HoldingState, in_window
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
-from .plan_model import plan_index
+from .plan_index import plan_index
 
 __all__ = ["INF", "PlanBound", "fractional_knapsack"]
 

@@ -54,10 +54,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -72,7 +71,6 @@ from ..model import (
     CompetencyLeaf,
     CreditsOf,
     CreditsWhere,
-    Filter,
     NodeLeaf,
     Requirement,
     Rule,
@@ -82,9 +80,10 @@ from ..model import (
 from .evaluate import HoldingState
 from .exact import quiet_stdout
 from .holdings import in_window
-from .index import Engine, filter_matches
+from .index import Engine
+from .plan_index import plan_index
 
-__all__ = ["FALSE", "MAX_LP_ROUNDS", "PRESOLVE", "TIME_LIMIT", "TRUE", "PlanIndex", "PlanModel", "plan_index"]
+__all__ = ["FALSE", "MAX_LP_ROUNDS", "PRESOLVE", "TIME_LIMIT", "TRUE", "PlanModel"]
 
 TRUE = -1
 """A literal that is always met (a holding already held)."""
@@ -105,57 +104,6 @@ MAX_LP_ROUNDS = 10
 _EPS = 1e-9
 _LP_THRESHOLDS = (0.5, 0.1, 0.01)
 _LP_SLACK = 1e-6  # a linear optimum counts as above a level only beyond this share of it (solver tolerances)
-
-
-@dataclass
-class PlanIndex:
-    """What the planner looks up that the engine does not index: who grants a node, who matches a filter.
-
-    Built once per engine (see :func:`plan_index`) because a BC-sized graph takes a moment to scan.
-    """
-
-    granting: dict[str, list[str]]
-    demonstrating: dict[str, list[str]]
-    by_institution: dict[str | None, list[str]]
-    max_credits: dict[str, float]
-    _matches: dict[Filter, tuple[str, ...]] = field(default_factory=dict)
-
-    def matching(self, engine: Engine, where: Filter) -> tuple[str, ...]:
-        """Ids of the nodes a credit pool's filter matches (cached per filter)."""
-        found = self._matches.get(where)
-        if found is None:
-            pool: Iterable[str] = (
-                self.by_institution.get(where.institution, ()) if where.institution is not None else engine.nodes
-            )
-            found = tuple(n for n in pool if filter_matches(where, engine.nodes[n]))
-            self._matches[where] = found
-        return found
-
-
-_INDEXES: weakref.WeakKeyDictionary[Engine, PlanIndex] = weakref.WeakKeyDictionary()
-
-
-def plan_index(engine: Engine) -> PlanIndex:
-    """The planner's index of ``engine``, built on first use and kept as long as the engine lives."""
-    found = _INDEXES.get(engine)
-    if found is not None:
-        return found
-    granting: dict[str, list[str]] = defaultdict(list)
-    max_credits = {n: float(node.credits) for n, node in engine.nodes.items()}
-    for rule in engine.compiled.values():
-        for granted, credits in rule.grants:
-            granting[granted].append(rule.id)
-            if credits > max_credits.get(granted, 0.0):
-                max_credits[granted] = credits
-    demonstrating: dict[str, list[str]] = defaultdict(list)
-    by_institution: dict[str | None, list[str]] = defaultdict(list)
-    for n, node in engine.nodes.items():
-        by_institution[node.institution].append(n)
-        for comp in node.competencies:
-            demonstrating[comp].append(n)
-    found = PlanIndex(dict(granting), dict(demonstrating), dict(by_institution), max_credits)
-    _INDEXES[engine] = found
-    return found
 
 
 @dataclass
@@ -321,7 +269,8 @@ class PlanModel:
                     self._granted_by[g.node].append(rule_id)
         for n, lits in self._support.items():
             if n in self.held:  # a rule met by the holdings alone makes n anew only through a change upstream
-                lits[:] = [self._touched(r, frozenset()) if lit == TRUE else lit for r, lit in zip(self._granted_by[n], lits, strict=True)]
+                rules = self._granted_by[n]
+                lits[:] = [self._touched(r, frozenset()) if lit == TRUE else lit for r, lit in zip(rules, lits, strict=True)]
         for n, var in self.y.items():
             lits = self._support.get(n, [])
             if TRUE in lits:
@@ -560,10 +509,10 @@ class PlanModel:
                 return frozenset(), total
             # a fractional solution is read at several thresholds: what is held above each, and grounded by
             # what is taken above it
-            unfounded = {loop for at in _LP_THRESHOLDS for loop in self._unfounded(values, at)}
-            if not unfounded:
+            shown = {loop for at in _LP_THRESHOLDS for loop in self._unfounded(values, at)}
+            if not shown:
                 break
-            self.add_loops(sorted(unfounded, key=sorted))
+            self.add_loops(sorted(shown, key=sorted))
         while True:
             values = self._solve_once()
             if values is None:
@@ -721,4 +670,3 @@ class PlanModel:
             f"the plan toward {self.target} was not proven optimal within {self.time_limit:g} s "
             f"({len(self.x)} candidates, {len(self._lb)} variables)"
         )
-

@@ -1,0 +1,79 @@
+"""What the planner looks up that the engine does not index: the rules granting a node, the nodes a credit pool matches.
+
+Shared by :mod:`.plan_bound` and :mod:`.plan_model`, built once per engine (a BC-sized graph
+takes a moment to scan) and kept as long as the engine lives.
+
+Example:
+    >>> from pathways.model import Document
+    >>> from .index import Engine
+    >>> doc = Document.model_validate({"institutions": [{"id": "U", "name": "U"}],
+    ...     "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c} for c in ("A", "B")],
+    ...     "rules": [{"id": "R", "kind": "transfer", "granted_by": "U", "requires": {"node": "U:A"},
+    ...                "grants": [{"node": "U:B", "credits": 4}]}]})
+    >>> index = plan_index(Engine(doc))
+    >>> index.granting["U:B"], index.max_credits["U:B"]
+    (['R'], 4.0)
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..model import Filter
+from .index import Engine, filter_matches
+
+__all__ = ["PlanIndex", "plan_index"]
+
+
+@dataclass
+class PlanIndex:
+    """What the planner looks up that the engine does not index: who grants a node, who matches a filter.
+
+    Built once per engine (see :func:`plan_index`) because a BC-sized graph takes a moment to scan.
+    """
+
+    granting: dict[str, list[str]]
+    demonstrating: dict[str, list[str]]
+    by_institution: dict[str | None, list[str]]
+    max_credits: dict[str, float]
+    _matches: dict[Filter, tuple[str, ...]] = field(default_factory=dict)
+
+    def matching(self, engine: Engine, where: Filter) -> tuple[str, ...]:
+        """Ids of the nodes a credit pool's filter matches (cached per filter)."""
+        found = self._matches.get(where)
+        if found is None:
+            pool: Iterable[str] = (
+                self.by_institution.get(where.institution, ()) if where.institution is not None else engine.nodes
+            )
+            found = tuple(n for n in pool if filter_matches(where, engine.nodes[n]))
+            self._matches[where] = found
+        return found
+
+
+_INDEXES: weakref.WeakKeyDictionary[Engine, PlanIndex] = weakref.WeakKeyDictionary()
+
+
+def plan_index(engine: Engine) -> PlanIndex:
+    """The planner's index of ``engine``, built on first use and kept as long as the engine lives."""
+    found = _INDEXES.get(engine)
+    if found is not None:
+        return found
+    granting: dict[str, list[str]] = defaultdict(list)
+    max_credits = {n: float(node.credits) for n, node in engine.nodes.items()}
+    for rule in engine.compiled.values():
+        for granted, credits in rule.grants:
+            granting[granted].append(rule.id)
+            if credits > max_credits.get(granted, 0.0):
+                max_credits[granted] = credits
+    demonstrating: dict[str, list[str]] = defaultdict(list)
+    by_institution: dict[str | None, list[str]] = defaultdict(list)
+    for n, node in engine.nodes.items():
+        by_institution[node.institution].append(n)
+        for comp in node.competencies:
+            demonstrating[comp].append(n)
+    found = PlanIndex(dict(granting), dict(demonstrating), dict(by_institution), max_credits)
+    _INDEXES[engine] = found
+    return found
