@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from pathways.engine import Engine, plan
-from pathways.engine import plan_model
+from pathways.engine import plan_bound, plan_model
 from pathways.engine.plan import _Planner
 from pathways.engine.plan_bound import INF, PlanBound
 from pathways.engine.plan_model import PlanModel
@@ -144,3 +144,14 @@ def test_max_cuts_raises_instead_of_a_wrong_infeasible(monkeypatch: pytest.Monke
     monkeypatch.setattr(PLAN_MODULE, "MAX_CUTS", 0)
     with pytest.raises(PlanUnproven, match="ruling out 0 candidate sets"):
         plan(engine, request)
+
+
+def test_a_total_bound_out_of_time_falls_back_on_the_plain_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As in the certificate test above, but with no time for lb_total's fixpoint: it answers lb (10, not 30),
+    # and the program, not the bound, proves the same optimum.
+    engine = graph([("A", 10, {"prerequisites": leaf("P")}), ("P", 20, {}), ("D", 35, {})], [("R", {"any": [leaf("A"), leaf("D")]}, "T")])
+    request = PlanRequest(target="U:T", as_of=AS_OF)
+    monkeypatch.setattr(plan_bound, "TOTAL_BOUND_LIMIT", -1.0)
+    _, bound = bound_of(engine, request)
+    assert (bound.lb("U:T"), bound.lb_total("U:T"), bound.lb_total("U:A")) == (10.0, 10.0, 10.0)
+    assert [(p.items, p.total) for p in plan(engine, request).plans] == [(("U:A", "U:P"), 30.0)]

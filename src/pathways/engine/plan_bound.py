@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -55,10 +56,15 @@ from .holdings import HoldingState, in_window
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
 from .plan_index import plan_index
 
-__all__ = ["INF", "PlanBound", "fractional_knapsack"]
+__all__ = ["INF", "TOTAL_BOUND_LIMIT", "PlanBound", "fractional_knapsack"]
 
 INF = math.inf
 """The bound of what no plan can hold."""
+
+TOTAL_BOUND_LIMIT = 2.0
+"""Seconds :meth:`PlanBound.lb_total` may spend on its fixpoint; past them it answers :meth:`PlanBound.lb` (a weaker
+bound, still a bound: the planner stays exact, its program may only be larger). A block transfer's credit pool over
+thousands of courses made the fixpoint take minutes (CAPU:BLOCK-LING, BC 1.0, learners 20-39)."""
 
 _EPS = 1e-9
 
@@ -214,10 +220,11 @@ class PlanBound:
             return 0.0
         if self.total_value is None:
             self.total_value = {}
-            self._fixpoint_total(self.total_value)
+            if not self._fixpoint_total(self.total_value, time.monotonic() + TOTAL_BOUND_LIMIT):
+                self.total_value = dict(self.value)  # out of time: fall back on lb, a weaker bound but a bound
         return max(self.value.get(n, INF), self.total_value.get(n, INF))
 
-    def _fixpoint_total(self, total: dict[str, float]) -> None:
+    def _fixpoint_total(self, total: dict[str, float], deadline: float) -> bool:
         """:meth:`lb_total` for every relevant node, a least fixpoint from ``INF`` as :meth:`_fixpoint`.
 
         A plan holding ``n`` costs at least: when it takes ``n``, ``n``'s weight plus what the
@@ -226,7 +233,8 @@ class PlanBound:
         children are disjoint (the sum of their :meth:`lb`) but their prerequisites may be
         shared, so the bound is the larger of that sum and the dearest child's :meth:`lb_total`;
         under ``at_least k`` the k-th cheapest child; under ``any`` and credit requirements the
-        cheapest child.
+        cheapest child. Returns ``False`` (``total`` then bounds nothing) when ``deadline`` (a
+        ``time.monotonic()``) passes first.
         """
         prerequisites: dict[str, Compiled] = {}
         watching: dict[str, list[str]] = {}
@@ -239,6 +247,8 @@ class PlanBound:
         dirty_rules = sorted(self.rules)
         dirty_items = sorted(self.weights)
         while dirty_rules or dirty_items:
+            if time.monotonic() > deadline:  # values not yet down to the fixpoint bound nothing
+                return False
             changed: set[str] = set()
             for n in dirty_items:
                 tree = prerequisites.get(n)
@@ -256,6 +266,7 @@ class PlanBound:
                         changed.add(g)
             dirty_rules = sorted({r for n in changed for r in self._dependents.get(n, ())})
             dirty_items = sorted({m for n in changed for m in watching.get(n, ())})
+        return True
 
     def _total_leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> float:
         if self._leaf(n, min_grade, rule)[0] == 0.0:
