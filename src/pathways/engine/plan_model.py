@@ -259,6 +259,8 @@ class PlanModel:
         for n in sorted(derivable):
             self.y[n] = self._var()
         for rule_id in sorted(self.rules):
+            if time.monotonic() > self.deadline:  # a program over most of the graph: building it is a solve's time too
+                raise self._unproven()
             rule = self.rules[rule_id]
             root, _ = self._encode(rule.requires, rule)
             self._roots[rule_id] = root
