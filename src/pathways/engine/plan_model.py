@@ -284,6 +284,8 @@ class PlanModel:
         for n in sorted(self.x):
             prerequisites = self.engine.nodes[n].prerequisites
             if prerequisites is not None:
+                if time.monotonic() > self.deadline:
+                    raise self._unproven()
                 lit, _ = self._encode(prerequisites, None)
                 self._prerequisite[n] = lit
                 self._imply(self.x[n], lit)
