@@ -22,7 +22,7 @@ best distinct minimal plan. The program is restricted to the nodes whose ``lb_to
 exceed a *level* (no plan of total at most the level holds a dearer node), first
 ``lb_total(target)``; an optimum above the level proves only that no plan fits within it, so
 the program is rebuilt at that optimum (at most the total of a plan already verified), the
-cuts so far carried over. It has the row "total >= lb_total(target)". When a solve exceeds :data:`~.plan_model.TIME_LIMIT` or
+cuts so far carried over. It has the row "total >= lb_total(target)". When the question (bound, programs, solves) exceeds :data:`~.plan_model.TIME_LIMIT` or
 :data:`MAX_CUTS` sets fail verification, :class:`~pathways.errors.PlanUnproven` is raised:
 an unproven answer is never returned.
 
@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,7 @@ from .evaluate import Evaluation, HoldingState, evaluate, requirement_progress, 
 from .index import Engine
 from .matching import number
 from .plan_bound import INF, PlanBound
+from . import plan_model
 from .plan_model import PlanModel
 
 __all__ = ["MAX_CUTS", "Plan", "PlanResult", "plan"]
@@ -272,9 +274,10 @@ class _Planner:
         target = self.request.target
         if target in self.base.held:
             return self.result(True, None, [Plan((), 0.0, (), derivation(self.base, target))])
+        deadline = time.monotonic() + plan_model.TIME_LIMIT  # one limit for the whole question, bound included
         bound = PlanBound(
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
-            include_pilot=self.request.include_pilot,
+            include_pilot=self.request.include_pilot, deadline=deadline,
         )
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
@@ -297,7 +300,6 @@ class _Planner:
                 return self.result(False, self.explain(bound), [])
         level = min(floor, limit)
         model: PlanModel | None = None
-        deadline: float | None = None
         history: list[tuple[str, frozenset[str]]] = []  # the cuts so far, for a wider program
         loops: list[frozenset[str]] = []  # and the loop rows found
         plans: list[Plan] = []
@@ -308,7 +310,6 @@ class _Planner:
                     self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
                     include_pilot=self.request.include_pilot, keep=bound.relevant(level), floor=floor, deadline=deadline,
                 )
-                deadline = model.deadline
                 model.add_loops(loops)
                 for cut, cut_items in history:
                     getattr(model, cut)(cut_items)

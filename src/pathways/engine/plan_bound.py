@@ -51,6 +51,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..errors import PlanUnproven
 from ..model import CompetencyLeaf, CreditsWhere, NodeLeaf, Requirement, meets_min_grade, walk
 from .holdings import HoldingState, in_window
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
@@ -102,6 +103,8 @@ class PlanBound:
         weight: a node's objective value when it is a candidate, else ``None``.
         as_of: the date plan items are earned.
         include_pilot: whether pilot rules apply.
+        deadline: the ``time.monotonic()`` by which the bound must be known (the question's
+            time limit); past it :class:`~pathways.errors.PlanUnproven` is raised.
 
     Attributes:
         nodes: the relevant nodes (as :class:`~.plan_model.PlanModel` finds them).
@@ -120,8 +123,10 @@ class PlanBound:
         weight: Callable[[str], float | None],
         as_of: dt.date,
         include_pilot: bool,
+        deadline: float = math.inf,
     ) -> None:
         self.engine = engine
+        self.deadline = deadline
         self.index = plan_index(engine)
         self.target = target
         self.held = held
@@ -198,6 +203,8 @@ class PlanBound:
             value[n] = self.weights.get(n, INF)  # a node held stays held: value is what deriving it anew costs
         dirty = sorted(self.rules)
         while dirty:
+            if time.monotonic() > self.deadline:  # a pool over thousands of courses, learners of BC 1.0
+                raise PlanUnproven(f"no lower bound toward {self.target} within the question's time limit")
             changed: set[str] = set()
             for rule_id in dirty:
                 rule = self.rules[rule_id]
@@ -220,7 +227,7 @@ class PlanBound:
             return 0.0
         if self.total_value is None:
             self.total_value = {}
-            if not self._fixpoint_total(self.total_value, time.monotonic() + TOTAL_BOUND_LIMIT):
+            if not self._fixpoint_total(self.total_value, min(self.deadline, time.monotonic() + TOTAL_BOUND_LIMIT)):
                 self.total_value = dict(self.value)  # out of time: fall back on lb, a weaker bound but a bound
         return max(self.value.get(n, INF), self.total_value.get(n, INF))
 

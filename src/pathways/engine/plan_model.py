@@ -29,7 +29,8 @@ Two optional inputs from :mod:`.plan_bound` keep the program small and its bound
 ``keep`` (only these nodes may be held: the planner passes the nodes whose lower bound does
 not exceed a known plan's total, so every plan at most that dear stays a feasible point) and
 ``floor`` (a row "total >= floor", from a lower bound that counts what the program ignores).
-HiGHS gets :data:`TIME_LIMIT` seconds for all the solves of one question; past it :class:`~pathways.errors.PlanUnproven`
+One question gets :data:`TIME_LIMIT` seconds (the planner's deadline, passed in, covers its
+bound too; building the program and all solves count); past it :class:`~pathways.errors.PlanUnproven`
 is raised rather than an unproven answer returned.
 
 Example:
