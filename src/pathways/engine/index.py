@@ -69,7 +69,7 @@ __all__ = [
     "CompiledRule",
     "Engine",
     "LeafRule",
-    "LeafRules",
+    "Touch",
     "compile_requirement",
     "filter_matches",
     "necessary_slots",
@@ -103,17 +103,20 @@ thousands of rules per evaluation, scattered over a large heap, and reading a ha
 shared objects keeps them in the processor's cache.
 """
 
-LeafRules: TypeAlias = tuple[tuple[LeafRule, ...], tuple[str, ...], tuple[LeafRule, ...]]
-"""The one-to-one rules naming one node: those granting one node, the node each grants (in
-the same order: a tuple of strings the round loop scans first, since most are held already,
-before it touches any rule), and those granting several nodes."""
+Touch: TypeAlias = tuple[tuple[LeafRule, ...], tuple[str, ...], tuple[LeafRule, ...], tuple[str, ...]]
+"""What a new holding of one node can fire, but for credit pools (:meth:`Engine.pool_rules`):
+the one-to-one rules naming it that grant one node, the node each grants (in the same order:
+a tuple of strings the round loop scans first, since most are held already, before it
+touches any rule), those granting several nodes, and the ids of the other rules a leaf of
+which names it or a competency it demonstrates. One entry, so that the round loop looks a
+new holding up once in a dictionary of a node per course (at CUNY scale each lookup reads
+memory the processor has not cached)."""
 
-_NO_LEAF_RULES: LeafRules = ((), (), ())
 
-
-def _split(rules: list[LeafRule]) -> LeafRules:
+def _touch(rules: list[LeafRule], others: list[str]) -> Touch:
     single = tuple(lr for lr in rules if lr[0] is not None)
-    return single, tuple(lr[0] for lr in single), tuple(lr for lr in rules if lr[0] is None)
+    several = tuple(lr for lr in rules if lr[0] is None)
+    return single, tuple(lr[0] for lr in single), several, tuple(dict.fromkeys(others))
 
 
 GRADE_RANK: dict[str | None, int] = {letter: len(LETTERS) - i for i, letter in enumerate(LETTERS)}
@@ -224,9 +227,11 @@ class Engine:
         rules: every rule by id.
         institutions: every institution by id.
         compiled: every rule compiled for matching, by id.
-        leaf_rules: the one-to-one rules (:data:`LeafRules`) by the node they name, for the
-            round loop (:mod:`pathways.engine.rounds`), which reads it directly.
-        general_cache: :meth:`general_rules` by node, filled on first use.
+        touch: what a new holding of a node can fire (:data:`Touch`), for the round loop
+            (:mod:`pathways.engine.rounds`), which reads it directly; nodes that fire nothing
+            but credit pools are left out.
+        pooled: whether any rule has a credit pool (else no holding needs :meth:`pool_rules`).
+        pool_cache: :meth:`pool_rules` by node, filled on first use.
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
     """
 
@@ -242,13 +247,12 @@ class Engine:
         self._by_competency: dict[str, list[str]] = defaultdict(list)
         # filters by their institution (None: any institution) -> rule ids using that filter
         self._pools: dict[str | None, dict[Filter, list[str]]] = defaultdict(lambda: defaultdict(list))
-        self._pool_cache: dict[str, tuple[str, ...]] = {}
+        self.pool_cache: dict[str, tuple[str, ...]] = {}
         self._filter_cache: dict[str, tuple[Filter, ...]] = {}
         leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
         self._ids = {n.id: n.id for n in doc.nodes}
         self._shared: dict[object, Any] = {}
         self._general_by_node: dict[str, list[str]] = defaultdict(list)
-        self.general_cache: dict[str, tuple[str, ...]] = {}
         self.demonstrated: dict[str, tuple[str, ...]] = {
             n.id: ((n.id,) if n.kind == "competency" else ()) + tuple(n.competencies)
             for n in doc.nodes
@@ -262,7 +266,14 @@ class Engine:
         with gc_paused():
             for rule in doc.rules:
                 self.compiled[rule.id] = self._compile(rule, leaf_rules)
-            self.leaf_rules: dict[str, LeafRules] = {n: _split(rules) for n, rules in leaf_rules.items()}
+            others: dict[str, list[str]] = {n: list(ids) for n, ids in self._general_by_node.items()}
+            for n, comps in self.demonstrated.items():
+                for comp in comps:
+                    others.setdefault(n, []).extend(self._by_competency.get(comp, ()))
+            self.touch: dict[str, Touch] = {
+                n: _touch(leaf_rules.get(n, []), others.get(n, [])) for n in leaf_rules.keys() | others.keys()
+            }
+            self.pooled = bool(self._pools)
             del self._ids, self._shared
 
     @classmethod
@@ -343,37 +354,17 @@ class Engine:
         """The competencies a holding of ``node_id`` meets: its own if it is one, plus its list."""
         return self.demonstrated.get(node_id, ())
 
-    def touching(self, node_id: str) -> tuple[LeafRules, tuple[str, ...]]:
-        """What a new holding of ``node_id`` can fire, split for the round loop.
-
-        First the applicable-or-pilot one-to-one rules naming it (:data:`LeafRules`, also in
-        :attr:`leaf_rules`), then :meth:`general_rules`. Together they are
-        :meth:`rules_touching` less the proposed and retired one-to-one rules.
-        """
-        return self.leaf_rules.get(node_id, _NO_LEAF_RULES), self.general_rules(node_id)
-
-    def general_rules(self, node_id: str) -> tuple[str, ...]:
-        """Ids of the rules other than one-to-one a holding of ``node_id`` could fill a slot of
-        (several slots, competency leaves, credit pools, limits; cached per node)."""
-        general = self.general_cache.get(node_id)
-        if general is None:
-            found = list(self._general_by_node.get(node_id, ()))
-            for comp in self.demonstrates(node_id):
-                found.extend(self._by_competency.get(comp, ()))
-            found.extend(self.pool_rules(node_id))
-            general = self.general_cache[node_id] = tuple(dict.fromkeys(found)) if found else ()
-        return general
 
     def pool_rules(self, node_id: str) -> tuple[str, ...]:
         """Ids of the rules with a credit pool whose filter ``node_id`` passes (cached per node)."""
-        cached = self._pool_cache.get(node_id)
+        cached = self.pool_cache.get(node_id)
         if cached is not None:
             return cached
         found: list[str] = []
         for where in self.pool_filters(node_id):
             found.extend(self._pools[where.institution][where])
         out = tuple(dict.fromkeys(found))
-        self._pool_cache[node_id] = out
+        self.pool_cache[node_id] = out
         return out
 
     def pool_filters(self, node_id: str) -> tuple[Filter, ...]:

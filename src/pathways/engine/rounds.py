@@ -1,7 +1,7 @@
 """Forward chaining in rounds (SPEC section 4): one evaluation's holdings grown to a fixpoint.
 
 :class:`Run` holds what one evaluation has derived so far. Each round it looks only at the
-rules the previous round's new holdings touch (:attr:`Engine.leaf_rules`, :meth:`Engine.general_rules`), in two ways:
+rules the previous round's new holdings touch (:attr:`Engine.touch`, :meth:`Engine.pool_rules`), in two ways:
 
 - *one-to-one rules* (a single ``node`` leaf, no limits: 99.5% of a CUNY-shaped graph) are
   decided in a tight loop over precomputed tuples (:data:`~pathways.engine.index.LeafRule`):
@@ -420,7 +420,7 @@ class Run:
         """Derive to the fixpoint from the holdings added so far; the derived holdings in order."""
         engine, held, lineages = self.engine, self.held, self.sorted_lineage
         include_pilot, pending = self.include_pilot, self.pending
-        leaf_rules, general_cache = engine.leaf_rules, engine.general_cache
+        touch, pooled, pool_cache = engine.touch, engine.pooled, engine.pool_cache
         granted: list[HoldingState] = []
         new = list(self.order)
         round_no = 0
@@ -432,15 +432,18 @@ class Run:
             general: set[str] = set()
             self.touched.append(general)
             for n in new:
-                others = general_cache.get(n)
-                if others is None:
-                    others = engine.general_rules(n)
-                if others:
-                    general.update(others)
-                entry = leaf_rules.get(n)
+                if pooled:
+                    pools = pool_cache.get(n)
+                    if pools is None:
+                        pools = engine.pool_rules(n)
+                    if pools:
+                        general.update(pools)
+                entry = touch.get(n)
                 if entry is None:
                     continue
-                single, firsts, several = entry
+                single, firsts, several, others = entry
+                if others:
+                    general.update(others)
                 if not several:
                     for g in firsts:
                         if g not in held:
