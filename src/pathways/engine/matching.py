@@ -42,7 +42,6 @@ from typing import Any
 
 from .candidates import Candidate, interchangeable_pruned, leaves_apart, may_meet
 from .exact import fewest_placements
-from .holdings import number
 from .index import POOL, Compiled
 from .search import SearchState, recursion_room
 
@@ -55,7 +54,6 @@ __all__ = [
     "best_assignment",
     "interchangeable_pruned",
     "leaves_apart",
-    "number",
 ]
 
 MAX_BRANCHES = 64

@@ -52,11 +52,11 @@ from typing import Any
 
 from ..errors import NotFound, PlanUnproven
 from ..model import BadgeClaim, PlanRequest, Requirement, requirement_to_json
-from .evaluate import Evaluation, HoldingState, evaluate, requirement_progress, synthetic_holdings
-from .index import Engine
-from .matching import number
-from .plan_bound import INF, PlanBound
 from . import plan_model
+from .evaluate import Evaluation, HoldingState, evaluate, requirement_progress, synthetic_holdings
+from .holdings import number
+from .index import Engine
+from .plan_bound import INF, PlanBound
 from .plan_model import PlanModel
 
 __all__ = ["MAX_CUTS", "Plan", "PlanResult", "plan"]
