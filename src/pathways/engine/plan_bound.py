@@ -208,13 +208,17 @@ class PlanBound:
             changed: set[str] = set()
             for rule_id in dirty:
                 rule = self.rules[rule_id]
-                v = self._requirement(rule.tree, rule)[1]
-                for g, _ in rule.grants:
-                    h = self.held.get(g)
-                    if (h is None or not h.direct) and v < value.get(g, INF) - _EPS:
-                        value[g] = v
-                        changed.add(g)
+                self._lower(rule, self._requirement(rule.tree, rule)[1], value, changed)
             dirty = sorted({r for n in changed for r in self._dependents.get(n, ())})
+
+    def _lower(self, rule: CompiledRule, v: float, values: dict[str, float], changed: set[str]) -> None:
+        """One step of a fixpoint: ``rule``'s grants (but those presented) lowered to ``v`` where
+        that is lower, each one lowered added to ``changed``."""
+        for g, _ in rule.grants:
+            h = self.held.get(g)
+            if (h is None or not h.direct) and v < values.get(g, INF) - _EPS:
+                values[g] = v
+                changed.add(g)
 
     def lb_total(self, n: str) -> float:
         """The least total of a plan that holds ``n``, the prerequisites of its items included (0 when held).
@@ -265,12 +269,7 @@ class PlanBound:
                     changed.add(n)
             for rule_id in dirty_rules:
                 rule = self.rules[rule_id]
-                v = self._total(rule.tree, rule, True)
-                for g, _ in rule.grants:
-                    h = self.held.get(g)
-                    if (h is None or not h.direct) and v < total.get(g, INF) - _EPS:
-                        total[g] = v
-                        changed.add(g)
+                self._lower(rule, self._total(rule.tree, rule, True), total, changed)
             dirty_rules = sorted({r for n in changed for r in self._dependents.get(n, ())})
             dirty_items = sorted({m for n in changed for m in watching.get(n, ())})
         return True
