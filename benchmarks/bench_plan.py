@@ -11,8 +11,8 @@ prove within its time limit (``PlanUnproven``, timed up to the limit) and the me
 
 ``python -m benchmarks.bench_plan --shape bc --scale 1.0`` prints the figures and the machine
 (``--alternatives K`` asks for the K best plans);
-``--questions FILE`` also writes one JSON line per question (how it was answered, the integer
-programs' sizes, solves and loop rows: where the tail comes from).
+``--questions FILE`` also writes one JSON line per question (how it was answered, the
+programs' sizes and solves: where the tail comes from).
 The target (BC scale 1.0, this project's 2-core reference machine) is in :data:`TARGETS`.
 """
 
@@ -66,7 +66,7 @@ def _timed_evaluations(spent: list[float]) -> Iterator[None]:
 
 @contextmanager
 def _recorded_programs(programs: list[Any]) -> Iterator[None]:
-    """Append every integer program the planner builds to ``programs`` (their sizes, solves and loop rows)."""
+    """Append every program the planner builds to ``programs`` (their sizes and solves)."""
     module = sys.modules["pathways.engine.plan"]
     original = module.PlanModel  # type: ignore[attr-defined]
 
@@ -105,8 +105,8 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int
 
     ``questions``, when given, receives one record per question: distance, learner, target,
     milliseconds, outcome (``bound``: proven without a solver; ``program``; ``infeasible``;
-    ``unproven``), and for the integer programs built: their number, the last one's variables and
-    rows, solves and loop rows.
+    ``unproven``), and for the programs built: their number, the last one's atoms and rules, and
+    the solves.
     """
     figures: list[Figure] = []
 
@@ -147,8 +147,7 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, learners: int
                 questions.append({"hops": hops, "learner": learner, "target": target, "ms": round(samples[-1]), "outcome": outcome,
                                   "plans": 0 if result is None else len(result.plans),
                                   "programs": len(programs), "size": programs[-1].size if programs else None,
-                                  "solves": sum(p.solves for p in programs), "lp_solves": sum(p.lp_solves for p in programs),
-                                  "loop_rows": sum(p.loop_cuts for p in programs)})  # fmt: skip
+                                  "solves": sum(p.solves for p in programs)})  # fmt: skip
             own.append(samples[-1] - sum(spent))
             if result is not None and result.feasible:
                 feasible += 1

@@ -72,7 +72,7 @@ PREREQUISITE = graph([("A", 10, {"prerequisites": leaf("P")}), ("P", 20, {}), ("
 
 def test_certificate_proves_the_optimum_without_a_solver(monkeypatch: pytest.MonkeyPatch) -> None:
     engine = graph([("A", 10, {}), ("B", 4, {}), ("C", 7, {})], [("R", {"all": [leaf("A"), {"any": [leaf("B"), leaf("C")]}]}, "T")])
-    monkeypatch.setattr(plan_model, "milp", None)  # any solve would fail
+    monkeypatch.setattr(PLAN_MODULE, "PlanModel", None)  # building any program would fail
     result = plan(engine, PlanRequest(target="U:T", as_of=AS_OF))
     assert [(p.items, p.total) for p in result.plans] == [(("U:A", "U:B"), 14.0)]
 
@@ -84,7 +84,7 @@ def test_prerequisites_raise_the_bound_so_the_certificate_settles_without_a_solv
     request = PlanRequest(target="U:T", as_of=AS_OF)
     _, bound = bound_of(engine, request)
     assert (bound.lb("U:T"), bound.lb_total("U:T"), bound.lb_total("U:A")) == (10.0, 30.0, 30.0)
-    monkeypatch.setattr(plan_model, "milp", None)  # any solve would fail
+    monkeypatch.setattr(PLAN_MODULE, "PlanModel", None)  # building any program would fail
     assert [(p.items, p.total, p.sequence) for p in plan(engine, request).plans] == [(("U:A", "U:P"), 30.0, (("U:P",), ("U:A",)))]
 
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from pathways.engine import Engine, Evaluation, evaluate, plan, requirement_progress
+from pathways.engine.plan_bound import PlanBound
 from pathways.model import Document, EvaluationRequest, Holding, PlanRequest
 
 AS_OF = dt.date(2026, 1, 10)
@@ -48,11 +49,12 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
     nodes: list[dict[str, Any]] = []
     for i, c in enumerate(courses):
         node: dict[str, Any] = {"id": c, "kind": draw(st.sampled_from(["course", "micro_credential"])), "institution": "U",
-                                "title": c, "credits": draw(st.integers(0, 3)), "subject": draw(st.sampled_from(["X", "Y"]))}
+                                "title": c, "credits": draw(st.sampled_from([0, 1, 1.5, 2, 3])),
+                                "subject": draw(st.sampled_from(["X", "Y"]))}  # fmt: skip
         for attr in ("hours", "cost"):
             value = draw(st.integers(0, 11))
             if value <= 9:  # unknown one time in six: no candidate for that objective
-                node[attr] = value
+                node[attr] = value + draw(st.sampled_from([0, 0, 0.5, 0.25]))  # the solver weighs in integers: scaled
         if i and draw(st.integers(0, 3)) == 0:
             node["prerequisites"] = {"node": draw(st.sampled_from(courses[:i] + middles))} if middles or i else None
         nodes.append(node)
@@ -152,6 +154,25 @@ def test_planner_matches_brute_force(problem: tuple[Engine, PlanRequest]) -> Non
 @given(cyclic_problems())
 def test_planner_matches_brute_force_on_cycles_of_transfers(problem: tuple[Engine, PlanRequest]) -> None:
     check_against_brute_force(*problem)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(problems(), cyclic_problems()), st.data())
+def test_evaluation_limited_to_the_target_s_rules_holds_what_a_full_one_holds(problem: tuple[Engine, PlanRequest],
+                                                                              data: st.DataObject) -> None:  # fmt: skip
+    # The planner verifies with only the rules its bound found relevant: every relevant node must come out the same.
+    engine, request = problem
+    base = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), report=False)
+    bound = PlanBound(engine, target="U:T", held=base.held, weight=lambda n: 1.0 if n not in base.held else None,
+                      as_of=AS_OF, include_pilot=False)  # fmt: skip
+    courses = sorted(n for n, node in engine.nodes.items() if node.kind in ("course", "micro_credential"))
+    items = data.draw(st.lists(st.sampled_from(courses), unique=True))
+    extra = [Holding(node=n, grade="A+", earned=AS_OF) for n in items]
+    full = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), extra_holdings=extra, report=False)
+    only = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), extra_holdings=extra, report=False,
+                    only=frozenset(bound.rules))  # fmt: skip
+    assert {n: h for n, h in only.held.items() if n in bound.nodes} == {n: h for n, h in full.held.items() if n in bound.nodes}
+    event("target held" if "U:T" in full.held else "target not held")
 
 
 def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:

@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +126,7 @@ def evaluate(
     extra_holdings: Sequence[Holding] = (),
     badges: Sequence[BadgeClaim] = (),
     report: bool = True,
+    only: Collection[str] | None = None,
 ) -> Evaluation:
     """Evaluate holdings against the graph (SPEC section 4).
 
@@ -138,13 +139,17 @@ def evaluate(
         extra_holdings: more direct holdings (the planner's candidates, see :func:`synthetic_holdings`).
         badges: presented Open Badges; an unrecognized one's first identifier is reported.
         report: when false, ``progress`` and ``skipped`` are not computed (the planner's fast path).
+        only: when given, the only rules matched besides one-to-one rules. The planner passes the
+            rules that can grant a node its target depends on (every rule granting such a node, the
+            nodes their requirements mention, and so on): every such node is then held exactly as
+            in a full evaluation, since no other rule feeds it; the rest may be missing.
 
     Raises:
         InvalidInput: a holding or badge dated after ``as_of`` (path ``holdings[i].earned``).
     """
     as_of = request.resolved_as_of(today)
     request.check_dates(as_of)
-    run = Run(engine, as_of, request.include_pilot)
+    run = Run(engine, as_of, request.include_pilot, only)
     unrecognized: list[str] = []
     presented: dict[str, HoldingState] = {}
     problems: list[Problem] = []

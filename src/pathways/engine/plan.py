@@ -148,6 +148,7 @@ class _Planner:
         self.institutions = None if request.institutions is None else set(request.institutions)
         self.exclude = set(request.exclude)
         self._evaluations: dict[frozenset[str], Evaluation] = {}
+        self.only: frozenset[str] | None = None  # once the bound knows them: the rules that can matter for the target
         self.base = self.evaluation(frozenset())
 
     # -- candidates ---------------------------------------------------------------------------
@@ -193,6 +194,7 @@ class _Planner:
                 extra_holdings=synthetic_holdings(sorted(items), self.as_of),
                 badges=self.badges,
                 report=False,
+                only=self.only,
             )
             self._evaluations[items] = found
         return found
@@ -279,6 +281,7 @@ class _Planner:
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, deadline=deadline,
         )
+        self.only = frozenset(bound.rules)
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
@@ -301,7 +304,6 @@ class _Planner:
         level = min(floor, limit)
         model: PlanModel | None = None
         history: list[tuple[str, frozenset[str]]] = []  # the cuts so far, for a wider program
-        loops: list[frozenset[str]] = []  # and the loop rows found
         plans: list[Plan] = []
         cuts = 0
         while len(plans) < self.request.alternatives:
@@ -310,16 +312,14 @@ class _Planner:
                     self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
                     include_pilot=self.request.include_pilot, keep=bound.relevant(level), floor=floor, deadline=deadline,
                 )
-                model.add_loops(loops)
                 for cut, cut_items in history:
                     getattr(model, cut)(cut_items)
-            found = model.solve(above=level)
+            found = model.solve()
             if found is None or found[1] > level + 1e-9 * max(1.0, level):
                 if level >= limit:
                     break
                 # no plan within `level`: widen the program to the nodes a plan of the optimum found may hold
                 level = limit if found is None else min(limit, found[1])
-                loops = model.loops
                 model = None
                 continue
             items, _ = found

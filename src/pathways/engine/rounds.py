@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from itertools import chain
 
 from ..model import lowest_letter, meets_min_grade
@@ -101,12 +102,15 @@ class Run:
     round); ``pending`` lists the one-to-one rules (with the node they name) that did not fire
     on their window, their age, or for being a pilot: the candidates for ``skipped``;
     ``touched`` the ids of the other rules each round's new holdings touch (one set a round).
+    ``only``, when given, limits the rules that are matched (one-to-one rules aside, which cost
+    a lookup) to these: the planner's rules that can matter for its target.
     """
 
-    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool) -> None:
+    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None) -> None:
         self.engine = engine
         self.as_of = as_of
         self.include_pilot = include_pilot
+        self.only = only
         self.held: dict[str, HoldingState] = {}
         self.order: list[str] = []
         self.position: dict[str, int] = {}
@@ -475,7 +479,7 @@ class Run:
                             cur = best.get(g)
                             if cur is None or standing < cur[0] or (standing == cur[0] and lr[2] < cur[1]):
                                 best[g] = (standing, lr[2], lr, n)
-            for rule_id in general:
+            for rule_id in general if self.only is None else general.intersection(self.only):
                 rule = engine.compiled[rule_id]
                 if not self.applicable(rule) or all(node in held for node, _ in rule.grants):
                     continue
