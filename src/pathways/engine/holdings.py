@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, Protocol
 
 from ..model import Holding
 
-__all__ = ["HoldingState", "Windowed", "in_window", "number", "synthetic_holdings", "years_before"]
+__all__ = ["HoldingState", "Windowed", "disjoint_credits", "in_window", "number", "synthetic_holdings", "years_before"]
 
 
 def number(x: float) -> int | float:
@@ -108,6 +108,31 @@ def in_window(rule: Windowed, earned: dt.date, as_of: dt.date) -> bool:
         oldest = years_before(as_of, float(rule.max_age_years))
         lo = oldest if lo is None or oldest > lo else lo
     return (lo is None or earned >= lo) and (rule.valid_to is None or earned <= rule.valid_to)
+
+
+def disjoint_credits(holdings: Iterable[HoldingState]) -> float:
+    """At most the credits that holdings with pairwise disjoint lineages, chosen among ``holdings``, carry.
+
+    A rule uses holdings with pairwise disjoint lineages (SPEC section 4), so the courses that
+    one holding was transferred to, all sharing its lineage, count once. Bounded from above by
+    giving each direct holding of a lineage the most credits of a holding that stands on it
+    (a chosen holding's credits are at most that of any direct holding in its lineage), and by
+    the plain sum. The planner's bounds use it: the learner's ten courses, carried on by
+    transfer to hundreds of equivalents, do not fill a 36-credit pool by themselves.
+
+    >>> d = dt.date(2025, 1, 10)
+    >>> copies = [HoldingState(n, 3.0, d, "A", frozenset({"U:A"})) for n in ("V:A", "W:A", "X:A")]
+    >>> disjoint_credits(copies + [HoldingState("U:B", 4.0, d, "A", frozenset({"U:B"}))])
+    7.0
+    """
+    most: dict[str, float] = {}
+    plain = 0.0
+    for h in holdings:
+        plain += h.credits
+        for root in h.lineage:
+            if h.credits > most.get(root, 0.0):
+                most[root] = h.credits
+    return min(plain, sum(most.values()))
 
 
 def synthetic_holdings(nodes: Iterable[str], as_of: dt.date) -> list[Holding]:

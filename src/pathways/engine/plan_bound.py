@@ -46,14 +46,16 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import time
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import PlanUnproven
 from ..model import CompetencyLeaf, CreditsWhere, NodeLeaf, Requirement, meets_min_grade, walk
-from .holdings import HoldingState, in_window
+from .holdings import HoldingState, disjoint_credits, in_window
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
 from .plan_index import plan_index
 
@@ -68,16 +70,23 @@ bound, still a bound: the planner stays exact, its program may only be larger). 
 thousands of courses made the fixpoint take minutes (CAPU:BLOCK-LING, BC 1.0, learners 20-39)."""
 
 _EPS = 1e-9
+_CHECK_EVERY = 1024  # rules evaluated between two looks at the clock
 
 
 def fractional_knapsack(need: float, items: Iterable[tuple[float, float]]) -> float:
-    """The least total bound of ``(bound, credits)`` items whose credits reach ``need``, items divisible.
+    """The least total bound of ``(bound, credits)`` items whose credits reach ``need``, items divisible,
+    and at least the cheapest whole item.
 
-    A lower bound on any whole choice (dividing an item only makes it cheaper); ``INF`` when all
-    the credits together fall short.
+    A lower bound on any whole choice (dividing an item only makes it cheaper, and a need above
+    zero takes one item at least); ``INF`` when all the credits together fall short. Without
+    the whole item, a cycle through a large item (a block transfer of 60 credits toward a pool of
+    6, that block granted for a credential whose pools it fills) would bring the bound down by a
+    factor at each turn, toward nothing.
 
     >>> fractional_knapsack(4, [(10, 3), (3, 3), (2, 1)])
     5.0
+    >>> fractional_knapsack(6, [(50, 60)])
+    50.0
     >>> fractional_knapsack(9, [(1, 3)])
     inf
     """
@@ -87,7 +96,7 @@ def fractional_knapsack(need: float, items: Iterable[tuple[float, float]]) -> fl
     total = 0.0
     for _, v, c in usable:
         if c >= need - _EPS:
-            return total + v * (need / c)
+            return max(total + v * (need / c), float(min(v for _, v, _ in usable)))
         total += v
         need -= c
     return INF
@@ -138,6 +147,11 @@ class PlanBound:
         self._weight = weight
         self._open: dict[str, bool] = {}
         self._dependents: dict[str, list[str]] = {}
+        self._pool_rules: dict[_PoolKey, list[str]] = {}
+        self._node_pools: dict[str, list[_PoolKey]] = {}
+        self._pools: dict[_PoolKey, _PoolBound] = {}
+        self._log: list[str] = []  # the nodes whose value changed, in order: what the pools catch up from
+        self._total_log: list[str] = []  # the same for lb_total
         self._relevance()
         self.value: dict[str, float] = {}
         self._fixpoint()
@@ -148,9 +162,7 @@ class PlanBound:
     def _members(self, slot: Compiled) -> Iterable[str]:
         if slot[0] == LEAF:
             return (slot[2],)
-        if slot[0] == COMPETENCY:
-            return (slot[2], *self.index.demonstrating.get(slot[2], ()))
-        return self.index.matching(self.engine, slot[3])
+        return (slot[2], *self.index.demonstrating.get(slot[2], ()))
 
     def _relevance(self) -> None:
         """Walk back from the target through granting rules and candidates' prerequisites."""
@@ -172,6 +184,17 @@ class PlanBound:
                     self.rules[rule_id] = rule
                     self._open[rule_id] = self.in_window(rule, self.as_of)
                     for slot in rule.slots:
+                        if slot[0] == POOL:  # a pool's members are registered once, for every rule sharing it
+                            key = _pool_key(slot, rule)
+                            sharing = self._pool_rules.get(key)
+                            if sharing is None:
+                                sharing = self._pool_rules[key] = []
+                                for m in self.index.matching(engine, slot[3]):
+                                    self._node_pools.setdefault(m, []).append(key)
+                                    if m not in self.nodes:
+                                        stack.append(m)
+                            sharing.append(rule_id)
+                            continue
                         for m in self._members(slot):
                             self._dependents.setdefault(m, []).append(rule_id)
                             if m not in self.nodes:
@@ -206,10 +229,20 @@ class PlanBound:
             if time.monotonic() > self.deadline:  # a pool over thousands of courses, learners of BC 1.0
                 raise PlanUnproven(f"no lower bound toward {self.target} within the question's time limit")
             changed: set[str] = set()
-            for rule_id in dirty:
+            for i, rule_id in enumerate(dirty):
+                if not i % _CHECK_EVERY and time.monotonic() > self.deadline:
+                    raise PlanUnproven(f"no lower bound toward {self.target} within the question's time limit")
                 rule = self.rules[rule_id]
                 self._lower(rule, self._requirement(rule.tree, rule)[1], value, changed)
-            dirty = sorted({r for n in changed for r in self._dependents.get(n, ())})
+            self._log.extend(sorted(changed))
+            dirty = self._rules_using(changed)
+
+    def _rules_using(self, changed: set[str]) -> list[str]:
+        """The rules whose requirement mentions one of ``changed`` (directly or through a pool), sorted."""
+        found = {r for n in changed for r in self._dependents.get(n, ())}
+        pools = {key for n in changed for key in self._node_pools.get(n, ())}
+        found.update(r for key in pools for r in self._pool_rules[key])
+        return sorted(found)
 
     def _lower(self, rule: CompiledRule, v: float, values: dict[str, float], changed: set[str]) -> None:
         """One step of a fixpoint: ``rule``'s grants (but those presented) lowered to ``v`` where
@@ -267,10 +300,13 @@ class PlanBound:
                 if v < total.get(n, INF) - _EPS:
                     total[n] = v
                     changed.add(n)
-            for rule_id in dirty_rules:
+            for i, rule_id in enumerate(dirty_rules):
+                if not i % _CHECK_EVERY and time.monotonic() > deadline:  # a pass over a BC-sized graph takes seconds
+                    return False
                 rule = self.rules[rule_id]
                 self._lower(rule, self._total(rule.tree, rule, True), total, changed)
-            dirty_rules = sorted({r for n in changed for r in self._dependents.get(n, ())})
+            self._total_log.extend(sorted(changed))
+            dirty_rules = self._rules_using(changed)
             dirty_items = sorted({m for n in changed for m in watching.get(n, ())})
         return True
 
@@ -293,7 +329,7 @@ class PlanBound:
         if tag == COMPETENCY:
             return max(least, min((self._total_leaf(m, None, rule) for m in self._competency(req[2])), default=INF))
         if tag == POOL:
-            parts = [self._total_leaf(m, None, rule) for m in self.index.matching(self.engine, req[3]) if self.credits(m) > 0]
+            return max(least, self._pool(req, rule).least_total())
         else:
             parts = [self._total(child, rule, False) for child in req[-1]]
         if tag == ALL:
@@ -330,6 +366,13 @@ class PlanBound:
         best = self.index.max_credits.get(n, 0.0)
         return max(best, h.credits) if h is not None else best
 
+    def _pool(self, req: Compiled, rule: CompiledRule | None) -> _PoolBound:
+        key = _pool_key(req, rule)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = _PoolBound(self, rule, self.index.matching(self.engine, req[3]))
+        return pool
+
     def _competency(self, comp: str) -> list[str]:
         return [n for n in (comp, *self.index.demonstrating.get(comp, ())) if n in self.engine.nodes]
 
@@ -345,17 +388,14 @@ class PlanBound:
             return (min((a for a, _ in leaves), default=INF), min((b for _, b in leaves), default=INF),
                     max(map(self.credits, nodes), default=0.0))  # fmt: skip
         if tag == POOL:
-            parts = [(*self._leaf(n, None, rule), self.credits(n)) for n in self.index.matching(self.engine, req[3])]
-            need = req[2]
-        else:
-            parts = [self._requirement(child, rule) for child in req[-1]]
-            need = req[1] if tag == CREDITS_OF else 0.0
-        cap = sum(c for a, _, c in parts if a < INF) if tag == POOL else sum(c for _, _, c in parts)
+            return self._pool(req, rule).bounds(req[2])
+        parts = [self._requirement(child, rule) for child in req[-1]]
+        cap = sum(c for _, _, c in parts)
         extra = min((b - a for a, b, _ in parts if b < INF), default=INF)  # the least a plan item adds to a part
         if tag == ANY:
             return min(a for a, _, _ in parts), min(b for _, b, _ in parts), cap
-        if tag in (POOL, CREDITS_OF):
-            least = fractional_knapsack(need, [(a, c) for a, _, c in parts])
+        if tag == CREDITS_OF:
+            least = fractional_knapsack(req[1], [(a, c) for a, _, c in parts])
         else:
             least = sum(sorted(a for a, _, _ in parts)[: req[1] if tag == AT_LEAST else len(parts)])
         return least, least + extra, cap
@@ -463,6 +503,130 @@ class PlanBound:
         ``limit`` is held in no plan that costs ``limit`` or less.
         """
         return {n for n in self.nodes if self.lb_total(n) <= limit + _EPS * max(1.0, abs(limit))}
+
+
+_PoolKey = tuple[Any, ...]
+"""A credit pool's filter and what decides which holdings its rule may use (window, age): rules that share one share
+their pool's bounds."""
+
+
+def _pool_key(slot: Compiled, rule: CompiledRule | None) -> _PoolKey:
+    if rule is None:  # a prerequisite: no window
+        return (slot[3],)
+    return (slot[3], rule.valid_from, rule.valid_to, rule.max_age_years)
+
+
+class _PoolBound:
+    """A credit pool's bounds (as :meth:`PlanBound._requirement` gives them), kept up to date as values come down.
+
+    A block transfer's or a degree's pool matches thousands of courses and its rules are asked
+    again each time one of them gets cheaper: rescanning every member each time made the
+    fixpoint take minutes at BC scale. Here each member's bounds are kept, the members with a
+    way to be held are kept sorted by bound per credit (the fractional knapsack's order), and
+    only the members whose value changed since the last question (``PlanBound._log``) are
+    looked at again.
+
+    Holdings already held that the rule may use (``kept``) bring :attr:`free` credits at no
+    cost, counted by :func:`~.holdings.disjoint_credits`: one course transferred to a dozen
+    equivalents brings its credits once, as a rule's disjoint lineages allow. Each of them may
+    also be derived anew by plan items, at its ``value``.
+    """
+
+    __slots__ = ("bound", "cap", "cheapest", "extras", "free", "kept", "least", "members", "order", "parts", "rule", "seen", "total_seen")
+
+    def __init__(self, bound: PlanBound, rule: CompiledRule | None, members: Iterable[str]) -> None:
+        self.bound = bound
+        self.rule = rule
+        self.members = frozenset(members)
+        # holdings already held that the rule may use cost nothing, but copies of one course count once
+        kept = [h for n in self.members if (h := bound.held.get(n)) is not None and bound._holding_serves(h, None, rule)]
+        self.kept = frozenset(h.node for h in kept)
+        self.free = disjoint_credits(kept)
+        self.parts: dict[str, tuple[float, float, float]] = {}  # member -> (any way, with a plan item, credits)
+        self.order: list[tuple[float, float, float, str]] = []  # (bound per credit, bound, credits, member) of a paid way
+        self.cap = self.free
+        self.extras: list[tuple[float, str]] = []  # a heap of what a plan item adds to a member; stale entries skipped
+        self.cheapest: list[tuple[float, str]] = []  # a heap of the members' paid bounds; stale entries skipped
+        self.seen = len(bound._log)
+        for n in sorted(self.members):
+            self._update(n)
+        self.least = INF
+        self.total_seen: int | None = None
+
+    def _paid(self, part: tuple[float, float, float], n: str) -> float:
+        """What holding member ``n`` costs beyond :attr:`free`: a kept holding only derived anew."""
+        return part[1] if n in self.kept else part[0]
+
+    def _update(self, n: str) -> None:
+        a, b = self.bound._leaf(n, None, self.rule)
+        c = self.bound.credits(n)
+        old = self.parts.get(n)
+        if old == (a, b, c):
+            return
+        if old is not None and (paid := self._paid(old, n)) < INF:
+            self.cap -= old[2]
+            if old[2] > 0:
+                del self.order[bisect_left(self.order, (paid / old[2], paid, old[2], n))]
+        self.parts[n] = (a, b, c)
+        if (paid := self._paid((a, b, c), n)) < INF:
+            self.cap += c
+            if c > 0:
+                insort(self.order, (paid / c, paid, c, n))
+                heapq.heappush(self.cheapest, (paid, n))
+        if b < INF:
+            heapq.heappush(self.extras, (b - a, n))
+
+    def bounds(self, need: float) -> tuple[float, float, float]:
+        """Any way, with at least one plan item, and the most credits: :func:`fractional_knapsack` over the members."""
+        log = self.bound._log
+        for n in log[self.seen :]:
+            if n in self.members:
+                self._update(n)
+        self.seen = len(log)
+        left = need - self.free
+        least = 0.0 if left <= _EPS else INF
+        total = 0.0
+        for _, a, c, _ in self.order if left > _EPS else ():
+            if c >= left - _EPS:
+                least = max(total + a * (left / c), self._cheapest())  # as fractional_knapsack
+                break
+            total += a
+            left -= c
+        extras = self.extras
+        while extras:
+            d, n = extras[0]
+            a, b, _ = self.parts[n]
+            if b < INF and b - a == d:
+                break
+            heapq.heappop(extras)
+        return least, least + (extras[0][0] if extras else INF), self.cap
+
+    def _cheapest(self) -> float:
+        """The least paid bound of a member that carries credits."""
+        heap = self.cheapest
+        while heap:
+            paid, n = heap[0]
+            part = self.parts[n]
+            if part[2] > 0 and self._paid(part, n) == paid:
+                return paid
+            heapq.heappop(heap)
+        return INF
+
+    def least_total(self) -> float:
+        """The least :meth:`PlanBound.lb_total` of a member that carries credits (inside the pool's rule).
+
+        Within :meth:`PlanBound._fixpoint_total` a member's ``lb_total`` only comes down, so
+        the least is kept and lowered by the members that changed since.
+        """
+        bound, rule, log = self.bound, self.rule, self.bound._total_log
+        if self.total_seen is None:
+            self.least = min((bound._total_leaf(m, None, rule) for m in self.members if bound.credits(m) > 0), default=INF)
+        else:
+            for n in log[self.total_seen :]:
+                if n in self.members and bound.credits(n) > 0:
+                    self.least = min(self.least, bound._total_leaf(n, None, rule))
+        self.total_seen = len(log)
+        return self.least
 
 
 def _mentions(req: Requirement, bound: PlanBound) -> list[str]:

@@ -81,7 +81,7 @@ from ..model import (
     walk,
 )
 from .evaluate import HoldingState
-from .holdings import in_window
+from .holdings import disjoint_credits, in_window
 from .index import Engine
 from .plan_index import plan_index
 
@@ -350,6 +350,13 @@ class PlanModel:
             return FALSE
         return self.y.get(n, FALSE) if h is not None else self.node_literal(n)
 
+    def _anew(self, n: str, rule: Rule | None) -> int:
+        """The literal "``n``, held by derivation, is derived anew through plan items (earned on as_of)"."""
+        h = self.held.get(n)
+        if (h is not None and h.direct) or (rule is not None and not self.in_window(rule, self.as_of)):
+            return FALSE
+        return self.y.get(n, FALSE)
+
     def _credits(self, n: str) -> float:
         h = self.held.get(n)
         if h is not None and h.direct:
@@ -367,8 +374,12 @@ class PlanModel:
             lits = [self._leaf(n, None, rule) for n in nodes]
             return self._any(lits), max((self._credits(n) for n in nodes), default=0.0)
         if isinstance(req, CreditsWhere):
-            terms = [(self._credits(n), self._leaf(n, None, rule)) for n in self.index.matching(self.engine, req.where)]
-            return self._threshold(req.credits, terms), sum(c for c, lit in terms if lit != FALSE)
+            # holdings already held that fill the leaf bring their credits once per lineage (disjoint_credits); each
+            # of them also counts when derived anew by plan items
+            members = [(n, self._leaf(n, None, rule)) for n in self.index.matching(self.engine, req.where)]
+            free = disjoint_credits(self.held[n] for n, lit in members if lit == TRUE)
+            terms = [(self._credits(n), self._anew(n, rule) if lit == TRUE else lit) for n, lit in members]
+            return self._threshold(req.credits, terms, free), free + sum(c for c, lit in terms if lit != FALSE)
         parts = [self._encode(child, rule) for child in req.of]
         lits = [lit for lit, _ in parts]
         if isinstance(req, All):
@@ -425,9 +436,9 @@ class PlanModel:
             return self._all(rest)
         return self._weighted(need, [(lit, 1) for lit in rest])
 
-    def _threshold(self, credits: float, terms: list[tuple[float, int]]) -> int:
-        """The literal "the credits of the met terms add up to ``credits``" (exact to four decimals)."""
-        have = sum(c for c, lit in terms if lit == TRUE)
+    def _threshold(self, credits: float, terms: list[tuple[float, int]], free: float = 0.0) -> int:
+        """The literal "``free`` and the credits of the met terms add up to ``credits``" (exact to four decimals)."""
+        have = free + sum(c for c, lit in terms if lit == TRUE)
         rest = [(c, lit) for c, lit in terms if lit not in (TRUE, FALSE) and c > 0]
         if have >= credits - 1e-9:
             return TRUE
