@@ -12,8 +12,10 @@ no plan costs less than ``lb(target)``; the candidates of the derivation that re
 evaluated (with the prerequisites they miss added), and when they form a plan of exactly that
 total, or of the second bound ``lb_total(target)`` that also counts the items' prerequisites,
 it is the answer (the common case, no solver involved). Otherwise "relax, verify, cut": :class:`~.plan_model.PlanModel`
-is an integer program whose every plan is a feasible point, solved exactly by HiGHS; its
-optimum is checked with the real :func:`~.evaluate.evaluate`. A set that passes is a plan of
+is a logic program of which every plan is an answer set, solved to a proven optimum by the
+answer-set solver clingo; its optimum is checked with :func:`~.evaluate.evaluate` (limited to
+the rules that can matter for the target, which derives every node they can exactly as a
+full evaluation does). A set that passes is a plan of
 the least possible total (nothing cheaper passes the relaxation); one that fails is cut off
 (with all its subsets when it does not even earn the target: fewer holdings derive no more) and
 the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
@@ -22,7 +24,8 @@ best distinct minimal plan. The program is restricted to the nodes whose ``lb_to
 exceed a *level* (no plan of total at most the level holds a dearer node), first
 ``lb_total(target)``; an optimum above the level proves only that no plan fits within it, so
 the program is rebuilt at that optimum (at most the total of a plan already verified), the
-cuts so far carried over. It has the row "total >= lb_total(target)". When the question (bound, programs, solves) exceeds :data:`~.plan_model.TIME_LIMIT` or
+cuts so far carried over. It has the constraint "total >= lb_total(target)". When the question
+(bound, programs, solves) exceeds :data:`~.plan_model.TIME_LIMIT` or
 :data:`MAX_CUTS` sets fail verification, :class:`~pathways.errors.PlanUnproven` is raised:
 an unproven answer is never returned.
 
@@ -129,7 +132,7 @@ def plan(engine: Engine, request: PlanRequest, *, today: dt.date | None = None, 
     Raises:
         NotFound: the target is not a node of the graph.
         InvalidInput: a holding dated after ``as_of``.
-        PlanUnproven: the integer program hit its time limit, or :data:`MAX_CUTS` sets failed verification.
+        PlanUnproven: the question hit its time limit, or :data:`MAX_CUTS` sets failed verification.
     """
     if request.target not in engine.nodes:
         raise NotFound("node", request.target)

@@ -22,7 +22,7 @@ credential limits and which derivation wins a round (they only make plans dearer
 
 Two uses: a *certificate* (the candidates under the derivation that realizes ``lb(target)``
 form a set whose total is the bound; when evaluation confirms it is a plan, no plan is
-cheaper and no integer program is needed), and *pruning* (a node whose bound exceeds the total
+cheaper and no solver is needed), and *pruning* (a node whose bound exceeds the total
 of a known plan cannot be held in any plan at most that dear, see :meth:`PlanBound.relevant`).
 
 Example:

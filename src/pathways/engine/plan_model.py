@@ -58,6 +58,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import time
 from collections import defaultdict
@@ -112,12 +113,17 @@ def integral_weights(values: Sequence[float]) -> tuple[list[int], int]:
     Raises:
         PlanUnproven: when the scaled values do not fit clingo's 32-bit weights.
     """
-    exact = [Fraction(v).limit_denominator(_DENOMINATOR) for v in values]
-    scale = math.lcm(1, *(f.denominator for f in exact))
-    scaled = [int(f * scale) for f in exact]
-    if any(abs(s) > _MAX_WEIGHT for s in scaled):
+    distinct = {v: _exact(v) for v in set(values)}  # a pool of 60,000 courses has a handful of credit values
+    scale = math.lcm(1, *(f.denominator for f in distinct.values()))
+    scaled = {v: int(f * scale) for v, f in distinct.items()}
+    if any(abs(s) > _MAX_WEIGHT for s in scaled.values()):
         raise PlanUnproven(f"objective values or credits too large or too fine to weigh exactly (scale {scale})")
-    return scaled, scale
+    return [scaled[v] for v in values], scale
+
+
+@functools.lru_cache(maxsize=4096)
+def _exact(value: float) -> Fraction:
+    return Fraction(value).limit_denominator(_DENOMINATOR)
 
 
 def _silent(code: clingo.MessageCode, message: str) -> None:
