@@ -1,0 +1,86 @@
+"""The planner's credit pools: the learner's copies of one course, blocks that fill their own credential, kept bounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from pathways.engine import Engine, plan
+from pathways.engine.plan import _Planner
+from pathways.engine.plan_bound import PlanBound, _PoolBound
+from pathways.engine.plan_model import PlanModel
+from pathways.model import Document, PlanRequest
+
+from .test_plan_property import cyclic_problems, problems
+
+AS_OF = dt.date(2026, 1, 10)
+
+
+def graph(courses: dict[str, tuple[float | None, float, str]], rules: list[tuple[str, dict[str, Any], str, float | None]]) -> Engine:
+    """Courses ``name: (hours, credits, subject)``, credentials C and T, rules ``(id, requires, grants, credits)``."""
+    return Engine(Document.model_validate({
+        "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "credits": cr, "subject": subject,
+                   **({} if h is None else {"hours": h})} for c, (h, cr, subject) in courses.items()]
+                 + [{"id": f"U:{c}", "kind": "credential", "institution": "U", "title": c} for c in ("C", "T")],
+        "rules": [{"id": r, "kind": "transfer", "granted_by": "U", "requires": req,
+                   "grants": [{"node": f"U:{g}", **({} if credits is None else {"credits": credits})}]}
+                  for r, req, g, credits in rules],
+    }))  # fmt: skip
+
+
+def bound_and_model(engine: Engine, request: PlanRequest) -> tuple[PlanBound, PlanModel]:
+    planner = _Planner(engine, request, None, ())
+    common: dict[str, Any] = {"target": request.target, "held": planner.base.held, "weight": planner.weight, "as_of": AS_OF,
+                              "include_pilot": False}  # fmt: skip
+    return PlanBound(engine, **common), PlanModel(engine, **common)
+
+
+# The learner holds A (3 credits), transferred to B, C and D: four holdings of one lineage. T needs 12 credits of
+# any course; E, F and G (10 h, 3 credits each) can be taken.
+COPIES = graph({"A": (10, 3, "X"), "B": (None, 3, "X"), "C2": (None, 3, "X"), "D": (None, 3, "X"),
+                "E": (10, 3, "X"), "F": (10, 3, "X"), "G": (10, 3, "X")},
+               [("AB", {"node": "U:A"}, "B", None), ("AC", {"node": "U:A"}, "C2", None), ("AD", {"node": "U:A"}, "D", None),
+                ("RT", {"credits": 12, "where": {"kind": "course"}}, "T", None)])  # fmt: skip
+COPIES_REQUEST = PlanRequest.model_validate({"holdings": [{"node": "U:A", "grade": "A", "earned": "2025-05-01"}],
+                                             "target": "U:T", "as_of": AS_OF.isoformat()})  # fmt: skip
+
+
+def test_the_learner_s_copies_of_one_course_fill_a_pool_once() -> None:
+    # A rule's holdings have disjoint lineages: A, B, C2 and D bring 3 credits, not 12. Counting each copy, the
+    # bound was 0 and the program's optimum (take nothing) failed evaluation.
+    bound, model = bound_and_model(COPIES, COPIES_REQUEST)
+    assert bound.lb("U:T") == 30.0
+    items, total = model.solve() or (frozenset(), 0.0)
+    assert (len(items), total, model.solves) == (3, 30.0, 1)
+    assert [p.total for p in plan(COPIES, COPIES_REQUEST).plans] == [30.0]
+
+
+# Credential C needs 6 credits of subject X; K (10 h, 6 credits) gives them. C is also block-transferred to B,
+# 60 credits of subject X, which could fill C's own pool ten times over.
+BLOCK = graph({"K": (10, 6, "X"), "B": (None, 0, "X")},
+              [("RC", {"credits": 6, "where": {"subject": "X"}}, "C", None), ("RB", {"node": "U:C"}, "B", 60.0),
+               ("RT", {"node": "U:C"}, "T", None)])  # fmt: skip
+
+
+def test_a_block_toward_its_own_credential_s_pool_gives_nothing_for_free() -> None:
+    # Divided, the block's 60 credits made C cost a tenth of itself at each turn of the cycle: the bound went to 0.
+    # A pool that needs credits takes one whole item at least.
+    bound, _ = bound_and_model(BLOCK, PlanRequest(target="U:T", as_of=AS_OF))
+    assert (bound.lb("U:C"), bound.lb("U:B"), bound.lb("U:T")) == (10.0, 10.0, 10.0)
+    assert [(p.items, p.total) for p in plan(BLOCK, PlanRequest(target="U:T", as_of=AS_OF)).plans] == [(("U:K",), 10.0)]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems() | cyclic_problems())
+def test_pools_kept_up_to_date_give_what_a_fresh_scan_gives(problem: tuple[Engine, PlanRequest]) -> None:
+    engine, request = problem
+    planner = _Planner(engine, request, None, ())
+    bound = PlanBound(engine, target=request.target, held=planner.base.held, weight=planner.weight, as_of=AS_OF,
+                      include_pilot=False)  # fmt: skip
+    for pool in list(bound._pools.values()):
+        fresh = _PoolBound(bound, pool.rule, pool.members)
+        for need in (0.5, 2.0, 4.0):
+            assert pool.bounds(need) == fresh.bounds(need)
