@@ -147,6 +147,20 @@ def test_the_bound_counts_against_the_question_s_time_limit() -> None:
                   include_pilot=False, deadline=time.monotonic() - 1.0)  # fmt: skip
 
 
+def test_verifying_counts_against_the_question_s_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The evaluations that complete a certificate and verify solutions were outside the limit: a block
+    # transfer's certificate of many courses kept a question busy for a minute at BC 1.0.
+    class SlowBound(PlanBound):
+        def certificate(self) -> frozenset[str] | None:
+            time.sleep(0.3)  # the question's time runs out while the certificate is picked
+            return super().certificate()
+
+    monkeypatch.setattr(plan_model, "TIME_LIMIT", 0.2)
+    monkeypatch.setattr(PLAN_MODULE, "PlanBound", SlowBound)
+    with pytest.raises(PlanUnproven, match="verification"):
+        plan(PREREQUISITE, PlanRequest(target="U:T", as_of=AS_OF))
+
+
 def test_max_cuts_raises_instead_of_a_wrong_infeasible(monkeypatch: pytest.MonkeyPatch) -> None:
     # X and Y both come from A; Y also from B, but A's derivation wins the round (lineage ["U:A"] sorts first),
     # so {A, B} does not earn T (X and Y share A): the program's first optimum fails evaluation.

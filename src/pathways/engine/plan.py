@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,6 +153,7 @@ class _Planner:
         self.exclude = set(request.exclude)
         self._evaluations: dict[frozenset[str], Evaluation] = {}
         self.only: frozenset[str] | None = None  # once the bound knows them: the rules that can matter for the target
+        self.deadline = math.inf  # once the question starts: one limit for all of it
         self.base = self.evaluation(frozenset())
 
     # -- candidates ---------------------------------------------------------------------------
@@ -190,6 +192,9 @@ class _Planner:
         """The evaluation of the holdings plus ``items`` (earned on as_of, grade A+), cached."""
         found = self._evaluations.get(items)
         if found is None:
+            if time.monotonic() > self.deadline:  # verifying and completing certificates count too
+                raise PlanUnproven(f"the plan toward {self.request.target} was not proven optimal within "
+                                   f"{plan_model.TIME_LIMIT:g} s (verification)")  # fmt: skip
             found = evaluate(
                 self.engine,
                 self.request,
@@ -279,7 +284,7 @@ class _Planner:
         target = self.request.target
         if target in self.base.held:
             return self.result(True, None, [Plan((), 0.0, (), derivation(self.base, target))])
-        deadline = time.monotonic() + plan_model.TIME_LIMIT  # one limit for the whole question, bound included
+        deadline = self.deadline = time.monotonic() + plan_model.TIME_LIMIT  # one limit for the whole question, bound included
         bound = PlanBound(
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, deadline=deadline,
