@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 
 from pathways.engine import Engine, plan
 from pathways.engine.plan import _Planner
-from pathways.engine.plan_bound import PlanBound, _PoolBound
+from pathways.engine.plan_bound import PlanBound
 from pathways.engine.plan_model import PlanModel
+from pathways.engine.plan_pools import PoolBound
 from pathways.model import Document, PlanRequest
 
 from .test_plan_property import cyclic_problems, problems
@@ -81,6 +82,6 @@ def test_pools_kept_up_to_date_give_what_a_fresh_scan_gives(problem: tuple[Engin
     bound = PlanBound(engine, target=request.target, held=planner.base.held, weight=planner.weight, as_of=AS_OF,
                       include_pilot=False)  # fmt: skip
     for pool in list(bound._pools.values()):
-        fresh = _PoolBound(bound, pool.rule, pool.members)
+        fresh = PoolBound(bound, pool.rule, pool.members)
         for need in (0.5, 2.0, 4.0):
             assert pool.bounds(need) == fresh.bounds(need)

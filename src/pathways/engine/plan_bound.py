@@ -46,18 +46,17 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
 import time
-from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import PlanUnproven
 from ..model import CompetencyLeaf, CreditsWhere, NodeLeaf, Requirement, meets_min_grade, walk
-from .holdings import HoldingState, disjoint_credits, in_window
+from .holdings import HoldingState, in_window
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
 from .plan_index import plan_index
+from .plan_pools import PoolBound, PoolKey, pool_key
 
 __all__ = ["INF", "TOTAL_BOUND_LIMIT", "PlanBound", "fractional_knapsack"]
 
@@ -147,11 +146,11 @@ class PlanBound:
         self._weight = weight
         self._open: dict[str, bool] = {}
         self._dependents: dict[str, list[str]] = {}
-        self._pool_rules: dict[_PoolKey, list[str]] = {}
-        self._node_pools: dict[str, list[_PoolKey]] = {}
-        self._pools: dict[_PoolKey, _PoolBound] = {}
-        self._log: list[str] = []  # the nodes whose value changed, in order: what the pools catch up from
-        self._total_log: list[str] = []  # the same for lb_total
+        self._pool_rules: dict[PoolKey, list[str]] = {}
+        self._node_pools: dict[str, list[PoolKey]] = {}
+        self._pools: dict[PoolKey, PoolBound] = {}
+        self.changes: list[str] = []  # the nodes whose value changed, in order: what the pools catch up from
+        self.total_changes: list[str] = []  # the same for lb_total
         self._relevance()
         self.value: dict[str, float] = {}
         self._fixpoint()
@@ -185,7 +184,7 @@ class PlanBound:
                     self._open[rule_id] = self.in_window(rule, self.as_of)
                     for slot in rule.slots:
                         if slot[0] == POOL:  # a pool's members are registered once, for every rule sharing it
-                            key = _pool_key(slot, rule)
+                            key = pool_key(slot, rule)
                             sharing = self._pool_rules.get(key)
                             if sharing is None:
                                 sharing = self._pool_rules[key] = []
@@ -234,7 +233,7 @@ class PlanBound:
                     raise PlanUnproven(f"no lower bound toward {self.target} within the question's time limit")
                 rule = self.rules[rule_id]
                 self._lower(rule, self._requirement(rule.tree, rule)[1], value, changed)
-            self._log.extend(sorted(changed))
+            self.changes.extend(sorted(changed))
             dirty = self._rules_using(changed)
 
     def _rules_using(self, changed: set[str]) -> list[str]:
@@ -305,13 +304,13 @@ class PlanBound:
                     return False
                 rule = self.rules[rule_id]
                 self._lower(rule, self._total(rule.tree, rule, True), total, changed)
-            self._total_log.extend(sorted(changed))
+            self.total_changes.extend(sorted(changed))
             dirty_rules = self._rules_using(changed)
             dirty_items = sorted({m for n in changed for m in watching.get(n, ())})
         return True
 
-    def _total_leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> float:
-        if self._leaf(n, min_grade, rule)[0] == 0.0:
+    def total_leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> float:
+        if self.leaf(n, min_grade, rule)[0] == 0.0:
             return 0.0
         h = self.held.get(n)
         if (rule is not None and not self._open[rule.id]) or (h is not None and h.direct):
@@ -325,9 +324,9 @@ class PlanBound:
             return INF
         tag = req[0]
         if tag == LEAF:
-            return max(least, self._total_leaf(req[2], req[3], rule))
+            return max(least, self.total_leaf(req[2], req[3], rule))
         if tag == COMPETENCY:
-            return max(least, min((self._total_leaf(m, None, rule) for m in self._competency(req[2])), default=INF))
+            return max(least, min((self.total_leaf(m, None, rule) for m in self._competency(req[2])), default=INF))
         if tag == POOL:
             return max(least, self._pool(req, rule).least_total())
         else:
@@ -338,11 +337,11 @@ class PlanBound:
             return max(least, sorted(parts)[req[1] - 1] if req[1] >= 1 else 0.0)
         return max(least, min(parts, default=INF))
 
-    def _holding_serves(self, h: HoldingState, min_grade: str | None, rule: CompiledRule | None) -> bool:
+    def holding_serves(self, h: HoldingState, min_grade: str | None, rule: CompiledRule | None) -> bool:
         """Whether a holding already held fills a leaf of ``rule`` (``None``: a prerequisite, dates aside)."""
         return meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned))
 
-    def _leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> tuple[float, float]:
+    def leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> tuple[float, float]:
         """A leaf's bounds inside ``rule`` (``None``: a prerequisite, dates aside): any way, and with a plan item.
 
         A holding already held that fills the leaf costs nothing. One that does not (its grade,
@@ -354,7 +353,7 @@ class PlanBound:
         h = self.held.get(n)
         is_open = rule is None or self._open[rule.id]
         anew = self.value.get(n, INF) if is_open and (h is None or not h.direct) else INF
-        if h is not None and self._holding_serves(h, min_grade, rule):
+        if h is not None and self.holding_serves(h, min_grade, rule):
             return 0.0, anew
         return anew, anew
 
@@ -366,11 +365,11 @@ class PlanBound:
         best = self.index.max_credits.get(n, 0.0)
         return max(best, h.credits) if h is not None else best
 
-    def _pool(self, req: Compiled, rule: CompiledRule | None) -> _PoolBound:
-        key = _pool_key(req, rule)
+    def _pool(self, req: Compiled, rule: CompiledRule | None) -> PoolBound:
+        key = pool_key(req, rule)
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._pools[key] = _PoolBound(self, rule, self.index.matching(self.engine, req[3]))
+            pool = self._pools[key] = PoolBound(self, rule, self.index.matching(self.engine, req[3]))
         return pool
 
     def _competency(self, comp: str) -> list[str]:
@@ -381,10 +380,10 @@ class PlanBound:
         the most credits its holdings carry."""
         tag = req[0]
         if tag == LEAF:
-            return (*self._leaf(req[2], req[3], rule), self.credits(req[2]))
+            return (*self.leaf(req[2], req[3], rule), self.credits(req[2]))
         if tag == COMPETENCY:
             nodes = self._competency(req[2])
-            leaves = [self._leaf(n, None, rule) for n in nodes]
+            leaves = [self.leaf(n, None, rule) for n in nodes]
             return (min((a for a, _ in leaves), default=INF), min((b for _, b in leaves), default=INF),
                     max(map(self.credits, nodes), default=0.0))  # fmt: skip
         if tag == POOL:
@@ -445,7 +444,7 @@ class PlanBound:
 
     def _pick_leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None, some: bool, items: set[str], path: set[str]) -> bool:
         h = self.held.get(n)
-        if h is not None and not some and self._holding_serves(h, min_grade, rule):
+        if h is not None and not some and self.holding_serves(h, min_grade, rule):
             return True
         return (h is None or not h.direct) and self._pick(n, items, path)
 
@@ -455,11 +454,11 @@ class PlanBound:
         if tag == LEAF:
             return self._pick_leaf(req[2], req[3], rule, some, items, path)
         if tag == COMPETENCY:
-            best = min(self._competency(req[2]), key=lambda m: self._leaf(m, None, rule)[1 if some else 0])
+            best = min(self._competency(req[2]), key=lambda m: self.leaf(m, None, rule)[1 if some else 0])
             return self._pick_leaf(best, None, rule, some, items, path)
         parts: list[tuple[float, float, float, Any]]
         if tag == POOL:
-            parts = [(*self._leaf(m, None, rule), self.credits(m), m) for m in self.index.matching(self.engine, req[3])]
+            parts = [(*self.leaf(m, None, rule), self.credits(m), m) for m in self.index.matching(self.engine, req[3])]
         else:
             parts = [(*self._requirement(c, rule), c) for c in req[-1]]
         first: list[tuple[float, float, float, Any]] = []
@@ -503,130 +502,6 @@ class PlanBound:
         ``limit`` is held in no plan that costs ``limit`` or less.
         """
         return {n for n in self.nodes if self.lb_total(n) <= limit + _EPS * max(1.0, abs(limit))}
-
-
-_PoolKey = tuple[Any, ...]
-"""A credit pool's filter and what decides which holdings its rule may use (window, age): rules that share one share
-their pool's bounds."""
-
-
-def _pool_key(slot: Compiled, rule: CompiledRule | None) -> _PoolKey:
-    if rule is None:  # a prerequisite: no window
-        return (slot[3],)
-    return (slot[3], rule.valid_from, rule.valid_to, rule.max_age_years)
-
-
-class _PoolBound:
-    """A credit pool's bounds (as :meth:`PlanBound._requirement` gives them), kept up to date as values come down.
-
-    A block transfer's or a degree's pool matches thousands of courses and its rules are asked
-    again each time one of them gets cheaper: rescanning every member each time made the
-    fixpoint take minutes at BC scale. Here each member's bounds are kept, the members with a
-    way to be held are kept sorted by bound per credit (the fractional knapsack's order), and
-    only the members whose value changed since the last question (``PlanBound._log``) are
-    looked at again.
-
-    Holdings already held that the rule may use (``kept``) bring :attr:`free` credits at no
-    cost, counted by :func:`~.holdings.disjoint_credits`: one course transferred to a dozen
-    equivalents brings its credits once, as a rule's disjoint lineages allow. Each of them may
-    also be derived anew by plan items, at its ``value``.
-    """
-
-    __slots__ = ("bound", "cap", "cheapest", "extras", "free", "kept", "least", "members", "order", "parts", "rule", "seen", "total_seen")
-
-    def __init__(self, bound: PlanBound, rule: CompiledRule | None, members: Iterable[str]) -> None:
-        self.bound = bound
-        self.rule = rule
-        self.members = frozenset(members)
-        # holdings already held that the rule may use cost nothing, but copies of one course count once
-        kept = [h for n in self.members if (h := bound.held.get(n)) is not None and bound._holding_serves(h, None, rule)]
-        self.kept = frozenset(h.node for h in kept)
-        self.free = disjoint_credits(kept)
-        self.parts: dict[str, tuple[float, float, float]] = {}  # member -> (any way, with a plan item, credits)
-        self.order: list[tuple[float, float, float, str]] = []  # (bound per credit, bound, credits, member) of a paid way
-        self.cap = self.free
-        self.extras: list[tuple[float, str]] = []  # a heap of what a plan item adds to a member; stale entries skipped
-        self.cheapest: list[tuple[float, str]] = []  # a heap of the members' paid bounds; stale entries skipped
-        self.seen = len(bound._log)
-        for n in sorted(self.members):
-            self._update(n)
-        self.least = INF
-        self.total_seen: int | None = None
-
-    def _paid(self, part: tuple[float, float, float], n: str) -> float:
-        """What holding member ``n`` costs beyond :attr:`free`: a kept holding only derived anew."""
-        return part[1] if n in self.kept else part[0]
-
-    def _update(self, n: str) -> None:
-        a, b = self.bound._leaf(n, None, self.rule)
-        c = self.bound.credits(n)
-        old = self.parts.get(n)
-        if old == (a, b, c):
-            return
-        if old is not None and (paid := self._paid(old, n)) < INF:
-            self.cap -= old[2]
-            if old[2] > 0:
-                del self.order[bisect_left(self.order, (paid / old[2], paid, old[2], n))]
-        self.parts[n] = (a, b, c)
-        if (paid := self._paid((a, b, c), n)) < INF:
-            self.cap += c
-            if c > 0:
-                insort(self.order, (paid / c, paid, c, n))
-                heapq.heappush(self.cheapest, (paid, n))
-        if b < INF:
-            heapq.heappush(self.extras, (b - a, n))
-
-    def bounds(self, need: float) -> tuple[float, float, float]:
-        """Any way, with at least one plan item, and the most credits: :func:`fractional_knapsack` over the members."""
-        log = self.bound._log
-        for n in log[self.seen :]:
-            if n in self.members:
-                self._update(n)
-        self.seen = len(log)
-        left = need - self.free
-        least = 0.0 if left <= _EPS else INF
-        total = 0.0
-        for _, a, c, _ in self.order if left > _EPS else ():
-            if c >= left - _EPS:
-                least = max(total + a * (left / c), self._cheapest())  # as fractional_knapsack
-                break
-            total += a
-            left -= c
-        extras = self.extras
-        while extras:
-            d, n = extras[0]
-            a, b, _ = self.parts[n]
-            if b < INF and b - a == d:
-                break
-            heapq.heappop(extras)
-        return least, least + (extras[0][0] if extras else INF), self.cap
-
-    def _cheapest(self) -> float:
-        """The least paid bound of a member that carries credits."""
-        heap = self.cheapest
-        while heap:
-            paid, n = heap[0]
-            part = self.parts[n]
-            if part[2] > 0 and self._paid(part, n) == paid:
-                return paid
-            heapq.heappop(heap)
-        return INF
-
-    def least_total(self) -> float:
-        """The least :meth:`PlanBound.lb_total` of a member that carries credits (inside the pool's rule).
-
-        Within :meth:`PlanBound._fixpoint_total` a member's ``lb_total`` only comes down, so
-        the least is kept and lowered by the members that changed since.
-        """
-        bound, rule, log = self.bound, self.rule, self.bound._total_log
-        if self.total_seen is None:
-            self.least = min((bound._total_leaf(m, None, rule) for m in self.members if bound.credits(m) > 0), default=INF)
-        else:
-            for n in log[self.total_seen :]:
-                if n in self.members and bound.credits(n) > 0:
-                    self.least = min(self.least, bound._total_leaf(n, None, rule))
-        self.total_seen = len(log)
-        return self.least
 
 
 def _mentions(req: Requirement, bound: PlanBound) -> list[str]:
