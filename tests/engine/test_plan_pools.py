@@ -85,3 +85,18 @@ def test_pools_kept_up_to_date_give_what_a_fresh_scan_gives(problem: tuple[Engin
         fresh = PoolBound(bound, pool.rule, pool.members)
         for need in (0.5, 2.0, 4.0):
             assert pool.bounds(need) == fresh.bounds(need)
+
+
+def test_a_rule_no_plan_within_the_level_can_meet_brings_nothing_into_the_program() -> None:
+    # T from A (10 h), or from 100 credits of subject Y, which K1-K3 (5 h, 3 credits each) cannot reach. The
+    # K courses cost less than the level (10 h, A's certificate) but only that rule uses them: they stay out.
+    engine = graph({"A": (10, 3, "X"), "K1": (5, 3, "Y"), "K2": (5, 3, "Y"), "K3": (5, 3, "Y")},
+                   [("RA", {"node": "U:A"}, "T", None), ("RK", {"credits": 100, "where": {"subject": "Y"}}, "T", None)])  # fmt: skip
+    request = PlanRequest(target="U:T", as_of=AS_OF)
+    bound, _ = bound_and_model(engine, request)
+    nodes, rules = bound.useful(10.0)
+    assert nodes == {"U:T", "U:A"} and rules == {"RA"}
+    planner = _Planner(engine, request, None, ())
+    model = PlanModel(engine, target="U:T", held=planner.base.held, weight=planner.weight, as_of=AS_OF, include_pilot=False,
+                      keep=nodes, rules=rules)  # fmt: skip
+    assert set(model.x) == {"U:A"} and model.solve() == (frozenset({"U:A"}), 10.0)

@@ -318,7 +318,8 @@ class _Planner:
             if model is None:
                 model = PlanModel(
                     self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
-                    include_pilot=self.request.include_pilot, keep=bound.relevant(level), floor=floor, deadline=deadline,
+                    include_pilot=self.request.include_pilot, keep=bound.relevant(level), rules=bound.useful(level)[1],
+                    floor=floor, deadline=deadline,
                 )
                 for cut, cut_items in history:
                     getattr(model, cut)(cut_items)

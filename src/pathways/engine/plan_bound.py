@@ -145,6 +145,7 @@ class PlanBound:
         self.weights: dict[str, float] = {}
         self._weight = weight
         self._open: dict[str, bool] = {}
+        self._useful: dict[float, tuple[set[str], set[str]]] = {}
         self._dependents: dict[str, list[str]] = {}
         self._pool_rules: dict[PoolKey, list[str]] = {}
         self._node_pools: dict[str, list[PoolKey]] = {}
@@ -495,13 +496,49 @@ class PlanBound:
     # -- pruning ---------------------------------------------------------------------------------------
 
     def relevant(self, limit: float) -> set[str]:
-        """The relevant nodes a plan of total at most ``limit`` can hold (their bound is at most ``limit``).
+        """The relevant nodes a plan of total at most ``limit`` can need (see :meth:`useful`)."""
+        return self.useful(limit)[0]
+
+    def useful(self, limit: float) -> tuple[set[str], set[str]]:
+        """The nodes and the rules a plan of total at most ``limit`` can need to earn the target.
 
         Every holding a plan's evaluation derives has a lineage whose plan items cost at most
         the plan's total, and at least the node's bound; so a node whose bound exceeds
-        ``limit`` is held in no plan that costs ``limit`` or less.
+        ``limit`` is held in no plan that costs ``limit`` or less. Likewise a rule that derives
+        a node anew uses plan items costing at least its requirement's bound: a rule whose bound
+        exceeds ``limit`` (one that can never be met, say, or a credential's pools over every
+        course of the province when a cheaper route exists) plays no part in such a plan. Walked
+        back from the target through the rest (and the prerequisites of the candidates reached),
+        as :meth:`_relevance` does.
         """
-        return {n for n in self.nodes if self.lb_total(n) <= limit + _EPS * max(1.0, abs(limit))}
+        found = self._useful.get(limit)
+        if found is not None:
+            return found
+        slack = limit + _EPS * max(1.0, abs(limit))
+        nodes: set[str] = set()
+        rules: set[str] = set()
+        stack = [self.target]
+        while stack:
+            n = stack.pop()
+            if n in nodes or n not in self.nodes or self.lb_total(n) > slack:
+                continue
+            nodes.add(n)
+            h = self.held.get(n)
+            if h is not None and h.direct:
+                continue
+            for rule_id in self.index.granting.get(n, ()):
+                rule = self.rules.get(rule_id)
+                if rule is None or rule_id in rules or self._requirement(rule.tree, rule)[1] > slack:
+                    continue
+                rules.add(rule_id)
+                for slot in rule.slots:
+                    stack.extend(self.index.matching(self.engine, slot[3]) if slot[0] == POOL else self._members(slot))
+            if n in self.weights:
+                prerequisites = self.engine.nodes[n].prerequisites
+                if prerequisites is not None:
+                    stack.extend(_mentions(prerequisites, self))
+        found = self._useful[limit] = (nodes, rules)
+        return found
 
 
 def _mentions(req: Requirement, bound: PlanBound) -> list[str]:

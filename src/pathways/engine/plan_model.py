@@ -28,9 +28,10 @@ set checking). The integer program used before had to add such "loop rows" one s
 and on BC-scale graphs, where cycles of equivalents interlock through two-course agreements,
 it ran out of time (docs/planning.md).
 
-Two optional inputs from :mod:`.plan_bound` keep the program small and its search short:
-``keep`` (only these nodes may be held: the planner passes the nodes whose lower bound does
-not exceed a known plan's total, so every plan at most that dear stays an answer set) and
+Three optional inputs from :mod:`.plan_bound` keep the program small and its search short:
+``keep`` and ``rules`` (only these nodes may be held and these rules fire: the planner passes
+those whose lower bound does not exceed a known plan's total, so every plan at most that dear
+stays an answer set) and
 ``floor`` (a constraint "total >= floor", from a lower bound that counts what the program
 ignores: a plan found at the floor needs no further search). One question gets
 :data:`TIME_LIMIT` seconds (the planner's deadline, passed in, covers its bound too; building
@@ -62,7 +63,7 @@ import functools
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from fractions import Fraction
 
 import clingo
@@ -141,6 +142,7 @@ class PlanModel:
         as_of: the date plan items are earned.
         include_pilot: whether pilot rules apply.
         keep: when given, the only nodes that may be held or taken (the others count as unreachable).
+        rules: when given, the only rules written (the others count as never met).
         floor: a lower bound on the total of every plan, added as a constraint.
         time_limit: seconds for all solves together (default :data:`TIME_LIMIT`).
         deadline: the ``time.monotonic()`` past which no solve starts, when an earlier program of the
@@ -157,12 +159,14 @@ class PlanModel:
         as_of: dt.date,
         include_pilot: bool,
         keep: set[str] | None = None,
+        rules: Collection[str] | None = None,
         floor: float = 0.0,
         time_limit: float | None = None,
         deadline: float | None = None,
     ) -> None:
         self.engine = engine
         self.keep = keep
+        self.only = rules
         self.time_limit = TIME_LIMIT if time_limit is None else time_limit
         self.deadline = time.monotonic() + self.time_limit if deadline is None else deadline
         self.index = plan_index(engine)
@@ -229,7 +233,7 @@ class PlanModel:
             # lineage, which can decide whether a later rule finds disjoint lineages.
             for rule_id in self.index.granting.get(n, ()):
                 rule = self.engine.rules[rule_id]
-                if rule_id not in self.rules and self.applicable(rule):
+                if rule_id not in self.rules and self.applicable(rule) and (self.only is None or rule_id in self.only):
                     self.rules[rule_id] = rule
                     stack.extend(self.mentions(rule.requires))
             w = self.candidate_weight(n)
