@@ -147,6 +147,16 @@ def test_the_bound_counts_against_the_question_s_time_limit() -> None:
                   include_pilot=False, deadline=time.monotonic() - 1.0)  # fmt: skip
 
 
+def test_the_walk_for_the_program_counts_against_the_question_s_time_limit() -> None:
+    planner = _Planner(PREREQUISITE, PlanRequest(target="U:T", as_of=AS_OF), None, ())
+    bound = PlanBound(PREREQUISITE, target="U:T", held=planner.base.held, weight=planner.weight, as_of=AS_OF,
+                      include_pilot=False, deadline=time.monotonic() + 60.0)  # fmt: skip
+    assert bound.relevant(30.0) >= {"U:A", "U:P"}
+    bound.deadline = time.monotonic() - 1.0  # a block transfer's walk went on for seconds past the limit
+    with pytest.raises(PlanUnproven, match="no program toward U:T within the question's time limit"):
+        bound.useful(31.0)
+
+
 def test_verifying_counts_against_the_question_s_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     # The evaluations that complete a certificate and verify solutions were outside the limit: a block
     # transfer's certificate of many courses kept a question busy for a minute at BC 1.0.

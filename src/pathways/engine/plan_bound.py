@@ -523,7 +523,7 @@ class PlanBound:
             if n in nodes or n not in self.nodes or self.lb_total(n) > slack:
                 continue
             nodes.add(n)
-            if not len(nodes) % _CHECK_EVERY and time.monotonic() > self.deadline:
+            if len(nodes) % _CHECK_EVERY == 1 and time.monotonic() > self.deadline:
                 raise PlanUnproven(f"no program toward {self.target} within the question's time limit")
             h = self.held.get(n)
             if h is not None and h.direct:
