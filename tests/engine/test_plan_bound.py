@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from pathways.engine import Engine, plan
-from pathways.engine import plan_bound, plan_model
+from pathways.engine import Engine, plan, plan_bound, plan_model
 from pathways.engine.plan import _Planner
 from pathways.engine.plan_bound import INF, PlanBound
 from pathways.engine.plan_model import PlanModel

@@ -52,13 +52,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import PlanUnproven
-from ..model import CompetencyLeaf, CreditsWhere, NodeLeaf, Requirement, meets_min_grade, walk
+from ..model import Requirement, meets_min_grade
 from .holdings import HoldingState, in_window
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
 from .plan_index import plan_index
-from .plan_pools import PoolBound, PoolKey, pool_key
+from .plan_pools import PoolBound, PoolKey, fractional_knapsack, pool_key
 
-__all__ = ["INF", "TOTAL_BOUND_LIMIT", "PlanBound", "fractional_knapsack"]
+__all__ = ["INF", "TOTAL_BOUND_LIMIT", "PlanBound"]
 
 INF = math.inf
 """The bound of what no plan can hold."""
@@ -70,35 +70,6 @@ thousands of courses made the fixpoint take minutes (CAPU:BLOCK-LING, BC 1.0, le
 
 _EPS = 1e-9
 _CHECK_EVERY = 1024  # rules evaluated between two looks at the clock
-
-
-def fractional_knapsack(need: float, items: Iterable[tuple[float, float]]) -> float:
-    """The least total bound of ``(bound, credits)`` items whose credits reach ``need``, items divisible,
-    and at least the cheapest whole item.
-
-    A lower bound on any whole choice (dividing an item only makes it cheaper, and a need above
-    zero takes one item at least); ``INF`` when all the credits together fall short. Without
-    the whole item, a cycle through a large item (a block transfer of 60 credits toward a pool of
-    6, that block granted for a credential whose pools it fills) would bring the bound down by a
-    factor at each turn, toward nothing.
-
-    >>> fractional_knapsack(4, [(10, 3), (3, 3), (2, 1)])
-    5.0
-    >>> fractional_knapsack(6, [(50, 60)])
-    50.0
-    >>> fractional_knapsack(9, [(1, 3)])
-    inf
-    """
-    if need <= _EPS:
-        return 0.0
-    usable = sorted((v / c, v, c) for v, c in items if c > 0 and v < INF)
-    total = 0.0
-    for _, v, c in usable:
-        if c >= need - _EPS:
-            return max(total + v * (need / c), float(min(v for _, v, _ in usable)))
-        total += v
-        need -= c
-    return INF
 
 
 class PlanBound:
@@ -162,7 +133,9 @@ class PlanBound:
     def _members(self, slot: Compiled) -> Iterable[str]:
         if slot[0] == LEAF:
             return (slot[2],)
-        return (slot[2], *self.index.demonstrating.get(slot[2], ()))
+        if slot[0] == COMPETENCY:
+            return (slot[2], *self.index.demonstrating.get(slot[2], ()))
+        return self.index.matching(self.engine, slot[3])
 
     def _relevance(self) -> None:
         """Walk back from the target through granting rules and candidates' prerequisites."""
@@ -189,7 +162,7 @@ class PlanBound:
                             sharing = self._pool_rules.get(key)
                             if sharing is None:
                                 sharing = self._pool_rules[key] = []
-                                for m in self.index.matching(engine, slot[3]):
+                                for m in self._members(slot):
                                     self._node_pools.setdefault(m, []).append(key)
                                     if m not in self.nodes:
                                         stack.append(m)
@@ -205,7 +178,7 @@ class PlanBound:
                     self.weights[n] = float(w)
                     prerequisites = engine.nodes[n].prerequisites
                     if prerequisites is not None:
-                        stack.extend(_mentions(prerequisites, self))
+                        stack.extend(self.index.mentions(self.engine, prerequisites))
 
     def in_window(self, rule: CompiledRule, earned: dt.date) -> bool:
         """Whether a holding earned on ``earned`` may be used by ``rule`` (SPEC section 4, condition 1)."""
@@ -226,11 +199,9 @@ class PlanBound:
             value[n] = self.weights.get(n, INF)  # a node held stays held: value is what deriving it anew costs
         dirty = sorted(self.rules)
         while dirty:
-            if time.monotonic() > self.deadline:  # a pool over thousands of courses, learners of BC 1.0
-                raise PlanUnproven(f"no lower bound toward {self.target} within the question's time limit")
             changed: set[str] = set()
             for i, rule_id in enumerate(dirty):
-                if not i % _CHECK_EVERY and time.monotonic() > self.deadline:
+                if not i % _CHECK_EVERY and time.monotonic() > self.deadline:  # a pass over a BC-sized graph takes seconds
                     raise PlanUnproven(f"no lower bound toward {self.target} within the question's time limit")
                 rule = self.rules[rule_id]
                 self._lower(rule, self._requirement(rule.tree, rule)[1], value, changed)
@@ -286,7 +257,7 @@ class PlanBound:
             req = self.engine.nodes[n].prerequisites
             if req is not None:
                 prerequisites[n] = compile_requirement(req)[0]
-                for m in _mentions(req, self):
+                for m in self.index.mentions(self.engine, req):
                     watching.setdefault(m, []).append(n)
         dirty_rules = sorted(self.rules)
         dirty_items = sorted(self.weights)
@@ -534,23 +505,10 @@ class PlanBound:
                     continue
                 rules.add(rule_id)
                 for slot in rule.slots:
-                    stack.extend(self.index.matching(self.engine, slot[3]) if slot[0] == POOL else self._members(slot))
+                    stack.extend(self._members(slot))
             if n in self.weights:
                 prerequisites = self.engine.nodes[n].prerequisites
                 if prerequisites is not None:
-                    stack.extend(_mentions(prerequisites, self))
+                    stack.extend(self.index.mentions(self.engine, prerequisites))
         found = self._useful[limit] = (nodes, rules)
         return found
-
-
-def _mentions(req: Requirement, bound: PlanBound) -> list[str]:
-    """Every node a holding of which could fill some leaf or pool of a (model) requirement."""
-    out: list[str] = []
-    for r in walk(req):
-        if isinstance(r, NodeLeaf):
-            out.append(r.node)
-        elif isinstance(r, CompetencyLeaf):
-            out.extend((r.competency, *bound.index.demonstrating.get(r.competency, ())))
-        elif isinstance(r, CreditsWhere):
-            out.extend(bound.index.matching(bound.engine, r.where))
-    return out

@@ -1,4 +1,5 @@
-"""What the planner looks up that the engine does not index: the rules granting a node, the nodes a credit pool matches.
+"""What the planner looks up that the engine does not index: the rules granting a node, the nodes a credit pool matches,
+the nodes a requirement mentions.
 
 Shared by :mod:`.plan_bound` and :mod:`.plan_model`, built once per engine (a BC-sized graph
 takes a moment to scan) and kept as long as the engine lives.
@@ -22,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..model import Filter
+from ..model import CompetencyLeaf, CreditsWhere, Filter, NodeLeaf, Requirement, walk
 from .index import Engine, filter_matches
 
 __all__ = ["PlanIndex", "plan_index"]
@@ -51,6 +52,18 @@ class PlanIndex:
             found = tuple(n for n in pool if filter_matches(where, engine.nodes[n]))
             self._matches[where] = found
         return found
+
+    def mentions(self, engine: Engine, req: Requirement) -> list[str]:
+        """Every node a holding of which could fill some leaf or pool of ``req``."""
+        out: list[str] = []
+        for r in walk(req):
+            if isinstance(r, NodeLeaf):
+                out.append(r.node)
+            elif isinstance(r, CompetencyLeaf):
+                out.extend((r.competency, *self.demonstrating.get(r.competency, ())))
+            elif isinstance(r, CreditsWhere):
+                out.extend(self.matching(engine, r.where))
+        return out
 
 
 _INDEXES: weakref.WeakKeyDictionary[Engine, PlanIndex] = weakref.WeakKeyDictionary()

@@ -80,7 +80,6 @@ from ..model import (
     Requirement,
     Rule,
     meets_min_grade,
-    walk,
 )
 from .evaluate import HoldingState
 from .holdings import disjoint_credits, in_window
@@ -206,19 +205,6 @@ class PlanModel:
             return None
         return self._weight(node)
 
-    def mentions(self, req: Requirement) -> list[str]:
-        """Every node a holding of which could fill some leaf or pool of ``req``."""
-        out: list[str] = []
-        for r in walk(req):
-            if isinstance(r, NodeLeaf):
-                out.append(r.node)
-            elif isinstance(r, CompetencyLeaf):
-                out.append(r.competency)
-                out.extend(self.index.demonstrating.get(r.competency, ()))
-            elif isinstance(r, CreditsWhere):
-                out.extend(self.index.matching(self.engine, r.where))
-        return out
-
     def _relevance(self) -> None:
         """Walk back from the target through the rules that grant each node and the candidates' prerequisites."""
         stack = [self.target]
@@ -236,19 +222,19 @@ class PlanModel:
                 rule = self.engine.rules[rule_id]
                 if rule_id not in self.rules and self.applicable(rule) and (self.only is None or rule_id in self.only):
                     self.rules[rule_id] = rule
-                    stack.extend(self.mentions(rule.requires))
+                    stack.extend(self.index.mentions(self.engine, rule.requires))
             w = self.candidate_weight(n)
             if w is not None:
                 self.weights[n] = float(w)
                 prerequisites = self.engine.nodes[n].prerequisites
                 if prerequisites is not None:
-                    stack.extend(self.mentions(prerequisites))
+                    stack.extend(self.index.mentions(self.engine, prerequisites))
 
     # -- atoms and rules ----------------------------------------------------------------------
 
-    def _atom(self) -> int:
+    def _atom(self, symbol: clingo.Symbol | None = None) -> int:
         self._atoms += 1
-        return int(self._backend.add_atom())
+        return int(self._backend.add_atom(symbol))
 
     def _rule(self, head: list[int], body: list[int], *, choice: bool = False) -> None:
         self._rules += 1
@@ -260,8 +246,7 @@ class PlanModel:
         for i, n in enumerate(sorted(self.weights)):
             symbol = clingo.Function("x", [clingo.Number(i)])
             self._candidate[symbol] = n
-            self._atoms += 1
-            self.x[n] = self._backend.add_atom(symbol)
+            self.x[n] = self._atom(symbol)
         if self.x:
             self._rule(sorted(self.x.values()), [], choice=True)
             scaled, scale = integral_weights([self.weights[n] for n in self.x])
@@ -331,7 +316,7 @@ class PlanModel:
     def _mentioned(self, rule_id: str) -> frozenset[str]:
         found = self._mentions.get(rule_id)
         if found is None:
-            found = self._mentions[rule_id] = frozenset(self.mentions(self.rules[rule_id].requires))
+            found = self._mentions[rule_id] = frozenset(self.index.mentions(self.engine, self.rules[rule_id].requires))
         return found
 
     def in_window(self, rule: Rule, earned: dt.date) -> bool:

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from .holdings import HoldingState, disjoint_credits
 from .index import Compiled, CompiledRule
 
-__all__ = ["PoolBound", "PoolKey", "PoolSource", "pool_key"]
+__all__ = ["PoolBound", "PoolKey", "PoolSource", "fractional_knapsack", "pool_key"]
 
 INF = math.inf
 _EPS = 1e-9
@@ -55,6 +55,41 @@ class PoolSource(Protocol):
     def credits(self, n: str) -> float: ...
 
     def holding_serves(self, h: HoldingState, min_grade: str | None, rule: CompiledRule | None) -> bool: ...
+
+
+def fractional_knapsack(need: float, items: Iterable[tuple[float, float]]) -> float:
+    """The least total bound of ``(bound, credits)`` items whose credits reach ``need``, items divisible,
+    and at least the cheapest whole item.
+
+    A lower bound on any whole choice (dividing an item only makes it cheaper, and a need above
+    zero takes one item at least); ``INF`` when all the credits together fall short. Without
+    the whole item, a cycle through a large item (a block transfer of 60 credits toward a pool of
+    6, that block granted for a credential whose pools it fills) would bring the bound down by a
+    factor at each turn, toward nothing.
+
+    >>> fractional_knapsack(4, [(10, 3), (3, 3), (2, 1)])
+    5.0
+    >>> fractional_knapsack(6, [(50, 60)])
+    50.0
+    >>> fractional_knapsack(9, [(1, 3)])
+    inf
+    """
+    usable = sorted((v / c, v, c) for v, c in items if c > 0 and v < INF)
+    return _cover(need, ((v, c) for _, v, c in usable), min((float(v) for _, v, _ in usable), default=INF))
+
+
+def _cover(need: float, ordered: Iterable[tuple[float, float]], cheapest: float) -> float:
+    """:func:`fractional_knapsack` over ``(bound, credits)`` items already in order of bound per credit, the
+    cheapest whole item's bound given."""
+    if need <= _EPS:
+        return 0.0
+    total = 0.0
+    for v, c in ordered:
+        if c >= need - _EPS:
+            return max(total + v * (need / c), cheapest)
+        total += v
+        need -= c
+    return INF
 
 
 PoolKey = tuple[Any, ...]
@@ -130,21 +165,13 @@ class PoolBound:
             heapq.heappush(self.extras, (b - a, n))
 
     def bounds(self, need: float) -> tuple[float, float, float]:
-        """Any way, with at least one plan item, and the most credits: :func:`~.plan_bound.fractional_knapsack` over the members."""
+        """Any way, with at least one plan item, and the most credits: :func:`fractional_knapsack` over the members."""
         log = self.bound.changes
         for n in log[self.seen :]:
             if n in self.members:
                 self._update(n)
         self.seen = len(log)
-        left = need - self.free
-        least = 0.0 if left <= _EPS else INF
-        total = 0.0
-        for _, a, c, _ in self.order if left > _EPS else ():
-            if c >= left - _EPS:
-                least = max(total + a * (left / c), self._cheapest())  # as fractional_knapsack
-                break
-            total += a
-            left -= c
+        least = _cover(need - self.free, ((a, c) for _, a, c, _ in self.order), self._cheapest())
         extras = self.extras
         while extras:
             d, n = extras[0]
