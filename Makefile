@@ -14,17 +14,30 @@ export PATHWAYS_STORE
 
 .PHONY: run test install api bench clean chromium wrk
 
-$(BIN)/python:
+# uv installs from the lock files in requirements/ (versions and hashes); refresh them with `make lock`
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --no-header --quiet
+
+.PHONY: lock
+
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+$(STAMP): $(UV) requirements/run.txt pyproject.toml
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/run.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
-$(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test]'
+$(TEST_STAMP): $(STAMP) requirements/test.txt
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/test.txt
 	touch $@
+
+## make lock: resolve pyproject.toml's ranges anew into requirements/test.txt and requirements/run.txt.
+lock: $(UV)
+	$(UV) pip compile pyproject.toml --extra test $(LOCK_FLAGS) --upgrade -o requirements/test.txt
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -c requirements/test.txt -o requirements/run.txt
 
 # the versions web/package-lock.json pins, from the npm registry (no install scripts run)
 $(WEB): web/package.json web/package-lock.json

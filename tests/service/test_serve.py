@@ -94,3 +94,16 @@ def test_two_workers_answer_on_kept_alive_connections(tmp_path: Path, tokens_fil
         answers = [client.post("/evaluate", json={"holdings": THREE_MICRO_COURSES, "as_of": "2026-01-15"}) for _ in range(5)]
         assert all("UFV:GD157" in [g["node"] for g in a.json()["granted"]] for a in answers)
     assert served.returncode == 0  # the supervisor stopped its workers and exited cleanly on Ctrl-C
+
+
+def test_two_workers_answer_a_kept_alive_client_without_a_delayed_ack(tmp_path: Path, tokens_file: Path) -> None:
+    """With Nagle's algorithm on an accepted connection, each small answer waits ~40 ms for the client's delayed ACK."""
+    with pathways_serve(tmp_path, tokens_file, workers=2) as served, httpx.Client(base_url=served.base, timeout=10) as client:
+        client.get("/health")
+        took = []
+        for _ in range(40):
+            start = time.perf_counter()
+            assert client.get("/health").status_code == 200
+            took.append(time.perf_counter() - start)
+    took.sort()
+    assert took[len(took) // 2] < 0.02, f"median {took[len(took) // 2] * 1000:.1f} ms per kept-alive request"

@@ -1,4 +1,4 @@
-"""How `pathways serve` starts: the engine built before serving, a listening socket without Nagle's delay."""
+"""How `pathways serve` starts: the engine built before serving, one listening socket per worker without Nagle's delay."""
 
 from __future__ import annotations
 
@@ -39,22 +39,6 @@ def test_worker_sockets_share_the_port_and_the_kernel_spreads_connections() -> N
     finally:
         for sock in socks:
             sock.close()
-
-
-def test_plain_uvicorn_socket_leaves_nagle_on() -> None:
-    """What the fix is for: uvicorn's own socket for several workers, accepted as asyncio would, keeps Nagle on."""
-    from uvicorn import Config
-
-    listener = Config("pathways.service.app:app_from_env", factory=True, host="127.0.0.1", port=0).bind_socket()
-    try:
-        listener.listen(1)
-        with socket.create_connection(listener.getsockname()[:2], timeout=5):
-            accepted, _ = listener.accept()
-            with accepted:
-                assert accepted.proto != socket.IPPROTO_TCP  # so asyncio's _set_nodelay skips it
-                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
-    finally:
-        listener.close()
 
 
 def test_the_engine_is_built_before_the_app_serves(tmp_path: Path) -> None:
