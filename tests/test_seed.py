@@ -14,6 +14,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from tests.conftest import SHARED
+
 from pathways.model import (
     All,
     Any_,
@@ -34,7 +36,7 @@ from pathways.model import (
 )
 
 SEED = Path(__file__).resolve().parents[1] / "graph" / "seed"
-FIXTURES = Path("/work/shared/fixtures/ob3")
+FIXTURES = SHARED / "fixtures" / "ob3"
 CIS_FIELDS = (
     "description",
     "delivery_mode",
