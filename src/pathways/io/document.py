@@ -16,19 +16,22 @@ from typing import Any, TextIO
 
 from ..errors import InvalidDocument, InvalidInput, Problem
 from ..model import Document, parse_document
+from .json_text import decode_json
 
 __all__ = ["merge_documents", "read_document", "read_json", "write_document"]
 
 
 def read_json(path: str | Path) -> Any:
-    """Load a JSON file, turning a missing file or bad JSON into :class:`InvalidInput` naming the file."""
+    """Load a JSON file, turning a missing file, a directory or bad JSON into :class:`InvalidInput` naming the file."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise InvalidInput.one(str(path), "no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InvalidInput.one(str(path), f"not valid JSON: {err}") from None
+    except IsADirectoryError:
+        raise InvalidInput.one(str(path), "is a directory, not a JSON file") from None
+    except OSError as err:
+        raise InvalidInput.one(str(path), f"cannot be read: {err.strerror or err}") from None
+    return decode_json(raw, where=str(path))
 
 
 def read_document(path: str | Path) -> Document:

@@ -82,7 +82,8 @@ def _coerce_requirement(value: object) -> Requirement:
 
 
 Id = Annotated[str, AfterValidator(_check_id)]
-Number = Annotated[float, Field(ge=0, allow_inf_nan=False), PlainSerializer(_compact)]
+# strict: a JSON number only (true or "3" are refused, not read as 1 and 3)
+Number = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True), PlainSerializer(_compact)]
 RequirementField = Annotated[
     Requirement,
     PlainValidator(_coerce_requirement),
@@ -125,7 +126,7 @@ class Node(_Entity):
     institution: Id | None = None
     title: str = Field(min_length=1)
     credits: Number = 0
-    level: int | None = Field(default=None, ge=1, le=9)
+    level: int | None = Field(default=None, ge=1, le=9, strict=True)
     subject: str | None = None
     hours: Number | None = None
     cost: Number | None = None

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
 
 from ..errors import InvalidInput, Problem
 from .document import pydantic_problems
@@ -71,7 +71,8 @@ class EvaluationRequest(BaseModel):
     holdings: list[Holding] = Field(default_factory=list)
     credentials: list[dict[str, Any]] = Field(default_factory=list)
     as_of: dt.date | None = None
-    include_pilot: bool = False
+    # strict: 0, 1, "true" are refused (422), not read as booleans
+    include_pilot: StrictBool = False
 
     @classmethod
     def from_json(cls, value: object) -> EvaluationRequest:
@@ -100,7 +101,7 @@ class PlanRequest(EvaluationRequest):
     objective: Objective = "hours"
     institutions: list[str] | None = None
     exclude: list[str] = Field(default_factory=list)
-    alternatives: int = Field(default=1, ge=1, le=10)
+    alternatives: StrictInt = Field(default=1, ge=1, le=10)
 
     @classmethod
     def from_json(cls, value: object) -> PlanRequest:

@@ -27,6 +27,7 @@ from .browser import install_browser_pages
 from .engine_cache import EngineCache
 from .errors import BodyLimit, install_error_handlers
 from .graphql import graphql_router
+from .methods import HttpMethods
 from .openapi import build_openapi
 from .routes import ROUTERS
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.engine_cache = EngineCache(the_store, check_interval=interval)
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(HttpMethods, routes=app.router.routes)
     for router in ROUTERS:
         app.include_router(router)
     graphql = graphql_router()

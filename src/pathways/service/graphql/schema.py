@@ -17,19 +17,24 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import strawberry
+from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.scalars import JSON
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from strawberry.types import ExecutionContext
+from strawberry.types.unset import UNSET
 
 from ...errors import InvalidInput, PathwaysError
 from ...store import NodeQuery, RuleQuery, Store
 from ..auth import Role, require_role
 from ..dependencies import caller
 from ..engine_cache import EngineCache
-from ..errors import problem_json
+from ..errors import parse_json_body, problem_json
+from ..openapi import answers
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from ..queries import evaluation_json, plan_json, reach_json
 from ..writes import put_institution, put_node, put_rule, retire_rule
@@ -244,6 +249,59 @@ def _context(request: Request, role: Annotated[Role | None, Depends(caller)]) ->
     return Context(request.app.state.store, request.app.state.engine_cache, role)
 
 
+class _Router(GraphQLRouter[Context, None]):
+    """Strawberry's router with the service's JSON decoding and problem+json errors.
+
+    A body is decoded by :func:`~pathways.service.errors.parse_json_body`, as on every REST
+    route (a hostile body is a 422 problem); strawberry's own refusals (no query, a mutation
+    over ``GET``), which it answers in plain text, become problem+json with the same status.
+    """
+
+    def decode_json(self, data: str | bytes) -> object:
+        return parse_json_body(data.encode() if isinstance(data, str) else data)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except StrawberryHTTPException as err:
+            raise StarletteHTTPException(err.status_code, err.reason) from None
+
+
+_REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "GraphQLRequest",
+    "required": ["query"],
+    "properties": {
+        "query": {"type": "string"},
+        "variables": {"type": ["object", "null"]},
+        "operationName": {"type": ["string", "null"]},
+    },
+}
+_RESULT = {"application/json": {"schema": {"type": "object", "description": "a GraphQL response: data, errors"}}}
+
+
+def _document(router: GraphQLRouter[Context, None]) -> None:
+    """Say in the OpenAPI document what ``/graphql`` answers: errors inside a GraphQL response
+    are a 200; what keeps a request from being run at all is a problem."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        if "POST" in route.methods:
+            route.openapi_extra = {"requestBody": {"required": True, "content": {"application/json": {"schema": _REQUEST_SCHEMA}}}}
+            route.responses = {200: {"description": "the GraphQL response", "content": _RESULT},
+                               **answers(400, 401, 413, 422, 503)}
+        else:
+            page = {"text/html": {"schema": {"type": "string"}}}
+            route.responses = {
+                200: {"description": "GraphiQL for a browser (Accept: text/html); a query's response with ?query=",
+                      "content": {**page, **_RESULT}},
+                **answers(400, 401),
+                503: {"description": "GraphiQL's assets are not installed: a page saying how to install them", "content": page},
+            }
+
+
 def graphql_router() -> GraphQLRouter[Context, None]:
     """A fresh router for one app: ``POST /graphql`` for queries, GraphiQL on ``GET`` from a browser."""
-    return GraphQLRouter(SCHEMA, path="/graphql", context_getter=_context, tags=["graphql"])
+    router = _Router(SCHEMA, path="/graphql", context_getter=_context, tags=["graphql"])
+    _document(router)
+    return router

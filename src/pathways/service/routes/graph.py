@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ..auth import forbid
 from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import WRITE_RESPONSES, json_body_schema
+from ..openapi import answers, json_body_schema
 from ..writes import import_graph
 
 __all__ = ["router"]
@@ -16,14 +16,16 @@ __all__ = ["router"]
 router = APIRouter(prefix="/graph", tags=["graph"])
 
 
-@router.get("", summary="Export the whole graph as one pathways/1 document (admin, council)", responses=WRITE_RESPONSES)
+@router.get("", summary="Export the whole graph as one pathways/1 document (admin, council)",
+            responses=answers(401, 403, 503))
 def export(role: Writer, store: CurrentStore) -> dict[str, Any]:
     if not role.may_read_audit():
         raise forbid(role, "export the whole graph (admin and council may)")
     return store.export().to_json()
 
 
-@router.post("", summary="Import a pathways/1 document: merge by id, all or nothing", responses=WRITE_RESPONSES,
+@router.post("", summary="Import a pathways/1 document: merge by id, all or nothing",
+             responses=answers(401, 403, 413, 422, 503),
              openapi_extra=json_body_schema("Document"))
 def post(role: Writer, body: Body, store: CurrentStore, cache: Cache) -> dict[str, Any]:
     """Admin: any document. Registrar: no institutions, and every node and rule in scope.

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from ...errors import NotFound
 from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import ENTITY_RESPONSES, json_body_schema
+from ..openapi import answers, created_or_replaced, json_body_schema
 from ..writes import entity_body, put_institution
 
 __all__ = ["router"]
@@ -16,13 +16,13 @@ __all__ = ["router"]
 router = APIRouter(prefix="/institutions", tags=["institutions"])
 
 
-@router.get("", summary="Every institution, by id")
+@router.get("", summary="Every institution, by id", responses=answers(503))
 def list_institutions(store: CurrentStore) -> dict[str, Any]:
     """All institutions in one page (there are tens, not thousands)."""
     return {"items": [i.to_json() for i in store.list_institutions()], "next_cursor": None}
 
 
-@router.get("/{id:path}", summary="One institution", responses=ENTITY_RESPONSES)
+@router.get("/{id:path}", summary="One institution", responses=answers(404, 503))
 def get_institution(id: str, store: CurrentStore) -> dict[str, Any]:
     inst = store.get_institution(id)
     if inst is None:
@@ -30,8 +30,9 @@ def get_institution(id: str, store: CurrentStore) -> dict[str, Any]:
     return inst.to_json()
 
 
-@router.put("/{id:path}", summary="Create or replace an institution (admin)", responses=ENTITY_RESPONSES,
-            openapi_extra=json_body_schema("Institution"))
+@router.put("/{id:path}", summary="Create or replace an institution (admin)",
+            responses={**created_or_replaced("Institution"), **answers(401, 403, 413, 422, 503)},
+            openapi_extra=json_body_schema("InstitutionBody"))
 def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
     """The body is the institution's ``pathways/1`` JSON; its ``id`` may be left out (taken from the URL)."""
     written = put_institution(store, cache, role, entity_body(body, id, ""))

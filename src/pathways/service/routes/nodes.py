@@ -10,7 +10,7 @@ from ...errors import NotFound
 from ...model import NodeKind
 from ...store import NodeQuery
 from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import ENTITY_RESPONSES, json_body_schema
+from ..openapi import answers, created_or_replaced, json_body_schema
 from ..queries import reach_json
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from ..writes import entity_body, put_node
@@ -20,7 +20,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/nodes", tags=["nodes"])
 
 
-@router.get("", summary="Nodes, filtered and paged by id")
+@router.get("", summary="Nodes, filtered and paged by id", responses=answers(422, 503))
 def list_nodes(
     store: CurrentStore,
     kind: NodeKind | None = None,
@@ -33,7 +33,8 @@ def list_nodes(
     return page(store.list_nodes(query), limit, lambda n: n.id, lambda n: n.to_json())
 
 
-@router.get("/{id:path}/counts-toward", summary="What holding this node counts toward (upward reach)", responses=ENTITY_RESPONSES)
+@router.get("/{id:path}/counts-toward", summary="What holding this node counts toward (upward reach)",
+            responses=answers(404, 422, 503))
 def counts_toward(
     id: str,
     cache: Cache,
@@ -43,7 +44,7 @@ def counts_toward(
     return reach_json(cache.current(), id, depth)
 
 
-@router.get("/{id:path}", summary="One node", responses=ENTITY_RESPONSES)
+@router.get("/{id:path}", summary="One node", responses=answers(404, 503))
 def get_node(id: str, store: CurrentStore) -> dict[str, Any]:
     node = store.get_node(id)
     if node is None:
@@ -52,7 +53,8 @@ def get_node(id: str, store: CurrentStore) -> dict[str, Any]:
 
 
 @router.put("/{id:path}", summary="Create or replace a node (admin, or registrar of its institution)",
-            responses=ENTITY_RESPONSES, openapi_extra=json_body_schema("Node"))
+            responses={**created_or_replaced("Node"), **answers(401, 403, 413, 422, 503)},
+            openapi_extra=json_body_schema("NodeBody"))
 def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
     """The body is the node's ``pathways/1`` JSON; its ``id`` may be left out (taken from the URL)."""
     written = put_node(store, cache, role, entity_body(body, id, ""))

@@ -10,7 +10,7 @@ from ...errors import NotFound
 from ...model import RuleKind, RuleStatus
 from ...store import RuleQuery
 from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import ENTITY_RESPONSES, json_body_schema
+from ..openapi import answers, created_or_replaced, json_body_schema
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from ..writes import entity_body, put_rule, retire_rule
 
@@ -19,7 +19,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/rules", tags=["rules"])
 
 
-@router.get("", summary="Rules, filtered and paged by id")
+@router.get("", summary="Rules, filtered and paged by id", responses=answers(422, 503))
 def list_rules(
     store: CurrentStore,
     granted_by: str | None = None,
@@ -33,7 +33,7 @@ def list_rules(
     return page(store.list_rules(query), limit, lambda r: r.id, lambda r: r.to_json())
 
 
-@router.get("/{id:path}", summary="One rule", responses=ENTITY_RESPONSES)
+@router.get("/{id:path}", summary="One rule", responses=answers(404, 503))
 def get_rule(id: str, store: CurrentStore) -> dict[str, Any]:
     rule = store.get_rule(id)
     if rule is None:
@@ -42,7 +42,8 @@ def get_rule(id: str, store: CurrentStore) -> dict[str, Any]:
 
 
 @router.put("/{id:path}", summary="Create or replace a rule (admin, or registrar of granted_by)",
-            responses=ENTITY_RESPONSES, openapi_extra=json_body_schema("Rule"))
+            responses={**created_or_replaced("Rule"), **answers(401, 403, 413, 422, 503)},
+            openapi_extra=json_body_schema("RuleBody"))
 def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
     """The body is the rule's ``pathways/1`` JSON; its ``id`` may be left out (taken from the URL)."""
     written = put_rule(store, cache, role, entity_body(body, id, ""))
@@ -50,6 +51,7 @@ def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, re
     return written.entity.to_json()
 
 
-@router.delete("/{id:path}", summary="Retire a rule (sets status retired; the rule is kept)", responses=ENTITY_RESPONSES)
+@router.delete("/{id:path}", summary="Retire a rule (sets status retired; the rule is kept)",
+               responses=answers(401, 403, 404, 503))
 def retire(id: str, role: Writer, store: CurrentStore, cache: Cache) -> dict[str, Any]:
     return retire_rule(store, cache, role, id).entity.to_json()
