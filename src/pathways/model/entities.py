@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from ..errors import InvalidInput
-from .ids import id_problem
+from .ids import ID_JSON_SCHEMA, id_problem
 from .requirements import (
     All,
     Any_,
@@ -81,7 +81,7 @@ def _coerce_requirement(value: object) -> Requirement:
         raise ValueError(err.detail) from None
 
 
-Id = Annotated[str, AfterValidator(_check_id)]
+Id = Annotated[str, AfterValidator(_check_id), WithJsonSchema(ID_JSON_SCHEMA)]
 # strict: a JSON number only (true or "3" are refused, not read as 1 and 3)
 Number = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True), PlainSerializer(_compact)]
 RequirementField = Annotated[

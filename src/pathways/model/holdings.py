@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, WithJsonSchema, field_validator
 
 from ..errors import InvalidInput, Problem
 from .document import pydantic_problems
 from .grades import GRADES
-from .ids import id_problem
+from .ids import ID_JSON_SCHEMA, id_problem
 
 __all__ = ["BadgeClaim", "EvaluationRequest", "Holding", "Objective", "PlanRequest"]
 
@@ -29,7 +29,7 @@ class Holding(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    node: str
+    node: Annotated[str, WithJsonSchema(ID_JSON_SCHEMA)]
     grade: str | None = None
     earned: dt.date | None = None
 

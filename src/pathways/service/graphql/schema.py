@@ -258,7 +258,18 @@ class _Router(GraphQLRouter[Context, None]):
     """
 
     def decode_json(self, data: str | bytes) -> object:
-        return parse_json_body(data.encode() if isinstance(data, str) else data)
+        decoded = parse_json_body(data.encode() if isinstance(data, str) else data)
+        # strawberry reads fields of what it decodes: a bare number or string is no request
+        if not isinstance(decoded, (dict, list)):
+            raise StrawberryHTTPException(400, "A GraphQL request (and its variables) must be a JSON object.")
+        return decoded
+
+    async def parse_http_body(self, request: Any) -> Any:
+        parsed = await super().parse_http_body(request)
+        for one in parsed if isinstance(parsed, list) else [parsed]:
+            if not isinstance(one.operation_name, (str, type(None))):
+                raise StrawberryHTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
+        return parsed
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
@@ -286,8 +297,11 @@ def _document(router: GraphQLRouter[Context, None]) -> None:
     for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
+        # a token is optional (FastAPI lists the bearer scheme; {} adds "or none"): reads run
+        # anonymously, mutations check the role themselves
+        route.openapi_extra = {"security": [{}]}
         if "POST" in route.methods:
-            route.openapi_extra = {"requestBody": {"required": True, "content": {"application/json": {"schema": _REQUEST_SCHEMA}}}}
+            route.openapi_extra["requestBody"] = {"required": True, "content": {"application/json": {"schema": _REQUEST_SCHEMA}}}
             route.responses = {200: {"description": "the GraphQL response", "content": _RESULT},
                                **answers(400, 401, 413, 422, 503)}
         else:
