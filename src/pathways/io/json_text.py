@@ -48,14 +48,18 @@ def decode_json(raw: bytes | str, *, where: str = "") -> Any:
 
     ``where`` locates the input in the error: empty for a request body, a file name for a file.
     """
+    if isinstance(raw, bytes):
+        try:
+            # JSON is UTF-8 (RFC 8259); json.loads would guess UTF-16 or -32 from the first bytes
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput.one(where, "not UTF-8") from None
     if not raw.strip():
         raise InvalidInput.one(where, "empty: expected JSON")
     try:
         data = json.loads(raw, parse_constant=_constant, parse_float=_finite)
     except InvalidInput as err:
         raise InvalidInput.one(where, err.problems[0].message) from None
-    except UnicodeDecodeError:
-        raise InvalidInput.one(where, "not UTF-8") from None
     except json.JSONDecodeError as err:
         raise InvalidInput.one(where, f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     except RecursionError:

@@ -300,7 +300,7 @@ def _document(router: GraphQLRouter[Context, None]) -> None:
         # a token is optional (FastAPI lists the bearer scheme; {} adds "or none"): reads run
         # anonymously, mutations check the role themselves
         route.openapi_extra = {"security": [{}]}
-        if "POST" in route.methods:
+        if "POST" in (route.methods or ()):
             route.openapi_extra["requestBody"] = {"required": True, "content": {"application/json": {"schema": _REQUEST_SCHEMA}}}
             route.responses = {200: {"description": "the GraphQL response", "content": _RESULT},
                                **answers(400, 401, 413, 422, 503)}
