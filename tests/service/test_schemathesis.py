@@ -5,7 +5,7 @@ break the schema, anonymous and as admin, sent through HTTP to the app on a seed
 file. Each answer must pass schemathesis's checks: no 5xx, a documented status code and
 content type, a body matching the documented schema, and a request that breaks the schema
 refused with a 4xx. The examples are derandomized (the same requests on every run) and
-bounded: ``FUZZ_EXAMPLES`` per operation and mode (8 here; ``make fuzz`` runs more).
+bounded: ``FUZZ_EXAMPLES`` per operation and mode (6 here; ``make fuzz`` runs more).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from pathways.store import Store
 from .conftest import TOKENS
 
 API = Path(__file__).resolve().parents[2] / "api" / "openapi.json"
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -11,16 +11,16 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Path
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from ..model import Document, EvaluationRequest, Institution, Node, PlanRequest, Rule
 from .errors import PROBLEM_JSON
 
-__all__ = ["answers", "build_openapi", "created_or_replaced", "json_body_schema"]
+__all__ = ["InstitutionId", "NodeId", "RuleId", "answered", "answers", "build_openapi", "created_or_replaced", "json_body_schema"]
 
 _BODY_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule, Document, EvaluationRequest, PlanRequest)
 _PUT_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule)
@@ -77,11 +77,28 @@ def answers(*statuses: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]
     return out
 
 
+def _json(model: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}
+
+
+def answered(model: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 whose body is the component schema ``model`` (an entity, a whole document)."""
+    return {200: {"description": description, "content": _json(model)}}
+
+
 def created_or_replaced(model: str) -> dict[int | str, dict[str, Any]]:
     """The two successes of a ``PUT``: 201 when the id was new, 200 when it replaced an entity."""
-    body = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}
-    return {200: {"description": "replaced: the entity as stored", "content": body},
-            201: {"description": "created: the entity as stored", "content": body}}
+    return {200: {"description": "replaced: the entity as stored", "content": _json(model)},
+            201: {"description": "created: the entity as stored", "content": _json(model)}}
+
+
+def _id_in_path(entity: str, example: str) -> Any:
+    return Path(description=f"the {entity}'s id", openapi_examples={example: {"summary": f"a {entity} of the seed graph", "value": example}})
+
+
+NodeId = Annotated[str, _id_in_path("node", "UFV:GD157")]
+RuleId = Annotated[str, _id_in_path("rule", "UFV-GD157-PLAR")]
+InstitutionId = Annotated[str, _id_in_path("institution", "UFV")]
 
 
 def json_body_schema(model: str) -> dict[str, Any]:

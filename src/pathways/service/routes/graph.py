@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ..auth import forbid
 from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import answers, json_body_schema
+from ..openapi import answered, answers, json_body_schema
 from ..writes import import_graph
 
 __all__ = ["router"]
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/graph", tags=["graph"])
 
 
 @router.get("", summary="Export the whole graph as one pathways/1 document (admin, council)",
-            responses=answers(401, 403, 503))
+            responses={**answered("Document", "the whole graph, entities sorted by id"), **answers(401, 403, 503)})
 def export(role: Writer, store: CurrentStore) -> dict[str, Any]:
     if not role.may_read_audit():
         raise forbid(role, "export the whole graph (admin and council may)")

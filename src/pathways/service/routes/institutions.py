@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from ...errors import NotFound
 from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import answers, created_or_replaced, json_body_schema
+from ..openapi import InstitutionId, answered, answers, created_or_replaced, json_body_schema
 from ..writes import entity_body, put_institution
 
 __all__ = ["router"]
@@ -22,8 +22,9 @@ def list_institutions(store: CurrentStore) -> dict[str, Any]:
     return {"items": [i.to_json() for i in store.list_institutions()], "next_cursor": None}
 
 
-@router.get("/{id:path}", summary="One institution", responses=answers(404, 503))
-def get_institution(id: str, store: CurrentStore) -> dict[str, Any]:
+@router.get("/{id:path}", summary="One institution",
+            responses={**answered("Institution", "the institution"), **answers(404, 503)})
+def get_institution(id: InstitutionId, store: CurrentStore) -> dict[str, Any]:
     inst = store.get_institution(id)
     if inst is None:
         raise NotFound("institution", id)
@@ -33,7 +34,7 @@ def get_institution(id: str, store: CurrentStore) -> dict[str, Any]:
 @router.put("/{id:path}", summary="Create or replace an institution (admin)",
             responses={**created_or_replaced("Institution"), **answers(401, 403, 413, 422, 503)},
             openapi_extra=json_body_schema("InstitutionBody"))
-def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
+def put(id: InstitutionId, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
     """The body is the institution's ``pathways/1`` JSON; its ``id`` may be left out (taken from the URL)."""
     written = put_institution(store, cache, role, entity_body(body, id, ""))
     response.status_code = 201 if written.created else 200

@@ -10,7 +10,7 @@ from ...errors import NotFound
 from ...model import NodeKind
 from ...store import NodeQuery
 from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import answers, created_or_replaced, json_body_schema
+from ..openapi import NodeId, answered, answers, created_or_replaced, json_body_schema
 from ..queries import reach_json
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from ..writes import entity_body, put_node
@@ -36,7 +36,7 @@ def list_nodes(
 @router.get("/{id:path}/counts-toward", summary="What holding this node counts toward (upward reach)",
             responses=answers(404, 422, 503))
 def counts_toward(
-    id: str,
+    id: NodeId,
     cache: Cache,
     depth: Annotated[int, Query(ge=1, le=10, description="how many rule steps to follow")] = 3,
 ) -> dict[str, Any]:
@@ -44,8 +44,8 @@ def counts_toward(
     return reach_json(cache.current(), id, depth)
 
 
-@router.get("/{id:path}", summary="One node", responses=answers(404, 503))
-def get_node(id: str, store: CurrentStore) -> dict[str, Any]:
+@router.get("/{id:path}", summary="One node", responses={**answered("Node", "the node"), **answers(404, 503)})
+def get_node(id: NodeId, store: CurrentStore) -> dict[str, Any]:
     node = store.get_node(id)
     if node is None:
         raise NotFound("node", id)
@@ -55,7 +55,7 @@ def get_node(id: str, store: CurrentStore) -> dict[str, Any]:
 @router.put("/{id:path}", summary="Create or replace a node (admin, or registrar of its institution)",
             responses={**created_or_replaced("Node"), **answers(401, 403, 413, 422, 503)},
             openapi_extra=json_body_schema("NodeBody"))
-def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
+def put(id: NodeId, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
     """The body is the node's ``pathways/1`` JSON; its ``id`` may be left out (taken from the URL)."""
     written = put_node(store, cache, role, entity_body(body, id, ""))
     response.status_code = 201 if written.created else 200

@@ -10,7 +10,7 @@ from ...errors import NotFound
 from ...model import RuleKind, RuleStatus
 from ...store import RuleQuery
 from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import answers, created_or_replaced, json_body_schema
+from ..openapi import RuleId, answered, answers, created_or_replaced, json_body_schema
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from ..writes import entity_body, put_rule, retire_rule
 
@@ -33,8 +33,8 @@ def list_rules(
     return page(store.list_rules(query), limit, lambda r: r.id, lambda r: r.to_json())
 
 
-@router.get("/{id:path}", summary="One rule", responses=answers(404, 503))
-def get_rule(id: str, store: CurrentStore) -> dict[str, Any]:
+@router.get("/{id:path}", summary="One rule", responses={**answered("Rule", "the rule"), **answers(404, 503)})
+def get_rule(id: RuleId, store: CurrentStore) -> dict[str, Any]:
     rule = store.get_rule(id)
     if rule is None:
         raise NotFound("rule", id)
@@ -44,7 +44,7 @@ def get_rule(id: str, store: CurrentStore) -> dict[str, Any]:
 @router.put("/{id:path}", summary="Create or replace a rule (admin, or registrar of granted_by)",
             responses={**created_or_replaced("Rule"), **answers(401, 403, 413, 422, 503)},
             openapi_extra=json_body_schema("RuleBody"))
-def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
+def put(id: RuleId, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
     """The body is the rule's ``pathways/1`` JSON; its ``id`` may be left out (taken from the URL)."""
     written = put_rule(store, cache, role, entity_body(body, id, ""))
     response.status_code = 201 if written.created else 200
@@ -52,6 +52,6 @@ def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, re
 
 
 @router.delete("/{id:path}", summary="Retire a rule (sets status retired; the rule is kept)",
-               responses=answers(401, 403, 404, 503))
-def retire(id: str, role: Writer, store: CurrentStore, cache: Cache) -> dict[str, Any]:
+               responses={**answered("Rule", "the rule as retired"), **answers(401, 403, 404, 503)})
+def retire(id: RuleId, role: Writer, store: CurrentStore, cache: Cache) -> dict[str, Any]:
     return retire_rule(store, cache, role, id).entity.to_json()
