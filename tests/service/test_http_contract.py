@@ -138,3 +138,13 @@ def test_options_and_405_name_every_method_of_the_path(client: Client, url: str,
 
 def test_options_on_an_unknown_path_is_404(client: Client) -> None:
     _problem(client.request("OPTIONS", "/nope"), 404)
+
+
+def test_an_id_with_a_newline_reaches_its_route(client: Client, service_store: Store) -> None:
+    # Starlette's path convertor stops at a newline: such a URL used to match no route at all
+    before = _state(service_store)
+    problem = _problem(client.put("/nodes/UFV:A%0AB", json={"kind": "course", "institution": "UFV", "title": "t"}, headers=ADMIN), 422)
+    assert problem["errors"] == [{"path": "id", "message": "an id must not contain whitespace or control characters"}]
+    assert _state(service_store) == before
+    assert _problem(client.get("/nodes/UFV:A%0AB"), 404)["detail"] == 'unknown node "UFV:A\nB"'
+    assert _problem(client.get("/rules/R%0A"), 404)["detail"] == 'unknown rule "R\n"'

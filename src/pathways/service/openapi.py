@@ -18,6 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from ..model import Document, EvaluationRequest, Institution, Node, PlanRequest, Rule
+from ..model.ids import ID_JSON_SCHEMA
 from .errors import PROBLEM_JSON
 
 __all__ = ["InstitutionId", "NodeId", "RuleId", "answered", "answers", "build_openapi", "created_or_replaced", "json_body_schema"]
@@ -93,7 +94,10 @@ def created_or_replaced(model: str) -> dict[int | str, dict[str, Any]]:
 
 
 def _id_in_path(entity: str, example: str) -> Any:
-    return Path(description=f"the {entity}'s id", openapi_examples={example: {"summary": f"a {entity} of the seed graph", "value": example}})
+    # the id's rule is documented, not checked here: a GET of a malformed id is a 404 like any
+    # unknown id, a PUT of one a 422 from the entity's own validation
+    return Path(description=f"the {entity}'s id", json_schema_extra=ID_JSON_SCHEMA,
+                openapi_examples={example: {"summary": f"a {entity} of the seed graph", "value": example}})
 
 
 NodeId = Annotated[str, _id_in_path("node", "UFV:GD157")]
@@ -101,9 +105,13 @@ RuleId = Annotated[str, _id_in_path("rule", "UFV-GD157-PLAR")]
 InstitutionId = Annotated[str, _id_in_path("institution", "UFV")]
 
 
-def json_body_schema(model: str) -> dict[str, Any]:
-    """``openapi_extra`` declaring a required JSON body of component schema ``model``."""
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}}}
+def json_body_schema(model: str, *, or_list_of: str | None = None) -> dict[str, Any]:
+    """``openapi_extra`` declaring a required JSON body of component schema ``model``
+    (or a JSON array of ``or_list_of``, when the route takes a bare list too)."""
+    schema: dict[str, Any] = {"$ref": f"#/components/schemas/{model}"}
+    if or_list_of is not None:
+        schema = {"anyOf": [schema, {"type": "array", "items": {"$ref": f"#/components/schemas/{or_list_of}"}}]}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:

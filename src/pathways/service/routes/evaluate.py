@@ -19,7 +19,7 @@ _UNPROVEN = ("no plan proven optimal (or none proven to exist) within the planne
 
 @router.post("/evaluate", summary="What do these holdings count toward? (SPEC section 4)",
              responses=answers(413, 422, 503),
-             openapi_extra=json_body_schema("EvaluationRequest"))
+             openapi_extra=json_body_schema("EvaluationRequest", or_list_of="Holding"))
 def post_evaluate(body: Body, cache: Cache) -> FastJSONResponse:
     """A bare JSON list is taken as ``holdings``; holdings dated after ``as_of`` are a 422."""
     # the engine's JSON is plain data: returned as is (no per-value encoder), rendered by orjson

@@ -10,6 +10,7 @@ from ...errors import NotFound
 from ..dependencies import Body, Cache, CurrentStore, Writer
 from ..openapi import InstitutionId, answered, answers, created_or_replaced, json_body_schema
 from ..writes import entity_body, put_institution
+from .paths import ID
 
 __all__ = ["router"]
 
@@ -22,7 +23,7 @@ def list_institutions(store: CurrentStore) -> dict[str, Any]:
     return {"items": [i.to_json() for i in store.list_institutions()], "next_cursor": None}
 
 
-@router.get("/{id:path}", summary="One institution",
+@router.get(f"/{ID}", summary="One institution",
             responses={**answered("Institution", "the institution"), **answers(404, 503)})
 def get_institution(id: InstitutionId, store: CurrentStore) -> dict[str, Any]:
     inst = store.get_institution(id)
@@ -31,7 +32,7 @@ def get_institution(id: InstitutionId, store: CurrentStore) -> dict[str, Any]:
     return inst.to_json()
 
 
-@router.put("/{id:path}", summary="Create or replace an institution (admin)",
+@router.put(f"/{ID}", summary="Create or replace an institution (admin)",
             responses={**created_or_replaced("Institution"), **answers(401, 403, 413, 422, 503)},
             openapi_extra=json_body_schema("InstitutionBody"))
 def put(id: InstitutionId, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from ..openapi import NodeId, answered, answers, created_or_replaced, json_body_
 from ..queries import reach_json
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from ..writes import entity_body, put_node
+from .paths import ID
 
 __all__ = ["router"]
 
@@ -33,7 +34,7 @@ def list_nodes(
     return page(store.list_nodes(query), limit, lambda n: n.id, lambda n: n.to_json())
 
 
-@router.get("/{id:path}/counts-toward", summary="What holding this node counts toward (upward reach)",
+@router.get(f"/{ID}/counts-toward", summary="What holding this node counts toward (upward reach)",
             responses=answers(404, 422, 503))
 def counts_toward(
     id: NodeId,
@@ -44,7 +45,7 @@ def counts_toward(
     return reach_json(cache.current(), id, depth)
 
 
-@router.get("/{id:path}", summary="One node", responses={**answered("Node", "the node"), **answers(404, 503)})
+@router.get(f"/{ID}", summary="One node", responses={**answered("Node", "the node"), **answers(404, 503)})
 def get_node(id: NodeId, store: CurrentStore) -> dict[str, Any]:
     node = store.get_node(id)
     if node is None:
@@ -52,7 +53,7 @@ def get_node(id: NodeId, store: CurrentStore) -> dict[str, Any]:
     return node.to_json()
 
 
-@router.put("/{id:path}", summary="Create or replace a node (admin, or registrar of its institution)",
+@router.put(f"/{ID}", summary="Create or replace a node (admin, or registrar of its institution)",
             responses={**created_or_replaced("Node"), **answers(401, 403, 413, 422, 503)},
             openapi_extra=json_body_schema("NodeBody"))
 def put(id: NodeId, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:

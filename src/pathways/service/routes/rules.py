@@ -13,6 +13,7 @@ from ..dependencies import Body, Cache, CurrentStore, Writer
 from ..openapi import RuleId, answered, answers, created_or_replaced, json_body_schema
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from ..writes import entity_body, put_rule, retire_rule
+from .paths import ID
 
 __all__ = ["router"]
 
@@ -33,7 +34,7 @@ def list_rules(
     return page(store.list_rules(query), limit, lambda r: r.id, lambda r: r.to_json())
 
 
-@router.get("/{id:path}", summary="One rule", responses={**answered("Rule", "the rule"), **answers(404, 503)})
+@router.get(f"/{ID}", summary="One rule", responses={**answered("Rule", "the rule"), **answers(404, 503)})
 def get_rule(id: RuleId, store: CurrentStore) -> dict[str, Any]:
     rule = store.get_rule(id)
     if rule is None:
@@ -41,7 +42,7 @@ def get_rule(id: RuleId, store: CurrentStore) -> dict[str, Any]:
     return rule.to_json()
 
 
-@router.put("/{id:path}", summary="Create or replace a rule (admin, or registrar of granted_by)",
+@router.put(f"/{ID}", summary="Create or replace a rule (admin, or registrar of granted_by)",
             responses={**created_or_replaced("Rule"), **answers(401, 403, 413, 422, 503)},
             openapi_extra=json_body_schema("RuleBody"))
 def put(id: RuleId, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def put(id: RuleId, role: Writer, body: Body, store: CurrentStore, cache: Cache,
     return written.entity.to_json()
 
 
-@router.delete("/{id:path}", summary="Retire a rule (sets status retired; the rule is kept)",
+@router.delete(f"/{ID}", summary="Retire a rule (sets status retired; the rule is kept)",
                responses={**answered("Rule", "the rule as retired"), **answers(401, 403, 404, 503)})
 def retire(id: RuleId, role: Writer, store: CurrentStore, cache: Cache) -> dict[str, Any]:
     return retire_rule(store, cache, role, id).entity.to_json()
