@@ -12,9 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import anyio
+import httpx
 import pytest
 
 from pathways.engine import plan_model
+from pathways.service import create_app
+from pathways.settings import Settings
 from pathways.store import Store
 
 from .conftest import THREE_MICRO_COURSES, Client, bearer
@@ -148,3 +152,21 @@ def test_an_id_with_a_newline_reaches_its_route(client: Client, service_store: S
     assert _state(service_store) == before
     assert _problem(client.get("/nodes/UFV:A%0AB"), 404)["detail"] == 'unknown node "UFV:A\nB"'
     assert _problem(client.get("/rules/R%0A"), 404)["detail"] == 'unknown rule "R\n"'
+
+
+def test_an_unexpected_error_is_a_500_problem_without_internals(settings: Settings, service_store: Store) -> None:
+    app = create_app(settings, store=service_store)
+
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/broken", broken)
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await c.get("/broken")
+
+    response = anyio.run(get)
+    problem = _problem(response, 500)
+    assert problem["title"] == "Internal Server Error" and "secret" not in response.text

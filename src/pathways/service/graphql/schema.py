@@ -21,10 +21,10 @@ from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from graphql import GraphQLError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.scalars import JSON
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from strawberry.types import ExecutionContext
 from strawberry.types.unset import UNSET
 
@@ -309,7 +309,7 @@ def _document(router: GraphQLRouter[Context, None]) -> None:
             route.responses = {
                 200: {"description": "GraphiQL for a browser (Accept: text/html); a query's response with ?query=",
                       "content": {**page, **_RESULT}},
-                **answers(400, 401),
+                **answers(400, 401, 422),
                 503: {"description": "GraphiQL's assets are not installed: a page saying how to install them", "content": page},
             }
 
