@@ -62,7 +62,7 @@ test: $(TEST_STAMP) $(WEB) chromium
 ## make fuzz: the schemathesis run of make test, longer: FUZZ_EXAMPLES requests per operation and mode, both roles.
 FUZZ_EXAMPLES ?= 200
 fuzz: $(TEST_STAMP)
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/service/test_schemathesis.py -k conforms -p no:cacheprovider -q -s
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/service/test_schemathesis.py -k conforms -p no:cacheprovider -q -s --timeout=0
 
 ## make api: regenerate the published contract in api/.
 api: $(STAMP)
