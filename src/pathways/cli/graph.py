@@ -7,18 +7,26 @@ reference from one file into another resolves and a bad file writes nothing at a
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, TextIO
 
+from ..errors import InvalidInput
+from ..io.csv_export import write_agreements
+from ..io.ctdl import ctdl_document
 from ..io.document import merge_documents, read_document, write_document
+from ..io.openbadges import achievements
 from ..engine.checks import check_graph
 from ..model import Document, check_references
 from . import Context
 
-__all__ = ["register"]
+__all__ = ["EXPORT_FORMATS", "register"]
+
+EXPORT_FORMATS = ("pathways", "csv", "ctdl", "ob3")
+"""What ``pathways export --format`` writes."""
 
 _LARGE_FILE = 5 * 1024 * 1024
 
@@ -32,8 +40,12 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the import summary as JSON")
     p.set_defaults(handler=_load)
 
-    p = sub.add_parser("export", help="write the whole store as one pathways/1 document")
+    p = sub.add_parser("export", help="write the store as one pathways/1 document, or as CSV, CTDL or Open Badges")
     p.add_argument("file", nargs="?", metavar="FILE", help="output file (default: standard output)")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="pathways",
+                   help="pathways (pathways/1), csv (an institution's agreements, bctg layout), ctdl (JSON-LD), "
+                        "ob3 (Open Badges 3.0 achievements of micro-credentials)")
+    p.add_argument("--institution", metavar="INST", help="csv: whose agreements (required); ctdl, ob3: only this institution's")
     p.add_argument("--json", action="store_true", help="accepted for symmetry; export is always JSON")
     p.set_defaults(handler=_export)
 
@@ -85,14 +97,37 @@ def _load(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _write_export(args: argparse.Namespace, doc: Document, out: TextIO) -> str:
+    """Write ``doc`` in the chosen format; return what was written, for the message."""
+    if args.format == "csv":
+        written, skipped = write_agreements(doc, args.institution, out)
+        return f"{written} agreements of {args.institution}" + (f" ({skipped} not expressible in the notation left out)" if skipped else "")
+    if args.format == "ctdl":
+        graph = ctdl_document(doc, institution=args.institution)
+        json.dump(graph, out, indent=1, ensure_ascii=False)
+        out.write("\n")
+        return f"{len(graph['@graph'])} CTDL resources"
+    if args.format == "ob3":
+        items = achievements(doc, institution=args.institution)
+        json.dump(items, out, indent=1, ensure_ascii=False)
+        out.write("\n")
+        return f"{len(items)} Open Badges achievements"
+    write_document(doc, out)
+    return f"{len(doc.nodes)} nodes, {len(doc.rules)} rules"
+
+
 def _export(args: argparse.Namespace, ctx: Context) -> int:
+    if args.format == "csv" and not args.institution:
+        raise InvalidInput.one("--institution", "the csv format writes one institution's agreements: name it")
     doc = ctx.store().export()
+    if args.institution and args.institution not in {i.id for i in doc.institutions}:
+        raise InvalidInput.one("--institution", f'unknown institution "{args.institution}"')
     if args.file:
-        with open(args.file, "w", encoding="utf-8") as out:
-            write_document(doc, out)
-        print(f"exported {len(doc.nodes)} nodes, {len(doc.rules)} rules to {args.file}", file=sys.stderr)
+        with open(args.file, "w", encoding="utf-8", newline="") as out:
+            what = _write_export(args, doc, out)
+        print(f"exported {what} to {args.file}", file=sys.stderr)
     else:
-        write_document(doc, sys.stdout)
+        _write_export(args, doc, sys.stdout)
     return 0
 
 
