@@ -195,19 +195,23 @@ def _number(reader: _Reader, subject: str) -> str:
     raise NotationError(tok.column, f'"{text}" is not a course number (150, 1XX, 200 level or 1st)')
 
 
+def _number_like(tok: _Tok | None) -> bool:
+    return tok is not None and tok.kind == "word" and (tok.text[:1].isdigit() or tok.text.lower() in _ORDINALS)
+
+
 def _course(reader: _Reader, default_institution: str | None) -> tuple[str, str, str]:
     """``[INST] SUBJ NUMBER``. Subjects start with a letter and numbers with a digit, so an
-    institution code is present exactly when the second word is subject-like."""
+    institution code is present exactly when the second word is not a course number."""
     first = reader.peek()
     if first is None or first.kind != "word":
         raise NotationError(reader.column(), "expected a course such as SFU MATH 150")
     second = reader.peek(1)
-    if second is not None and second.kind == "word" and _SUBJECT.fullmatch(second.text.upper()):
-        institution = reader.take().text.upper()
-    elif default_institution is not None:
+    if default_institution is not None and (second is None or second.kind != "word" or not _SUBJECT.fullmatch(second.text.upper())):
         institution = default_institution
-    else:
+    elif _number_like(second):
         raise NotationError(first.column, f'expected an institution code before "{first.text}"')
+    else:
+        institution = reader.take().text.upper()
     tok = reader.peek()
     if tok is None or tok.kind != "word" or not _SUBJECT.fullmatch(tok.text.upper()):
         raise NotationError(reader.column(), "expected a subject code such as MATH")
@@ -264,6 +268,8 @@ def _window(reader: _Reader) -> EffectiveWindow:
     start = _month_year(first, end=False)
     end: dt.date | None = None
     tok = reader.peek()
+    if tok is not None and tok.kind == "word" and _MONTH_YEAR.fullmatch(tok.text):
+        raise NotationError(tok.column, 'expected "-" between the start and the end of the window')
     if tok is not None and tok.kind == "dash":
         reader.take()
         tok = reader.peek()
@@ -285,9 +291,13 @@ def _tail(reader: _Reader, credit: TransferCredit) -> TransferCredit:
         if tok.kind != "word":
             raise NotationError(tok.column, f'unexpected "{tok.text}"')
         if tok.text.lower() == "effective":
+            if window is not None:
+                raise NotationError(tok.column, 'the effective window is given twice')
             reader.take()
             window = _window(reader)
         elif tok.text.lower() == "min" and reader.word("grade", 1):
+            if min_grade is not None:
+                raise NotationError(tok.column, "the minimum grade is given twice")
             reader.take()
             reader.take()
             grade = reader.peek()
