@@ -61,9 +61,8 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name
 _MIN_GRADES = (*LETTERS[:-1], PASS)
 _ORDINALS = {"1st": "1", "2nd": "2", "3rd": "3", "4th": "4"}
 
-_TOKEN = re.compile(
-    r"\s*(?:(?P<amp>&)|(?P<lpar>\()|(?P<rpar>\))|(?P<dash>-(?=\s|$))|(?P<word>[^\s()&]+))"
-)
+_TOKEN = re.compile(r"[()&]|-(?=\s|$)|[^\s()&]+")
+_PUNCTUATION = {"&": "amp", "(": "lpar", ")": "rpar", "-": "dash"}
 _SUBJECT = re.compile(r"[A-Z][A-Z0-9]{1,5}")
 _ASSIGNED = re.compile(r"\d{3,4}[A-Z]?")
 _UNASSIGNED = re.compile(r"\d(?:XX|xx)")
@@ -126,7 +125,7 @@ class TransferCredit:
         return not self.grants and self.exempt is None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tok:
     kind: str
     text: str
@@ -134,17 +133,7 @@ class _Tok:
 
 
 def _tokens(text: str) -> list[_Tok]:
-    out: list[_Tok] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            break
-        kind = m.lastgroup or "word"
-        start = m.start(kind)
-        out.append(_Tok(kind, m.group(kind), start + 1))
-        pos = m.end()
-    return out
+    return [_Tok(_PUNCTUATION.get(m[0], "word"), m[0], m.start() + 1) for m in _TOKEN.finditer(text)]
 
 
 class _Reader:
