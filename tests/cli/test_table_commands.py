@@ -62,7 +62,7 @@ def test_generic_layout_with_a_mapping_file(env: str, tmp_path: Path) -> None:
     table.write_text(TES)
     mapping = write_json(tmp_path / "mapping.json", TES_MAPPING)
     assert main(["import-csv", "--layout", "generic", "--mapping", str(mapping), str(table)]) == 0
-    assert open_store(env).get_rule("TG:KCTCS:CIT-105:UK") is not None
+    assert open_store(env).get_rule("TG:KCTCS:CIT-105:UK:201908") is not None
 
 
 def test_long_tables_show_a_progress_bar_and_import_the_same(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -133,11 +133,11 @@ TES_MAPPING = {
 def test_generic_layout_reads_a_tes_style_export_through_a_mapping() -> None:
     doc = read_transfer_table(TES, known=KnownIds(), layout="generic", mapping=Mapping.from_json(TES_MAPPING)).document
     rules = {r.id: r.to_json() for r in doc.rules}
-    assert rules["TG:KCTCS:CIT-105:UK"] == {
-        "id": "TG:KCTCS:CIT-105:UK", "kind": "transfer", "granted_by": "UK", "requires": {"node": "KCTCS:CIT-105", "min_grade": "C"},
+    assert rules["TG:KCTCS:CIT-105:UK:201908"] == {
+        "id": "TG:KCTCS:CIT-105:UK:201908", "kind": "transfer", "granted_by": "UK", "requires": {"node": "KCTCS:CIT-105", "min_grade": "C"},
         "grants": [{"node": "UK:ICT-1XX", "credits": 3}], "valid_from": "2019-08-15", "status": "approved",
         "note": "Transfer guide: UK ICT 1XX (3)", "source": "line 2"}
-    assert rules["TG:KCTCS:ENG-101:UK"]["valid_to"] == "2024-05-31"
+    assert rules["TG:KCTCS:ENG-101:UK:201908"]["valid_to"] == "2024-05-31"
     assert {n.id: n.title for n in doc.nodes}["KCTCS:CIT-105"] == "Intro to Computers"
 
 

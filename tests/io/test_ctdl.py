@@ -194,3 +194,11 @@ def test_dangling_references_are_reported_with_their_path() -> None:
     assert [p.path for p in err.value.problems] == ["@graph[3].ceterms:transferValueFrom[0]"]
     with pytest.raises(InvalidInput, match="@graph"):
         read_ctdl({"@context": CONTEXT_URL})
+
+
+def test_an_institution_export_carries_what_its_rules_name_and_reads_back(seed_document: Document) -> None:
+    data = json.loads(json.dumps(ctdl_document(seed_document, institution="UVIC")))
+    back = read_ctdl(data)
+    assert {r.granted_by for r in back.rules} == {"UVIC"}
+    assert "CAMOSUN-UVIC-HIST110" in {r.id for r in back.rules}
+    assert any(n.institution == "CAMOSUN" for n in back.nodes), "the sending courses of UVic's agreements come along"

@@ -296,7 +296,7 @@ def _read_row(b: _Builder, row: _Row, mapping: Mapping | None) -> None:
         grants = [{"node": b.granted(row.path(credit_col), GrantedCourse(receiving, ex_subject, ex_number, 0)), "credits": 0}]
     else:
         grants = [{"node": b.granted(row.path(credit_col), g), "credits": g.credits} for g in credit.grants]
-    rule_id = f"TG:{sending}:{receiving}" + (f":{window.start:%Y%m}" if window and mapping is None and row.get("effective") else "")
+    rule_id = _rule_id(sending, receiving, window)
     note = NOTE_PREFIX + render_credit(TransferCredit(credit.grants, credit.exempt, credit.designations))
     if mapping is not None and row.get("note"):
         note += f"; {row.get('note')}"
@@ -305,6 +305,13 @@ def _read_row(b: _Builder, row: _Row, mapping: Mapping | None) -> None:
         "requires": {"node": sending, **({"min_grade": min_grade} if min_grade else {})},
         "grants": grants, "valid_from": window.start if window else None, "valid_to": window.end if window else None,
         "note": note, "source": f"{b.source} line {row.line}".strip()}, credit_col)
+
+
+def _rule_id(sending: str, receiving: str, window: EffectiveWindow | None) -> str:
+    """``TG:CAMO:MATH-100:SFU``, and ``:199909`` when the agreement has a window, so that
+    successive agreements for one course keep their own rules and a re-import of the same
+    agreement (an end date added, say) updates its rule."""
+    return f"TG:{sending}:{receiving}" + (f":{window.start:%Y%m}" if window else "")
 
 
 def _add_rule(b: _Builder, row: _Row, rule_id: str, data: dict[str, Any], column: str) -> None:
@@ -320,7 +327,7 @@ def _add_rule(b: _Builder, row: _Row, rule_id: str, data: dict[str, Any], column
 def _no_credit(b: _Builder, row: _Row, sending: str, receiving: str, window: EffectiveWindow | None) -> None:
     """A no-credit rule is a transfer rule granting nothing; a model that insists on at least one
     grant cannot hold it, and then the row is kept aside rather than rejected or dropped."""
-    rule_id = f"TG:{sending}:{receiving}"
+    rule_id = _rule_id(sending, receiving, window)
     data: dict[str, Any] = {"id": rule_id, "kind": "transfer", "granted_by": receiving, "requires": {"node": sending}, "grants": [],
             "valid_from": window.start if window else None, "valid_to": window.end if window else None,
             "note": NOTE_PREFIX + "No credit", "source": f"{b.source} line {row.line}".strip()}

@@ -217,12 +217,14 @@ def _condition(rule: Rule, nodes: dict[str, Node], base: str) -> dict[str, Any]:
 def ctdl_document(doc: Document, *, institution: str | None = None, base: str = RESOURCE_BASE) -> dict[str, Any]:
     """``doc`` as one CTDL JSON-LD document; with ``institution``, only its nodes and the rules it grants."""
     nodes = {n.id: n for n in doc.nodes if n.kind != "admission"}
-    mine = {i for i, n in nodes.items() if institution is None or n.institution in (institution, None)}
     rules = [r for r in sorted(doc.rules, key=lambda r: r.id)
              if (institution is None or r.granted_by == institution) and all(g.node in nodes for g in r.grants)]
+    # an institution's export carries its nodes and every node its rules name, so it reads back whole
+    mine = {i for i, n in nodes.items() if institution is None or n.institution in (institution, None)}
+    mine |= {i for r in rules for i in (*r.mentions(), *(g.node for g in r.grants)) if i in nodes}
     resources: dict[str, dict[str, Any]] = {}
     for inst in sorted(doc.institutions, key=lambda i: i.id):
-        if institution is None or inst.id == institution or any(n.institution == inst.id for n in nodes.values() if n.id in mine):
+        if institution is None or inst.id == institution or any(nodes[i].institution == inst.id for i in mine):
             resources[inst.id] = {"@id": _uri("institution", inst.id, base), "@type": "ceterms:CredentialOrganization",
                                   "ceterms:ctid": ctid("institution", inst.id), "ceterms:name": _lang(inst.name),
                                   "ceterms:identifier": _identifier(inst.id)}
