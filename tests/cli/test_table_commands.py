@@ -104,3 +104,24 @@ def test_export_ctdl_and_ob3_of_the_seed(env: str, capsys: pytest.CaptureFixture
     assert main(["export", "--format", "ob3", "--institution", "UFV"]) == 0
     items = json.loads(capsys.readouterr().out)
     assert [a["humanCode"] for a in items] == ["UFV:DIGMKT"]
+
+
+def test_a_ctdl_export_loads_into_another_store(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", *map(str, seed_files())]) == 0
+    out = tmp_path / "seed.ctdl.json"
+    assert main(["export", "--format", "ctdl", str(out)]) == 0
+    monkeypatch.setenv("PATHWAYS_STORE", f"sqlite:///{tmp_path / 'other.db'}")
+    capsys.readouterr()
+    assert main(["load", "--format", "ctdl", str(out)]) == 0
+    source, other = open_store(env), open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    snapshot = source.export()
+    admission = {n.id for n in snapshot.nodes if n.kind == "admission"}
+    rules = {r.id for r in snapshot.rules if not any(g.node in admission for g in r.grants)}
+    assert len(rules) > 40 and rules == {r.id for r in other.export().rules}
+    bad = json.loads(out.read_text())
+    bad["@graph"].append({"@type": "ceterms:TransferValueProfile", "ceterms:transferValueFrom": ["https://nowhere.example/x"]})
+    write_json(out, bad)
+    assert main(["load", "--format", "ctdl", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"pathways: error: {out}: @graph[") and "names no resource of this graph" in err

@@ -14,10 +14,10 @@ import time
 from collections import Counter
 from typing import Any, TextIO
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Problem
 from ..io.csv_export import write_agreements
-from ..io.ctdl import ctdl_document
-from ..io.document import merge_documents, read_document, write_document
+from ..io.ctdl import ctdl_document, read_ctdl
+from ..io.document import merge_documents, read_document, read_json, write_document
 from ..io.openbadges import achievements
 from ..engine.checks import check_graph
 from ..model import Document, check_references
@@ -36,6 +36,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("load", help="import pathways/1 documents (merge by id; all or nothing)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the store already holds a graph")
+    p.add_argument("--format", choices=("pathways", "ctdl"), default="pathways",
+                   help="pathways (pathways/1 documents) or ctdl (CTDL JSON-LD: organizations, courses, credentials, transfer value profiles)")
     p.add_argument("--actor", default="cli", help="who the audit log names (default: cli)")
     p.add_argument("--json", action="store_true", help="print the import summary as JSON")
     p.set_defaults(handler=_load)
@@ -79,13 +81,24 @@ def _read_all(files: list[str], progress: bool) -> Document:
     return merge_documents(docs)
 
 
+def _read_ctdl(path: str) -> Document:
+    """One CTDL JSON-LD file as a document; problem paths are prefixed with the file name."""
+    try:
+        return read_ctdl(read_json(path))
+    except InvalidInput as err:
+        raise InvalidInput([Problem(f"{path}: {p.path}", p.message) for p in err.problems]) from None
+
+
 def _load(args: argparse.Namespace, ctx: Context) -> int:
     store = ctx.store()
     if args.if_empty and any(store.counts().values()):
         if not args.json:
             print(f"store already holds a graph (version {store.version()}); nothing loaded")
         return 0
-    doc = _read_all(args.files, progress=not args.json)
+    if args.format == "ctdl":
+        doc = merge_documents([_read_ctdl(path) for path in args.files])
+    else:
+        doc = _read_all(args.files, progress=not args.json)
     started = time.perf_counter()
     summary = store.import_document(doc, actor=args.actor, action="load")
     elapsed = time.perf_counter() - started
