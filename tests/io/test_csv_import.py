@@ -175,3 +175,12 @@ def test_the_export_leaves_out_what_the_notation_cannot_say(seed_document: Docum
     assert written + skipped >= 1
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert all(r["receiving_institution"] == "UVIC" or r["sending_institution"] == "UVIC" for r in rows)
+
+
+def test_the_credit_must_be_the_receiving_institutions() -> None:
+    with pytest.raises(InvalidInput) as err:
+        read_transfer_table(HEADER + "CAMO,MATH 100,UVIC,SFU MATH 1XX (3),\nCAMO,LING 100,UVIC,Exempt SFU LING 311,\n", known=KnownIds())
+    assert [str(p) for p in err.value.problems] == [
+        "line 2, column 4 (transfer_credit): the credit names SFU, but the receiving institution is UVIC",
+        "line 3, column 4 (transfer_credit): the credit names SFU, but the receiving institution is UVIC",
+    ]

@@ -278,6 +278,11 @@ def _read_row(b: _Builder, row: _Row, mapping: Mapping | None) -> None:
         b.problems.append(Problem(row.path("min_grade"), f'"{min_grade}" is not a passing letter grade (A+ ... D, or P)'))
     if credit is None or len(b.problems) > before:
         return
+    named = {g.institution for g in credit.grants} | ({credit.exempt[0]} - {""} if credit.exempt else set())
+    if named - {receiving}:
+        b.problems.append(Problem(row.path(credit_col), f"the credit names {', '.join(sorted(named - {receiving}))}, "
+                                                        f"but the receiving institution is {receiving}"))
+        return
     window = _window(row, mapping, credit, b.problems)
     if len(b.problems) > before:
         return
