@@ -23,16 +23,15 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from pathways.io.csv_import import read_transfer_table
 from pathways.model import KnownIds
-from pathways.store import Store, open_store
+from pathways.store import Store
 
 from .bench_evaluate import Figure, report
+from .bench_import import empty_store
 
 __all__ = ["STORES", "main", "run", "table"]
 
@@ -121,25 +120,9 @@ def run(*, rows: int = 50_000, seed: int = 0, repeat: int = 3, stores: Sequence[
     common("entities (institutions + nodes + rules)", len(result.document.institutions) + len(result.document.nodes) + len(result.document.rules), "")
     common(f"read, median of {repeat}", read_s, "s")
     common("read rate", rows / read_s, "rows/s")
-    if "sqlite" in stores:
-        with tempfile.TemporaryDirectory(prefix="pathways-bench-") as tmp:
-            store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            try:
-                _write(store, text, rows, figure("sqlite"), read_s)  # type: ignore[arg-type]
-            finally:
-                store.close()
-    if "neo4j" in stores:
-        from tests.store.arcadedb import start_arcadedb
-
-        server = start_arcadedb(heap="2g")
-        try:
-            store = open_store(server.url)
-            try:
-                _write(store, text, rows, figure("neo4j (ArcadeDB)"), read_s)  # type: ignore[arg-type]
-            finally:
-                store.close()
-        finally:
-            server.stop()
+    for kind in stores:
+        with empty_store(kind, heap="2g") as (store, _):
+            _write(store, text, rows, figure("sqlite" if kind == "sqlite" else "neo4j (ArcadeDB)"), read_s)  # type: ignore[arg-type]
     return figures
 
 

@@ -39,15 +39,15 @@ def _prefixes() -> dict[str, str]:
     return {**prefixes, "pathways": PATHWAYS_VOCAB}
 
 
-def _compact_keys(value: Any, found: set[str]) -> set[str]:
+def _keys(value: Any, found: set[str]) -> set[str]:
     if isinstance(value, dict):
         for key, child in value.items():
             if not key.startswith("@"):
                 found.add(key)
-            _compact_keys(child, found)
+            _keys(child, found)
     elif isinstance(value, list):
         for child in value:
-            _compact_keys(child, found)
+            _keys(child, found)
     return found
 
 
@@ -70,10 +70,9 @@ def exported(seed_document: Document) -> dict[str, Any]:
 
 def test_every_term_of_the_export_expands_to_a_ctdl_or_pathways_iri(exported: dict[str, Any]) -> None:
     expanded = _expand(exported)
-    iris = set()
-    _collect_iris(expanded, iris)
+    iris = _keys(expanded, set())
     prefixes = _prefixes()
-    keys = _compact_keys(exported["@graph"], set())
+    keys = _keys(exported["@graph"], set())
     assert keys, "the export has properties"
     for key in keys:
         if LANGUAGE_TAG.fullmatch(key):
@@ -82,17 +81,6 @@ def test_every_term_of_the_export_expands_to_a_ctdl_or_pathways_iri(exported: di
         assert prefix in prefixes, f"{key}: prefix not declared by the CTDL context"
         assert prefixes[prefix] + local in iris, f"{key} was dropped by JSON-LD expansion"
     assert len(expanded) == len(exported["@graph"])
-
-
-def _collect_iris(value: Any, iris: set[str]) -> None:
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if not key.startswith("@"):
-                iris.add(key)
-            _collect_iris(child, iris)
-    elif isinstance(value, list):
-        for child in value:
-            _collect_iris(child, iris)
 
 
 def test_references_expand_to_resources_and_names_to_language_strings(exported: dict[str, Any]) -> None:
