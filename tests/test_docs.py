@@ -32,7 +32,7 @@ DIARY = re.compile(r"\b(?:tried and (?:dropped|left out)|this session|last sessi
 
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 NAMED_FILE = re.compile(r"`([\w.-]+\.json)`")
-COMMAND = re.compile(r"^(?:make|pathways|python|pip|uv|docker|curl|export|npm)\b")
+COMMAND = re.compile(r"^(?:make|pathways|python3?|pip|uv|docker|curl|export|npm) \S")
 
 
 def fences(path: Path) -> list[tuple[str, str, str]]:
