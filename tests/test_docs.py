@@ -160,3 +160,21 @@ def test_help_points_to_the_holdings_doc(command: str, capsys: pytest.CaptureFix
     assert stop.value.code == 0
     assert "docs/holdings.md" in capsys.readouterr().out
     assert HOLDINGS_DOC.is_file()
+
+
+def anchors(path: Path) -> set[str]:
+    """The heading anchors GitHub makes for a markdown file."""
+    headings = re.findall(r"^#+ (.+)$", FENCE.sub("", path.read_text(encoding="utf-8")), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("path", [*REFERENCE, CHANGELOG], ids=lambda p: p.name)
+def test_links_between_the_docs_resolve(path: Path) -> None:
+    broken = []
+    for target, anchor in re.findall(r"\]\(([\w./-]+\.md)?(?:#([\w-]+))?\)", path.read_text(encoding="utf-8")):
+        if not target and not anchor:
+            continue
+        linked = (path.parent / target).resolve() if target else path
+        if not linked.is_file() or (anchor and anchor not in anchors(linked)):
+            broken.append(f"{target}#{anchor}")
+    assert not broken, f"{path.name}: {broken}"
