@@ -28,7 +28,16 @@ from typing import TextIO
 
 from ..model import Document, Node, NodeLeaf, Rule
 from .csv_import import NOTE_PREFIX
-from .transfer_notation import EffectiveWindow, GrantedCourse, NotationError, TransferCredit, parse_credit, render_credit, render_window
+from .transfer_notation import (
+    EffectiveWindow,
+    GrantedCourse,
+    NotationError,
+    TransferCredit,
+    credits_text,
+    parse_credit,
+    render_credit,
+    render_window,
+)
 
 __all__ = ["BCTG_HEADER", "write_agreements"]
 
@@ -37,10 +46,6 @@ BCTG_HEADER = ("sending_institution", "sending_course", "sending_title", "sendin
 """The columns written, in order: what the ``bctg`` layout reads."""
 
 _COURSE_ID = re.compile(r"(?P<inst>[^:\s]+):(?P<subject>[A-Z][A-Z0-9]{1,5})-(?P<number>\d[0-9A-Z]*)")
-
-
-def _credits(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _course(node_id: str) -> tuple[str, str, str] | None:
@@ -74,7 +79,7 @@ def _row(rule: Rule, nodes: dict[str, Node]) -> list[str] | None:
         credit = TransferCredit(tuple(grants), designations=written.designations if written else ())
     source = nodes.get(rule.requires.node)
     window = render_window(EffectiveWindow(rule.valid_from, rule.valid_to)) if rule.valid_from else ""
-    return [sending[0], f"{sending[1]} {sending[2]}", source.title if source else "", _credits(source.credits) if source else "",
+    return [sending[0], f"{sending[1]} {sending[2]}", source.title if source else "", credits_text(source.credits) if source else "",
             rule.granted_by, render_credit(credit), window, rule.requires.min_grade or ""]
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "GrantedCourse",
     "NotationError",
     "TransferCredit",
+    "credits_text",
     "parse_course",
     "parse_credit",
     "parse_window",
@@ -351,7 +352,12 @@ def parse_window(text: str) -> EffectiveWindow:
     return window
 
 
-def _credits(value: float) -> str:
+def credits_text(value: float) -> str:
+    """Credits as the guide writes them: ``3``, ``1.5``.
+
+    >>> credits_text(3.0), credits_text(1.5)
+    ('3', '1.5')
+    """
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
@@ -378,7 +384,7 @@ def render_credit(credit: TransferCredit) -> str:
         first = credit.grants[0].institution
         parts = [
             " & ".join(
-                f"{g.institution + ' ' if i == 0 or g.institution != first else ''}{g.subject} {g.number} ({_credits(g.credits)})"
+                f"{g.institution + ' ' if i == 0 or g.institution != first else ''}{g.subject} {g.number} ({credits_text(g.credits)})"
                 for i, g in enumerate(credit.grants)
             )
         ]
