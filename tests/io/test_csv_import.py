@@ -94,7 +94,6 @@ def test_other_columns_are_checked_too() -> None:
         ("line 2, column 2 (sending_course)", 'expected a course number after "MATH" in \'MATH\''),
         ("line 3, column 3 (sending_credits)", '"three" is not a number of credits (>= 0)'),
         ("line 4, column 1 (sending_institution)", "must not be empty"),
-        ("line 4, column 2 (sending_course)", 'expected an institution code before "MATH" in \'MATH 102\''),
         ("line 5, column 6 (effective)", "character 11"),
         ("line 6, column 7 (min_grade)", '"E" is not a passing letter grade (A+ ... D, or P)'),
         ("line 8, column 5 (transfer_credit)", "line 7 already gives this agreement (TG"),
@@ -184,3 +183,10 @@ def test_the_credit_must_be_the_receiving_institutions() -> None:
         "line 2, column 4 (transfer_credit): the credit names SFU, but the receiving institution is UVIC",
         "line 3, column 4 (transfer_credit): the credit names SFU, but the receiving institution is UVIC",
     ]
+
+
+def test_an_institution_code_must_be_an_id() -> None:
+    with pytest.raises(InvalidInput) as err:
+        read_transfer_table(HEADER + "CA MO,MATH 100,SFU,SFU MATH 1XX (3),\nCAMO,MATH 101,S F U,SFU MATH 1XX (3),\n", known=KnownIds())
+    assert [p.path for p in err.value.problems] == ["line 2, column 1 (sending_institution)", "line 3, column 3 (receiving_institution)"]
+    assert "whitespace" in err.value.problems[0].message

@@ -51,6 +51,7 @@ from pydantic import ValidationError
 from ..errors import InvalidInput, Problem
 from ..model import GRADES, Document, Institution, KnownIds, Node, Rule
 from ..model.document import pydantic_problems
+from ..model.ids import id_problem
 from .transfer_notation import EffectiveWindow, GrantedCourse, NotationError, TransferCredit, parse_course, parse_credit, parse_window, render_credit
 
 __all__ = ["LAYOUTS", "NOTE_PREFIX", "CsvImport", "Layout", "Mapping", "NoCreditRow", "course_id", "read_transfer_table"]
@@ -261,6 +262,10 @@ def _read_row(b: _Builder, row: _Row, mapping: Mapping | None) -> None:
     for name in ("sending_institution", "receiving_institution"):
         if not row.get(name):
             b.problems.append(Problem(row.path(name), "must not be empty"))
+        elif problem := id_problem(row.get(name)):
+            b.problems.append(Problem(row.path(name), f"{row.get(name)!r} is not an institution code: {problem}"))
+    if len(b.problems) > before:
+        return
     if mapping is not None and "sending_course" not in mapping.columns:
         course_text, course_col = f"{row.get('sending_subject')} {row.get('sending_number')}", "sending_number"
     else:

@@ -138,6 +138,8 @@ def _tokens(text: str) -> list[_Tok]:
 
 
 class _Reader:
+    """A cursor over the tokens of one cell; columns are 1-based character positions."""
+
     def __init__(self, text: str) -> None:
         self.text = text
         self.toks = _tokens(text)
