@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyld import jsonld
 
 from pathways.errors import InvalidInput
@@ -20,6 +22,11 @@ CONTEXT = json.loads((VENDOR / "context.json").read_text(encoding="utf-8"))
 CARRIED_NODE_FIELDS = ("id", "kind", "institution", "title", "credits", "hours", "competencies")
 DROPPED_RULE_FIELDS = ("approved_by", "source", "max_age_years")
 LANGUAGE_TAG = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
+KEYS = ["@id", "@type", "ceterms:ctid", "ceterms:name", "ceterms:ownedBy", "ceterms:identifier", "ceterms:identifierTypeName",
+        "ceterms:identifierValueCode", "ceterms:creditValue", "schema:value", "ceterms:transferValueFrom",
+        "ceterms:transferValueFor", "ceterms:transferValue", "ceterms:startDate", "ceterms:requires", "ceterms:teaches",
+        "ceterms:targetNode", "ceterms:estimatedDuration", "ceterms:exactDuration", "ceterms:lifeCycleStatusType",
+        "pathways:rule", "pathways:ruleKind", "pathways:requirement", "pathways:grantCredits", "pathways:status", "en-US"]
 
 
 def _loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -190,3 +197,22 @@ def test_an_institution_export_carries_what_its_rules_name_and_reads_back(seed_d
     assert {r.granted_by for r in back.rules} == {"UVIC"}
     assert "CAMOSUN-UVIC-HIST110" in {r.id for r in back.rules}
     assert any(n.institution == "CAMOSUN" for n in back.nodes), "the sending courses of UVic's agreements come along"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.sampled_from(["", "x", "ceterms:Course", "lifeCycle:Ceased", "{}", "[1]"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(KEYS), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.dictionaries(st.sampled_from(KEYS), _json, max_size=6), max_size=4))
+def test_any_graph_is_read_or_refused_with_problems_never_a_crash(graph: list[dict[str, Any]]) -> None:
+    """Whatever a @graph holds, reading it gives a document or an InvalidInput naming problems."""
+    doc = copy.deepcopy(FOREIGN)
+    doc["@graph"] = doc["@graph"] + graph
+    try:
+        read_ctdl(doc)
+    except InvalidInput as err:
+        assert err.problems

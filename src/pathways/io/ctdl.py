@@ -254,7 +254,7 @@ class _Reader:
 
     @staticmethod
     def pathways_id(item: dict[str, Any]) -> str:
-        for ident in item.get("ceterms:identifier") or []:
+        for ident in _list(item.get("ceterms:identifier")):
             if isinstance(ident, dict) and _text(ident.get("ceterms:identifierTypeName")) == _ID_TYPE:
                 return str(ident.get("ceterms:identifierValueCode"))
         return str(item.get("ceterms:ctid") or item.get("@id"))
@@ -268,10 +268,16 @@ class _Reader:
         return None
 
     def refs(self, item: dict[str, Any], key: str, path: str) -> list[str]:
-        values = item.get(key) or []
-        values = values if isinstance(values, list) else [values]
+        values = _list(item.get(key))
         found = [self.ref(v, f"{path}.{key}[{i}]") for i, v in enumerate(values)]
         return [f for f in found if f is not None]
+
+
+def _list(value: object) -> list[Any]:
+    """A JSON-LD value as a list: one value or an array of them (absent: empty)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _text(value: object) -> str | None:
@@ -290,7 +296,7 @@ def _credits(profiles: object) -> float | None:
 
 
 def _hours(item: dict[str, Any]) -> float | None:
-    for duration in item.get("ceterms:estimatedDuration") or []:
+    for duration in _list(item.get("ceterms:estimatedDuration")):
         text = duration.get("ceterms:exactDuration") if isinstance(duration, dict) else None
         if isinstance(text, str) and text.startswith("PT") and text.endswith("H"):
             return float(text[2:-1])
@@ -303,14 +309,14 @@ def _node(reader: _Reader, item: dict[str, Any], kind: str, path: str) -> dict[s
                             "title": _text(item.get("ceasn:competencyText" if kind == "competency" else "ceterms:name")) or ""}
     if owners:
         data["institution"] = owners[0]
-    credits = _credits(item.get("ceterms:creditValue"))
+    credits = _credits(_list(item.get("ceterms:creditValue")))
     if credits is not None:
         data["credits"] = credits
     hours = _hours(item)
     if hours is not None:
         data["hours"] = hours
     teaches = [reader.ref(a.get("ceterms:targetNode") if isinstance(a, dict) else a, f"{path}.ceterms:teaches[{i}]")
-               for i, a in enumerate(item.get("ceterms:teaches") or [])]
+               for i, a in enumerate(_list(item.get("ceterms:teaches")))]
     if teaches:
         data["competencies"] = [t for t in teaches if t is not None]
     description = _text(item.get("ceasn:comment" if kind == "competency" else "ceterms:description"))
@@ -345,7 +351,7 @@ def _tvp_rule(reader: _Reader, item: dict[str, Any], path: str) -> dict[str, Any
     sources = reader.refs(item, "ceterms:transferValueFrom", path)
     targets = reader.refs(item, "ceterms:transferValueFor", path)
     owners = reader.refs(item, "ceterms:ownedBy", path)
-    values = item.get("ceterms:transferValue") or []
+    values = _list(item.get("ceterms:transferValue"))
     leaves = [{"node": s} for s in sources]
     explicit = _grant_credits(item)
     grants = [{"node": t, **({"credits": c} if (c := _credits(values[i:i + 1])) is not None else {})} for i, t in enumerate(targets)]
@@ -372,7 +378,7 @@ def _grant_credits(item: dict[str, Any]) -> dict[str, float] | None:
 
 
 def _condition_rules(reader: _Reader, item: dict[str, Any], node_id: str, path: str, rules: dict[str, dict[str, Any]]) -> None:
-    for i, cond in enumerate(item.get("ceterms:requires") or []):
+    for i, cond in enumerate(_list(item.get("ceterms:requires"))):
         cpath = f"{path}.ceterms:requires[{i}]"
         if not isinstance(cond, dict) or "pathways:rule" not in cond:
             continue
@@ -416,6 +422,8 @@ def read_ctdl(data: object) -> Document:
     for i, item in enumerate(graph):
         path = f"@graph[{i}]"
         cls = item.get("@type") if isinstance(item, dict) else None
+        if isinstance(cls, list) and len(cls) == 1:
+            cls = cls[0]
         if not isinstance(item, dict) or not isinstance(cls, str):
             reader.problems.append(Problem(path, "must be an object with a @type"))
         elif cls in ("ceterms:CredentialOrganization", "ceterms:QACredentialOrganization"):
