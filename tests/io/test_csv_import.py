@@ -8,6 +8,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pathways.errors import InvalidInput
 from pathways.io.csv_export import BCTG_HEADER, write_agreements
@@ -190,3 +192,21 @@ def test_an_institution_code_must_be_an_id() -> None:
         read_transfer_table(HEADER + "CA MO,MATH 100,SFU,SFU MATH 1XX (3),\nCAMO,MATH 101,S F U,SFU MATH 1XX (3),\n", known=KnownIds())
     assert [p.path for p in err.value.problems] == ["line 2, column 1 (sending_institution)", "line 3, column 3 (receiving_institution)"]
     assert "whitespace" in err.value.problems[0].message
+
+
+_cell = st.text(alphabet="ACFMSUX01359 ()&-/.,\"\n+ab", max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_cell, min_size=0, max_size=6), max_size=6))
+def test_any_table_is_read_or_refused_with_problems_never_a_crash(rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["sending_institution", "sending_course", "receiving_institution", "transfer_credit", "effective", "min_grade"])
+    writer.writerows(rows)
+    try:
+        result = read_transfer_table(out.getvalue(), known=KnownIds())
+    except InvalidInput as err:
+        assert err.problems and all(p.path.startswith("line ") for p in err.problems)
+    else:
+        assert len(result.document.rules) + len(result.no_credit) <= result.rows
