@@ -54,6 +54,7 @@ def test_credits_creator_and_competency_alignments(seed_document: Document, expo
     assert digmkt.get("creditsAvailable", 0) == node.credits
     assert digmkt["creator"]["name"] == next(i.name for i in seed_document.institutions if i.id == "UFV")
     assert [a["targetCode"] for a in digmkt["alignment"]] == node.competencies
+    assert digmkt["criteria"]["narrative"].startswith("Learning outcomes: plan and run a multi-channel digital marketing campaign; ")
 
 
 def test_an_exported_achievement_in_a_badge_is_recognized_as_its_node(seed_document: Document, exported: list[dict[str, Any]]) -> None:

@@ -129,7 +129,16 @@ def _urn(entity: str, ident: str) -> str:
 
 
 def _narrative(node: Node) -> str:
-    parts = [str(node.details[k]) for k in ("learning_outcomes", "assessment_method") if isinstance(node.details.get(k), (str, list))]
+    """What earning the achievement takes, from the node's Critical Information Summary fields."""
+    parts = []
+    outcomes = node.details.get("learning_outcomes")
+    if isinstance(outcomes, list) and outcomes:
+        parts.append("Learning outcomes: " + "; ".join(str(o) for o in outcomes) + ".")
+    elif isinstance(outcomes, str) and outcomes:
+        parts.append(outcomes)
+    assessment = node.details.get("assessment_method")
+    if isinstance(assessment, str) and assessment:
+        parts.append(f"Assessment: {assessment}.")
     return " ".join(parts) or f"Complete {node.title}."
 
 
