@@ -14,11 +14,13 @@ repeated)::
                 | "1st" | "2nd" | "3rd" | "4th" unassigned: ENGL 1st
     tail        = {designation | "min grade" GRADE | "Effective" window}
     window      = MONTH "/" YEAR ["-" (MONTH "/" YEAR | "present")]
-    designation = a short code such as DE, QUAN, B-Hum, B-Sci, LSC, Q, W
+    designation = a code of up to 12 characters starting with a capital: DE, QUAN, B-Hum, Q, W
 
 ``INST`` is an institution code (``SFU``, ``UVIC``, ``UBCV``); later grants of a ``&`` list
 may leave it out and take the first one's. ``CREDITS`` is a number (``1.5``). Months are
 three or four letters (``Sept``), years two digits (``99`` is 1999, ``02`` is 2002) or four.
+``GRADE`` is a passing letter grade (``A+`` ... ``D``) or ``P``. A window or a grade given
+twice, and ``or``/``and`` alternatives, are errors.
 
 :func:`parse_credit` returns a :class:`TransferCredit`; a line it cannot read raises
 :class:`NotationError` carrying the 1-based column where reading stopped.
