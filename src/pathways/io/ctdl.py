@@ -88,6 +88,9 @@ _CONDITION_KINDS = ("stack", "ladder", "admission")
 _STATUS_LIFECYCLE = {"approved": "lifeCycle:Active", "pilot": "lifeCycle:Active", "proposed": "lifeCycle:Developing", "retired": "lifeCycle:Ceased"}
 _LIFECYCLE_STATUS = {"lifeCycle:Active": "approved", "lifeCycle:Developing": "proposed", "lifeCycle:Ceased": "retired", "lifeCycle:Suspended": "retired"}
 _ID_TYPE = "pathways id"
+_NODE_TERMS = frozenset({"id", "kind", "institution", "title", "credits", "hours", "competencies"})
+_RULE_TERMS = frozenset({"id", "kind", "granted_by", "requires", "grants", "valid_from", "valid_to", "status", "note"})
+"""Fields CTDL terms (or the three ``pathways:`` rule terms) carry; the rest travel in ``pathways:extra``."""
 _LANG = "en-US"
 
 
@@ -143,6 +146,12 @@ def _value(credits: float) -> dict[str, Any]:
     }
 
 
+def _extra(data: dict[str, Any], carried: frozenset[str]) -> dict[str, Any]:
+    """``pathways:extra``: the fields no CTDL term says, as JSON text (nothing when there are none)."""
+    extra = {k: v for k, v in data.items() if k not in carried}
+    return {"pathways:extra": json.dumps(extra, sort_keys=True)} if extra else {}
+
+
 def _node_resource(node: Node, base: str) -> dict[str, Any]:
     cls = _KIND_CLASS.get(node.kind) or credential_class(node)
     out: dict[str, Any] = {"@id": _uri("node", node.id, base), "@type": cls, "ceterms:ctid": ctid("node", node.id)}
@@ -163,7 +172,7 @@ def _node_resource(node: Node, base: str) -> dict[str, Any]:
     if node.competencies:
         out["ceterms:teaches"] = [{"@type": "ceterms:CredentialAlignmentObject", "ceterms:targetNode": _uri("node", c, base)}
                                   for c in node.competencies]
-    return out
+    return {**out, **_extra(node.to_json(), _NODE_TERMS)}
 
 
 def _rule_terms(rule: Rule) -> dict[str, Any]:
@@ -173,7 +182,7 @@ def _rule_terms(rule: Rule) -> dict[str, Any]:
                                                                sort_keys=True)}
     if rule.note:
         out["ceterms:description"] = _lang(rule.note)
-    return out
+    return {**out, **_extra(rule.to_json(), _RULE_TERMS)}
 
 
 def _tvp(rule: Rule, nodes: dict[str, Node], base: str) -> dict[str, Any]:
@@ -322,11 +331,25 @@ def _node(reader: _Reader, item: dict[str, Any], kind: str, path: str) -> dict[s
     description = _text(item.get("ceasn:comment" if kind == "competency" else "ceterms:description"))
     if description:
         data["details"] = {"description": description}
-    return data
+    return {**data, **_read_extra(reader, item, path)}
+
+
+def _read_extra(reader: _Reader, item: dict[str, Any], path: str) -> dict[str, Any]:
+    raw = item.get("pathways:extra")
+    if raw is None:
+        return {}
+    try:
+        extra = json.loads(raw) if isinstance(raw, str) else None
+    except json.JSONDecodeError:
+        extra = None
+    if not isinstance(extra, dict):
+        reader.problems.append(Problem(f"{path}.pathways:extra", "must be a JSON object written as text"))
+        return {}
+    return extra
 
 
 def _rule_common(reader: _Reader, item: dict[str, Any], path: str, fallback: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = {"kind": item.get("pathways:ruleKind", "transfer")}
+    data: dict[str, Any] = {"kind": item.get("pathways:ruleKind", "transfer"), **_read_extra(reader, item, path)}
     raw = item.get("pathways:requirement")
     if isinstance(raw, str):
         try:
