@@ -20,9 +20,10 @@ Export (:func:`ctdl_document`) writes one JSON-LD document, ``{"@context": [...]
 
 Every resource gets a CTID derived from its pathways id (the same id gives the same CTID) and
 carries that id as a ``ceterms:identifier``. What CTDL cannot say exactly (a rule's kind,
-status and full requirement: ``any``, ``at_least``, grades, credit pools) travels in three
-terms of a ``pathways:`` vocabulary declared in the document's context, so that
-:func:`read_ctdl` gives back the rules that were written. Transfer value profiles from other
+status and full requirement: ``any``, ``at_least``, grades, credit pools) travels in terms
+of a ``pathways:`` vocabulary declared in the document's context, and every other field no
+CTDL term carries in ``pathways:extra`` (JSON text), so that :func:`read_ctdl` gives back
+the nodes and rules that were written. Transfer value profiles from other
 publishers, without those terms, are read as ``transfer`` rules requiring everything their
 ``transferValueFrom`` names.
 
