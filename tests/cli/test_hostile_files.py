@@ -19,7 +19,7 @@ FILES = [
     pytest.param(b'{"format": "pathways/1", "nodes": [{"credits": NaN}]}', "NaN is not a JSON number", id="nan"),
     pytest.param(b'["\xff"]', "not UTF-8", id="not-utf8"),
     pytest.param(b"\xff\xfe[\x00]\x00", "not UTF-8", id="utf16"),
-    pytest.param(None, "is a directory, not a JSON file", id="directory"),
+    pytest.param(None, "is a directory, not a file", id="directory"),
 ]
 
 COMMANDS = [["load"], ["validate"], ["evaluate"], ["plan", "--target", "UFV:GD157"]]
