@@ -60,3 +60,19 @@ def test_the_console_script_prints_no_traceback(env: str, tmp_path: Path, conten
                           env=os.environ | {"PATHWAYS_STORE": env}, timeout=60, check=False)
     assert done.returncode == 1
     assert done.stderr == f"pathways: error: {path}: {message}\n"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    # a table's problems are located by line (the CLI's other errors by file)
+    (b"sending_institution,sending_course,receiving_institution,transfer_credit\nUFV,UFV:A,SFU," + b"x" * 200_000 + b"\n",
+     "{path}line 2: not a CSV row: field larger than field limit (131072)"),
+    (None, "{path}: is a directory, not a file"),
+])
+def test_import_csv_of_a_hostile_table_or_a_directory_is_one_line(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, message: str
+) -> None:
+    path = _input(tmp_path, content)
+    assert main(["import-csv", str(path)]) == 1
+    expected = message.format(path=path if content is None else "")
+    assert capsys.readouterr().err == f"pathways: error: {expected}\n"
+    assert open_store(env).counts() == {"institutions": 0, "nodes": 0, "rules": 0}

@@ -77,3 +77,13 @@ def test_hostile_variables_over_graphql_get_are_a_problem_too(client: Client) ->
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == [{"path": "", "message": "JSON nested deeper than 64 levels"}]
+
+
+def test_a_csv_cell_over_the_field_limit_is_a_422_problem(client: Client, service_store: Store) -> None:
+    before = _state(service_store)
+    table = b"sending_institution,sending_course,receiving_institution,transfer_credit\nUFV,UFV:A,SFU," + b"x" * 200_000 + b"\n"
+    response = client.post("/graph", content=table, headers=ADMIN | {"content-type": "text/csv"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"path": "line 2", "message": "not a CSV row: field larger than field limit (131072)"}]
+    assert _state(service_store) == before
