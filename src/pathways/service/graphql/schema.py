@@ -32,7 +32,7 @@ from ..engine_cache import EngineCache
 from ..errors import problem_json
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from ..queries import evaluation_json, plan_json, reach_json
-from ..writes import put_institution, put_node, put_rule, retire_rule
+from ..writes import patch_node, patch_rule, put_institution, put_node, put_rule, retire_rule
 from .types import (
     Evaluation,
     HoldingInput,
@@ -202,6 +202,20 @@ class Mutation:
     def upsert_rule(self, info: Info, input: RuleInput) -> Rule:
         ctx = info.context
         written = put_rule(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
+        return Rule.from_model(written.entity)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Update only the fields `patch` names (a JSON Merge Patch, RFC 7396, in pathways/1 "
+                                     "field names; null removes a field) of a node: PATCH /nodes/{id}.")
+    def patch_node(self, info: Info, id: str, patch: JSON) -> Node:
+        ctx = info.context
+        written = patch_node(ctx.store, ctx.cache, _writer(info), id, patch, path="patch")
+        return Node.from_model(written.entity)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Update only the fields `patch` names (a JSON Merge Patch, RFC 7396, in pathways/1 "
+                                     "field names; null removes a field) of a rule: PATCH /rules/{id}.")
+    def patch_rule(self, info: Info, id: str, patch: JSON) -> Rule:
+        ctx = info.context
+        written = patch_rule(ctx.store, ctx.cache, _writer(info), id, patch, path="patch")
         return Rule.from_model(written.entity)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Set a rule's status to retired (admin, or registrar of grantedBy).")
