@@ -28,7 +28,8 @@ def export(role: Writer, store: CurrentStore) -> dict[str, Any]:
 def post(role: Writer, body: Body, store: CurrentStore, cache: Cache) -> dict[str, Any]:
     """Admin: any document. Registrar: no institutions, and every node and rule in scope.
 
-    Returns the graph version after the import and every entity created or updated.
+    Returns the graph version after the import and every entity created or updated (the
+    fields each changed are in the audit log, ``GET /audit?entity=``).
     """
     summary = import_graph(store, cache, role, body)
-    return {"version": summary.version, "counts": summary.counts(), "changes": [c.as_json() for c in summary.changes]}
+    return {"version": summary.version, "counts": summary.counts(), "changes": [c.summary_json() for c in summary.changes]}

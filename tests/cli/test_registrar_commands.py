@@ -1,0 +1,56 @@
+"""CLI: ``pathways audit`` (filters, field diffs, JSON) and ``pathways impact``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pathways.cli import main
+from pathways.model import Document
+from pathways.store import open_store
+from tests.conftest import write_json
+from tests.store.test_store import tiny
+
+
+@pytest.fixture
+def env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("PATHWAYS_STORE", sqlite_url)
+    return sqlite_url
+
+
+@pytest.fixture
+def loaded(env: str, tmp_path: Path) -> str:
+    assert main(["load", "--actor", "loader", str(write_json(tmp_path / "tiny.json", tiny().to_json()))]) == 0
+    store = open_store(env)
+    rule = store.get_rule("UFV-SFU-GD157")
+    assert rule is not None
+    store.import_document(Document(rules=[rule.model_copy(update={"status": "retired"})]), actor="registrar:SFU", action="retire rule UFV-SFU-GD157")
+    store.close()
+    return env
+
+
+def test_audit_prints_each_changed_field(loaded: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["audit", "--entity", "UFV-SFU-GD157"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("loader: load") and "  created rule UFV-SFU-GD157" in out
+    assert out[-3:] == ["  updated rule UFV-SFU-GD157", '    status: "approved" -> "retired"', "2 entries"]
+
+
+def test_audit_json_filters_by_actor_and_since(loaded: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["audit", "--json", "--actor", "registrar:SFU"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["changes"] == [{"entity": "rule", "id": "UFV-SFU-GD157", "op": "updated",
+                                 "changes": [{"field": "status", "before": "approved", "after": "retired"}]}]
+    assert main(["audit", "--json", "--since", "2999-01-01"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_audit_bad_since_is_one_line(loaded: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["audit", "--since", "yesterday"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("pathways: error: --since: 'yesterday' is not an ISO date") and err.count("\n") == 1
