@@ -54,3 +54,35 @@ def test_audit_bad_since_is_one_line(loaded: str, capsys: pytest.CaptureFixture[
     assert main(["audit", "--since", "yesterday"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("pathways: error: --since: 'yesterday' is not an ISO date") and err.count("\n") == 1
+
+
+@pytest.fixture
+def seeded(env: str) -> str:
+    from tests.conftest import seed_files
+
+    assert main(["load", *map(str, seed_files())]) == 0
+    return env
+
+
+def test_impact_end_prints_what_is_lost(seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["impact", "--end", "CAMOSUN-UVIC-HIST110", "--date", "2026-12-01"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "ending CAMOSUN-UVIC-HIST110 on 2026-12-01", "reach lost: 1", "  CAMOSUN:HIST-110 -> UVIC:HIST-111", "reach gained: 0",
+        "routes lost: 0", "routes gained: 0", "stored evaluations: 0 (pathways keeps none)"]
+
+
+def test_impact_change_file_as_json(seeded: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rule = {"id": "CAMOSUN-UVIC-HIST110", "kind": "transfer", "granted_by": "UVIC", "requires": {"node": "CAMOSUN:HIST-110"},
+            "grants": [{"node": "UVIC:HIST-2XX", "credits": 1.5}]}
+    capsys.readouterr()
+    assert main(["impact", "--json", "--change", str(write_json(tmp_path / "rule.json", rule))]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["reach"] == {"gained": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-2XX"}],
+                            "lost": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-111"}]}
+
+
+def test_impact_unknown_rule_is_one_line(seeded: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["impact", "--end", "NO-SUCH"]) == 1
+    assert capsys.readouterr().err == 'pathways: error: unknown rule "NO-SUCH"\n'

@@ -10,7 +10,9 @@ import argparse
 import json
 from typing import Any
 
+from ..engine.impact import impact, parse_change
 from ..errors import InvalidInput
+from ..io.document import read_json
 from ..store import AuditEntry, AuditQuery, parse_since
 from . import Context
 
@@ -28,6 +30,14 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=_AUDIT_LIMIT, metavar="N", help=f"at most N entries (default {_AUDIT_LIMIT})")
     p.add_argument("--json", action="store_true", help="print the entries as GET /audit's JSON items")
     p.set_defaults(handler=_audit)
+
+    p = sub.add_parser("impact", help="what ending or changing a rule would gain and lose (reach pairs, credentials' routes)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--end", metavar="RULE", help="end this rule on --date")
+    which.add_argument("--change", metavar="FILE", help="a proposed rule (pathways/1 JSON): new, or replacing the one with its id")
+    p.add_argument("--date", metavar="D", help="the day compared after (ISO date; default today)")
+    p.add_argument("--json", action="store_true", help="print POST /impact's JSON")
+    p.set_defaults(handler=_impact)
 
 
 def _value(value: object) -> str:
@@ -54,4 +64,26 @@ def _audit(args: argparse.Namespace, ctx: Context) -> int:
     for entry in entries:
         _print_entry(entry)
     print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
+    return 0
+
+
+def _impact(args: argparse.Namespace, ctx: Context) -> int:
+    body: dict[str, Any] = {"end": args.end} if args.end else {"rule": read_json(args.change)}
+    if args.date:
+        body["date"] = args.date
+    engine = ctx.engine()
+    result = impact(engine, parse_change(engine, body)).to_json()
+    if args.json:
+        ctx.print_json(result)
+        return 0
+    change = result["change"]
+    print(f"ending {change['end']} on {change['date']}" if "end" in change else f"saving rule {change['rule']}")
+    for part, show in (("reach", lambda p: f"{p['source']} -> {p['target']}"),
+                       ("routes", lambda r: f"{r['credential']} by {r['rule']} from {r['source']}")):
+        for side in ("lost", "gained"):
+            items = result[part][side]
+            print(f"{part} {side}: {len(items)}")
+            for item in items:
+                print(f"  {show(item)}")
+    print("stored evaluations: 0 (pathways keeps none)")
     return 0

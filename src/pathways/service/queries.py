@@ -16,13 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import evaluate, reach
+from ..engine.impact import impact, parse_change
 from ..engine.plan import plan
 from ..errors import NotFound
 from ..io.openbadges import badge_claims
 from ..model import EvaluationRequest, PlanRequest
 from .engine_cache import Snapshot
 
-__all__ = ["evaluation_json", "plan_json", "reach_json"]
+__all__ = ["evaluation_json", "impact_json", "plan_json", "reach_json"]
 
 
 def evaluation_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
@@ -44,4 +45,12 @@ def plan_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
     """``POST /plan``: validate, plan, return SPEC section 5's JSON."""
     request = PlanRequest.from_json(body)
     result: dict[str, Any] = plan(snapshot.engine, request, badges=badge_claims(request.credentials)).to_json()
+    return result
+
+
+def impact_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
+    """``POST /impact``: validate the proposed change (422 with paths, 404 for an unknown rule),
+    return what it gains and loses (:mod:`pathways.engine.impact`)."""
+    change = parse_change(snapshot.engine, body)
+    result: dict[str, Any] = impact(snapshot.engine, change, index=snapshot.impact_index).to_json()
     return result
