@@ -86,3 +86,21 @@ def test_impact_unknown_rule_is_one_line(seeded: str, capsys: pytest.CaptureFixt
     capsys.readouterr()
     assert main(["impact", "--end", "NO-SUCH"]) == 1
     assert capsys.readouterr().err == 'pathways: error: unknown rule "NO-SUCH"\n'
+
+
+def test_validate_review_cycle_from_setting_and_option(seeded: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def overdue() -> list[list[str]]:
+        out = json.loads(capsys.readouterr().out)["findings"]
+        return [f["rules"] for f in out if f["check"] == "pilot_overdue"]
+
+    capsys.readouterr()
+    assert main(["validate", "--json"]) == 0
+    assert overdue() == [["SFU-FASS-PILOT"]]  # a pilot since 2022-09-01, over the default 2 years
+    monkeypatch.setenv("PATHWAYS_PILOT_REVIEW_YEARS", "50")
+    assert main(["validate", "--json"]) == 0
+    assert overdue() == []
+    assert main(["validate", "--json", "--review-years", "1"]) == 0
+    assert overdue() == [["SFU-FASS-PILOT"]]
+    monkeypatch.setenv("PATHWAYS_PILOT_REVIEW_YEARS", "soon")
+    assert main(["validate"]) == 1
+    assert "PATHWAYS_PILOT_REVIEW_YEARS: must be a number of years" in capsys.readouterr().err

@@ -78,12 +78,18 @@ def _impact(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     change = result["change"]
     print(f"ending {change['end']} on {change['date']}" if "end" in change else f"saving rule {change['rule']}")
-    for part, show in (("reach", lambda p: f"{p['source']} -> {p['target']}"),
-                       ("routes", lambda r: f"{r['credential']} by {r['rule']} from {r['source']}")):
+    for part in ("reach", "routes"):
         for side in ("lost", "gained"):
             items = result[part][side]
             print(f"{part} {side}: {len(items)}")
             for item in items:
-                print(f"  {show(item)}")
+                print(f"  {_impact_line(item)}")
     print("stored evaluations: 0 (pathways keeps none)")
     return 0
+
+
+def _impact_line(item: dict[str, str]) -> str:
+    """One reach pair (``source -> target``) or route (``credential by rule from source``)."""
+    if "credential" in item:
+        return f"{item['credential']} by {item['rule']} from {item['source']}"
+    return f"{item['source']} -> {item['target']}"

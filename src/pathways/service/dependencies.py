@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..errors import UnsupportedMediaType
+from ..settings import Settings
 from ..store import Store
 from .auth import Role, Tokens, require_role
 from .engine_cache import EngineCache
@@ -22,6 +23,7 @@ __all__ = [
     "Body",
     "Cache",
     "Caller",
+    "CurrentSettings",
     "CurrentStore",
     "MergePatch",
     "Writer",
@@ -40,6 +42,11 @@ bearer = HTTPBearer(auto_error=False, description="a token from PATHWAYS_TOKENS_
 def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _cache(request: Request) -> EngineCache:
@@ -72,6 +79,7 @@ async def merge_patch_body(request: Request) -> Any:
 
 
 CurrentStore = Annotated[Store, Depends(_store)]
+CurrentSettings = Annotated[Settings, Depends(_settings)]
 Cache = Annotated[EngineCache, Depends(_cache)]
 Caller = Annotated[Role | None, Depends(caller)]
 Writer = Annotated[Role, Depends(_writer)]

@@ -1,14 +1,15 @@
-"""``POST /impact``: what a rule change would gain and lose, before it is made (open: it writes nothing)."""
+"""``POST /impact`` (what a rule change would gain and lose, before it is made) and
+``GET /validate`` (the registrar checks): open to anyone, they write nothing."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from ..dependencies import Body, Cache
+from ..dependencies import Body, Cache, CurrentSettings
 from ..openapi import ENTITY_RESPONSES, INPUT_RESPONSES
-from ..queries import impact_json
+from ..queries import impact_json, validation_json
 from ..responses import FastJSONResponse
 
 __all__ = ["router"]
@@ -52,3 +53,14 @@ def post_impact(body: Body, cache: Cache) -> FastJSONResponse:
     """Nothing is written. Compared: the rules that count for learning earned after the date
     (approved, not closed by then), before and after the change."""
     return FastJSONResponse(impact_json(cache.current(), body))
+
+
+@router.get("/validate", summary="Registrar checks of the graph: ambiguous, overlapping, inflating, overdue... rules")
+def get_validate(
+    cache: Cache,
+    settings: CurrentSettings,
+    institution: Annotated[str | None, Query(description="only findings touching rules this institution grants, or its nodes")] = None,
+) -> FastJSONResponse:
+    """``{"findings": [{"check", "severity", "rules", "nodes", "message"}]}``, errors first; pilots
+    are judged against ``PATHWAYS_PILOT_REVIEW_YEARS``."""
+    return FastJSONResponse(validation_json(cache.current(), institution, pilot_review_years=settings.pilot_review_years))
