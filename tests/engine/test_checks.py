@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pathways.engine.checks import check_graph, dependents
 from pathways.model import Document, Grant, Rule, parse_document
-from pathways.model.requirements import NodeLeaf
+from pathways.model.requirements import CreditsWhere, NodeLeaf, walk
 
 
 def graph(rules: list[dict], nodes: list[dict] | None = None) -> Document:
@@ -155,3 +158,42 @@ def test_findings_come_errors_first_with_severity_in_json() -> None:
     out = [f.as_json() for f in check_graph(doc, today=TODAY)]
     assert [(f["check"], f["severity"]) for f in out] == [("ambiguous", "error"), ("inflating", "warning"), ("circular", "info")]
     assert set(out[0]) == {"check", "severity", "rules", "nodes", "message"}
+
+
+def _reachable_by_rounds(doc: Document, day: dt.date) -> set[str]:
+    """The oracle: fire every applicable rule the held nodes meet, round after round, scanning everything."""
+    from pathways.engine.checks import _supply
+    from pathways.engine.index import filter_matches
+
+    nodes = {n.id: n for n in doc.nodes}
+    held = {n.id for n in doc.nodes if n.status == "active" and n.kind in ("course", "micro_credential")}
+    live = [r for r in doc.rules if r.status == "approved" and (r.valid_to is None or r.valid_to >= day)]
+    while True:
+        held |= {c for n in held if n in nodes for c in nodes[n].competencies}
+        pooled = {p.where: sum(float(nodes[n].credits) for n in held if n in nodes and filter_matches(p.where, nodes[n]))
+                  for r in live for p in walk(r.requires) if isinstance(p, CreditsWhere)}
+        new = {g.node for r in live if _supply(r.requires, held, nodes, pooled)[0] for g in r.grants} - held
+        if not new:
+            return held
+        held |= new
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_reachable_agrees_with_rounds_over_every_rule(data: st.DataObject) -> None:
+    from pathways.engine.checks import _reachable
+
+    ids = [f"U:N{i}" for i in range(data.draw(st.integers(2, 7)))]
+    nodes = [{"id": i, "kind": data.draw(st.sampled_from(("course", "credential", "micro_credential"))), "institution": "U",
+              "title": i, "credits": data.draw(st.sampled_from((0, 1, 3))), "status": data.draw(st.sampled_from(("active", "active", "retired"))),
+              "competencies": data.draw(st.sampled_from(([], ["CMP:X"])))} for i in ids]
+    nodes.append({"id": "CMP:X", "kind": "competency", "title": "X"})
+    leaf = st.one_of(st.builds(lambda i: {"node": i}, st.sampled_from(ids)), st.just({"competency": "CMP:X"}),
+                     st.builds(lambda c: {"credits": c, "where": {"institution": "U"}}, st.sampled_from((1, 4, 9))))
+    req = st.one_of(leaf, st.builds(lambda xs: {"all": xs}, st.lists(leaf, min_size=1, max_size=3)),
+                    st.builds(lambda xs: {"credits": 3, "of": xs}, st.lists(leaf, min_size=1, max_size=3)))
+    rules = [{"id": f"R{k}", "kind": "stack", "granted_by": "U", "requires": data.draw(req),
+              "grants": [{"node": data.draw(st.sampled_from(ids))}], "status": data.draw(st.sampled_from(("approved", "pilot")))}
+             for k in range(data.draw(st.integers(0, 8)))]
+    doc = parse_document({"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}], "nodes": nodes, "rules": rules})
+    assert _reachable(doc, TODAY) == _reachable_by_rounds(doc, TODAY)

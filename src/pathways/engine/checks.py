@@ -47,7 +47,21 @@ from typing import Any
 
 import networkx as nx
 
-from ..model import All, Any_, AtLeast, CompetencyLeaf, CreditsOf, CreditsWhere, Document, Node, NodeLeaf, Requirement, Rule
+from ..model import (
+    All,
+    Any_,
+    AtLeast,
+    CompetencyLeaf,
+    CreditsOf,
+    CreditsWhere,
+    Document,
+    Filter,
+    Node,
+    NodeLeaf,
+    Requirement,
+    Rule,
+    walk,
+)
 from .index import GRADE_RANK, filter_matches
 
 __all__ = ["DEFAULT_PILOT_REVIEW_YEARS", "SEVERITY", "Finding", "check_graph", "dependents"]
@@ -186,17 +200,17 @@ def _pilot_overdue(rules: list[Rule], day: dt.date, years: float) -> list[Findin
     return out
 
 
-def _supply(req: Requirement, held: set[str], nodes: dict[str, Node], demonstrated: set[str]) -> tuple[bool, float]:
-    """Whether ``req`` can be met by nodes in ``held``, and an upper bound of the credits they bring."""
-    if isinstance(req, NodeLeaf):
-        ok = req.node in held
-        return ok, float(nodes[req.node].credits) if ok and req.node in nodes else 0.0
-    if isinstance(req, CompetencyLeaf):
-        return req.competency in demonstrated, 0.0
+def _supply(req: Requirement, held: set[str], nodes: dict[str, Node], pooled: dict[Filter, float]) -> tuple[bool, float]:
+    """Whether ``req`` can be met by nodes in ``held`` (competencies demonstrated included), and
+    an upper bound of the credits they bring; ``pooled`` holds each credit pool's held credits."""
+    if isinstance(req, (NodeLeaf, CompetencyLeaf)):
+        ident = req.node if isinstance(req, NodeLeaf) else req.competency
+        ok = ident in held
+        return ok, float(nodes[ident].credits) if ok and ident in nodes else 0.0
     if isinstance(req, CreditsWhere):
-        total = sum(float(nodes[n].credits) for n in held if n in nodes and filter_matches(req.where, nodes[n]))
+        total = pooled.get(req.where, 0.0)
         return total >= req.credits, total
-    parts = [_supply(c, held, nodes, demonstrated) for c in req.of]
+    parts = [_supply(c, held, nodes, pooled) for c in req.of]
     credits = sum(c for ok, c in parts if ok)
     met = sum(1 for ok, _ in parts if ok)
     if isinstance(req, All):
@@ -208,23 +222,49 @@ def _supply(req: Requirement, held: set[str], nodes: dict[str, Node], demonstrat
     return credits >= req.credits, credits
 
 
-def _unreachable_credentials(doc: Document, day: dt.date) -> list[Finding]:
-    """Active credentials no chain of applicable rules (approved, window not closed) leads to
-    from what a learner can take; generous where it must guess (credits are an upper bound),
-    so that what it reports is truly out of reach."""
+def _reachable(doc: Document, day: dt.date) -> set[str]:
+    """The nodes (and competencies) a chain of applicable rules (approved, window not closed)
+    leads to from what a learner can take: active courses and micro-credentials. A worklist:
+    each node reached re-checks only the rules it can fill a leaf or a credit pool of."""
     nodes = {n.id: n for n in doc.nodes}
-    held = {n.id for n in doc.nodes if n.status == "active" and n.kind in ("course", "micro_credential")}
     live = [r for r in doc.rules if r.status == "approved" and (r.valid_to is None or r.valid_to >= day) and r.grants]
-    changed = True
-    while changed:
-        demonstrated = {c for n in held if n in nodes for c in (n, *nodes[n].competencies)}
-        changed = False
-        for rule in live:
-            if all(g.node in held for g in rule.grants):
-                continue
-            if _supply(rule.requires, held, nodes, demonstrated)[0]:
-                held.update(g.node for g in rule.grants)
-                changed = True
+    by_ref: dict[str, list[int]] = defaultdict(list)
+    pools: dict[str | None, dict[Filter, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for i, rule in enumerate(live):
+        for part in walk(rule.requires):
+            if isinstance(part, (NodeLeaf, CompetencyLeaf)):
+                by_ref[part.node if isinstance(part, NodeLeaf) else part.competency].append(i)
+            elif isinstance(part, CreditsWhere):
+                pools[part.where.institution][part.where].append(i)
+    held: set[str] = set()
+    pooled: dict[Filter, float] = defaultdict(float)
+    fired: set[int] = set()
+    queue = [n.id for n in doc.nodes if n.status == "active" and n.kind in ("course", "micro_credential")]
+    while queue:
+        ident = queue.pop()
+        if ident in held:
+            continue
+        held.add(ident)
+        node = nodes.get(ident)
+        touched = list(by_ref.get(ident, ()))
+        if node is not None:
+            queue.extend(c for c in node.competencies if c not in held)
+            for inst in {None, node.institution}:
+                for where, rule_ids in pools.get(inst, {}).items():
+                    if filter_matches(where, node):
+                        pooled[where] += float(node.credits)
+                        touched.extend(rule_ids)
+        for i in touched:
+            if i not in fired and _supply(live[i].requires, held, nodes, pooled)[0]:
+                fired.add(i)
+                queue.extend(g.node for g in live[i].grants if g.node not in held)
+    return held
+
+
+def _unreachable_credentials(doc: Document, day: dt.date) -> list[Finding]:
+    """Active credentials outside :func:`_reachable`; generous where it must guess (credits are an
+    upper bound, lineages are not kept apart), so that what it reports is truly out of reach."""
+    held = _reachable(doc, day)
     granting: dict[str, list[str]] = defaultdict(list)
     for rule in doc.rules:
         for g in rule.grants:
