@@ -14,7 +14,6 @@ The target is in :data:`TARGETS` (BC scale 1.0, the 2-core reference machine).
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from collections.abc import Sequence
@@ -24,8 +23,8 @@ from pathways.engine import Engine
 from pathways.engine.impact import ImpactIndex, impact, parse_change
 from pathways.heap import gc_paused
 
-from .bench_evaluate import Figure, percentile
-from .machine import describe, machine_line, peak_rss_mib
+from .bench_evaluate import Figure, percentile, report
+from .machine import peak_rss_mib
 from .synthetic import Shape, generate
 
 __all__ = ["TARGETS", "main", "run"]
@@ -75,7 +74,7 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, samples: int 
         fig(f"impact p50, {label}", percentile(spent, 50), "ms")
         fig(f"impact p90, {label}", percentile(spent, 90), "ms")
         fig(f"impact max, {label}", max(spent), "ms")
-    fig("rules", len(doc.rules), "")
+    fig("rules", float(len(doc.rules)), "")
     fig("mean reach pairs changed", sum(sizes) / len(sizes), "")
     fig("peak RSS", peak_rss_mib(), "MiB")
     return figures
@@ -89,15 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200, help="rules timed per kind of change (default: 200)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    figures = run(shape=args.shape, scale=args.scale, seed=args.seed, samples=args.samples)
-    if args.json:
-        print(json.dumps({"machine": describe(), "figures": figures}, indent=2))
-        return 0
-    print(machine_line())
-    for f in figures:
-        value = f"{f['value']:.1f}" if isinstance(f["value"], float) else str(f["value"])
-        target = f"  (target <= {f['target']:g} {f['unit']})" if f["target"] is not None else ""
-        print(f"{f['metric']:<32} {value:>10} {f['unit']}{target}")
+    report(run(shape=args.shape, scale=args.scale, seed=args.seed, samples=args.samples), as_json=args.json)
     return 0
 
 

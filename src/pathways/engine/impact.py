@@ -112,19 +112,27 @@ class Impact:
         }
 
 
+Step = tuple[str, "dt.date | None", tuple[str, ...], tuple[str, ...]]
+"""One approved rule seen from a node: ``(rule id, valid_to, nodes on the other side, credentials it grants)``."""
+
+
 class ImpactIndex:
-    """The reverse indexes an impact walks back through, built once per engine on first use."""
+    """What an impact walks through, per node, built on first use and kept for the engine's life:
+    the approved rules a node fills a leaf of (forward) and those granting it (backward)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._forward: dict[str, tuple[Step, ...]] = {}
+        self._backward: dict[str, tuple[Step, ...]] = {}
 
     @cached_property
     def granting(self) -> dict[str, tuple[str, ...]]:
-        """Ids of the rules granting each node."""
+        """Ids of the approved rules granting each node."""
         out: dict[str, list[str]] = defaultdict(list)
         for rule_id, compiled in self.engine.compiled.items():
-            for node, _ in compiled.grants:
-                out[node].append(rule_id)
+            if compiled.status == "approved":
+                for node, _ in compiled.grants:
+                    out[node].append(rule_id)
         return {node: tuple(ids) for node, ids in out.items()}
 
     @cached_property
@@ -145,6 +153,34 @@ class ImpactIndex:
             elif isinstance(part, CompetencyLeaf):
                 out.update(self.demonstrating.get(part.competency, (part.competency,)))
         return out
+
+    def credentials(self, rule: Rule) -> tuple[str, ...]:
+        """The nodes ``rule`` grants that are credentials (:data:`CREDENTIAL_KINDS`)."""
+        nodes = self.engine.nodes
+        return tuple(g.node for g in rule.grants if g.node in nodes and nodes[g.node].kind in CREDENTIAL_KINDS)
+
+    def forward(self, node: str) -> tuple[Step, ...]:
+        """The approved rules a holding of ``node`` fills a leaf of, each with what it grants."""
+        steps = self._forward.get(node)
+        if steps is None:
+            rules = self.engine.rules
+            touching = self.engine.rules_touching(node, pools=False) if node in self.engine.nodes else []
+            steps = tuple(
+                (r.id, r.valid_to, tuple(g.node for g in r.grants), self.credentials(r))
+                for r in (rules[i] for i in touching)
+                if r.status == "approved"
+            )
+            self._forward[node] = steps
+        return steps
+
+    def backward(self, node: str) -> tuple[Step, ...]:
+        """The approved rules granting ``node``, each with the nodes that fill its leaves."""
+        steps = self._backward.get(node)
+        if steps is None:
+            rules = self.engine.rules
+            steps = tuple((i, rules[i].valid_to, tuple(sorted(self.entries(rules[i]))), ()) for i in self.granting.get(node, ()))
+            self._backward[node] = steps
+        return steps
 
 
 def _problem_path(path: str) -> str:
@@ -202,45 +238,38 @@ def _counts(rule: Rule | None, day: dt.date) -> bool:
     return rule is not None and rule.status == "approved" and (rule.valid_to is None or rule.valid_to > day)
 
 
+def _open(valid_to: dt.date | None, day: dt.date) -> bool:
+    return valid_to is None or valid_to > day
+
+
 class _Side:
     """One side of the comparison: the graph's rules with the changed rule as ``version``."""
 
-    def __init__(self, engine: Engine, index: ImpactIndex, change: RuleChange, version: Rule | None) -> None:
-        self.engine = engine
+    def __init__(self, index: ImpactIndex, change: RuleChange, version: Rule | None) -> None:
         self.index = index
-        self.change = change
+        self.rule = change.rule
+        self.day = change.day
         self.version = version if _counts(version, change.day) else None
         self.entries = index.entries(self.version) if self.version is not None else set()
-        self.grants = [g.node for g in self.version.grants] if self.version is not None else []
+        self.grants = tuple(g.node for g in self.version.grants) if self.version is not None else ()
+        self.credentials = index.credentials(self.version) if self.version is not None else ()
 
-    def rule(self, rule_id: str) -> Rule | None:
-        """A rule that counts on this side (the changed one as this side has it)."""
-        if rule_id == self.change.rule:
-            return self.version
-        rule = self.engine.rules.get(rule_id)
-        return rule if _counts(rule, self.change.day) else None
-
-    def rules_entered(self, node: str) -> Iterator[Rule]:
-        """The counting rules a holding of ``node`` fills a leaf of."""
-        for rule_id in self.engine.rules_touching(node, pools=False) if node in self.engine.nodes else ():
-            if rule_id != self.change.rule:
-                rule = self.rule(rule_id)
-                if rule is not None:
-                    yield rule
+    def steps(self, node: str) -> Iterator[Step]:
+        """The counting rules a holding of ``node`` fills a leaf of (the changed one as this side has it)."""
+        for step in self.index.forward(node):
+            if step[0] != self.rule and _open(step[1], self.day):
+                yield step
         if self.version is not None and node in self.entries:
-            yield self.version
+            yield (self.rule, self.version.valid_to, self.grants, self.credentials)
 
     def successors(self, node: str) -> Iterator[str]:
-        for rule in self.rules_entered(node):
-            for grant in rule.grants:
-                yield grant.node
+        for step in self.steps(node):
+            yield from step[2]
 
     def predecessors(self, node: str) -> Iterator[str]:
-        for rule_id in self.index.granting.get(node, ()):
-            if rule_id != self.change.rule:
-                rule = self.rule(rule_id)
-                if rule is not None:
-                    yield from self.index.entries(rule)
+        for rule_id, valid_to, entries, _ in self.index.backward(node):
+            if rule_id != self.rule and _open(valid_to, self.day):
+                yield from entries
         if self.version is not None and node in self.grants:
             yield from self.entries
 
@@ -321,48 +350,66 @@ def impact(engine: Engine, change: RuleChange, *, index: ImpactIndex | None = No
     ``index`` is the engine's :class:`ImpactIndex`, kept by a caller that asks many times.
     """
     index = index or ImpactIndex(engine)
-    sides = (_Side(engine, index, change, change.before), _Side(engine, index, change, change.after))
+    sides = (_Side(index, change, change.before), _Side(index, change, change.after))
     sources = _closure(sides[0].entries | sides[1].entries, sides, forward=False)
     region = sorted(_closure(sources, sides, forward=True))
     bit = {node: i for i, node in enumerate(region)}
     reach = [_reach_bits(side, region, bit) for side in sides]
-    pairs: list[set[ReachPair]] = [set(), set()]
-    for source in sources:
+    # region is sorted and bits ascend with it: pairs come out in order, with no sort
+    pairs: tuple[list[ReachPair], list[ReachPair]] = ([], [])
+    moved: dict[str, int] = {}
+    for source in sorted(sources):
         before, after = reach[0].get(source, 0), reach[1].get(source, 0)
+        if before == after:
+            continue
+        moved[source] = before ^ after
         for which, bits in ((0, before & ~after), (1, after & ~before)):
-            while bits:
-                low = bits & -bits
-                target = region[low.bit_length() - 1]
-                if target != source:
-                    pairs[which].add(ReachPair(source, target))
-                bits ^= low
-    routes = _routes(engine, sides, sources, bit, reach)
+            pairs[which].extend(ReachPair(source, target) for target in _members(bits, region) if target != source)
+    routes = _routes(sides, sources, moved, region, bit, reach)
     return Impact(
         change,
-        gained_pairs=tuple(sorted(pairs[1])),
-        lost_pairs=tuple(sorted(pairs[0])),
+        gained_pairs=tuple(pairs[1]),
+        lost_pairs=tuple(pairs[0]),
         gained_routes=tuple(sorted(routes[1] - routes[0])),
         lost_routes=tuple(sorted(routes[0] - routes[1])),
     )
 
 
+def _members(bits: int, region: list[str]) -> Iterator[str]:
+    while bits:
+        low = bits & -bits
+        yield region[low.bit_length() - 1]
+        bits ^= low
+
+
 def _routes(
-    engine: Engine, sides: tuple[_Side, _Side], sources: set[str], bit: dict[str, int], reach: list[dict[str, int]]
+    sides: tuple[_Side, _Side], sources: set[str], moved: dict[str, int], region: list[str], bit: dict[str, int],
+    reach: list[dict[str, int]],
 ) -> tuple[set[Route], set[Route]]:
-    """Each side's routes to credentials from ``sources`` through the rules the region's nodes
-    enter; only those whose reach can differ between the sides matter, and both are listed."""
+    """Each side's routes that may differ: through the changed rule from every source, and
+    through another rule only from a source whose reach moved onto one of that rule's entries."""
     out: tuple[set[Route], set[Route]] = (set(), set())
     for which, side in enumerate(sides):
-        rules: dict[str, Rule] = {}
-        for node in bit:
-            for rule in side.rules_entered(node):
-                rules.setdefault(rule.id, rule)
-        for rule in rules.values():
-            credentials = [g.node for g in rule.grants if g.node in engine.nodes and engine.nodes[g.node].kind in CREDENTIAL_KINDS]
-            if not credentials:
-                continue
-            mask = sum(1 << bit[n] for n in side.index.entries(rule) if n in bit)
+        if side.credentials:
+            mask = sum(1 << bit[n] for n in side.entries if n in bit)
             for source in sources:
                 if (reach[which].get(source, 0) | (1 << bit[source])) & mask:
-                    out[which].update(Route(c, rule.id, source) for c in credentials)
+                    out[which].update(Route(c, side.rule, source) for c in side.credentials)
+    touched = 0
+    for bits in moved.values():
+        touched |= bits
+    side = sides[0]
+    candidates: dict[str, tuple[tuple[str, ...], int]] = {}
+    for node in _members(touched, region):
+        for rule_id, valid_to, _, credentials in side.index.forward(node):
+            if credentials and rule_id != side.rule and rule_id not in candidates and _open(valid_to, side.day):
+                entries = side.index.entries(side.index.engine.rules[rule_id])
+                candidates[rule_id] = (credentials, sum(1 << bit[n] for n in entries if n in bit))
+    for source, bits in moved.items():
+        own = 1 << bit[source]
+        for rule_id, (credentials, mask) in candidates.items():
+            if bits & mask:
+                for which in (0, 1):
+                    if (reach[which].get(source, 0) | own) & mask:
+                        out[which].update(Route(c, rule_id, source) for c in credentials)
     return out
