@@ -24,6 +24,9 @@ ROUTES = [
     ("PUT", "/nodes/UFV:NEW"),
     ("PUT", "/rules/UFV-NEW"),
     ("PUT", "/institutions/NEW"),
+    ("PATCH", "/nodes/UFV:GD157"),
+    ("PATCH", "/rules/UFV-GD157-PLAR"),
+    ("POST", "/impact"),
 ]
 
 DIGITS = b"7" * 5000

@@ -34,6 +34,7 @@ from ..errors import (
     Problem,
     StoreError,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 from ..io.json_text import decode_json
 from .methods import allowed_methods
@@ -59,6 +60,7 @@ _STATUS: tuple[tuple[type[PathwaysError], int], ...] = (
     (Unauthenticated, 401),
     (Forbidden, 403),
     (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
     (PlanUnproven, 503),
     (StoreError, 503),
 )

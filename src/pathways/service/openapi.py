@@ -21,7 +21,17 @@ from ..model import Document, EvaluationRequest, Institution, Node, PlanRequest,
 from ..model.ids import ID_JSON_SCHEMA
 from .errors import PROBLEM_JSON
 
-__all__ = ["InstitutionId", "NodeId", "RuleId", "answered", "answers", "build_openapi", "created_or_replaced", "json_body_schema"]
+__all__ = [
+    "InstitutionId",
+    "NodeId",
+    "RuleId",
+    "answered",
+    "answers",
+    "build_openapi",
+    "created_or_replaced",
+    "json_body_schema",
+    "merge_patch_schema",
+]
 
 _BODY_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule, Document, EvaluationRequest, PlanRequest)
 _PUT_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule)
@@ -54,6 +64,7 @@ _ANSWERS: dict[int, str] = {
     403: "the token's role does not cover this; nothing written",
     404: "unknown id",
     413: "request body over 10 MB",
+    415: "a body neither merge-patch+json nor JSON",
     422: "invalid input: every problem with its JSON path",
     503: "the store failed or cannot be reached",
 }
@@ -112,6 +123,16 @@ def json_body_schema(model: str, *, or_list_of: str | None = None) -> dict[str, 
     if or_list_of is not None:
         schema = {"anyOf": [schema, {"type": "array", "items": {"$ref": f"#/components/schemas/{or_list_of}"}}]}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def merge_patch_schema(model: str) -> dict[str, Any]:
+    """``openapi_extra`` declaring a JSON Merge Patch body (RFC 7396) of some fields of ``model``.
+
+    >>> sorted(merge_patch_schema("Rule")["requestBody"]["content"])
+    ['application/json', 'application/merge-patch+json']
+    """
+    schema = {"type": "object", "description": f"a JSON Merge Patch (RFC 7396) of a {model}: the fields to change, null to remove one"}
+    return {"requestBody": {"required": True, "content": {t: {"schema": schema} for t in ("application/merge-patch+json", "application/json")}}}
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Response
 from ...errors import NotFound
 from ...model import RuleKind, RuleStatus
 from ...store import RuleQuery
-from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import RuleId, answered, answers, created_or_replaced, json_body_schema
+from ..dependencies import Body, Cache, CurrentStore, MergePatch, Writer
+from ..openapi import RuleId, answered, answers, created_or_replaced, json_body_schema, merge_patch_schema
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
-from ..writes import entity_body, put_rule, retire_rule
+from ..writes import entity_body, patch_rule, put_rule, retire_rule
 from .paths import ID
 
 __all__ = ["router"]
@@ -50,6 +50,15 @@ def put(id: RuleId, role: Writer, body: Body, store: CurrentStore, cache: Cache,
     written = put_rule(store, cache, role, entity_body(body, id, ""))
     response.status_code = 201 if written.created else 200
     return written.entity.to_json()
+
+
+@router.patch(f"/{ID}", summary="Update some fields of a rule (admin, or registrar of granted_by)",
+              responses={**answered("Rule", "the rule as patched"), **answers(401, 403, 404, 413, 415, 422, 503)},
+              openapi_extra=merge_patch_schema("Rule"))
+def patch(id: RuleId, role: Writer, body: MergePatch, store: CurrentStore, cache: Cache) -> dict[str, Any]:
+    """A JSON Merge Patch (RFC 7396): the fields it names replace the stored ones, ``null``
+    removes one, the rest stay. The merged rule is validated and scoped as a ``PUT`` of it."""
+    return patch_rule(store, cache, role, id, body).entity.to_json()
 
 
 @router.delete(f"/{ID}", summary="Retire a rule (sets status retired; the rule is kept)",
