@@ -170,3 +170,11 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(settings: Settin
     response = anyio.run(get)
     problem = _problem(response, 500)
     assert problem["title"] == "Internal Server Error" and "secret" not in response.text
+
+
+@pytest.mark.parametrize(("body", "field"), [({"holdings": [], "as_of": 0.0}, "as_of"),
+                                             ([{"node": "UFV:PS-ESS", "earned": 1700000000}], "holdings[0].earned")])
+def test_dates_are_text_not_timestamps(client: Client, body: Any, field: str) -> None:
+    problem = _problem(client.post("/evaluate", json=body), 422)
+    assert [e["path"] for e in problem["errors"]] == [field]
+    assert "a date is text" in problem["errors"][0]["message"]

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from ..errors import InvalidInput
+from .dates import IsoDate
 from .ids import ID_JSON_SCHEMA, id_problem
 from .requirements import (
     All,
@@ -169,8 +170,8 @@ class Rule(_Entity):
     granted_by: Id
     requires: RequirementField
     grants: list[Grant] = Field(min_length=1)
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
     max_age_years: Number | None = None
     status: RuleStatus = "approved"
     approved_by: str | None = None

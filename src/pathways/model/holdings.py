@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, WithJsonSchema, field_validator
 
 from ..errors import InvalidInput, Problem
+from .dates import IsoDate
 from .document import pydantic_problems
 from .grades import GRADES
 from .ids import ID_JSON_SCHEMA, id_problem
@@ -31,7 +32,7 @@ class Holding(BaseModel):
 
     node: Annotated[str, WithJsonSchema(ID_JSON_SCHEMA)]
     grade: str | None = None
-    earned: dt.date | None = None
+    earned: IsoDate | None = None
 
     @field_validator("node")
     @classmethod
@@ -70,7 +71,7 @@ class EvaluationRequest(BaseModel):
 
     holdings: list[Holding] = Field(default_factory=list)
     credentials: list[dict[str, Any]] = Field(default_factory=list)
-    as_of: dt.date | None = None
+    as_of: IsoDate | None = None
     # strict: 0, 1, "true" are refused (422), not read as booleans
     include_pilot: StrictBool = False
 
