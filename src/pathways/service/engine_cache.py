@@ -28,11 +28,14 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from ..engine import Engine
 from ..heap import settle_heap
 from ..loading import load_engine
 from ..store import Store
+from .search import NodeIndex
+from .shaping import node_summaries
 
 __all__ = ["EngineCache", "Snapshot"]
 
@@ -64,6 +67,16 @@ class Snapshot:
                 for b in sorted(t for t in targets if t is not None):
                     out[(a, b)].append(rule_id)
         return dict(out)
+
+    @cached_property
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        """Every node's title, kind, credits, institution name and label, for shaped answers."""
+        return node_summaries(self.engine)
+
+    @cached_property
+    def index(self) -> NodeIndex:
+        """The node search index of this snapshot."""
+        return NodeIndex(self.engine)
 
 
 class EngineCache:
