@@ -19,14 +19,14 @@ the credentials reached there and the closest progress.
 Example:
     >>> label({"id": "UVIC:HIST-1XX", "credits": 1.5})
     'UVIC HIST 1XX (1.5)'
-    >>> missing_credits({"all": [{"node": "A"}, {"credits": 2, "where": {}}]}, {"A": 3.0})
+    >>> missing_credits({"all": [{"node": "A"}, {"credits": 2, "where": {}}]}, {"A": 3.0}.get)
     5.0
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import Field
@@ -74,16 +74,16 @@ def label(node: Mapping[str, Any]) -> str:
     return f"{code} ({number(float(credits))})" if credits else code
 
 
-def missing_credits(missing: Any, credits: Mapping[str, float]) -> float:
+def missing_credits(missing: Any, credits: Callable[[str], float | None]) -> float:
     """The fewest credits that would meet a ``missing`` requirement (a competency counts 0).
 
-    ``credits`` maps node ids to their credits; an ``any`` takes its cheapest branch, an
+    ``credits`` gives a node id's credits; an ``any`` takes its cheapest branch, an
     ``at_least k`` its ``k`` cheapest.
     """
     if not isinstance(missing, dict):
         return 0.0
     if "node" in missing:
-        return float(credits.get(missing["node"], 0.0))
+        return float(credits(missing["node"]) or 0.0)
     if "credits" in missing:
         return float(missing["credits"])
     parts = [missing_credits(m, credits) for m in missing.get("all") or missing.get("any") or missing.get("of") or []]
@@ -130,6 +130,14 @@ def _requirement_nodes(requirement: Any, into: set[str]) -> None:
                 _requirement_nodes(part, into)
 
 
+def _credits(summaries: Mapping[str, Mapping[str, Any]]) -> Callable[[str], float | None]:
+    def of(node: str) -> float | None:
+        info = summaries.get(node)
+        return None if info is None else float(info["credits"])
+
+    return of
+
+
 def _at(summaries: Mapping[str, Mapping[str, Any]], node: str, institutions: frozenset[str]) -> bool:
     info = summaries.get(node)
     return info is not None and info["institution"] in institutions
@@ -150,7 +158,7 @@ def shape(evaluation: Evaluation, engine: Engine, summaries: Mapping[str, Mappin
         targets = frozenset(shaping.targets)
         progress = [p for p in progress if p["target"] in targets]
         skipped = [s for s in skipped if any(g.node in targets for g in engine.rules[s["rule"]].grants)]
-    credits = {n: float(s["credits"]) for n, s in summaries.items()}
+    credits = _credits(summaries)
     for p in progress:
         p["credits_needed"] = number(missing_credits(p["missing"], credits))
     progress.sort(key=lambda p: (-p["fraction"], p["credits_needed"], p["rule"]))
@@ -223,7 +231,7 @@ def destinations_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]]
             r["credentials"].append(h.node)
         if info["kind"] != "credential" and info["kind"] != "admission":
             r["credits"] += h.credits
-    credits = {n: float(s["credits"]) for n, s in summaries.items()}
+    credits = _credits(summaries)
     for p in sorted(evaluation.progress, key=lambda p: (-p.fraction, p.rule)):
         info = summaries.get(p.target)
         if info is None or info["institution"] is None:
