@@ -30,6 +30,7 @@ from .graphql import graphql_router
 from .openapi import build_openapi
 from .query_params import refuse_unknown_query_params
 from .routes import ROUTERS
+from .web import install_web_app
 
 __all__ = ["DESCRIPTION", "app_from_env", "create_app"]
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         app.include_router(router)
     graphql = graphql_router()
     install_browser_pages(app, graphql)
+    install_web_app(app)
     app.include_router(graphql)
 
     def openapi() -> dict[str, Any]:
