@@ -35,7 +35,7 @@ from ..heap import settle_heap
 from ..loading import load_engine
 from ..store import Store
 from .search import NodeIndex
-from .shaping import node_summaries
+from ..answers import node_summaries
 
 __all__ = ["EngineCache", "Snapshot"]
 

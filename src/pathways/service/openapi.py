@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from ..model import Document, EvaluationRequest, Institution, Node, PlanRequest, Rule
 from .errors import PROBLEM_JSON
-from .shaping import ShapedEvaluationRequest
+from ..answers import ShapedEvaluationRequest
 
 __all__ = ["ENTITY_RESPONSES", "INPUT_RESPONSES", "WRITE_RESPONSES", "build_openapi", "json_body_schema"]
 

@@ -2,7 +2,7 @@
 
 Evaluation, destinations, reach and planning run on the cache's current snapshot; the JSON is
 the engine's own ``to_json()`` (SPEC sections 4-5), shaped for people by
-:mod:`~pathways.service.shaping`, which GraphQL then maps field for field.
+:mod:`~pathways.answers`, which GraphQL then maps field for field.
 
 Example:
     >>> from pathways.store import open_store
@@ -22,8 +22,8 @@ from ..errors import NotFound
 from ..io.openbadges import badge_claims
 from ..model import Node, PlanRequest
 from .engine_cache import Snapshot
-from .shaping import destinations_json as _destinations
-from .shaping import shaped_evaluation_json
+from ..answers import destinations_json as _destinations
+from ..answers import shaped_evaluation_json
 
 __all__ = ["destinations_json", "evaluation_json", "plan_json", "reach_json", "search_nodes", "unknown_node"]
 

@@ -32,7 +32,7 @@ from ..engine_cache import EngineCache
 from ..errors import problem_json
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from ..queries import destinations_json, evaluation_json, plan_json, reach_json, search_nodes
-from ..shaping import DEFAULT_PROGRESS_LIMIT
+from ...answers import DEFAULT_PROGRESS_LIMIT
 from ..writes import put_institution, put_node, put_rule, retire_rule
 from .types import (
     Destinations,

@@ -20,7 +20,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ... import model
-from ..shaping import label as shaping_label
+from ...answers import label as shaping_label
 
 __all__ = [
     "Destination",

@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..engine_cache import Snapshot
 from ...engine.holdings import number
-from ..shaping import label
+from ...answers import label
 
 __all__ = ["KIND_WORDS", "SKIP_WORDS", "form_data", "node_label", "plain_requirement", "render", "summaries"]
 

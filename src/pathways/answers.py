@@ -31,10 +31,10 @@ from typing import Any
 
 from pydantic import Field
 
-from ..engine import Engine, Evaluation, evaluate
-from ..engine.holdings import number
-from ..io.openbadges import badge_claims
-from ..model import EvaluationRequest
+from .engine import Engine, Evaluation, evaluate
+from .engine.holdings import number
+from .io.openbadges import badge_claims
+from .model import EvaluationRequest
 
 __all__ = [
     "DEFAULT_PROGRESS_LIMIT",
