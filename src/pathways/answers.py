@@ -43,6 +43,7 @@ __all__ = [
     "label",
     "missing_credits",
     "node_summaries",
+    "requirement_nodes",
     "shaped_evaluation_json",
 ]
 
@@ -117,17 +118,22 @@ def _mentioned(answer: Mapping[str, Any]) -> set[str]:
     for p in answer["progress"]:
         ids.add(p["target"])
         ids.update(p["uses"])
-        _requirement_nodes(p["missing"], ids)
+        requirement_nodes(p["missing"], ids)
     return ids
 
 
-def _requirement_nodes(requirement: Any, into: set[str]) -> None:
+def requirement_nodes(requirement: Any, into: set[str]) -> None:
+    """Add to ``into`` the node ids a requirement (as JSON) names.
+
+    >>> found = set(); requirement_nodes({"any": [{"node": "A"}, {"credits": 3, "of": [{"node": "B"}]}]}, found); sorted(found)
+    ['A', 'B']
+    """
     if isinstance(requirement, dict):
         if "node" in requirement:
             into.add(requirement["node"])
         for key in ("all", "any", "of"):
             for part in requirement.get(key) or []:
-                _requirement_nodes(part, into)
+                requirement_nodes(part, into)
 
 
 def _credits(summaries: Mapping[str, Mapping[str, Any]]) -> Callable[[str], float | None]:

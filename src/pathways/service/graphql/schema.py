@@ -94,6 +94,13 @@ def _rule_connection(rules: list[Any], first: int) -> RuleConnection:
     return RuleConnection(edges=[RuleEdge(node=Rule.from_model(r), cursor=encode_cursor(r.id)) for r in shown], page_info=info)
 
 
+def _evaluation_body(holdings: list[HoldingInput], as_of: dt.date | None, include_pilot: bool,
+                     credentials: list[JSON] | None) -> dict[str, Any]:
+    """The REST body of an evaluation from GraphQL arguments."""
+    return {"holdings": input_json(holdings), "as_of": as_of.isoformat() if as_of else None,
+            "include_pilot": include_pilot, "credentials": credentials or []}
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Every institution, by id.")
@@ -160,9 +167,8 @@ class Query:
         progress_limit: int | None = DEFAULT_PROGRESS_LIMIT,
         group_grants: bool = False,
     ) -> Evaluation:
-        body = {"holdings": input_json(holdings), "as_of": as_of.isoformat() if as_of else None,
-                "include_pilot": include_pilot, "credentials": credentials or [], "institutions": institutions,
-                "targets": targets, "progress_limit": progress_limit, "group_grants": group_grants}
+        body = _evaluation_body(holdings, as_of, include_pilot, credentials) | {
+            "institutions": institutions, "targets": targets, "progress_limit": progress_limit, "group_grants": group_grants}
         snapshot = info.context.cache.current()
         return Evaluation.from_json(evaluation_json(snapshot, body), snapshot.engine.nodes)
 
@@ -175,8 +181,7 @@ class Query:
         include_pilot: bool = False,
         credentials: list[JSON] | None = None,
     ) -> Destinations:
-        body = {"holdings": input_json(holdings), "as_of": as_of.isoformat() if as_of else None,
-                "include_pilot": include_pilot, "credentials": credentials or []}
+        body = _evaluation_body(holdings, as_of, include_pilot, credentials)
         return Destinations.from_json(destinations_json(info.context.cache.current(), body))
 
     @strawberry.field(description="What holding one node counts toward, to a depth: GET /nodes/{id}/counts-toward.")

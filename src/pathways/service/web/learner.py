@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from ...answers import requirement_nodes
 from ...errors import InvalidInput, PathwaysError
 from ...io.openbadges import badge_claims
 from ...model import Rule
@@ -90,17 +91,8 @@ def counts_toward(snapshot: Snapshot, node: str) -> dict[str, Any]:
     for t in answer["targets"]:
         for path in t["paths"]:
             for step in path:
-                _collect(step["also_needs"], mentioned)
+                requirement_nodes(step["also_needs"], mentioned)
     return {"node": node, "targets": targets, "nodes": summaries(snapshot, mentioned)}
-
-
-def _collect(req: Any, into: set[str]) -> None:
-    if isinstance(req, dict):
-        if "node" in req:
-            into.add(req["node"])
-        for key in ("all", "any", "of"):
-            for part in req.get(key) or []:
-                _collect(part, into)
 
 
 @router.get("", response_class=HTMLResponse)

@@ -48,6 +48,12 @@ def _role(request: Request) -> Role | None:
         return None
 
 
+async def _signed_in_form(request: Request) -> tuple[Role, dict[str, list[str]]] | None:
+    """The signed-in role and the posted form, or ``None`` when nobody is signed in."""
+    role = _role(request)
+    return None if role is None else (role, await form_data(request))
+
+
 def field_errors(problems: list[Problem]) -> dict[str, list[str]]:
     """Problems by the form field they belong to: the first name of their JSON path or, for a problem
     of the whole rule, the field its message starts with (else ``""``).
@@ -170,10 +176,10 @@ def rule_form(request: Request, store: CurrentStore, id: Annotated[str, Query(ma
 
 @router.post("/rule", response_class=HTMLResponse)
 async def save_rule(request: Request, store: CurrentStore, cache: Cache) -> Response:
-    role = _role(request)
-    if role is None:
+    signed = await _signed_in_form(request)
+    if signed is None:
         return RedirectResponse("/registrar", status_code=303)
-    form = await form_data(request)
+    role, form = signed
     values = {k: (form.get(k) or [""])[0] for k in FIELDS}
     editing = bool((form.get("editing") or [""])[0])
     try:
@@ -192,10 +198,10 @@ async def save_rule(request: Request, store: CurrentStore, cache: Cache) -> Resp
 @router.post("/end", response_class=HTMLResponse)
 async def end_rule(request: Request, store: CurrentStore, cache: Cache) -> Response:
     """End an agreement on a date: its ``valid_to`` becomes that date (the rule stays, for the record)."""
-    role = _role(request)
-    if role is None:
+    signed = await _signed_in_form(request)
+    if signed is None:
         return RedirectResponse("/registrar", status_code=303)
-    form = await form_data(request)
+    role, form = signed
     rule_id, day = (form.get("id") or [""])[0], (form.get("date") or [""])[0]
     rule = store.get_rule(rule_id)
     message, status = "", 200
