@@ -211,7 +211,7 @@ def test_the_registrars_impact_preview_names_what_ending_a_rule_removes(tab: Tab
     page = tab.page
     _sign_in(page, served)
     row = page.get_by_role("row", name="UFV-GD157-PLAR")
-    row.get_by_text("End").click()
+    row.locator("summary", has_text="End").click()
     row.get_by_label("Last day").fill("2026-01-01")
     row.get_by_role("button", name="Preview impact").click()
     preview = row.get_by_role("region", name="Impact preview")
