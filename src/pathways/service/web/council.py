@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import json
 from collections import Counter
-from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -28,29 +27,13 @@ from ..dependencies import Cache, CurrentStore
 from ..engine_cache import Snapshot
 from .rendering import plain_requirement, render, summaries
 
-__all__ = ["COLUMNS", "agreement_rows", "pairs", "router"]
+__all__ = ["COLUMNS", "agreement_rows", "router"]
 
 router = APIRouter(prefix="/council", include_in_schema=False)
 
 COLUMNS: dict[str, str] = {"rule": "Agreement", "from_label": "From", "to_label": "To", "credits": "Credits", "kind": "Kind",
                            "status": "Status", "valid_from": "From date", "valid_to": "To date", "in_effect": "In effect"}
 """The table's columns (sort keys) and headings."""
-
-
-@lru_cache(maxsize=2)
-def pairs(snapshot: Snapshot) -> dict[tuple[str, str], list[str]]:
-    """Rule ids by (institution of a node required, institution of a node granted), every kind."""
-    nodes = snapshot.engine.nodes
-    out: dict[tuple[str, str], list[str]] = {}
-    for rule_id in sorted(snapshot.engine.rules):
-        rule = snapshot.engine.rules[rule_id]
-        sources = {nodes[n].institution for n in rule.mentions() if n in nodes}
-        targets = {nodes[g.node].institution for g in rule.grants if g.node in nodes}
-        for a in sources:
-            for b in targets:
-                if a is not None and b is not None:
-                    out.setdefault((a, b), []).append(rule_id)
-    return out
 
 
 def _in_effect(rule: Rule, as_of: dt.date) -> bool:
@@ -62,7 +45,7 @@ def agreement_rows(snapshot: Snapshot, source: str, target: str, as_of: dt.date)
     """One row per rule from ``source`` to ``target``: who, what, how many credits, when, in effect or not."""
     engine = snapshot.engine
     rows = []
-    for rule_id in pairs(snapshot).get((source, target), []):
+    for rule_id in snapshot.pairs.get((source, target), []):
         rule = engine.rules[rule_id]
         sources = sorted(n for n in rule.mentions() if n in engine.nodes and engine.nodes[n].institution == source)
         grants = [g for g in rule.grants if engine.nodes[g.node].institution == target]
