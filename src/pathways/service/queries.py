@@ -57,11 +57,11 @@ def search_nodes(snapshot: Snapshot, q: str, kind: str | None, institution: str 
     return out
 
 
-def reach_json(snapshot: Snapshot, node: str, depth: int) -> dict[str, Any]:
+def reach_json(snapshot: Snapshot, node: str, depth: int, *, include_pilot: bool = False) -> dict[str, Any]:
     """``GET /nodes/{id}/counts-toward``: 404 (with suggestions) for a node the graph does not hold."""
     if node not in snapshot.engine.nodes:
         raise unknown_node(snapshot, node)
-    result: dict[str, Any] = reach(snapshot.engine, node, depth).to_json()
+    result: dict[str, Any] = reach(snapshot.engine, node, depth, include_pilot=include_pilot).to_json()
     return result
 
 

@@ -2,7 +2,7 @@
 
 - ``GET /learner?q=&node=``: search by code, title words or badge URL; with ``node``, what
   holding it counts toward, here (its own institution) and elsewhere, each route with its
-  agreement's dates, the grade it needs and whether it is a pilot;
+  agreement's dates, the grade it needs and whether it is a pilot (pilots are shown, marked);
 - ``GET /learner/holding?node=``: one row of "my learning" (grade and date to fill in);
 - ``POST /learner/badges``: an Open Badges 3.0 or CLR file, dropped or chosen, as rows;
 - ``POST /learner/results``: what "my learning" earns: destinations ranked, grants by
@@ -68,7 +68,7 @@ def grade_needed(rule: Rule, node: str) -> str | None:
 
 def counts_toward(snapshot: Snapshot, node: str) -> dict[str, Any]:
     """The reach of ``node`` as the page shows it: targets here and elsewhere, each step explained."""
-    answer = reach_json(snapshot, node, 3)
+    answer = reach_json(snapshot, node, 3, include_pilot=True)  # pilots shown, marked as such
     engine = snapshot.engine
     home = engine.nodes[node].institution
     targets = []
