@@ -39,8 +39,10 @@ from .model import EvaluationRequest
 __all__ = [
     "DEFAULT_PROGRESS_LIMIT",
     "ShapedEvaluationRequest",
+    "destinations",
     "destinations_json",
     "label",
+    "learner_json",
     "missing_credits",
     "node_summaries",
     "requirement_nodes",
@@ -205,15 +207,26 @@ def shaped_evaluation_json(engine: Engine, summaries: Mapping[str, Mapping[str, 
     return shape(_evaluate(engine, request), engine, summaries, request)
 
 
+def learner_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One evaluation shaped both ways: ``POST /evaluate``'s answer and ``POST /destinations``' (the learner's page)."""
+    request = ShapedEvaluationRequest.from_json(body)
+    evaluation = _evaluate(engine, request)
+    return shape(evaluation, engine, summaries, request), destinations(evaluation, engine, summaries)
+
+
 def destinations_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object) -> dict[str, Any]:
-    """``POST /destinations``: per institution, what the learner's holdings are worth there, best first.
+    """``POST /destinations``: validate the body (422 with paths), evaluate, :func:`destinations`."""
+    return destinations(_evaluate(engine, EvaluationRequest.from_json(body)), engine, summaries)
+
+
+def destinations(evaluation: Evaluation, engine: Engine, summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Per institution, what an evaluation's holdings are worth there, best first.
 
     Each row: ``credits`` granted there (credentials and admissions aside), ``share`` of the
     learner's own credits that some grant there stands on, ``credentials`` (and admissions)
     reached there, and ``closest``, the progress entry there with the largest fraction.
     Rows are ranked by credentials reached, then credits, then share, then id.
     """
-    evaluation = _evaluate(engine, EvaluationRequest.from_json(body))
     own = {h.node: h.credits for h in evaluation.held.values() if h.direct}
     total_own = sum(own.values())
     rows: dict[str, dict[str, Any]] = {}

@@ -17,14 +17,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ...answers import requirement_nodes
+from ...answers import learner_json, requirement_nodes
 from ...errors import InvalidInput, PathwaysError
 from ...io.openbadges import badge_claims
 from ...model import Rule
 from ...model.grades import LETTERS, PASS
 from ..dependencies import Body, Cache
 from ..engine_cache import Snapshot
-from ..queries import destinations_json, evaluation_json, reach_json
+from ..queries import reach_json
 from .rendering import form_data, render, summaries
 
 __all__ = ["grade_needed", "router"]
@@ -160,8 +160,7 @@ async def results(request: Request, cache: Cache) -> HTMLResponse:
         body["as_of"] = form["as_of"][0]
     snapshot = cache.current()
     try:
-        answer = evaluation_json(snapshot, body | {"group_grants": True})
-        where = destinations_json(snapshot, body)
+        answer, where = learner_json(snapshot.engine, snapshot.summaries, body | {"group_grants": True})
     except PathwaysError as err:
         return render(request, "learner_message.html", status_code=422, message=str(err), problems=getattr(err, "problems", []))
     rules = {s["rule"]: snapshot.engine.rules[s["rule"]] for s in answer["skipped"]}
