@@ -79,7 +79,9 @@ def advisor_page(request: Request, cache: Cache,
         else:
             mentioned = {target, *holdings} | {n for p in answer["plans"] for n in p["items"]}
             mentioned |= {g["node"] for p in answer["plans"] for g in p["granted"]}
+            engine_nodes = snapshot.engine.nodes
             context |= {"answer": answer, "nodes": summaries(snapshot, mentioned),
+                        "costs": {n: (engine_nodes[n].hours, engine_nodes[n].cost) for n in mentioned if n in engine_nodes},
                         "plans": [{"option": p, "steps": steps(p, set(holdings)), "facts": _facts(snapshot, p["items"])}
                                   for p in answer["plans"]]}
     partial = request.headers.get("HX-Request") == "true"
