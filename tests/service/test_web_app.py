@@ -229,3 +229,18 @@ def test_the_front_page_leads_to_every_page_and_passes_axe(tab: Tab, served: Ser
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     finish(tab, served, "home")
+
+
+def test_the_learner_page_works_from_the_keyboard(tab: Tab, served: Served) -> None:
+    page = tab.page
+    page.goto(f"{served.base}/learner")
+    page.get_by_label("Course code, title words or badge URL").focus()
+    page.keyboard.type("digital imaging")
+    page.keyboard.press("Enter")
+    link = page.get_by_role("link", name="What it counts toward (UFV GD157 (3))")
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#counts-toward")).to_contain_text("transfers as SFU IAT1XX (3)")
+    page.get_by_role("button", name="Add to my learning (UFV GD157 (3))").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#my-learning-rows")).to_contain_text("UFV GD157 (3) Digital Imaging")
