@@ -46,7 +46,11 @@ KIND_WORDS: dict[str, str] = {
 
 
 def node_label(node: str, nodes: Mapping[str, Mapping[str, Any]]) -> str:
-    """A node's BC Transfer Guide label from the answer's ``nodes`` (or from its id alone)."""
+    """A node's BC Transfer Guide label from the answer's ``nodes`` (or from its id alone).
+
+    >>> node_label("UVIC:HIST-1XX", {"UVIC:HIST-1XX": {"label": "UVIC HIST 1XX (1.5)"}}), node_label("U:A-1", {})
+    ('UVIC HIST 1XX (1.5)', 'U A 1')
+    """
     info = nodes.get(node)
     return str(info["label"]) if info is not None else label({"id": node})
 
