@@ -45,8 +45,11 @@ __all__ = [
     "learner_json",
     "missing_credits",
     "node_summaries",
+    "plan_nodes",
+    "reach_nodes",
     "requirement_nodes",
     "shaped_evaluation_json",
+    "summaries_of",
 ]
 
 DEFAULT_PROGRESS_LIMIT = 20
@@ -109,6 +112,39 @@ def node_summaries(engine: Engine) -> dict[str, dict[str, Any]]:
         data["label"] = label(data)
         out[node.id] = data
     return out
+
+
+def summaries_of(summaries: Mapping[str, Mapping[str, Any]], ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
+    """The summaries of ``ids`` that the graph holds, by id in order: an answer's ``nodes``.
+
+    >>> summaries_of({"A": {"title": "a"}, "B": {"title": "b"}}, ["B", "X"])
+    {'B': {'title': 'b'}}
+    """
+    return {n: summaries[n] for n in sorted(set(ids)) if n in summaries}
+
+
+def plan_nodes(answer: Mapping[str, Any], summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """``nodes`` of a plan answer (SPEC section 5): the target, every item, and what each plan grants."""
+    ids = {answer["target"]}
+    for option in answer["plans"]:
+        ids.update(option["items"])
+        for g in option["granted"]:
+            ids.add(g["node"])
+            ids.update(g["uses"])
+            ids.update(g["lineage"])
+    return summaries_of(summaries, ids)
+
+
+def reach_nodes(answer: Mapping[str, Any], summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """``nodes`` of a reach answer: the node, every target, and what each step grants and still needs."""
+    ids = {answer["node"]}
+    for target in answer["targets"]:
+        ids.add(target["node"])
+        for path in target["paths"]:
+            for step in path:
+                ids.add(step["grants"])
+                requirement_nodes(step["also_needs"], ids)
+    return summaries_of(summaries, ids)
 
 
 def _mentioned(answer: Mapping[str, Any]) -> set[str]:
@@ -177,7 +213,7 @@ def shape(evaluation: Evaluation, engine: Engine, summaries: Mapping[str, Mappin
                               "progress_total": total, "skipped": skipped, "unrecognized": list(evaluation.unrecognized)}
     if shaping.group_grants:
         answer["by_institution"] = by_institution(granted, summaries)
-    answer["nodes"] = {n: summaries[n] for n in sorted(_mentioned(answer)) if n in summaries}
+    answer["nodes"] = summaries_of(summaries, _mentioned(answer))
     return answer
 
 
@@ -276,4 +312,4 @@ def destinations(evaluation: Evaluation, engine: Engine, summaries: Mapping[str,
             mentioned.add(r["closest"]["target"])
             mentioned.update(r["closest"]["uses"])
     return {"as_of": evaluation.as_of.isoformat(), "destinations": out,
-            "nodes": {n: summaries[n] for n in sorted(mentioned) if n in summaries}}
+            "nodes": summaries_of(summaries, mentioned)}

@@ -85,7 +85,7 @@ def test_count_toward_over_graphql_is_the_rest_json_field_for_field(client: Clie
 
 def test_reach_over_graphql_is_the_rest_json_field_for_field(client: Client) -> None:
     rest = client.get("/nodes/UFV:PS-ESS/counts-toward", params={"depth": 2}).json()
-    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } } }"
+    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } nodes } }"
     assert gql(client, query)["data"]["reach"] == camel(rest)
 
 
@@ -95,7 +95,7 @@ def test_plan_finds_the_cheapest_route_and_matches_graphql(client: Client) -> No
     assert rest["feasible"] is True
     assert rest["plans"][0]["items"] == ["UFV:IL-GD", "UFV:PS-GD"]
     assert rest["plans"][0]["total"] == 60
-    query = """query($i: PlanInput!) { plan(input: $i) { target objective feasible reason
+    query = """query($i: PlanInput!) { plan(input: $i) { target objective feasible reason nodes
       plans { items total sequence granted { node { id } credits rule kind grantedBy earned grade uses lineage } } } }"""
     answer = gql(client, query, {"i": {"holdings": [THREE_MICRO_COURSES[0]], "target": "UFV:GD157", "asOf": "2026-01-01"}})
     assert node_ids(answer["data"]["plan"]) == camel(rest)

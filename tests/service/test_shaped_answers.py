@@ -178,3 +178,12 @@ def test_unknown_query_parameters_are_refused(seed: Client) -> None:
 
 def test_health_has_no_query_parameters(seed: Client) -> None:
     assert seed.get("/health", params={"verbose": "1"}).status_code == 422
+
+
+def test_plans_and_reach_name_their_nodes_too(seed: Client) -> None:
+    planned = seed.post("/plan", json={"target": "RRU:CAF", "objective": "cost", "as_of": "2026-01-01"}).json()
+    assert set(planned["nodes"]) == {"RRU:CAF", "RRU:CAF-C1", "RRU:CAF-C2", "RRU:CAF-E3", "RRU:CAF-E8"}
+    assert planned["nodes"]["RRU:CAF-E8"]["title"] == "Health Impacts of Climate Change"
+    reached = seed.get("/nodes/UFV:PS-ESS/counts-toward", params={"depth": 2}).json()
+    assert {"UFV:PS-ESS", "UFV:GD157", "SFU:IAT1XX", "UFV:IL-GD"} <= set(reached["nodes"])
+    assert reached["nodes"]["SFU:IAT1XX"]["institution_name"] == "Simon Fraser University"

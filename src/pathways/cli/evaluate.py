@@ -16,7 +16,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from ..answers import ShapedEvaluationRequest, node_summaries, shape
+from ..answers import ShapedEvaluationRequest, node_summaries, reach_nodes, shape
 from ..engine import Evaluation, HoldingState, evaluate, reach
 from ..errors import InvalidInput
 from ..io.document import read_json
@@ -140,9 +140,11 @@ def describe(req: dict[str, Any]) -> str:
 def _reach(args: argparse.Namespace, ctx: Context) -> int:
     if args.depth < 1:
         raise InvalidInput.one("--depth", f"must be at least 1, got {args.depth}")
-    result = reach(ctx.engine(), args.node, args.depth)
+    engine = ctx.engine()
+    result = reach(engine, args.node, args.depth)
     if args.json:
-        ctx.print_json(result.to_json())
+        answer = result.to_json()
+        ctx.print_json(answer | {"nodes": reach_nodes(answer, node_summaries(engine))})
         return 0
     if not result.targets:
         print(f"{result.node} counts toward nothing within {result.depth} steps.")

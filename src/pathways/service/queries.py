@@ -23,7 +23,7 @@ from ..io.openbadges import badge_claims
 from ..model import Node, PlanRequest
 from .engine_cache import Snapshot
 from ..answers import destinations_json as _destinations
-from ..answers import shaped_evaluation_json
+from ..answers import plan_nodes, reach_nodes, shaped_evaluation_json
 
 __all__ = ["destinations_json", "evaluation_json", "plan_json", "reach_json", "search_nodes", "unknown_node"]
 
@@ -62,11 +62,13 @@ def reach_json(snapshot: Snapshot, node: str, depth: int, *, include_pilot: bool
     if node not in snapshot.engine.nodes:
         raise unknown_node(snapshot, node)
     result: dict[str, Any] = reach(snapshot.engine, node, depth, include_pilot=include_pilot).to_json()
+    result["nodes"] = reach_nodes(result, snapshot.summaries)
     return result
 
 
 def plan_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
-    """``POST /plan``: validate, plan, return SPEC section 5's JSON."""
+    """``POST /plan``: validate, plan, return SPEC section 5's JSON with ``nodes`` (titles and institutions)."""
     request = PlanRequest.from_json(body)
     result: dict[str, Any] = plan(snapshot.engine, request, badges=badge_claims(request.credentials)).to_json()
+    result["nodes"] = plan_nodes(result, snapshot.summaries)
     return result

@@ -284,6 +284,7 @@ class Reach:
     node: str
     depth: int
     targets: list[ReachTarget]
+    nodes: JSON
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reach:
@@ -291,7 +292,7 @@ class Reach:
             ReachTarget(node=t["node"], distance=t["distance"], paths=[[ReachStep(**step) for step in path] for path in t["paths"]])
             for t in data["targets"]
         ]
-        return cls(node=data["node"], depth=data["depth"], targets=targets)
+        return cls(node=data["node"], depth=data["depth"], targets=targets, nodes=data["nodes"])
 
 
 @strawberry.type(description="One minimal plan: the items to take, their total, in what order, and what they earn.")
@@ -309,6 +310,7 @@ class Plan:
     feasible: bool
     reason: str | None
     plans: list[PlanOption]
+    nodes: JSON
 
     @classmethod
     def from_json(cls, data: dict[str, Any], nodes: Mapping[str, model.Node]) -> Plan:
@@ -317,7 +319,8 @@ class Plan:
                        granted=[GrantedHolding.from_json(g, nodes) for g in p["granted"]])
             for p in data["plans"]
         ]
-        return cls(target=data["target"], objective=data["objective"], feasible=data["feasible"], reason=data["reason"], plans=plans)
+        return cls(target=data["target"], objective=data["objective"], feasible=data["feasible"], reason=data["reason"], plans=plans,
+                   nodes=data["nodes"])
 
 
 @strawberry.input(description="A holding: node id, optional grade (A+ ... F, P), date earned (default asOf).")
