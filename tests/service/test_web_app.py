@@ -238,6 +238,8 @@ def test_the_learner_page_works_from_the_keyboard(tab: Tab, served: Served) -> N
     page.keyboard.type("digital imaging")
     page.keyboard.press("Enter")
     link = page.get_by_role("link", name="What it counts toward (UFV GD157 (3))")
+    expect(link).to_be_visible()
+    page.wait_for_load_state("networkidle")  # the search-as-you-type request, 400 ms after the last key, has landed too
     link.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#counts-toward")).to_contain_text("transfers as SFU IAT1XX (3)")
