@@ -31,6 +31,7 @@ from functools import cached_property
 from typing import Any
 
 from ..engine import Engine
+from ..engine.impact import ImpactIndex
 from ..heap import settle_heap
 from ..loading import load_engine
 from ..store import Store
@@ -82,6 +83,12 @@ class Snapshot:
     def index(self) -> NodeIndex:
         """The node search index of this snapshot."""
         return NodeIndex(self.engine)
+
+
+    @cached_property
+    def impact_index(self) -> ImpactIndex:
+        """The reverse indexes ``POST /impact`` walks back through, built on first use per snapshot."""
+        return ImpactIndex(self.engine)
 
 
 class EngineCache:
