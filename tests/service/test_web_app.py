@@ -133,10 +133,12 @@ def test_the_council_downloads_the_camosun_to_uvic_agreements(tab: Tab, served: 
     page.get_by_label("To (receiving)").select_option("UVIC")
     page.get_by_label("As of").fill("2026-01-01")
     page.get_by_role("button", name="Show agreements").click()
+    page.wait_for_load_state("networkidle")  # each change of the form also asked for the table: let the last answer land
     table = page.locator("#agreement-table")
     expect(table.locator("tbody tr")).to_have_count(6)
     expect(page.locator("#agreements")).to_contain_text("By subject: BIOL 1, BUS 1, ENGL 1, HIST 3")
     page.get_by_role("link", name="Sort by Credits").click()
+    page.wait_for_load_state("networkidle")
     expect(table.locator("tbody tr").first).to_contain_text("UVIC BIOL 184 (1.5)")
     page.get_by_label("In effect on that date").select_option("no")
     expect(table.locator("tbody tr")).to_have_count(1)
