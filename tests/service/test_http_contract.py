@@ -150,7 +150,7 @@ def test_an_id_with_a_newline_reaches_its_route(client: Client, service_store: S
     problem = _problem(client.put("/nodes/UFV:A%0AB", json={"kind": "course", "institution": "UFV", "title": "t"}, headers=ADMIN), 422)
     assert problem["errors"] == [{"path": "id", "message": "an id must not contain whitespace or control characters"}]
     assert _state(service_store) == before
-    assert _problem(client.get("/nodes/UFV:A%0AB"), 404)["detail"] == 'unknown node "UFV:A\nB"'
+    assert _problem(client.get("/nodes/UFV:A%0AB"), 404)["detail"].startswith('unknown node "UFV:A\nB"')
     assert _problem(client.get("/rules/R%0A"), 404)["detail"] == 'unknown rule "R\n"'
 
 

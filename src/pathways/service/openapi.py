@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from ..model import Document, EvaluationRequest, Institution, Node, PlanRequest, Rule
 from ..model.ids import ID_JSON_SCHEMA
 from .errors import PROBLEM_JSON
+from .query_params import EXEMPT as QUERY_EXEMPT
+from ..answers import ShapedEvaluationRequest
 
 __all__ = [
     "InstitutionId",
@@ -33,7 +35,7 @@ __all__ = [
     "merge_patch_schema",
 ]
 
-_BODY_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule, Document, EvaluationRequest, PlanRequest)
+_BODY_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule, Document, EvaluationRequest, ShapedEvaluationRequest, PlanRequest)
 _PUT_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule)
 
 _PROBLEM_SCHEMA: dict[str, Any] = {
@@ -46,6 +48,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "suggestions": {"type": "array", "items": {"type": "string"}, "description": "ids an unknown id may have meant"},
         "errors": {
             "type": "array",
             "items": {
@@ -154,6 +157,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             components[f"{model.__name__}Body"] = _put_body(components[model.__name__])
         components["Problem"] = _PROBLEM_SCHEMA
         _drop_fastapi_validation_errors(schema)
+        _unknown_query_parameters(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 
@@ -164,6 +168,16 @@ def _put_body(entity: dict[str, Any]) -> dict[str, Any]:
     body["properties"] = {**entity["properties"], "id": {**entity["properties"]["id"],
                           "description": "optional; when present it must equal the id in the URL (else 422 naming id)"}}
     return body
+
+
+def _unknown_query_parameters(schema: dict[str, Any]) -> None:
+    """Every route but GraphQL's refuses an unknown query parameter with a 422
+    (:mod:`~pathways.service.query_params`): say so where a route lists no 422 of its own."""
+    for path, operations in schema.get("paths", {}).items():
+        if path.startswith(QUERY_EXEMPT):
+            continue
+        for operation in operations.values():
+            operation["responses"].setdefault("422", _problem("an unknown query parameter, named in errors"))
 
 
 def _drop_fastapi_validation_errors(schema: dict[str, Any]) -> None:
