@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -50,6 +51,15 @@ def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, re
     return written.entity.to_json()
 
 
-@router.delete("/{id:path}", summary="Retire a rule (sets status retired; the rule is kept)", responses=ENTITY_RESPONSES)
-def retire(id: str, role: Writer, store: CurrentStore, cache: Cache) -> dict[str, Any]:
-    return retire_rule(store, cache, role, id).entity.to_json()
+@router.delete("/{id:path}", summary="Retire a rule: its agreement ends on `date` (sets valid_to; the rule is kept)",
+               responses=ENTITY_RESPONSES)
+def retire(
+    id: str,
+    role: Writer,
+    store: CurrentStore,
+    cache: Cache,
+    date: Annotated[dt.date | None, Query(description="the last day the agreement is in force (default today)")] = None,
+) -> dict[str, Any]:
+    """Learning completed on or before ``date`` still counts; a rule that would end before it
+    starts is withdrawn entirely (status ``retired``)."""
+    return retire_rule(store, cache, role, id, date=date).entity.to_json()
