@@ -105,7 +105,8 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
             return False
         return True
 
-    holdings = [h for h in held.values() if in_window(h)]
+    # transfer credit is assessed at its origin: a transfer rule never uses another's grant
+    holdings = [h for h in held.values() if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer")]
     options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h)]] for h in holdings]
     limits = []
     for g in rule.grants:

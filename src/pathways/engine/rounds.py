@@ -123,7 +123,7 @@ class Run:
         self._oldest: dict[float, dt.date] = {}
         self._fits: dict[tuple[str, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
-        self._stand_ins: dict[tuple[Filter, tuple[str, ...]], tuple[int, list[str]]] = {}
+        self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
         """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
@@ -263,11 +263,12 @@ class Run:
         if any(spec[0] != POOL for spec in rule.slots):
             return self.candidates(rule, window=window, age=age)
         lo, hi = self.bounds(rule, window, age)
+        at_origin = rule.kind == "transfer"
         fields = tuple(f for f in _FIELDS if any(getattr(spec[3], f) is not None for spec in rule.slots))
         held, position = self.held, self.position
         fits: dict[str, tuple[int, int, list[int]]] = {}
         for i, spec in enumerate(rule.slots):
-            for n in self._stand_in(spec[3], fields):
+            for n in self._stand_in(spec[3], fields, at_origin):
                 entry = fits.get(n)
                 if entry is None:
                     earned = held[n].earned
@@ -284,10 +285,11 @@ class Run:
             out.append(c)
         return out
 
-    def _stand_in(self, where: Filter, fields: tuple[str, ...]) -> list[str]:
+    def _stand_in(self, where: Filter, fields: tuple[str, ...], at_origin: bool) -> list[str]:
         """The held nodes passing ``where`` that stand for the rest (see :meth:`stand_ins`):
-        per (lineage, credits, the node's ``fields``), the smallest id."""
-        key = (where, fields)
+        per (lineage, credits, the node's ``fields``), the smallest id; with ``at_origin``
+        (a ``transfer`` rule's pools), holdings granted by ``transfer`` rules left out."""
+        key = (where, fields, at_origin)
         cached = self._stand_ins.get(key)
         if cached is not None and cached[0] == len(self.order):
             return cached[1]
@@ -296,6 +298,8 @@ class Run:
         smallest: dict[tuple[object, ...], str] = {}
         for n in self.in_pool(where):
             h = held[n]
+            if at_origin and h.kind == "transfer":
+                continue
             node = nodes[n]
             alike = (h.lineage, h.credits, *(getattr(node, a) for a in attrs))
             kept = smallest.get(alike)
@@ -315,6 +319,7 @@ class Run:
             return state
         state.scanned = len(self.order)
         lo, hi = self.bounds(rule, window, age)
+        at_origin = rule.kind == "transfer"
         held, fits, cursors = self.held, state.fits, state.cursors
         fresh: list[str] = []
         for i, spec in enumerate(rule.slots):
@@ -337,8 +342,9 @@ class Run:
                 n = members[j]
                 entry = fits.get(n)
                 if entry is None:
-                    earned = held[n].earned
-                    if (lo is not None and earned < lo) or (hi is not None and earned > hi):
+                    h = held[n]
+                    earned = h.earned
+                    if (lo is not None and earned < lo) or (hi is not None and earned > hi) or (at_origin and h.kind == "transfer"):
                         continue
                     fits[n] = entry = (i, j, [])
                     fresh.append(n)
@@ -456,11 +462,12 @@ class Run:
                         continue  # every grant already held: nothing to decide
                 h = held[n]
                 earned, rank, standing = h.earned, GRADE_RANK.get(h.grade, 0), (len(h.lineage), lineages[n])
+                transferred = h.kind == "transfer"
                 for lr in chain(single, several) if several else single:
                     one = lr[0]
                     if one in held or (one is None and all(g in held for g, _ in lr[1])):
                         continue
-                    if rank < lr[4]:
+                    if rank < lr[4] or (transferred and lr[8] == "transfer"):
                         continue
                     if (
                         not (lr[3] or include_pilot)
