@@ -24,6 +24,7 @@ from pathways.model import (
     CreditsOf,
     CreditsWhere,
     Document,
+    LETTERS,
     NodeLeaf,
     Requirement,
     lowest_letter,
@@ -32,7 +33,8 @@ from pathways.model import (
 
 __all__ = ["oracle_assignment", "oracle_evaluate", "oracle_progress"]
 
-Held = dict[str, dict[str, Any]]
+Held = list[dict[str, Any]]
+"""Every holding: each attempt of a node presented more than once is one (SPEC section 4, second edition)."""
 
 
 def _minus_years(day: dt.date, years: float) -> dt.date:
@@ -106,7 +108,7 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
         return True
 
     # transfer credit is assessed at its origin: a transfer rule never uses another's grant
-    holdings = [h for h in held.values() if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer")]
+    holdings = [h for h in held if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer")]
     options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h)]] for h in holdings]
     limits = []
     for g in rule.grants:
@@ -149,21 +151,29 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
         if not ok:
             continue
         lineage = sorted(seen)
-        key = (len(lineage), lineage, sorted(h["node"] for h in used))
+        # attempts of one node share its lineage: among assignments alike but for which attempt
+        # is used, the better grade, then the later date
+        attempts = [(h["node"], -_rank(h["grade"]), -h["earned"].toordinal()) for h in sorted(used, key=lambda h: h["node"])]
+        key = (len(lineage), lineage, sorted(h["node"] for h in used), attempts)
         if best is None or key < best[0]:
             best = (key, used)
     return best
 
 
+def _rank(grade: str | None) -> int:
+    return len(LETTERS) - LETTERS.index(grade) if grade in LETTERS else 0
+
+
 def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date, include_pilot: bool) -> tuple[list[dict[str, Any]], set[str]]:
-    """SPEC's ``granted`` list and the fired rule ids; ``holdings`` are distinct known nodes."""
+    """SPEC's ``granted`` list and the fired rule ids; ``holdings`` are known nodes, a node
+    given more than once being several attempts."""
     doc_nodes = {n.id: n for n in doc.nodes}
-    held: Held = {}
-    for node, grade, earned in holdings:
+    held: Held = []
+    for node, grade, earned in dict.fromkeys(holdings):
         if grade == "F":
             continue
-        held[node] = {"node": node, "grade": grade, "earned": earned, "credits": float(doc_nodes[node].credits),
-                      "lineage": frozenset((node,)), "kind": None}
+        held.append({"node": node, "grade": grade, "earned": earned, "credits": float(doc_nodes[node].credits),
+                     "lineage": frozenset((node,)), "kind": None})
     granted: list[dict[str, Any]] = []
     while True:
         derivations: dict[str, tuple[Any, dict[str, Any]]] = {}
@@ -173,9 +183,9 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
             found = _best(doc_nodes, rule, held, as_of)
             if found is None:
                 continue
-            (size, lineage, uses), used = found
+            (size, lineage, uses, _), used = found
             for g in rule.grants:
-                if g.node in held:
+                if any(h["node"] == g.node for h in held):
                     continue
                 h = {
                     "node": g.node,
@@ -195,7 +205,7 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
             break
         for node in sorted(derivations):
             h = derivations[node][1]
-            held[node] = h
+            held.append(h)
             granted.append(h)
     out = []
     for h in granted:

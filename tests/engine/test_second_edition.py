@@ -56,3 +56,29 @@ def test_seed_an_ended_agreement_honours_learning_completed_while_it_was_in_forc
 def test_seed_transfer_credit_does_not_transfer_on(seed: Engine) -> None:
     assert _granted(seed_run(seed, [{"node": "CAMOSUN:HIST-110", "earned": "2023-04-30"}])) == ["UVIC:HIST-111"]
     assert _granted(seed_run(seed, [{"node": "UVIC:HIST-111", "earned": "2023-04-30"}])) == ["OKANAGAN:HIST-1XX"]
+
+
+def test_a_repeated_attempt_inside_the_window_grants_when_the_better_one_is_outside() -> None:
+    eng = engine(CHAIN, [rule("R", {"node": "U:A"}, "V:B", kind="transfer", valid_from="2005-09-01"),
+                         rule("P", {"all": [{"node": "U:A"}, {"node": "V:D"}]}, "V:E", valid_from="2005-09-01")])
+    attempts = [{"node": "U:A", "grade": "A", "earned": "2004-04-30"}, {"node": "U:A", "grade": "C", "earned": "2006-04-30"},
+                {"node": "V:D", "grade": "B", "earned": "2006-01-30"}]
+    out = run(eng, attempts)
+    assert [(g["node"], g["grade"], g["earned"], g["uses"]) for g in out["granted"]] == [
+        ("V:B", "C", "2006-04-30", ["U:A"]), ("V:E", "C", "2006-04-30", ["U:A", "V:D"])]
+
+
+def test_attempts_meet_a_min_grade_one_at_a_time_and_count_once_in_a_pool() -> None:
+    eng = engine(CHAIN, [rule("R", {"node": "U:A", "min_grade": "B"}, "V:B", kind="transfer", max_age_years=5),
+                         rule("POOL", {"credits": 6, "where": {"institution": "U"}}, "V:E")])
+    out = run(eng, [{"node": "U:A", "grade": "A", "earned": "2015-04-30"}, {"node": "U:A", "grade": "D", "earned": "2024-04-30"}])
+    assert out["granted"] == []
+    assert out["skipped"] == [{"rule": "R", "reason": "expired"}]
+    assert [(p["rule"], p["fraction"]) for p in out["progress"]] == [("POOL", 0.5)]
+
+
+def test_seed_a_course_repeated_after_an_agreement_ended_keeps_the_attempt_made_while_it_was_in_force(seed: Engine) -> None:
+    attempts = [{"node": "CAMOSUN:HIST-120", "grade": "C", "earned": "2019-12-15"},
+                {"node": "CAMOSUN:HIST-120", "grade": "A", "earned": "2021-04-30"}]
+    (granted,) = seed_run(seed, attempts)["granted"]
+    assert (granted["node"], granted["grade"], granted["earned"]) == ("UVIC:HIST-1XX", "C", "2019-12-15")

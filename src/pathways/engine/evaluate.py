@@ -30,6 +30,7 @@ from typing import Any
 from ..errors import InvalidInput, Problem
 from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement
 from ..model.grades import FAIL
+from .attempts import rank_attempts
 from .holdings import HoldingState, synthetic_holdings, years_before
 from .index import GRADE_RANK, CompiledRule, Engine, compile_requirement
 from .matching import Progress
@@ -112,12 +113,6 @@ class Evaluation:
         }
 
 
-def _better(a: HoldingState, b: HoldingState) -> bool:
-    """Between two presented holdings of one node: the better grade, then the later date."""
-    ra, rb = GRADE_RANK.get(a.grade, 0), GRADE_RANK.get(b.grade, 0)
-    return (ra, a.earned) > (rb, b.earned)
-
-
 def evaluate(
     engine: Engine,
     request: EvaluationRequest,
@@ -151,7 +146,7 @@ def evaluate(
     request.check_dates(as_of)
     run = Run(engine, as_of, request.include_pilot, only)
     unrecognized: list[str] = []
-    presented: dict[str, HoldingState] = {}
+    presented: dict[str, list[HoldingState]] = {}
     problems: list[Problem] = []
 
     def present(node: str, grade: str | None, earned: dt.date | None) -> None:
@@ -161,8 +156,7 @@ def evaluate(
         if grade == FAIL:
             return
         h = HoldingState(node, float(engine.nodes[node].credits), earned or as_of, grade, frozenset((node,)))
-        if node not in presented or _better(h, presented[node]):
-            presented[node] = h
+        presented.setdefault(node, []).append(h)
 
     for holding in request.holdings:
         present(holding.node, holding.grade, holding.earned)
@@ -182,7 +176,10 @@ def evaluate(
     if problems:
         raise InvalidInput(problems)
     for node in sorted(presented):
-        run.add(presented[node])
+        attempts = rank_attempts(presented[node])
+        if len(attempts) > 1:
+            run.attempts[node] = attempts
+        run.add(attempts[0])
 
     granted = run.rounds()
 

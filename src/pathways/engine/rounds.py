@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from itertools import chain
 
 from ..model import lowest_letter, meets_min_grade
 from ..model.requirements import Filter
+from .attempts import in_bounds
 from .candidates import may_meet
 from .holdings import HoldingState, years_before
 from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule, filter_matches
@@ -33,6 +34,16 @@ from .matching import Assignment, Candidate, best_assignment
 __all__ = ["Run"]
 
 _Standing = tuple[int, tuple[str, ...]]
+_Best = tuple[_Standing, str, "LeafRule | None", "str | HoldingState"]
+"""A round's winning derivation of a node so far: (standing, rule id, the one-to-one rule with the
+node it names, or ``None`` with the derived holding)."""
+
+
+def _compete(best: dict[str, _Best], node: str, standing: _Standing, rule_id: str, leaf: LeafRule | None, won: str | HoldingState) -> None:
+    """Keep the derivation of ``node`` that wins the round: the smaller standing, then rule id."""
+    cur = best.get(node)
+    if cur is None or standing < cur[0] or (standing == cur[0] and rule_id < cur[1]):
+        best[node] = (standing, rule_id, leaf, won)
 
 _FIELDS = ("institution", "subject", "kind", "level_min", "level_max")
 """The fields of a pool's filter."""
@@ -99,7 +110,8 @@ class Run:
     """One evaluation: the held holdings, grown round by round, and the indexes over them.
 
     ``held`` maps each held node to its holding (insertion order: presented, then round by
-    round); ``pending`` lists the one-to-one rules (with the node they name) that did not fire
+    round); ``attempts`` the attempts of each node presented more than once, best first (its
+    ``held`` holding is the first; :mod:`.attempts`); ``pending`` lists the one-to-one rules (with the node they name) that did not fire
     on their window, their age, or for being a pilot: the candidates for ``skipped``;
     ``touched`` the ids of the other rules each round's new holdings touch (one set a round).
     ``only``, when given, limits the rules that are matched (one-to-one rules aside, which cost
@@ -112,6 +124,7 @@ class Run:
         self.include_pilot = include_pilot
         self.only = only
         self.held: dict[str, HoldingState] = {}
+        self.attempts: dict[str, tuple[HoldingState, ...]] = {}
         self.order: list[str] = []
         self.position: dict[str, int] = {}
         self.sorted_lineage: dict[str, tuple[str, ...]] = {}
@@ -271,7 +284,7 @@ class Run:
             for n in self._stand_in(spec[3], fields, at_origin):
                 entry = fits.get(n)
                 if entry is None:
-                    earned = held[n].earned
+                    earned = held[n].earned if n not in self.attempts else (in_bounds(self.attempts[n], lo, hi) or held[n]).earned
                     if (lo is not None and earned < lo) or (hi is not None and earned > hi):
                         continue
                     fits[n] = entry = (i, position[n], [])
@@ -320,7 +333,7 @@ class Run:
         state.scanned = len(self.order)
         lo, hi = self.bounds(rule, window, age)
         at_origin = rule.kind == "transfer"
-        held, fits, cursors = self.held, state.fits, state.cursors
+        held, fits, cursors, attempts = self.held, state.fits, state.cursors, self.attempts
         fresh: list[str] = []
         for i, spec in enumerate(rule.slots):
             tag, slot = spec[0], spec[1]
@@ -332,7 +345,11 @@ class Run:
                 if h is None:
                     continue
                 cursors[i] = 1
-                members: list[str] = [h.node] if meets_min_grade(h.grade, spec[3]) else []
+                if h.node in attempts:  # met when an attempt inside the window meets the grade
+                    min_grade = spec[3]
+                    members: list[str] = [h.node] if in_bounds(attempts[h.node], lo, hi, lambda g: meets_min_grade(g, min_grade)) else []
+                else:
+                    members = [h.node] if meets_min_grade(h.grade, spec[3]) else []
             else:
                 members = self.holders.get(spec[2], []) if tag == COMPETENCY else self.in_pool(spec[3])
                 if start == len(members):
@@ -343,6 +360,8 @@ class Run:
                 entry = fits.get(n)
                 if entry is None:
                     h = held[n]
+                    if n in attempts:
+                        h = in_bounds(attempts[n], lo, hi) or h
                     earned = h.earned
                     if (lo is not None and earned < lo) or (hi is not None and earned > hi) or (at_origin and h.kind == "transfer"):
                         continue
@@ -416,7 +435,7 @@ class Run:
 
     def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:
         """The holdings ``rule`` grants through assignment ``a`` (grants already held left out)."""
-        used = [self.held[n] for n in a.uses]
+        used = [self.held[n] if n not in self.attempts else self._attempt(rule, n) for n in a.uses]
         earned = max(h.earned for h in used)
         grade = lowest_letter([h.grade for h in used])
         lineage = frozenset(a.lineage)
@@ -425,6 +444,37 @@ class Run:
             for node, credits in rule.grants
             if node not in self.held
         ]
+
+    def _attempt(self, rule: CompiledRule, n: str) -> HoldingState:
+        """The attempt of ``n`` that ``rule`` uses: the best inside its window that meets a leaf
+        of the rule naming ``n`` (any leaf, when none names it)."""
+        lo, hi = self.bounds(rule)
+        grades = [spec[3] for spec in rule.slots if spec[0] == LEAF and spec[2] == n]
+        fits = (lambda g: any(meets_min_grade(g, m) for m in grades)) if grades else None
+        return in_bounds(self.attempts[n], lo, hi, fits) or self.held[n]
+
+    def _leaf_attempts(self, n: str, leaf_rules: Iterable[LeafRule], best: dict[str, _Best], round_no: int) -> None:
+        """The one-to-one rules naming ``n``, a node presented more than once: each derives from
+        the best attempt it accepts (grade, window, age), or is remembered for ``skipped``."""
+        held = self.held
+        standing = (1, self.sorted_lineage[n])
+        for lr in leaf_rules:
+            one = lr[0]
+            if one in held or (one is None and all(g in held for g, _ in lr[1])):
+                continue
+            graded = [h for h in self.attempts[n] if GRADE_RANK.get(h.grade, 0) >= lr[4]]
+            if not graded:
+                continue
+            oldest = None if lr[7] is None else self.oldest(lr[7])
+            use = in_bounds(graded, lr[5] if oldest is None or oldest < lr[5] else oldest, lr[6])
+            if use is None or not (lr[3] or self.include_pilot):
+                self.pending.append((lr, n))
+                continue
+            grade = use.grade if use.grade in GRADE_RANK else "P"
+            for g, credits in lr[1]:
+                if g not in held:
+                    d = HoldingState(g, credits, use.earned, grade, use.lineage, lr[2], lr[8], lr[9], (n,), round_no)
+                    _compete(best, g, standing, lr[2], None, d)
 
     def rounds(self) -> list[HoldingState]:
         """Derive to the fixpoint from the holdings added so far; the derived holdings in order."""
@@ -438,7 +488,7 @@ class Run:
             round_no += 1
             # node -> (standing, rule id, winner): a LeafRule with the node it names, or a derived
             # holding; winners compare on standing (lineage size, sorted lineage), then rule id
-            best: dict[str, tuple[_Standing, str, LeafRule | None, str | HoldingState]] = {}
+            best: dict[str, _Best] = {}
             general: set[str] = set()
             self.touched.append(general)
             for n in new:
@@ -460,6 +510,9 @@ class Run:
                             break
                     else:
                         continue  # every grant already held: nothing to decide
+                if n in self.attempts:
+                    self._leaf_attempts(n, chain(single, several), best, round_no)
+                    continue
                 h = held[n]
                 earned, rank, standing = h.earned, GRADE_RANK.get(h.grade, 0), (len(h.lineage), lineages[n])
                 transferred = h.kind == "transfer"
@@ -495,9 +548,7 @@ class Run:
                     continue
                 standing = (len(a.lineage), a.lineage)
                 for d in self.derive(rule, a, round_no):
-                    cur = best.get(d.node)
-                    if cur is None or standing < cur[0] or (standing == cur[0] and rule.id < cur[1]):
-                        best[d.node] = (standing, rule.id, None, d)
+                    _compete(best, d.node, standing, rule.id, None, d)
             new = sorted(best)
             demonstrated = engine.demonstrated
             for g in new:
@@ -527,7 +578,12 @@ class Run:
         lifted condition would fire it or its grants are held by now."""
         if all(g in self.held for g, _ in lr[1]):
             return None
-        earned = self.held[node].earned
+        attempts = self.attempts.get(node, (self.held[node],))
+        reasons = {self._reason(lr, h.earned) for h in attempts if GRADE_RANK.get(h.grade, 0) >= lr[4]}
+        return next((r for r in ("pilot", "outside_window", "expired") if r in reasons), None)
+
+    def _reason(self, lr: LeafRule, earned: dt.date) -> str | None:
+        """Why a one-to-one rule does not fire on a holding earned on ``earned``."""
         in_window = lr[5] <= earned <= lr[6]
         young = lr[7] is None or earned >= self.oldest(lr[7])
         if not lr[3] and not self.include_pilot:
