@@ -28,7 +28,7 @@ from pathways.model import (
     NodeLeaf,
     Requirement,
     lowest_letter,
-    meets_min_grade,
+    meets_grade,
 )
 
 __all__ = ["oracle_assignment", "oracle_evaluate", "oracle_progress"]
@@ -57,7 +57,7 @@ def _leaves(req: Requirement, out: list[Requirement]) -> None:
 def _fits(doc_nodes: dict[str, Any], leaf: Requirement, h: dict[str, Any]) -> bool:
     node = doc_nodes[h["node"]]
     if isinstance(leaf, NodeLeaf):
-        return h["node"] == leaf.node and meets_min_grade(h["grade"], leaf.min_grade)
+        return h["node"] == leaf.node and meets_grade(h["grade"], leaf.min_grade, leaf.max_grade)
     if isinstance(leaf, CompetencyLeaf):
         return h["node"] == leaf.competency or leaf.competency in node.competencies
     assert isinstance(leaf, CreditsWhere)
@@ -151,13 +151,22 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
         if not ok:
             continue
         lineage = sorted(seen)
-        # attempts of one node share its lineage: among assignments alike but for which attempt
-        # is used, the better grade, then the later date
-        attempts = [(h["node"], -_rank(h["grade"]), -h["earned"].toordinal()) for h in sorted(used, key=lambda h: h["node"])]
-        key = (len(lineage), lineage, sorted(h["node"] for h in used), attempts)
+        key = (len(lineage), lineage, sorted(h["node"] for h in used))
         if best is None or key < best[0]:
             best = (key, used)
-    return best
+    if best is None:
+        return None
+    # the attempt reported for a node presented more than once: the best in the window (grade,
+    # then date) among those meeting a leaf that names the node, when one does
+    def reported(h: dict[str, Any]) -> dict[str, Any]:
+        if h["kind"] is not None:
+            return h
+        mine = [a for a in holdings if a["node"] == h["node"] and a["kind"] is None]
+        named = [leaf for leaf in leaves if isinstance(leaf, NodeLeaf) and leaf.node == h["node"]]
+        fit = [a for a in mine if any(meets_grade(a["grade"], x.min_grade, x.max_grade) for x in named)] if named else mine
+        return max(fit or mine, key=lambda a: (_rank(a["grade"]), a["earned"]))
+
+    return best[0], [reported(h) for h in best[1]]
 
 
 def _rank(grade: str | None) -> int:
@@ -183,7 +192,7 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
             found = _best(doc_nodes, rule, held, as_of)
             if found is None:
                 continue
-            (size, lineage, uses, _), used = found
+            (size, lineage, uses), used = found
             for g in rule.grants:
                 if any(h["node"] == g.node for h in held):
                     continue
@@ -198,7 +207,8 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
                     "uses": uses,
                     "lineage": frozenset(lineage),
                 }
-                key = (size, lineage, rule.id)
+                # precedence (second edition): higher priority, then more credits, then SPEC's order
+                key = (-(rule.priority or 0), -h["credits"], size, lineage, rule.id)
                 if g.node not in derivations or key < derivations[g.node][0]:
                     derivations[g.node] = (key, h)
         if not derivations:

@@ -29,6 +29,7 @@ def requirements(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
     leaf = st.one_of(
         st.builds(lambda n: {"node": n}, st.sampled_from(NODES)),
         st.builds(lambda n, g: {"node": n, "min_grade": g}, st.sampled_from(NODES), st.sampled_from(["A", "B", "C"])),
+        st.builds(lambda n, g: {"node": n, "max_grade": g}, st.sampled_from(NODES), st.sampled_from(["B", "C", "D"])),
         st.just({"competency": "CMP:X"}),
         st.builds(lambda c, w: {"credits": c, "where": w}, st.integers(1, 5),
                   st.sampled_from([{"institution": "U"}, {"subject": "S"}, {"level_min": 2}, {"kind": "course"}])),
@@ -78,7 +79,8 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
         rules.append({"id": f"R{r}", "kind": draw(st.sampled_from(["stack", "ladder", "plar", "transfer", "admission"])),
                       "granted_by": "U", "requires": req, "grants": grants, "valid_from": lo and lo.isoformat(),
                       "valid_to": hi and hi.isoformat(), "max_age_years": draw(st.one_of(st.none(), st.none(), st.integers(1, 5))),
-                      "status": draw(st.sampled_from(["approved", "approved", "approved", "pilot", "proposed"]))})
+                      "status": draw(st.sampled_from(["approved", "approved", "approved", "pilot", "proposed"])),
+                      "priority": draw(st.sampled_from([None, None, None, 1, 2]))})
     doc = {"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}, {"id": "V", "name": "V"}],
            "nodes": nodes, "rules": rules}
     # a node drawn twice is two attempts (different grades and dates)

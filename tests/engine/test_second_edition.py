@@ -82,3 +82,64 @@ def test_seed_a_course_repeated_after_an_agreement_ended_keeps_the_attempt_made_
                 {"node": "CAMOSUN:HIST-120", "grade": "A", "earned": "2021-04-30"}]
     (granted,) = seed_run(seed, attempts)["granted"]
     assert (granted["node"], granted["grade"], granted["earned"]) == ("UVIC:HIST-1XX", "C", "2019-12-15")
+
+
+TIERS = [course("U:DIP", 60, kind="credential"), course("V:BLOCK", 0), course("V:X", 3), course("V:Y", 3)]
+
+
+def _tiers(**extra: Any) -> Engine:
+    return engine(TIERS, [{**rule("A-TIER", {"node": "U:DIP"}, "V:BLOCK", kind="transfer"), "grants": [{"node": "V:BLOCK", "credits": 30}]},
+                          {**rule("B-BLOCK", {"node": "U:DIP", "min_grade": "A-"}, ["V:BLOCK", "V:X"], kind="transfer"),
+                           "grants": [{"node": "V:BLOCK", "credits": 60}, {"node": "V:X"}], **extra}])
+
+
+def test_among_rules_granting_one_node_the_derivation_granting_more_credits_wins() -> None:
+    # Algoma: an A- diploma gets the 60-credit block, not the 30-credit tier (which the rule id would pick)
+    out = run(_tiers(), [{"node": "U:DIP", "grade": "A-"}])
+    assert [(g["node"], g["credits"], g["rule"]) for g in out["granted"]] == [("V:BLOCK", 60, "B-BLOCK"), ("V:X", 3, "B-BLOCK")]
+    assert [(g["node"], g["credits"]) for g in run(_tiers(), [{"node": "U:DIP", "grade": "B"}])["granted"]] == [("V:BLOCK", 30)]
+
+
+def test_a_higher_priority_decides_before_credits_and_lineage() -> None:
+    eng = engine(TIERS, [{**rule("A-TIER", {"node": "U:DIP"}, "V:BLOCK", kind="transfer", priority=2),
+                          "grants": [{"node": "V:BLOCK", "credits": 30}]},
+                         {**rule("B-POOL", {"credits": 3, "where": {"institution": "U"}}, "V:BLOCK", priority=1),
+                          "grants": [{"node": "V:BLOCK", "credits": 60}]}])
+    assert [g["rule"] for g in run(eng, [{"node": "U:DIP", "grade": "A-"}])["granted"]] == ["A-TIER"]
+
+
+def test_max_grade_takes_the_grades_below_a_threshold() -> None:
+    # CUNY: "C or better -> MATH 115, below C -> blanket credit"
+    eng = engine(TIERS, [rule("HIGH", {"node": "U:DIP", "min_grade": "C"}, "V:X", kind="transfer"),
+                         rule("LOW", {"all": [{"node": "U:DIP", "max_grade": "C-"}]}, "V:Y", kind="transfer")])
+    assert _granted(run(eng, [{"node": "U:DIP", "grade": "D"}])) == ["V:Y"]
+    assert _granted(run(eng, [{"node": "U:DIP", "grade": "B"}])) == ["V:X"]
+    assert _granted(run(eng, [{"node": "U:DIP", "grade": "P"}])) == []
+    attempts = [{"node": "U:DIP", "grade": "B", "earned": "2024-01-10"}, {"node": "U:DIP", "grade": "D", "earned": "2023-01-10"}]
+    assert [(g["node"], g["grade"]) for g in run(eng, attempts)["granted"]] == [("V:X", "B"), ("V:Y", "D")]
+
+
+def test_a_grade_range_and_a_priority_are_validated_naming_the_field() -> None:
+    from pathways.errors import InvalidInput
+    from pathways.model import parse_document
+
+    bad = {"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}], "nodes": [course("U:A"), course("U:B")],
+           "rules": [rule("R", {"node": "U:A", "min_grade": "A", "max_grade": "B"}, "U:B", priority="high"),
+                     rule("S", {"node": "U:A", "max_grade": "P"}, "U:B")]}
+    with pytest.raises(InvalidInput) as err:
+        parse_document(bad)
+    messages = {p.path: p.message for p in err.value.problems}
+    assert messages["rules[0].requires.max_grade"] == "B is below min_grade A: no grade meets both"
+    assert "rules[0].priority" in messages
+    assert messages["rules[1].requires.max_grade"].startswith("unknown grade 'P'")
+
+
+def test_seed_tiered_block_transfer_and_grade_range(seed: Engine) -> None:
+    high = seed_run(seed, [{"node": "CAMOSUN:DIP-BADM", "grade": "B", "earned": "2024-04-30"}])
+    assert [(g["node"], g["credits"], g["rule"]) for g in high["granted"]][:2] == [
+        ("UVIC:BCOM-BLOCK", 30, "CAMOSUN-UVIC-BADM-BLOCK"), ("UVIC:BCOM-Y3", 0, "CAMOSUN-UVIC-BADM-BLOCK")]
+    low = seed_run(seed, [{"node": "CAMOSUN:DIP-BADM", "grade": "C", "earned": "2024-04-30"}])
+    assert [(g["node"], g["credits"]) for g in low["granted"]][:1] == [("UVIC:BCOM-BLOCK", 15)]
+    assert "UVIC:BCOM-Y3" not in _granted(low)
+    below_c = seed_run(seed, [{"node": "CAMOSUN:ENGL-151", "grade": "D", "earned": "2024-04-30"}])
+    assert "UVIC:ENGL-1XX" in _granted(below_c) and "UVIC:ENGL-135" not in _granted(below_c)

@@ -23,27 +23,29 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from itertools import chain
 
-from ..model import lowest_letter, meets_min_grade
+from ..model import lowest_letter, meets_grade
 from ..model.requirements import Filter
 from .attempts import in_bounds
 from .candidates import may_meet
 from .holdings import HoldingState, years_before
-from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule, filter_matches
+from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, Compiled, CompiledRule, Engine, LeafRule, Precedence, filter_matches, precedence
 from .matching import Assignment, Candidate, best_assignment
 
 __all__ = ["Run"]
 
 _Standing = tuple[int, tuple[str, ...]]
-_Best = tuple[_Standing, str, "LeafRule | None", "str | HoldingState"]
-"""A round's winning derivation of a node so far: (standing, rule id, the one-to-one rule with the
-node it names, or ``None`` with the derived holding)."""
+_Key = tuple[Precedence, _Standing]
+_Best = tuple[_Key, str, "LeafRule | None", "str | HoldingState"]
+"""A round's winning derivation of a node so far: (key, rule id, the one-to-one rule with the
+node it names, or ``None`` with the derived holding); the key is the rule's precedence for that
+grant (priority, then credits), then the standing (lineage size, sorted lineage)."""
 
 
-def _compete(best: dict[str, _Best], node: str, standing: _Standing, rule_id: str, leaf: LeafRule | None, won: str | HoldingState) -> None:
-    """Keep the derivation of ``node`` that wins the round: the smaller standing, then rule id."""
+def _compete(best: dict[str, _Best], node: str, key: _Key, rule_id: str, leaf: LeafRule | None, won: str | HoldingState) -> None:
+    """Keep the derivation of ``node`` that wins the round: the smaller key, then rule id."""
     cur = best.get(node)
-    if cur is None or standing < cur[0] or (standing == cur[0] and rule_id < cur[1]):
-        best[node] = (standing, rule_id, leaf, won)
+    if cur is None or key < cur[0] or (key == cur[0] and rule_id < cur[1]):
+        best[node] = (key, rule_id, leaf, won)
 
 _FIELDS = ("institution", "subject", "kind", "level_min", "level_max")
 """The fields of a pool's filter."""
@@ -219,8 +221,7 @@ class Run:
                 if self.pool_most(spec[3]) + 2 * _SLACK < spec[2]:  # looser than may_meet's test
                     return False
             elif tag == LEAF:
-                h = held.get(spec[2])
-                if h is None or not meets_min_grade(h.grade, spec[3]):
+                if self._graded(spec) is None:
                     return False
             elif not self.holders.get(spec[2]):
                 return False
@@ -229,8 +230,8 @@ class Run:
         for spec in rule.slots:
             tag, slot = spec[0], spec[1]
             if tag == LEAF:
-                h = held.get(spec[2])
-                if h is not None and meets_min_grade(h.grade, spec[3]):
+                h = self._graded(spec)
+                if h is not None:
                     most[slot] = max(h.credits, 0.0)
                     filled.add(slot)
             elif tag == POOL:
@@ -243,6 +244,16 @@ class Run:
                     most[slot] = max(max(held[n].credits for n in holders), 0.0)
                     filled.add(slot)
         return may_meet(rule.tree, most, filled)[0]
+
+    def _graded(self, leaf: Compiled) -> HoldingState | None:
+        """A holding (an attempt, for a node presented more than once) of a ``node`` leaf's node
+        graded inside its range, whatever its date, or ``None``."""
+        h = self.held.get(leaf[2])
+        if h is None:
+            return None
+        if h.node in self.attempts:
+            return in_bounds(self.attempts[h.node], None, None, lambda g: meets_grade(g, leaf[3], leaf[4]))
+        return h if meets_grade(h.grade, leaf[3], leaf[4]) else None
 
     def candidates(self, rule: CompiledRule, *, window: bool = True, age: bool = True) -> list[Candidate]:
         """Holdings that fit some slot of ``rule`` and meet condition 1 (unless lifted).
@@ -346,10 +357,11 @@ class Run:
                     continue
                 cursors[i] = 1
                 if h.node in attempts:  # met when an attempt inside the window meets the grade
-                    min_grade = spec[3]
-                    members: list[str] = [h.node] if in_bounds(attempts[h.node], lo, hi, lambda g: meets_min_grade(g, min_grade)) else []
+                    lo_grade, hi_grade = spec[3], spec[4]
+                    usable = in_bounds(attempts[h.node], lo, hi, lambda g: meets_grade(g, lo_grade, hi_grade))
+                    members: list[str] = [h.node] if usable else []
                 else:
-                    members = [h.node] if meets_min_grade(h.grade, spec[3]) else []
+                    members = [h.node] if meets_grade(h.grade, spec[3], spec[4]) else []
             else:
                 members = self.holders.get(spec[2], []) if tag == COMPETENCY else self.in_pool(spec[3])
                 if start == len(members):
@@ -449,9 +461,10 @@ class Run:
         """The attempt of ``n`` that ``rule`` uses: the best inside its window that meets a leaf
         of the rule naming ``n`` (any leaf, when none names it)."""
         lo, hi = self.bounds(rule)
-        grades = [spec[3] for spec in rule.slots if spec[0] == LEAF and spec[2] == n]
-        fits = (lambda g: any(meets_min_grade(g, m) for m in grades)) if grades else None
-        return in_bounds(self.attempts[n], lo, hi, fits) or self.held[n]
+        grades = [(spec[3], spec[4]) for spec in rule.slots if spec[0] == LEAF and spec[2] == n]
+        fits = (lambda g: any(meets_grade(g, lo_grade, hi_grade) for lo_grade, hi_grade in grades)) if grades else None
+        attempts = self.attempts[n]
+        return in_bounds(attempts, lo, hi, fits) or in_bounds(attempts, lo, hi) or self.held[n]
 
     def _leaf_attempts(self, n: str, leaf_rules: Iterable[LeafRule], best: dict[str, _Best], round_no: int) -> None:
         """The one-to-one rules naming ``n``, a node presented more than once: each derives from
@@ -462,7 +475,7 @@ class Run:
             one = lr[0]
             if one in held or (one is None and all(g in held for g, _ in lr[1])):
                 continue
-            graded = [h for h in self.attempts[n] if GRADE_RANK.get(h.grade, 0) >= lr[4]]
+            graded = [h for h in self.attempts[n] if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]]
             if not graded:
                 continue
             oldest = None if lr[7] is None else self.oldest(lr[7])
@@ -471,10 +484,10 @@ class Run:
                 self.pending.append((lr, n))
                 continue
             grade = use.grade if use.grade in GRADE_RANK else "P"
-            for g, credits in lr[1]:
+            for (g, credits), first in zip(lr[1], lr[12], strict=True):
                 if g not in held:
                     d = HoldingState(g, credits, use.earned, grade, use.lineage, lr[2], lr[8], lr[9], (n,), round_no)
-                    _compete(best, g, standing, lr[2], None, d)
+                    _compete(best, g, (first, standing), lr[2], None, d)
 
     def rounds(self) -> list[HoldingState]:
         """Derive to the fixpoint from the holdings added so far; the derived holdings in order."""
@@ -486,8 +499,8 @@ class Run:
         round_no = 0
         while new:
             round_no += 1
-            # node -> (standing, rule id, winner): a LeafRule with the node it names, or a derived
-            # holding; winners compare on standing (lineage size, sorted lineage), then rule id
+            # node -> _Best: winners compare on precedence (priority, credits), standing (lineage
+            # size, sorted lineage), then rule id
             best: dict[str, _Best] = {}
             general: set[str] = set()
             self.touched.append(general)
@@ -520,7 +533,7 @@ class Run:
                     one = lr[0]
                     if one in held or (one is None and all(g in held for g, _ in lr[1])):
                         continue
-                    if rank < lr[4] or (transferred and lr[8] == "transfer"):
+                    if rank < lr[4] or rank > lr[11] or (transferred and lr[8] == "transfer"):
                         continue
                     if (
                         not (lr[3] or include_pilot)
@@ -531,14 +544,14 @@ class Run:
                         continue
                     if one is not None:  # one grant, not held (checked above): most rules
                         cur = best.get(one)
-                        if cur is None or standing < cur[0] or (standing == cur[0] and lr[2] < cur[1]):
-                            best[one] = (standing, lr[2], lr, n)
+                        if cur is None:
+                            best[one] = ((lr[12][0], standing), lr[2], lr, n)
+                        else:
+                            _compete(best, one, (lr[12][0], standing), lr[2], lr, n)
                         continue
-                    for g, _ in lr[1]:
+                    for (g, _), first in zip(lr[1], lr[12], strict=True):
                         if g not in held:
-                            cur = best.get(g)
-                            if cur is None or standing < cur[0] or (standing == cur[0] and lr[2] < cur[1]):
-                                best[g] = (standing, lr[2], lr, n)
+                            _compete(best, g, (first, standing), lr[2], lr, n)
             for rule_id in general if self.only is None else general.intersection(self.only):
                 rule = engine.compiled[rule_id]
                 if not self.applicable(rule) or all(node in held for node, _ in rule.grants):
@@ -548,11 +561,11 @@ class Run:
                     continue
                 standing = (len(a.lineage), a.lineage)
                 for d in self.derive(rule, a, round_no):
-                    _compete(best, d.node, standing, rule.id, None, d)
+                    _compete(best, d.node, (precedence(rule.priority, d.credits), standing), rule.id, None, d)
             new = sorted(best)
             demonstrated = engine.demonstrated
             for g in new:
-                standing, _, leaf, won = best[g]
+                key, _, leaf, won = best[g]
                 if leaf is None:
                     assert isinstance(won, HoldingState)
                     d = won
@@ -565,7 +578,7 @@ class Run:
                 held[g] = d
                 self.position[g] = len(self.order)
                 self.order.append(g)
-                lineages[g] = standing[1]
+                lineages[g] = key[1][1]
                 comps = demonstrated.get(g)
                 if comps:
                     for comp in comps:
@@ -579,7 +592,7 @@ class Run:
         if all(g in self.held for g, _ in lr[1]):
             return None
         attempts = self.attempts.get(node, (self.held[node],))
-        reasons = {self._reason(lr, h.earned) for h in attempts if GRADE_RANK.get(h.grade, 0) >= lr[4]}
+        reasons = {self._reason(lr, h.earned) for h in attempts if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]}
         return next((r for r in ("pilot", "outside_window", "expired") if r in reasons), None)
 
     def _reason(self, lr: LeafRule, earned: dt.date) -> str | None:

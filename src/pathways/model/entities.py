@@ -7,7 +7,7 @@ Example:
     >>> rule = Rule.model_validate({"id": "R1", "kind": "plar", "granted_by": "UFV",
     ...     "requires": {"node": "UFV:PS-ESS"}, "grants": [{"node": "UFV:GD157"}]})
     >>> rule.status, rule.requires
-    ('approved', NodeLeaf(node='UFV:PS-ESS', min_grade=None))
+    ('approved', NodeLeaf(node='UFV:PS-ESS', min_grade=None, max_grade=None))
     >>> rule.to_json()["requires"]
     {'node': 'UFV:PS-ESS'}
 """
@@ -171,6 +171,8 @@ class Rule(_Entity):
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     max_age_years: Number | None = None
+    priority: int | None = Field(default=None, strict=True)
+    """Among a round's derivations of one node, a higher priority wins first (none counts as 0)."""
     status: RuleStatus = "approved"
     approved_by: str | None = None
     note: str | None = None
