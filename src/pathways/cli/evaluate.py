@@ -112,7 +112,9 @@ def _credits(x: float) -> str:
 def describe(req: dict[str, Any]) -> str:
     """A requirement (as SPEC's JSON) in words, for ``missing`` and ``also_needs``."""
     if "node" in req:
-        return str(req["node"]) + (f" with {req['min_grade']} or better" if "min_grade" in req else "")
+        grades = [f"{req['min_grade']} or better"] if "min_grade" in req else []
+        grades += [f"{req['max_grade']} or lower"] if "max_grade" in req else []
+        return str(req["node"]) + (f" with {' and '.join(grades)}" if grades else "")
     if "competency" in req:
         return f"competency {req['competency']}"
     if "where" in req:

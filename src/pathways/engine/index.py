@@ -152,7 +152,7 @@ def compile_requirement(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...
 
     >>> tree, slots = compile_requirement(All((NodeLeaf("U:A"), NodeLeaf("U:B", "B"))))
     >>> tree[0] == ALL, [s[1:] for s in slots]
-    (True, [(0, 'U:A', None), (1, 'U:B', 'B')])
+    (True, [(0, 'U:A', None, None), (1, 'U:B', 'B', None)])
     """
     slots: list[Compiled] = []
     tree = _compile_into(req, slots)

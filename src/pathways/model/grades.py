@@ -57,7 +57,7 @@ def meets_grade(grade: str | None, min_grade: str | None, max_grade: str | None 
         return False
     if max_grade is None:
         return True
-    return grade in _RANK and _RANK[grade] <= _RANK[max_grade]  # type: ignore[index]
+    return grade in _RANK and _RANK[grade] <= _RANK[max_grade]
 
 
 def grade_rank(grade: str | None) -> int:
