@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from types import SimpleNamespace
 from typing import Any
 
 from pathways.model import (
@@ -173,10 +174,13 @@ def _rank(grade: str | None) -> int:
     return len(LETTERS) - LETTERS.index(grade) if grade in LETTERS else 0
 
 
-def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date, include_pilot: bool) -> tuple[list[dict[str, Any]], set[str]]:
-    """SPEC's ``granted`` list and the fired rule ids; ``holdings`` are known nodes, a node
-    given more than once being several attempts."""
-    doc_nodes = {n.id: n for n in doc.nodes}
+def _rule(doc: Document, rule_id: str) -> Any:
+    return next(r for r in doc.rules if r.id == rule_id)
+
+
+def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date,
+              include_pilot: bool, excluded: set[str]) -> tuple[Held, list[dict[str, Any]]]:
+    """Every holding and the derived ones, rounds to the fixpoint, ``excluded`` rules never firing."""
     held: Held = []
     for node, grade, earned in dict.fromkeys(holdings):
         if grade == "F":
@@ -187,7 +191,7 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
     while True:
         derivations: dict[str, tuple[Any, dict[str, Any]]] = {}
         for rule in doc.rules:
-            if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)):
+            if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)) or rule.id in excluded:
                 continue
             found = _best(doc_nodes, rule, held, as_of)
             if found is None:
@@ -217,6 +221,22 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
             h = derivations[node][1]
             held.append(h)
             granted.append(h)
+    return held, granted
+
+
+def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date, include_pilot: bool) -> tuple[list[dict[str, Any]], set[str]]:
+    """SPEC's ``granted`` list and the fired rule ids; ``holdings`` are known nodes, a node
+    given more than once being several attempts."""
+    doc_nodes = {n.id: n for n in doc.nodes}
+    excluded: set[str] = set()
+    while True:  # passes: a rule that fired although the final holdings meet its unless is switched off
+        held, granted = _fixpoint(doc, doc_nodes, holdings, as_of, include_pilot, excluded)
+        more = {h["rule"] for h in granted if (unless := _rule(doc, h["rule"]).unless) is not None
+                and _best(doc_nodes, SimpleNamespace(requires=unless, kind="stack", grants=[], valid_from=None,
+                                                     valid_to=None, max_age_years=None), held, as_of) is not None}
+        if not more:
+            break
+        excluded |= more
     out = []
     for h in granted:
         credits = h["credits"]

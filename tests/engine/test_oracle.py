@@ -80,7 +80,8 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
                       "granted_by": "U", "requires": req, "grants": grants, "valid_from": lo and lo.isoformat(),
                       "valid_to": hi and hi.isoformat(), "max_age_years": draw(st.one_of(st.none(), st.none(), st.integers(1, 5))),
                       "status": draw(st.sampled_from(["approved", "approved", "approved", "pilot", "proposed"])),
-                      "priority": draw(st.sampled_from([None, None, None, 1, 2]))})
+                      "priority": draw(st.sampled_from([None, None, None, 1, 2])),
+                      "unless": draw(st.sampled_from([None, None, None, *({"node": n} for n in NODES)]))})
     doc = {"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}, {"id": "V", "name": "V"}],
            "nodes": nodes, "rules": rules}
     # a node drawn twice is two attempts (different grades and dates)

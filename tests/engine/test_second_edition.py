@@ -143,3 +143,51 @@ def test_seed_tiered_block_transfer_and_grade_range(seed: Engine) -> None:
     assert "UVIC:BCOM-Y3" not in _granted(low)
     below_c = seed_run(seed, [{"node": "CAMOSUN:ENGL-151", "grade": "D", "earned": "2024-04-30"}])
     assert "UVIC:ENGL-1XX" in _granted(below_c) and "UVIC:ENGL-135" not in _granted(below_c)
+
+
+def test_a_rule_does_not_fire_when_the_final_holdings_meet_its_unless() -> None:
+    # BC Transfer Guide: "no credit if taken with"; the excluding course may itself be derived later
+    eng = engine(CHAIN, [rule("R", {"node": "U:A"}, "V:B", kind="transfer", unless={"node": "V:D"}),
+                         rule("S", {"node": "W:C"}, "V:D", kind="transfer")])
+    assert _granted(run(eng, [{"node": "U:A"}])) == ["V:B"]
+    out = run(eng, [{"node": "U:A"}, {"node": "W:C"}])
+    assert _granted(out) == ["V:D"]
+    assert out["skipped"] == [{"rule": "R", "reason": "excluded"}]
+
+
+def test_not_both_credits_one_of_two_courses() -> None:
+    # Bellevue: "POLS 201 or PHIL 201, not both" toward one node
+    eng = engine(CHAIN, [rule("POLS", {"node": "U:A"}, "V:B", kind="transfer", unless={"node": "V:D"}),
+                         rule("PHIL", {"node": "V:D"}, "V:E")])
+    assert _granted(run(eng, [{"node": "U:A"}, {"node": "V:D"}])) == ["V:E"]
+
+
+def test_an_explicit_no_credit_agreement_is_listed_under_no_credit() -> None:
+    eng = engine(CHAIN, [{**rule("NC", {"node": "U:A"}, "V:B", kind="transfer"), "grants": []}])
+    out = run(eng, [{"node": "U:A", "earned": "2025-01-10"}])
+    assert out["granted"] == [] and out["skipped"] == [] and out["progress"] == []
+    assert out["no_credit"] == [{"rule": "NC", "granted_by": "U", "uses": ["U:A"]}]
+
+
+def test_only_a_transfer_rule_may_grant_nothing_and_an_unless_is_checked_like_requires() -> None:
+    from pathways.errors import InvalidInput
+    from pathways.model import parse_document
+
+    bad = {"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}], "nodes": [course("U:A")],
+           "rules": [{**rule("R", {"node": "U:A"}, "U:A"), "grants": []},
+                     rule("S", {"node": "U:A"}, "U:A", kind="transfer", unless={"at_least": 2, "of": [{"node": "U:A"}]})]}
+    with pytest.raises(InvalidInput) as err:
+        parse_document(bad)
+    messages = {p.path: p.message for p in err.value.problems}
+    assert messages == {"rules[0].grants": "a stack rule must grant at least one node (only a transfer rule may grant none: no credit)",
+                        "rules[1].unless.at_least": "must be between 1 and 1 (the number of children), got 2"}
+
+
+def test_seed_no_credit_if_taken_with_and_an_explicit_no_credit(seed: Engine) -> None:
+    one = seed_run(seed, [{"node": "OKANAGAN:ENGL-100", "earned": "2024-04-30"}])
+    assert "UVIC:ENGL-1XX" in _granted(one)
+    both = seed_run(seed, [{"node": "OKANAGAN:ENGL-100", "earned": "2024-04-30"}, {"node": "CAMOSUN:ENGL-151", "grade": "B", "earned": "2024-04-30"}])
+    assert "UVIC:ENGL-1XX" not in _granted(both) and "UVIC:ENGL-135" in _granted(both)
+    assert {"rule": "OKANAGAN-UVIC-ENGL100", "reason": "excluded"} in both["skipped"]
+    none = seed_run(seed, [{"node": "CAMOSUN:BSW-L1", "earned": "2024-04-30"}])
+    assert none["no_credit"] == [{"rule": "CAMOSUN-UVIC-BSW-L1-NONE", "granted_by": "UVIC", "uses": ["CAMOSUN:BSW-L1"]}]

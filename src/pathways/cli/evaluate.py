@@ -29,6 +29,7 @@ _REASONS = {
     "outside_window": "a holding it needs was earned outside the agreement's dates",
     "expired": "a holding it needs is older than the rule accepts",
     "limits": "the credential's limits (recognized or residency credits) are not met",
+    "excluded": "no credit when taken with something you hold (the rule's unless is met)",
 }
 
 
@@ -83,6 +84,10 @@ def _evaluation_lines(result: Evaluation) -> list[str]:
                 lines.append(f"    counts: {', '.join(p.uses)}")
             if p.missing is not None:
                 lines.append(f"    still needs: {describe(p.missing)}")
+    if result.no_credit:
+        lines.append("\nAssessed, no credit:")
+        for n in result.no_credit:
+            lines.append(f"  {', '.join(n.uses)} at {n.granted_by} [{n.rule}]")
     if result.skipped:
         lines.append("\nWould count, but:")
         for s in result.skipped:

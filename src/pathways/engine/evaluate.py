@@ -41,6 +41,7 @@ __all__ = [
     "SKIP_REASONS",
     "Evaluation",
     "HoldingState",
+    "NoCredit",
     "ProgressEntry",
     "Skipped",
     "evaluate",
@@ -49,8 +50,21 @@ __all__ = [
     "years_before",
 ]
 
-SKIP_REASONS: tuple[str, ...] = ("pilot", "outside_window", "expired", "limits")
-"""Why a rule did not fire, in the order SPEC checks them."""
+SKIP_REASONS: tuple[str, ...] = ("pilot", "outside_window", "expired", "limits", "excluded")
+"""Why a rule did not fire, in the order SPEC checks them (``excluded``: its ``unless`` is met)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoCredit:
+    """An explicit "no credit" agreement met: what the learner holds (``uses``) that the
+    receiving institution (``granted_by``) has assessed and does not credit."""
+
+    rule: str
+    granted_by: str
+    uses: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "granted_by": self.granted_by, "uses": list(self.uses)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +107,7 @@ class Evaluation:
     as_of: dt.date
     held: dict[str, HoldingState]
     granted: list[HoldingState]
+    no_credit: list[NoCredit] = field(default_factory=list)
     progress: list[ProgressEntry] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     unrecognized: list[str] = field(default_factory=list)
@@ -103,10 +118,11 @@ class Evaluation:
         return {h.rule for h in self.granted if h.rule is not None}
 
     def to_json(self) -> dict[str, Any]:
-        """Exactly SPEC section 4's output."""
+        """SPEC section 4's output, with ``no_credit`` (second edition, amendment 5)."""
         return {
             "as_of": self.as_of.isoformat(),
             "granted": [h.to_json() for h in self.granted],
+            "no_credit": [n.to_json() for n in self.no_credit],
             "progress": [p.to_json() for p in self.progress],
             "skipped": [s.to_json() for s in self.skipped],
             "unrecognized": list(self.unrecognized),
@@ -144,7 +160,6 @@ def evaluate(
     """
     as_of = request.resolved_as_of(today)
     request.check_dates(as_of)
-    run = Run(engine, as_of, request.include_pilot, only)
     unrecognized: list[str] = []
     presented: dict[str, list[HoldingState]] = {}
     problems: list[Problem] = []
@@ -175,18 +190,37 @@ def evaluate(
         present(node, None, claim.earned)
     if problems:
         raise InvalidInput(problems)
-    for node in sorted(presented):
-        attempts = rank_attempts(presented[node])
-        if len(attempts) > 1:
-            run.attempts[node] = attempts
-        run.add(attempts[0])
-
-    granted = run.rounds()
+    ranked = {node: rank_attempts(presented[node]) for node in sorted(presented)}
+    excluded: frozenset[str] = frozenset()
+    while True:
+        run = Run(engine, as_of, request.include_pilot, only, excluded=excluded)
+        for node, attempts in ranked.items():
+            if len(attempts) > 1:
+                run.attempts[node] = attempts
+            run.add(attempts[0])
+        granted = run.rounds()
+        more = _excluded(run, granted)
+        if not more:
+            break
+        excluded |= more
 
     result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)))
     if report:
         _report(run, result)
     return result
+
+
+def _excluded(run: Run, granted: Sequence[HoldingState]) -> frozenset[str]:
+    """The rules that fired although the final holdings meet their ``unless`` (none, mostly:
+    only rules with an ``unless`` are looked at)."""
+    rules = run.engine.rules
+    fired = {h.rule for h in granted if h.rule is not None and rules[h.rule].unless is not None}
+    return frozenset(r for r in fired if _meets(run, rules[r].unless))  # type: ignore[arg-type]
+
+
+def _meets(run: Run, requirement: Requirement) -> bool:
+    """Whether the holdings of ``run`` meet ``requirement`` (dates aside, lineages disjoint)."""
+    return requirement_progress(run.engine, requirement, run.held).fraction >= 1.0 - 1e-9
 
 
 _NONE = Progress(fraction=0.0, uses=(), missing=None)
@@ -203,11 +237,18 @@ def _report(run: Run, result: Evaluation) -> None:
     engine = run.engine
     fired = result.fired
     skipped = [Skipped(lr[2], reason) for lr, node in run.pending if (reason := run.pending_reason(lr, node)) is not None]
+    skipped += [Skipped(r, "excluded") for r in run.excluded if not all(node in run.held for node, _ in engine.compiled[r].grants)]
     touched = sorted(set().union(*run.touched))
     made: dict[tuple[Any, ...], Progress] = {}
     for rule_id in touched:
         rule = engine.compiled[rule_id]
+        if not rule.grants:
+            if run.applicable(rule) and (a := run.match(rule)) is not None:
+                result.no_credit.append(NoCredit(rule_id, rule.granted_by, a.uses))
+            continue
         if rule_id in fired or all(node in run.held for node, _ in rule.grants):
+            continue
+        if rule_id in run.excluded:
             continue
         reason = None
         if rule.status == "pilot" and not run.include_pilot:

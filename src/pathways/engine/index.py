@@ -344,7 +344,7 @@ class Engine:
                 if lim.max_recognized_credits is not None or lim.min_residency_credits is not None:
                     limits.append((node.institution, lim.max_recognized_credits, lim.min_residency_credits))
         grants = tuple(grant_list)
-        if tree[0] != LEAF or limits:
+        if tree[0] != LEAF or limits or rule.unless is not None or not grants:
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)

@@ -117,11 +117,15 @@ class Run:
     on their window, their age, or for being a pilot: the candidates for ``skipped``;
     ``touched`` the ids of the other rules each round's new holdings touch (one set a round).
     ``only``, when given, limits the rules that are matched (one-to-one rules aside, which cost
-    a lookup) to these: the planner's rules that can matter for its target.
+    a lookup) to these: the planner's rules that can matter for its target. ``excluded`` rules
+    (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire.
     """
 
-    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None) -> None:
+    def __init__(
+        self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None, *, excluded: frozenset[str] = frozenset()
+    ) -> None:
         self.engine = engine
+        self.excluded = excluded
         self.as_of = as_of
         self.include_pilot = include_pilot
         self.only = only
@@ -554,7 +558,7 @@ class Run:
                             _compete(best, g, (first, standing), lr[2], lr, n)
             for rule_id in general if self.only is None else general.intersection(self.only):
                 rule = engine.compiled[rule_id]
-                if not self.applicable(rule) or all(node in held for node, _ in rule.grants):
+                if not self.applicable(rule) or rule_id in self.excluded or all(node in held for node, _ in rule.grants):
                     continue
                 a = self.match(rule)
                 if a is None:

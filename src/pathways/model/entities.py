@@ -24,7 +24,9 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -167,7 +169,10 @@ class Rule(_Entity):
     kind: RuleKind
     granted_by: Id
     requires: RequirementField
-    grants: list[Grant] = Field(min_length=1)
+    grants: list[Grant]
+    """The nodes granted; empty only for an explicit "no credit" ``transfer`` agreement."""
+    unless: RequirementField | None = None
+    """The rule does not fire when the final holdings meet this (an exclusion: "no credit if taken with")."""
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     max_age_years: Number | None = None
@@ -184,10 +189,23 @@ class Rule(_Entity):
             raise ValueError(f"valid_from {self.valid_from} is after valid_to {self.valid_to}")
         return self
 
+    @field_validator("grants")
+    @classmethod
+    def _grants(cls, grants: list[Grant], info: ValidationInfo) -> list[Grant]:
+        kind = info.data.get("kind")
+        if not grants and kind != "transfer":
+            raise ValueError(f"a {kind} rule must grant at least one node (only a transfer rule may grant none: no credit)")
+        return grants
+
+    @property
+    def no_credit(self) -> bool:
+        """Whether this is an explicit "no credit" agreement (a ``transfer`` rule granting nothing)."""
+        return not self.grants
+
     def mentions(self) -> set[str]:
         """Node and competency ids named anywhere in the requirement."""
         out: set[str] = set()
-        for r in walk(self.requires):
+        for r in (*walk(self.requires), *(walk(self.unless) if self.unless is not None else ())):
             ident = getattr(r, "node", None) or getattr(r, "competency", None)
             if ident:
                 out.add(ident)

@@ -109,9 +109,11 @@ class Rule:
     granted_by: str
     requires: JSON
     grants: list[Grant]
+    unless: JSON | None
     valid_from: dt.date | None
     valid_to: dt.date | None
     max_age_years: float | None
+    priority: int | None
     status: str
     approved_by: str | None
     note: str | None
@@ -182,7 +184,14 @@ class Progress:
     missing: JSON
 
 
-@strawberry.type(description="A rule that would fire but for one condition: pilot, outside_window, expired or limits.")
+@strawberry.type(description="What the learner holds that a receiving institution has assessed and does not credit.")
+class NoCredit:
+    rule: str
+    granted_by: str
+    uses: list[str]
+
+
+@strawberry.type(description="A rule that would fire but for one condition: pilot, outside_window, expired, limits or excluded.")
 class Skipped:
     rule: str
     reason: str
@@ -192,6 +201,7 @@ class Skipped:
 class Evaluation:
     as_of: dt.date
     granted: list[GrantedHolding]
+    no_credit: list[NoCredit]
     progress: list[Progress]
     skipped: list[Skipped]
     unrecognized: list[str]
@@ -201,6 +211,7 @@ class Evaluation:
         return cls(
             as_of=dt.date.fromisoformat(data["as_of"]),
             granted=[GrantedHolding.from_json(g) for g in data["granted"]],
+            no_credit=[NoCredit(**n) for n in data["no_credit"]],
             progress=[Progress(**p) for p in data["progress"]],
             skipped=[Skipped(**s) for s in data["skipped"]],
             unrecognized=list(data["unrecognized"]),
@@ -212,6 +223,12 @@ class ReachStep:
     rule: str
     grants: str
     also_needs: JSON | None
+
+
+@strawberry.type(description="An explicit no-credit agreement naming the node: the institution assessed it and gives no credit.")
+class ReachNoCredit:
+    rule: str
+    granted_by: str
 
 
 @strawberry.type
@@ -226,6 +243,7 @@ class Reach:
     node: str
     depth: int
     targets: list[ReachTarget]
+    no_credit: list[ReachNoCredit]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reach:
@@ -233,7 +251,8 @@ class Reach:
             ReachTarget(node=t["node"], distance=t["distance"], paths=[[ReachStep(**step) for step in path] for path in t["paths"]])
             for t in data["targets"]
         ]
-        return cls(node=data["node"], depth=data["depth"], targets=targets)
+        no_credit = [ReachNoCredit(**n) for n in data["no_credit"]]
+        return cls(node=data["node"], depth=data["depth"], targets=targets, no_credit=no_credit)
 
 
 @strawberry.type(description="One minimal plan: the items to take, their total, in what order, and what they earn.")
@@ -328,9 +347,11 @@ class RuleInput:
     granted_by: str
     requires: JSON
     grants: list[GrantInput]
+    unless: JSON | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     max_age_years: float | None = None
+    priority: int | None = None
     status: str | None = None
     approved_by: str | None = None
     note: str | None = None
