@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -191,3 +192,40 @@ def test_seed_no_credit_if_taken_with_and_an_explicit_no_credit(seed: Engine) ->
     assert {"rule": "OKANAGAN-UVIC-ENGL100", "reason": "excluded"} in both["skipped"]
     none = seed_run(seed, [{"node": "CAMOSUN:BSW-L1", "earned": "2024-04-30"}])
     assert none["no_credit"] == [{"rule": "CAMOSUN-UVIC-BSW-L1-NONE", "granted_by": "UVIC", "uses": ["CAMOSUN:BSW-L1"]}]
+
+
+def test_skipped_says_a_held_node_is_below_the_rule_s_grade() -> None:
+    eng = engine(CHAIN, [rule("ONE", {"node": "U:A", "min_grade": "C"}, "V:B", kind="transfer"),
+                         rule("TWO", {"all": [{"node": "U:A", "min_grade": "B"}, {"node": "V:D"}]}, "V:E"),
+                         rule("OLD", {"node": "U:A", "min_grade": "C"}, "W:C", kind="transfer", valid_to="2020-01-01")])
+    out = run(eng, [{"node": "U:A", "grade": "D", "earned": "2024-01-10"}, {"node": "V:D", "grade": "A", "earned": "2024-01-10"}])
+    assert out["granted"] == []
+    assert out["skipped"] == [{"rule": "ONE", "reason": "below_min_grade"}, {"rule": "TWO", "reason": "below_min_grade"}]
+    # a pass or no grade is no letter below the rule's: not reported
+    assert run(eng, [{"node": "U:A", "grade": "P", "earned": "2024-01-10"}])["skipped"] == []
+
+
+def test_a_presented_badge_says_what_it_was_recognized_as_and_an_expired_one_is_not_held() -> None:
+    from pathways.model import BadgeClaim
+
+    eng = engine([course("U:A", identifiers=["https://badges.example/a"]), course("V:B")],
+                 [rule("R", {"node": "U:A"}, "V:B", kind="transfer")])
+    fresh = BadgeClaim(("https://badges.example/a",), dt.date(2025, 1, 10), "credentials[0]", dt.date(2030, 1, 1))
+    stale = BadgeClaim(("https://badges.example/a",), dt.date(2019, 1, 10), "credentials[0]", dt.date(2022, 1, 1))
+    request = EvaluationRequest.from_json({"as_of": "2026-06-01"})
+    out = evaluate(eng, request, badges=[fresh]).to_json()
+    assert _granted(out) == ["V:B"]
+    assert out["recognized"] == [{"input": "https://badges.example/a", "node": "U:A", "expired": False}]
+    expired = evaluate(eng, request, badges=[stale]).to_json()
+    assert expired["granted"] == [] and expired["recognized"] == [{"input": "https://badges.example/a", "node": "U:A", "expired": True}]
+
+
+def test_reach_keeps_min_grades_in_also_needs_and_stops_transfer_chains() -> None:
+    from pathways.engine import reach
+
+    eng = engine(CHAIN, [rule("ONE", {"node": "U:A", "min_grade": "C"}, "V:B", kind="transfer"),
+                         rule("TWO", {"node": "V:B"}, "W:C", kind="transfer"),
+                         rule("NONE", {"node": "U:A"}, "V:B", kind="transfer") | {"grants": []}])
+    out = reach(eng, "U:A").to_json()
+    assert [(t["node"], t["paths"][0][-1]["also_needs"]) for t in out["targets"]] == [("V:B", {"node": "U:A", "min_grade": "C"})]
+    assert out["no_credit"] == [{"rule": "NONE", "granted_by": "U"}]

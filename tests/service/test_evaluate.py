@@ -14,13 +14,18 @@ EVALUATION_FIELDS = """
   progress { rule target kind fraction uses missing }
   skipped { rule reason }
   unrecognized
+  recognized { input node expired }
 """
 
 
+_JSON_SCALARS = {"missing", "also_needs"}
+
+
 def camel(data: Any) -> Any:
-    """REST JSON with every key in camelCase: what GraphQL returns for the same answer."""
+    """REST JSON with every key in camelCase: what GraphQL returns for the same answer (a
+    requirement travels as the JSON scalar, its keys as in pathways/1)."""
     if isinstance(data, dict):
-        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): camel(v) for k, v in data.items()}
+        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): v if k in _JSON_SCALARS else camel(v) for k, v in data.items()}
     if isinstance(data, list):
         return [camel(v) for v in data]
     return data

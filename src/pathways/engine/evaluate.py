@@ -32,7 +32,7 @@ from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement
 from ..model.grades import FAIL
 from .attempts import rank_attempts
 from .holdings import HoldingState, synthetic_holdings, years_before
-from .index import GRADE_RANK, CompiledRule, Engine, compile_requirement
+from .index import LEAF, CompiledRule, Engine, compile_requirement
 from .matching import Progress
 from .progress import best_progress
 from .rounds import Run
@@ -43,6 +43,7 @@ __all__ = [
     "HoldingState",
     "NoCredit",
     "ProgressEntry",
+    "Recognized",
     "Skipped",
     "evaluate",
     "requirement_progress",
@@ -50,8 +51,22 @@ __all__ = [
     "years_before",
 ]
 
-SKIP_REASONS: tuple[str, ...] = ("pilot", "outside_window", "expired", "limits", "excluded")
-"""Why a rule did not fire, in the order SPEC checks them (``excluded``: its ``unless`` is met)."""
+SKIP_REASONS: tuple[str, ...] = ("pilot", "outside_window", "expired", "limits", "below_min_grade", "excluded")
+"""Why a rule did not fire, in the order SPEC checks them (``below_min_grade``: a held node's
+letter grade is below a leaf's ``min_grade``; ``excluded``: its ``unless`` is met)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recognized:
+    """A presented Open Badges credential and the node it was recognized as; an ``expired`` one
+    (past its validUntil on as_of) is recognized but not held."""
+
+    input: str
+    node: str
+    expired: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"input": self.input, "node": self.node, "expired": self.expired}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +126,7 @@ class Evaluation:
     progress: list[ProgressEntry] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     unrecognized: list[str] = field(default_factory=list)
+    recognized: list[Recognized] = field(default_factory=list)
 
     @property
     def fired(self) -> set[str]:
@@ -118,7 +134,7 @@ class Evaluation:
         return {h.rule for h in self.granted if h.rule is not None}
 
     def to_json(self) -> dict[str, Any]:
-        """SPEC section 4's output, with ``no_credit`` (second edition, amendment 5)."""
+        """SPEC section 4's output, with ``no_credit`` and ``recognized`` (second edition, amendments 5 and 10)."""
         return {
             "as_of": self.as_of.isoformat(),
             "granted": [h.to_json() for h in self.granted],
@@ -126,6 +142,7 @@ class Evaluation:
             "progress": [p.to_json() for p in self.progress],
             "skipped": [s.to_json() for s in self.skipped],
             "unrecognized": list(self.unrecognized),
+            "recognized": [r.to_json() for r in self.recognized],
         }
 
 
@@ -161,6 +178,7 @@ def evaluate(
     as_of = request.resolved_as_of(today)
     request.check_dates(as_of)
     unrecognized: list[str] = []
+    recognized: list[Recognized] = []
     presented: dict[str, list[HoldingState]] = {}
     problems: list[Problem] = []
 
@@ -187,7 +205,10 @@ def evaluate(
             if claim.identifiers:
                 unrecognized.append(claim.identifiers[0])
             continue
-        present(node, None, claim.earned)
+        expired = claim.valid_until is not None and claim.valid_until < as_of
+        recognized.append(Recognized(claim.identifiers[0], node, expired))
+        if not expired:
+            present(node, None, claim.earned)
     if problems:
         raise InvalidInput(problems)
     ranked = {node: rank_attempts(presented[node]) for node in sorted(presented)}
@@ -204,7 +225,7 @@ def evaluate(
             break
         excluded |= more
 
-    result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)))
+    result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)), recognized=recognized)
     if report:
         _report(run, result)
     return result
@@ -264,6 +285,8 @@ def _report(run: Run, result: Evaluation) -> None:
                 reason = "expired"
             elif rule.limits and run.match(rule, limits=False) is not None:
                 reason = "limits"
+            elif any(s[0] == LEAF and s[3] is not None for s in rule.slots) and run.match(rule, grades=False) is not None:
+                reason = "below_min_grade"
         if reason is not None:
             skipped.append(Skipped(rule_id, reason))
         if not run.applicable(rule):

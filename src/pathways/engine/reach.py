@@ -86,7 +86,7 @@ def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = Fa
     day = dt.date.min
 
     def held_state(n: str) -> HoldingState:
-        return HoldingState(n, float(engine.nodes[n].credits), day, "A+", frozenset((n,)))
+        return HoldingState(n, float(engine.nodes[n].credits), day, None, frozenset((n,)))  # no grade: min grades stay in also_needs
 
     def walk(current: str, path: tuple[ReachStep, ...], on_path: dict[str, HoldingState]) -> None:
         transferred = bool(path) and engine.compiled[path[-1].rule].kind == "transfer"

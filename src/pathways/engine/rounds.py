@@ -140,7 +140,7 @@ class Run:
         self.pending: list[tuple[LeafRule, str]] = []
         self.touched: list[set[str]] = []
         self._oldest: dict[float, dt.date] = {}
-        self._fits: dict[tuple[str, bool, bool], _Fits] = {}
+        self._fits: dict[tuple[str, bool, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
 
@@ -337,9 +337,9 @@ class Run:
         self._stand_ins[key] = (len(self.order), members)
         return members
 
-    def _grown(self, rule: CompiledRule, window: bool, age: bool) -> _Fits:
+    def _grown(self, rule: CompiledRule, window: bool, age: bool, grades: bool = True) -> _Fits:
         """The rule's :class:`_Fits` for these lifted conditions, grown to the holdings now held."""
-        key = (rule.id, window, age)
+        key = (rule.id, window, age, grades)
         state = self._fits.get(key)
         if state is None or state.rule is not rule:
             state = self._fits[key] = _Fits(rule, [0] * len(rule.slots))
@@ -360,10 +360,14 @@ class Run:
                 if h is None:
                     continue
                 cursors[i] = 1
-                if h.node in attempts:  # met when an attempt inside the window meets the grade
+                if not grades:  # min_grade lifted (skipped: below_min_grade): any letter grade
+                    top = spec[4]
+                    usable = in_bounds(attempts.get(h.node, (h,)), lo, hi, lambda g: g in GRADE_RANK and meets_grade(g, None, top))
+                    members: list[str] = [h.node] if usable else []
+                elif h.node in attempts:  # met when an attempt inside the window meets the grade
                     lo_grade, hi_grade = spec[3], spec[4]
                     usable = in_bounds(attempts[h.node], lo, hi, lambda g: meets_grade(g, lo_grade, hi_grade))
-                    members: list[str] = [h.node] if usable else []
+                    members = [h.node] if usable else []
                 else:
                     members = [h.node] if meets_grade(h.grade, spec[3], spec[4]) else []
             else:
@@ -425,14 +429,17 @@ class Run:
             resident_of=self.engine.nodes[n].institution if resident else None,
         )
 
-    def match(self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True) -> Assignment | None:
+    def match(
+        self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True, grades: bool = True
+    ) -> Assignment | None:
         """The assignment that fires ``rule`` against the holdings now held, or ``None``.
 
         A match depends only on the candidates, so it is kept until new candidates arrive.
+        With ``grades`` false, a ``node`` leaf's ``min_grade`` is lifted (any letter grade meets it).
         """
-        if not self.may_fire(rule):
+        if grades and not self.may_fire(rule):
             return None
-        state = self._grown(rule, window, age)
+        state = self._grown(rule, window, age, grades)
         cands = state.cands
         if not cands:
             return None
@@ -445,7 +452,7 @@ class Run:
         elif limits and rule.limits:
             a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits)
         else:  # without limits, the stand-ins decide as every candidate would
-            a = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
+            a = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age) if grades else list(cands))
         state.matched[limits] = a
         return a
 
@@ -481,6 +488,7 @@ class Run:
                 continue
             graded = [h for h in self.attempts[n] if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]]
             if not graded:
+                self.pending.append((lr, n))
                 continue
             oldest = None if lr[7] is None else self.oldest(lr[7])
             use = in_bounds(graded, lr[5] if oldest is None or oldest < lr[5] else oldest, lr[6])
@@ -538,6 +546,8 @@ class Run:
                     if one in held or (one is None and all(g in held for g, _ in lr[1])):
                         continue
                     if rank < lr[4] or rank > lr[11] or (transferred and lr[8] == "transfer"):
+                        if 0 < rank < lr[4] and not transferred:
+                            pending.append((lr, n))  # for skipped: below_min_grade
                         continue
                     if (
                         not (lr[3] or include_pilot)
@@ -597,14 +607,19 @@ class Run:
             return None
         attempts = self.attempts.get(node, (self.held[node],))
         reasons = {self._reason(lr, h.earned) for h in attempts if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]}
-        return next((r for r in ("pilot", "outside_window", "expired") if r in reasons), None)
+        if lr[4] > 1 and any(0 < GRADE_RANK.get(h.grade, 0) < lr[4] and self._reason(lr, h.earned) is None for h in attempts):
+            reasons.add("below_min_grade")  # a min_grade (rank 1 is only a max_grade's bound) the grade misses, all else met
+        return next((r for r in ("pilot", "outside_window", "expired", "below_min_grade") if r in reasons), None)
 
     def _reason(self, lr: LeafRule, earned: dt.date) -> str | None:
-        """Why a one-to-one rule does not fire on a holding earned on ``earned``."""
+        """Why a one-to-one rule does not fire on a holding earned on ``earned`` (its grade
+        aside): ``None`` when it would, or when two conditions fail."""
         in_window = lr[5] <= earned <= lr[6]
         young = lr[7] is None or earned >= self.oldest(lr[7])
         if not lr[3] and not self.include_pilot:
             return "pilot" if in_window and young else None
+        if in_window and young:
+            return None
         if young:
             return "outside_window"
         return "expired" if in_window else None

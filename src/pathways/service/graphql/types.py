@@ -184,6 +184,13 @@ class Progress:
     missing: JSON
 
 
+@strawberry.type(description="A presented badge (its achievement id) and the node it was recognized as; expired: past validUntil, not held.")
+class Recognized:
+    input: str
+    node: str
+    expired: bool
+
+
 @strawberry.type(description="What the learner holds that a receiving institution has assessed and does not credit.")
 class NoCredit:
     rule: str
@@ -205,6 +212,7 @@ class Evaluation:
     progress: list[Progress]
     skipped: list[Skipped]
     unrecognized: list[str]
+    recognized: list[Recognized]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Evaluation:
@@ -215,6 +223,7 @@ class Evaluation:
             progress=[Progress(**p) for p in data["progress"]],
             skipped=[Skipped(**s) for s in data["skipped"]],
             unrecognized=list(data["unrecognized"]),
+            recognized=[Recognized(**r) for r in data["recognized"]],
         )
 
 
