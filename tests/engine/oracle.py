@@ -55,10 +55,11 @@ def _leaves(req: Requirement, out: list[Requirement]) -> None:
             _leaves(child, out)
 
 
-def _fits(doc_nodes: dict[str, Any], leaf: Requirement, h: dict[str, Any]) -> bool:
+def _fits(doc_nodes: dict[str, Any], leaf: Requirement, h: dict[str, Any], pass_counts_as: str | None = None) -> bool:
     node = doc_nodes[h["node"]]
     if isinstance(leaf, NodeLeaf):
-        return h["node"] == leaf.node and meets_grade(h["grade"], leaf.min_grade, leaf.max_grade)
+        grade = pass_counts_as if h["grade"] == "P" and pass_counts_as else h["grade"]
+        return h["node"] == leaf.node and meets_grade(grade, leaf.min_grade, leaf.max_grade)
     if isinstance(leaf, CompetencyLeaf):
         return h["node"] == leaf.competency or leaf.competency in node.competencies
     assert isinstance(leaf, CreditsWhere)
@@ -110,7 +111,7 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
 
     # transfer credit is assessed at its origin: a transfer rule never uses another's grant
     holdings = [h for h in held if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer")]
-    options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h)]] for h in holdings]
+    options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h, getattr(rule, "pass_counts_as", None))]] for h in holdings]
     limits = []
     for g in rule.grants:
         n = doc_nodes[g.node]
@@ -164,7 +165,9 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
             return h
         mine = [a for a in holdings if a["node"] == h["node"] and a["kind"] is None]
         named = [leaf for leaf in leaves if isinstance(leaf, NodeLeaf) and leaf.node == h["node"]]
-        fit = [a for a in mine if any(meets_grade(a["grade"], x.min_grade, x.max_grade) for x in named)] if named else mine
+        pass_as = getattr(rule, "pass_counts_as", None)
+        fit = [a for a in mine if any(meets_grade(pass_as if a["grade"] == "P" and pass_as else a["grade"], x.min_grade, x.max_grade)
+                                      for x in named)] if named else mine
         return max(fit or mine, key=lambda a: (_rank(a["grade"]), a["earned"]))
 
     return best[0], [reported(h) for h in best[1]]

@@ -15,7 +15,7 @@ from .oracle import oracle_evaluate
 
 AS_OF = dt.date(2026, 6, 1)
 NODES = ["U:A", "U:B", "U:C", "V:D", "V:E", "U:F"]
-GRADES = ["A+", "A", "B", "C", "D", "F", "P", None, None, "B"]
+GRADES = ["A+", "A", "B", "C", "D+", "D", "D-", "F", "P", "P", None, None, "B"]
 
 
 def _node(i: int, ident: str, credits: int, subject: str, level: int, comp: bool) -> dict[str, Any]:
@@ -81,6 +81,7 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
                       "valid_to": hi and hi.isoformat(), "max_age_years": draw(st.one_of(st.none(), st.none(), st.integers(1, 5))),
                       "status": draw(st.sampled_from(["approved", "approved", "approved", "pilot", "proposed"])),
                       "priority": draw(st.sampled_from([None, None, None, 1, 2])),
+                      "pass_counts_as": draw(st.sampled_from([None, None, "C", "A"])),
                       "unless": draw(st.sampled_from([None, None, None, *({"node": n} for n in NODES)]))})
     doc = {"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}, {"id": "V", "name": "V"}],
            "nodes": nodes, "rules": rules}

@@ -229,3 +229,12 @@ def test_reach_keeps_min_grades_in_also_needs_and_stops_transfer_chains() -> Non
     out = reach(eng, "U:A").to_json()
     assert [(t["node"], t["paths"][0][-1]["also_needs"]) for t in out["targets"]] == [("V:B", {"node": "U:A", "min_grade": "C"})]
     assert out["no_credit"] == [{"rule": "NONE", "granted_by": "U"}]
+
+
+def test_d_plus_and_d_minus_and_a_pass_counting_as_a_letter_where_the_rule_says_so() -> None:
+    eng = engine(CHAIN, [rule("D", {"node": "U:A", "min_grade": "D"}, "V:B", kind="transfer"),
+                         rule("PASS", {"node": "V:D", "min_grade": "C"}, "V:E", pass_counts_as="C"),
+                         rule("NOPASS", {"node": "V:D", "min_grade": "C"}, "W:C", kind="transfer")])
+    assert _granted(run(eng, [{"node": "U:A", "grade": "D+"}])) == ["V:B"]
+    assert _granted(run(eng, [{"node": "U:A", "grade": "D-"}])) == []
+    assert _granted(run(eng, [{"node": "V:D", "grade": "P"}])) == ["V:E"]

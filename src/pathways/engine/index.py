@@ -235,6 +235,7 @@ class CompiledRule:
     max_age_years: float | None
     limits: tuple[tuple[str | None, float | None, float | None], ...]
     priority: int | None = None
+    pass_counts_as: str | None = None
     necessary: tuple[int, ...] = ()
     """:func:`necessary_slots` of ``tree`` (left empty for one-to-one rules, never matched)."""
 
@@ -344,7 +345,7 @@ class Engine:
                 if lim.max_recognized_credits is not None or lim.min_residency_credits is not None:
                     limits.append((node.institution, lim.max_recognized_credits, lim.min_residency_credits))
         grants = tuple(grant_list)
-        if tree[0] != LEAF or limits or rule.unless is not None or not grants:
+        if tree[0] != LEAF or limits or rule.unless is not None or not grants or rule.pass_counts_as is not None:
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
@@ -380,6 +381,7 @@ class Engine:
             max_age_years=None if rule.max_age_years is None else float(rule.max_age_years),
             limits=tuple(limits),
             priority=rule.priority,
+            pass_counts_as=rule.pass_counts_as,
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),
         )
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from itertools import chain
 
-from ..model import lowest_letter, meets_grade
+from ..model import counted_grade, lowest_letter, meets_grade
 from ..model.requirements import Filter
 from .attempts import in_bounds
 from .candidates import may_meet
@@ -225,7 +225,7 @@ class Run:
                 if self.pool_most(spec[3]) + 2 * _SLACK < spec[2]:  # looser than may_meet's test
                     return False
             elif tag == LEAF:
-                if self._graded(spec) is None:
+                if self._graded(spec, rule.pass_counts_as) is None:
                     return False
             elif not self.holders.get(spec[2]):
                 return False
@@ -234,7 +234,7 @@ class Run:
         for spec in rule.slots:
             tag, slot = spec[0], spec[1]
             if tag == LEAF:
-                h = self._graded(spec)
+                h = self._graded(spec, rule.pass_counts_as)
                 if h is not None:
                     most[slot] = max(h.credits, 0.0)
                     filled.add(slot)
@@ -249,15 +249,15 @@ class Run:
                     filled.add(slot)
         return may_meet(rule.tree, most, filled)[0]
 
-    def _graded(self, leaf: Compiled) -> HoldingState | None:
+    def _graded(self, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
         """A holding (an attempt, for a node presented more than once) of a ``node`` leaf's node
-        graded inside its range, whatever its date, or ``None``."""
+        graded inside its range (``P`` counted as ``pass_counts_as``), whatever its date, or ``None``."""
         h = self.held.get(leaf[2])
         if h is None:
             return None
-        if h.node in self.attempts:
-            return in_bounds(self.attempts[h.node], None, None, lambda g: meets_grade(g, leaf[3], leaf[4]))
-        return h if meets_grade(h.grade, leaf[3], leaf[4]) else None
+        if h.node not in self.attempts:
+            return h if meets_grade(counted_grade(h.grade, pass_counts_as), leaf[3], leaf[4]) else None
+        return in_bounds(self.attempts[h.node], None, None, lambda g: meets_grade(counted_grade(g, pass_counts_as), leaf[3], leaf[4]))
 
     def candidates(self, rule: CompiledRule, *, window: bool = True, age: bool = True) -> list[Candidate]:
         """Holdings that fit some slot of ``rule`` and meet condition 1 (unless lifted).
@@ -347,7 +347,7 @@ class Run:
             return state
         state.scanned = len(self.order)
         lo, hi = self.bounds(rule, window, age)
-        at_origin = rule.kind == "transfer"
+        at_origin, pass_as = rule.kind == "transfer", rule.pass_counts_as
         held, fits, cursors, attempts = self.held, state.fits, state.cursors, self.attempts
         fresh: list[str] = []
         for i, spec in enumerate(rule.slots):
@@ -362,14 +362,15 @@ class Run:
                 cursors[i] = 1
                 if not grades:  # min_grade lifted (skipped: below_min_grade): any letter grade
                     top = spec[4]
-                    usable = in_bounds(attempts.get(h.node, (h,)), lo, hi, lambda g: g in GRADE_RANK and meets_grade(g, None, top))
+                    usable = in_bounds(attempts.get(h.node, (h,)), lo, hi,
+                                       lambda g: (c := counted_grade(g, pass_as)) in GRADE_RANK and meets_grade(c, None, top))
                     members: list[str] = [h.node] if usable else []
                 elif h.node in attempts:  # met when an attempt inside the window meets the grade
                     lo_grade, hi_grade = spec[3], spec[4]
-                    usable = in_bounds(attempts[h.node], lo, hi, lambda g: meets_grade(g, lo_grade, hi_grade))
+                    usable = in_bounds(attempts[h.node], lo, hi, lambda g: meets_grade(counted_grade(g, pass_as), lo_grade, hi_grade))
                     members = [h.node] if usable else []
                 else:
-                    members = [h.node] if meets_grade(h.grade, spec[3], spec[4]) else []
+                    members = [h.node] if meets_grade(counted_grade(h.grade, pass_as), spec[3], spec[4]) else []
             else:
                 members = self.holders.get(spec[2], []) if tag == COMPETENCY else self.in_pool(spec[3])
                 if start == len(members):
@@ -473,7 +474,8 @@ class Run:
         of the rule naming ``n`` (any leaf, when none names it)."""
         lo, hi = self.bounds(rule)
         grades = [(spec[3], spec[4]) for spec in rule.slots if spec[0] == LEAF and spec[2] == n]
-        fits = (lambda g: any(meets_grade(g, lo_grade, hi_grade) for lo_grade, hi_grade in grades)) if grades else None
+        pass_as = rule.pass_counts_as
+        fits = (lambda g: any(meets_grade(counted_grade(g, pass_as), lo_grade, hi_grade) for lo_grade, hi_grade in grades)) if grades else None
         attempts = self.attempts[n]
         return in_bounds(attempts, lo, hi, fits) or in_bounds(attempts, lo, hi) or self.held[n]
 

@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from ..errors import InvalidInput
+from .grades import LETTERS
 from .ids import id_problem
 from .requirements import (
     All,
@@ -177,6 +178,9 @@ class Rule(_Entity):
     valid_to: dt.date | None = None
     max_age_years: Number | None = None
     priority: int | None = Field(default=None, strict=True)
+    pass_counts_as: str | None = None
+    """The letter grade a ``P`` (pass) counts as for this rule's ``min_grade``/``max_grade``
+    (elsewhere ``P`` meets only leaves without them)."""
     """Among a round's derivations of one node, a higher priority wins first (none counts as 0)."""
     status: RuleStatus = "approved"
     approved_by: str | None = None
@@ -188,6 +192,13 @@ class Rule(_Entity):
         if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
             raise ValueError(f"valid_from {self.valid_from} is after valid_to {self.valid_to}")
         return self
+
+    @field_validator("pass_counts_as")
+    @classmethod
+    def _pass_counts_as(cls, value: str | None) -> str | None:
+        if value is not None and (value not in LETTERS or value == "F"):
+            raise ValueError(f"unknown grade {value!r}: expected a letter grade other than F")
+        return value
 
     @field_validator("grants")
     @classmethod

@@ -12,9 +12,9 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["FAIL", "GRADES", "LETTERS", "PASS", "grade_rank", "is_grade", "lowest_letter", "meets_grade", "meets_min_grade"]
+__all__ = ["FAIL", "GRADES", "LETTERS", "PASS", "counted_grade", "grade_rank", "is_grade", "lowest_letter", "meets_grade", "meets_min_grade"]
 
-LETTERS: tuple[str, ...] = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D", "F")
+LETTERS: tuple[str, ...] = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
 """Letter grades, best first."""
 
 PASS = "P"
@@ -58,6 +58,15 @@ def meets_grade(grade: str | None, min_grade: str | None, max_grade: str | None 
     if max_grade is None:
         return True
     return grade in _RANK and _RANK[grade] <= _RANK[max_grade]
+
+
+def counted_grade(grade: str | None, pass_counts_as: str | None) -> str | None:
+    """The grade a rule reads: ``P`` counts as ``pass_counts_as`` where the rule says so.
+
+    >>> counted_grade("P", "C"), counted_grade("P", None), counted_grade("B", "C")
+    ('C', 'P', 'B')
+    """
+    return pass_counts_as if grade == PASS and pass_counts_as is not None else grade
 
 
 def grade_rank(grade: str | None) -> int:

@@ -45,7 +45,7 @@ class Holding(BaseModel):
     @classmethod
     def _grade(cls, value: str | None) -> str | None:
         if value is not None and value not in GRADES:
-            raise ValueError(f"unknown grade {value!r}: expected one of A+ A A- B+ B B- C+ C C- D F P")
+            raise ValueError(f"unknown grade {value!r}: expected one of A+ A A- B+ B B- C+ C C- D+ D D- F P")
         return value
 
 

@@ -114,6 +114,7 @@ class Rule:
     valid_to: dt.date | None
     max_age_years: float | None
     priority: int | None
+    pass_counts_as: str | None
     status: str
     approved_by: str | None
     note: str | None
@@ -361,6 +362,7 @@ class RuleInput:
     valid_to: dt.date | None = None
     max_age_years: float | None = None
     priority: int | None = None
+    pass_counts_as: str | None = None
     status: str | None = None
     approved_by: str | None = None
     note: str | None = None
