@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidDocument, InvalidInput, NotFound, Problem
+from ..io.csv_import import CsvImport, Layout, read_transfer_table
 from ..model import Document, Institution, Node, Rule, parse_document, parse_entity
 from ..store import ImportSummary, Store
 from .auth import Role, forbid
@@ -28,6 +29,7 @@ __all__ = [
     "Written",
     "entity_body",
     "import_graph",
+    "import_transfer_table",
     "put_institution",
     "put_node",
     "put_rule",
@@ -148,13 +150,7 @@ def retire_rule(store: Store, cache: EngineCache, role: Role, rule_id: str, *, d
     return _written(retired, _write(store, cache, Document(rules=[retired]), role, f"retire rule {rule_id} on {end.isoformat()}"))
 
 
-def import_graph(store: Store, cache: EngineCache, role: Role, body: object) -> ImportSummary:
-    """Import a whole ``pathways/1`` document (``POST /graph``).
-
-    An admin may import anything. A registrar may import a document with no institutions
-    whose every node and rule is in their scope (as stored and as imported); council may not.
-    """
-    doc = parse_document(body)
+def _check_import_scope(store: Store, role: Role, doc: Document) -> None:
     if not role.is_admin:
         if doc.institutions:
             raise forbid(role, "import institutions (they need admin)")
@@ -162,4 +158,22 @@ def import_graph(store: Store, cache: EngineCache, role: Role, body: object) -> 
             _check_node_scope(store, role, node)
         for rule in doc.rules:
             _check_rule_scope(store, role, rule)
+
+
+def import_graph(store: Store, cache: EngineCache, role: Role, body: object) -> ImportSummary:
+    """Import a whole ``pathways/1`` document (``POST /graph``).
+
+    An admin may import anything. A registrar may import a document with no institutions
+    whose every node and rule is in their scope (as stored and as imported); council may not.
+    """
+    doc = parse_document(body)
+    _check_import_scope(store, role, doc)
     return _write(store, cache, doc, role, "import graph")
+
+
+def import_transfer_table(store: Store, cache: EngineCache, role: Role, text: str, layout: Layout) -> tuple[ImportSummary, CsvImport]:
+    """Import a transfer-guide table (``POST /graph`` with ``text/csv``): read every row
+    against the store's ids, then the same scope rules and one write as :func:`import_graph`."""
+    table = read_transfer_table(text, known=store.known_ids(), layout=layout, source="POST /graph")
+    _check_import_scope(store, role, table.document)
+    return _write(store, cache, table.document, role, f"import {layout} table"), table
