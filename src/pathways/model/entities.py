@@ -216,7 +216,7 @@ class Rule(_Entity):
     def mentions(self) -> set[str]:
         """Node and competency ids named anywhere in the requirement."""
         out: set[str] = set()
-        for r in (*walk(self.requires), *(walk(self.unless) if self.unless is not None else ())):
+        for r in walk(self.requires):
             ident = getattr(r, "node", None) or getattr(r, "competency", None)
             if ident:
                 out.add(ident)
