@@ -28,6 +28,8 @@ def requirements(draw: st.DrawFn, names: list[str], depth: int = 2) -> dict[str,
         req = draw(leaf)
         if draw(st.integers(0, 5)) == 0:
             req["min_grade"] = "B"
+        elif draw(st.integers(0, 7)) == 0:
+            req["max_grade"] = "C"
         return req
     if shape == "pool":
         return {"credits": draw(st.integers(1, 4)), "where": {"subject": draw(st.sampled_from(["X", "Y"]))}}
@@ -68,9 +70,13 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
                                 "requires": draw(requirements(courses + middles)), "grants": [{"node": grants}]}
         if draw(st.integers(0, 5)) == 0:
             rule["valid_to"] = "2020-12-31"
+        if draw(st.integers(0, 5)) == 0:  # second edition: exclusions, precedence
+            rule["unless"] = {"node": draw(st.sampled_from(courses))}
+        if draw(st.integers(0, 4)) == 0:
+            rule["priority"] = draw(st.integers(1, 2))
         rules.append(rule)
     engine = Engine(Document.model_validate({"institutions": [{"id": "U", "name": "U"}], "nodes": nodes, "rules": rules}))
-    held = draw(st.lists(st.sampled_from(courses), max_size=2, unique=True))
+    held = draw(st.lists(st.sampled_from(courses), max_size=3))  # a course drawn twice: two attempts
     holdings = [{"node": n, "grade": draw(st.sampled_from(["A", "C", "P"])), "earned": draw(st.sampled_from(["2019-05-01", "2025-05-01"]))}
                 for n in held]
     request = PlanRequest.model_validate({"holdings": holdings, "target": "U:T", "as_of": AS_OF.isoformat(),

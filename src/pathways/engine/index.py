@@ -271,6 +271,8 @@ class Engine:
             (:mod:`pathways.engine.rounds`), which reads it directly; nodes that fire nothing
             but credit pools are left out.
         pooled: whether any rule has a credit pool (else no holding needs :meth:`pool_rules`).
+        excludes: whether any rule has an ``unless``: then more holdings may derive less, and
+            the planner may not rule out the subsets of a set that fails.
         pool_cache: :meth:`pool_rules` by node, filled on first use.
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
     """
@@ -306,6 +308,7 @@ class Engine:
         with gc_paused():
             for rule in doc.rules:
                 self.compiled[rule.id] = self._compile(rule, leaf_rules)
+            self.excludes = any(rule.unless is not None for rule in doc.rules)
             others: dict[str, list[str]] = {n: list(ids) for n, ids in self._general_by_node.items()}
             for n, comps in self.demonstrated.items():
                 for comp in comps:

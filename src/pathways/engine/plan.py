@@ -341,8 +341,10 @@ class _Planner:
             cuts += 1
             if cuts > MAX_CUTS:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
-            # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no more
-            cut = "exclude_exactly" if target in self.evaluation(items).held else "exclude_subsets"
+            # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no
+            # more (unless a rule's unless can switch it off when more is held: then only this set is ruled out)
+            monotone = not self.engine.excludes
+            cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
             history.append((cut, items))
             getattr(model, cut)(items)
         if plans:
