@@ -271,7 +271,7 @@ class Engine:
             (:mod:`pathways.engine.rounds`), which reads it directly; nodes that fire nothing
             but credit pools are left out.
         pooled: whether any rule has a credit pool (else no holding needs :meth:`pool_rules`).
-        excludes: whether any rule has an ``unless``: then more holdings may derive less, and
+        has_unless: whether any rule has an ``unless``: then more holdings may derive less, and
             the planner may not rule out the subsets of a set that fails.
         pool_cache: :meth:`pool_rules` by node, filled on first use.
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
@@ -308,7 +308,7 @@ class Engine:
         with gc_paused():
             for rule in doc.rules:
                 self.compiled[rule.id] = self._compile(rule, leaf_rules)
-            self.excludes = any(rule.unless is not None for rule in doc.rules)
+            self.has_unless = any(rule.unless is not None for rule in doc.rules)
             others: dict[str, list[str]] = {n: list(ids) for n, ids in self._general_by_node.items()}
             for n, comps in self.demonstrated.items():
                 for comp in comps:
