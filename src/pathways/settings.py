@@ -6,7 +6,7 @@ Example:
     >>> Settings.from_env({"PATHWAYS_STORE": "sqlite:///x.db"}).store_url
     'sqlite:///x.db'
     >>> [s.env for s in SETTINGS]
-    ['PATHWAYS_STORE', 'PATHWAYS_TOKENS_FILE', 'PATHWAYS_HOST', 'PATHWAYS_PORT']
+    ['PATHWAYS_STORE', 'PATHWAYS_TOKENS_FILE', 'PATHWAYS_HOST', 'PATHWAYS_PORT', 'PATHWAYS_PILOT_REVIEW_YEARS']
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
             "JSON object mapping bearer token to role (admin, registrar:INST, council); unset: no writes over HTTP"),
     Setting("host", "PATHWAYS_HOST", "127.0.0.1", "address `pathways serve` listens on"),
     Setting("port", "PATHWAYS_PORT", "8000", "port `pathways serve` listens on"),
+    Setting("pilot_review_years", "PATHWAYS_PILOT_REVIEW_YEARS", "2",
+            "years a pilot rule may run before validation flags it (pilot_overdue)"),
 )
 
 
@@ -49,6 +51,7 @@ class Settings:
     tokens_file: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    pilot_review_years: float = 2.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +66,13 @@ class Settings:
             values["port"] = int(str(port))
         except ValueError:
             raise InvalidInput.one("PATHWAYS_PORT", f"must be an integer, got {port!r}") from None
+        years = values["pilot_review_years"]
+        try:
+            values["pilot_review_years"] = float(str(years))
+        except ValueError:
+            raise InvalidInput.one("PATHWAYS_PILOT_REVIEW_YEARS", f"must be a number of years, got {years!r}") from None
+        if not 0 < float(str(years)) < 100:
+            raise InvalidInput.one("PATHWAYS_PILOT_REVIEW_YEARS", f"must be between 0 and 100 years, got {years!r}")
         assert {f.name for f in fields(cls)} == set(values)
         return cls(**values)  # type: ignore[arg-type]
 

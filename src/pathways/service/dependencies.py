@@ -11,12 +11,30 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..errors import UnsupportedMediaType
+from ..settings import Settings
 from ..store import Store
 from .auth import Role, Tokens, require_role
 from .engine_cache import EngineCache
 from .errors import parse_json_body
 
-__all__ = ["Body", "Cache", "Caller", "CurrentStore", "Writer", "bearer", "caller", "json_body"]
+__all__ = [
+    "MERGE_PATCH_JSON",
+    "Body",
+    "Cache",
+    "Caller",
+    "CurrentSettings",
+    "CurrentStore",
+    "MergePatch",
+    "Writer",
+    "bearer",
+    "caller",
+    "json_body",
+    "merge_patch_body",
+]
+
+MERGE_PATCH_JSON = "application/merge-patch+json"
+"""RFC 7396's media type; ``PATCH`` routes take it, and plain ``application/json`` too."""
 
 bearer = HTTPBearer(auto_error=False, description="a token from PATHWAYS_TOKENS_FILE; writes, GET /graph and GET /audit need one")
 
@@ -24,6 +42,11 @@ bearer = HTTPBearer(auto_error=False, description="a token from PATHWAYS_TOKENS_
 def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _cache(request: Request) -> EngineCache:
@@ -46,8 +69,19 @@ async def json_body(request: Request) -> Any:
     return parse_json_body(await request.body())
 
 
+async def merge_patch_body(request: Request) -> Any:
+    """A ``PATCH`` body: JSON sent as ``application/merge-patch+json`` or ``application/json``
+    (415 for another type, such as RFC 6902's ``application/json-patch+json``)."""
+    media_type = request.headers.get("content-type", MERGE_PATCH_JSON).split(";")[0].strip().lower()
+    if media_type not in (MERGE_PATCH_JSON, "application/json"):
+        raise UnsupportedMediaType(f"a PATCH body must be {MERGE_PATCH_JSON} (or application/json), not {media_type}")
+    return parse_json_body(await request.body())
+
+
 CurrentStore = Annotated[Store, Depends(_store)]
+CurrentSettings = Annotated[Settings, Depends(_settings)]
 Cache = Annotated[EngineCache, Depends(_cache)]
 Caller = Annotated[Role | None, Depends(caller)]
 Writer = Annotated[Role, Depends(_writer)]
 Body = Annotated[Any, Depends(json_body)]
+MergePatch = Annotated[Any, Depends(merge_patch_body)]

@@ -34,6 +34,7 @@ from ..errors import (
     Problem,
     StoreError,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 
 __all__ = [
@@ -57,6 +58,7 @@ _STATUS: tuple[tuple[type[PathwaysError], int], ...] = (
     (Unauthenticated, 401),
     (Forbidden, 403),
     (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
     (PlanUnproven, 503),
     (StoreError, 503),
 )

@@ -25,14 +25,15 @@ from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
 
 from ...errors import InvalidInput, PathwaysError
+from ...settings import Settings
 from ...store import NodeQuery, RuleQuery, Store
 from ..auth import Role, require_role
 from ..dependencies import caller
 from ..engine_cache import EngineCache
 from ..errors import problem_json
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
-from ..queries import evaluation_json, plan_json, reach_json
-from ..writes import put_institution, put_node, put_rule, retire_rule
+from ..queries import evaluation_json, plan_json, reach_json, validation_json
+from ..writes import patch_node, patch_rule, put_institution, put_node, put_rule, retire_rule
 from .types import (
     Evaluation,
     HoldingInput,
@@ -50,6 +51,7 @@ from .types import (
     RuleConnection,
     RuleEdge,
     RuleInput,
+    ValidationFinding,
     input_json,
 )
 
@@ -58,13 +60,14 @@ __all__ = ["SCHEMA", "Context", "Mutation", "Query", "graphql_router"]
 
 
 class Context(BaseContext):
-    """Per request: the app's store and engine cache, and the caller's role (``None`` anonymous)."""
+    """Per request: the app's store, engine cache and settings, and the caller's role (``None`` anonymous)."""
 
-    def __init__(self, store: Store, cache: EngineCache, role: Role | None) -> None:
+    def __init__(self, store: Store, cache: EngineCache, role: Role | None, settings: Settings) -> None:
         super().__init__()
         self.store = store
         self.cache = cache
         self.role = role
+        self.settings = settings
 
 
 Info = strawberry.Info[Context, None]
@@ -180,6 +183,14 @@ class Query:
         return _rule_connection(rules, first)
 
 
+    @strawberry.field(description="Registrar checks of the graph, errors first: GET /validate; `institution` keeps "
+                                  "findings touching its rules or nodes.")
+    def validation(self, info: Info, institution: str | None = None) -> list[ValidationFinding]:
+        years = info.context.settings.pilot_review_years
+        found = validation_json(info.context.cache.current(), institution, pilot_review_years=years)["findings"]
+        return [ValidationFinding.from_json(f) for f in found]
+
+
 def _writer(info: Info) -> Role:
     return require_role(info.context.role)
 
@@ -202,6 +213,20 @@ class Mutation:
     def upsert_rule(self, info: Info, input: RuleInput) -> Rule:
         ctx = info.context
         written = put_rule(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
+        return Rule.from_model(written.entity)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Update only the fields `patch` names (a JSON Merge Patch, RFC 7396, in pathways/1 "
+                                     "field names; null removes a field) of a node: PATCH /nodes/{id}.")
+    def patch_node(self, info: Info, id: str, patch: JSON) -> Node:
+        ctx = info.context
+        written = patch_node(ctx.store, ctx.cache, _writer(info), id, patch, path="patch")
+        return Node.from_model(written.entity)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Update only the fields `patch` names (a JSON Merge Patch, RFC 7396, in pathways/1 "
+                                     "field names; null removes a field) of a rule: PATCH /rules/{id}.")
+    def patch_rule(self, info: Info, id: str, patch: JSON) -> Rule:
+        ctx = info.context
+        written = patch_rule(ctx.store, ctx.cache, _writer(info), id, patch, path="patch")
         return Rule.from_model(written.entity)  # type: ignore[arg-type]
 
     @strawberry.mutation(
@@ -244,7 +269,7 @@ SCHEMA = _Schema(query=Query, mutation=Mutation, extensions=[ProblemExtensions])
 
 
 def _context(request: Request, role: Annotated[Role | None, Depends(caller)]) -> Context:
-    return Context(request.app.state.store, request.app.state.engine_cache, role)
+    return Context(request.app.state.store, request.app.state.engine_cache, role, request.app.state.settings)
 
 
 def graphql_router() -> GraphQLRouter[Context, None]:
