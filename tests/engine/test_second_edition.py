@@ -55,8 +55,9 @@ def test_seed_an_ended_agreement_honours_learning_completed_while_it_was_in_forc
 
 
 def test_seed_transfer_credit_does_not_transfer_on(seed: Engine) -> None:
-    assert _granted(seed_run(seed, [{"node": "CAMOSUN:HIST-110", "earned": "2023-04-30"}])) == ["UVIC:HIST-111"]
-    assert _granted(seed_run(seed, [{"node": "UVIC:HIST-111", "earned": "2023-04-30"}])) == ["OKANAGAN:HIST-1XX"]
+    cluster = [{"node": "CAMOSUN:BIOL-150A", "earned": "2023-04-30"}, {"node": "CAMOSUN:BIOL-150B", "earned": "2023-04-30"}]
+    assert _granted(seed_run(seed, cluster)) == ["UVIC:BIOL-184"]
+    assert _granted(seed_run(seed, [{"node": "UVIC:BIOL-184", "earned": "2023-04-30"}])) == ["OKANAGAN:BIOL-1XX"]
 
 
 def test_a_repeated_attempt_inside_the_window_grants_when_the_better_one_is_outside() -> None:
