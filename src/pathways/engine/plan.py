@@ -289,7 +289,9 @@ class _Planner:
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, deadline=deadline,
         )
-        self.only = frozenset(bound.rules)
+        # an unless may name a node no rule toward the target needs: with exclusions in the graph,
+        # plans are verified by full evaluations
+        self.only = None if self.engine.has_unless else frozenset(bound.rules)
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
