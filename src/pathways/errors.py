@@ -99,10 +99,12 @@ class NotFound(PathwaysError):
 
     title = "not found"
 
-    def __init__(self, entity: str, id: str) -> None:
-        super().__init__(f'unknown {entity} "{id}"')
+    def __init__(self, entity: str, id: str, suggestions: tuple[str, ...] = ()) -> None:
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f'unknown {entity} "{id}"{hint}')
         self.entity = entity
         self.id = id
+        self.suggestions = suggestions
 
 
 class AccessDenied(PathwaysError):

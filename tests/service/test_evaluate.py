@@ -9,12 +9,14 @@ from .conftest import THREE_MICRO_COURSES, Client, gql
 
 EVALUATION_FIELDS = """
   asOf
-  granted { node credits rule kind grantedBy earned grade uses lineage }
+  granted { node { id } credits rule kind grantedBy earned grade uses lineage }
   noCredit { rule grantedBy uses }
-  progress { rule target kind fraction uses missing }
+  progress { rule target kind fraction uses missing creditsNeeded }
+  progressTotal
   skipped { rule reason }
   unrecognized
   recognized { input node expired }
+  nodes
 """
 
 
@@ -22,12 +24,23 @@ _JSON_SCALARS = {"missing", "also_needs"}
 
 
 def camel(data: Any) -> Any:
-    """REST JSON with every key in camelCase: what GraphQL returns for the same answer (a
-    requirement travels as the JSON scalar, its keys as in pathways/1)."""
+    """REST JSON with every key in camelCase: what GraphQL returns for the same answer.
+
+    Keys of ``nodes`` (node ids) and everything inside it (a JSON scalar) stay as they are.
+    """
     if isinstance(data, dict):
-        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): v if k in _JSON_SCALARS else camel(v) for k, v in data.items()}
+        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): v if k == "nodes" or k in _JSON_SCALARS else camel(v) for k, v in data.items()}
     if isinstance(data, list):
         return [camel(v) for v in data]
+    return data
+
+
+def node_ids(data: Any) -> Any:
+    """GraphQL JSON with each granted ``node { id }`` object put back to its id, as REST has it."""
+    if isinstance(data, dict):
+        return {k: v["id"] if k == "node" and isinstance(v, dict) else node_ids(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [node_ids(v) for v in data]
     return data
 
 
@@ -66,18 +79,18 @@ def test_count_toward_over_graphql_is_the_rest_json_field_for_field(client: Clie
     query = f"query($h: [HoldingInput!]!) {{ countToward(holdings: $h, asOf: \"2026-01-01\") {{ {EVALUATION_FIELDS} }} }}"
     body = gql(client, query, {"h": holdings})
     assert "errors" not in body, body
-    assert body["data"]["countToward"] == camel(rest)
+    assert node_ids(body["data"]["countToward"]) == camel(rest)
 
     full = [h | {"grade": "B"} for h in THREE_MICRO_COURSES]
     rest = client.post("/evaluate", json={"holdings": full, "as_of": "2026-01-01", "include_pilot": True}).json()
     assert len(rest["granted"]) == 3
     query = f"query($h: [HoldingInput!]!) {{ countToward(holdings: $h, asOf: \"2026-01-01\", includePilot: true) {{ {EVALUATION_FIELDS} }} }}"
-    assert gql(client, query, {"h": full})["data"]["countToward"] == camel(rest)
+    assert node_ids(gql(client, query, {"h": full})["data"]["countToward"]) == camel(rest)
 
 
 def test_reach_over_graphql_is_the_rest_json_field_for_field(client: Client) -> None:
     rest = client.get("/nodes/UFV:PS-ESS/counts-toward", params={"depth": 2}).json()
-    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } noCredit { rule grantedBy } } }"
+    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } noCredit { rule grantedBy } nodes } }"
     assert gql(client, query)["data"]["reach"] == camel(rest)
 
 
@@ -87,10 +100,10 @@ def test_plan_finds_the_cheapest_route_and_matches_graphql(client: Client) -> No
     assert rest["feasible"] is True
     assert rest["plans"][0]["items"] == ["UFV:IL-GD", "UFV:PS-GD"]
     assert rest["plans"][0]["total"] == 60
-    query = """query($i: PlanInput!) { plan(input: $i) { target objective feasible reason
-      plans { items total sequence granted { node credits rule kind grantedBy earned grade uses lineage } } } }"""
+    query = """query($i: PlanInput!) { plan(input: $i) { target objective feasible reason nodes
+      plans { items total sequence granted { node { id } credits rule kind grantedBy earned grade uses lineage } } } }"""
     answer = gql(client, query, {"i": {"holdings": [THREE_MICRO_COURSES[0]], "target": "UFV:GD157", "asOf": "2026-01-01"}})
-    assert answer["data"]["plan"] == camel(rest)
+    assert node_ids(answer["data"]["plan"]) == camel(rest)
 
 
 def test_plan_for_an_unknown_target_is_404_and_bad_objective_422(client: Client) -> None:

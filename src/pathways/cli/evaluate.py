@@ -2,7 +2,8 @@
 
 Human-readable by default: each grant is printed as a small tree of the holdings it used,
 down to what the learner presented, so a learner sees why it fired. ``--json`` prints
-exactly the API's JSON (SPEC section 4).
+exactly the API's JSON (SPEC section 4, shaped as ``POST /evaluate`` shapes it: node titles
+beside ids, progress closest first; the file may carry ``progress_limit`` and the other options).
 
 Example:
     >>> describe({"at_least": 1, "of": [{"node": "RRU:CAF-E1"}, {"node": "RRU:CAF-E2", "min_grade": "B"}]})
@@ -15,11 +16,11 @@ import argparse
 import datetime as dt
 from typing import Any
 
+from ..answers import ShapedEvaluationRequest, node_summaries, reach_nodes, shape
 from ..engine import Evaluation, HoldingState, evaluate, reach
 from ..errors import InvalidInput
 from ..io.document import read_json
 from ..io.openbadges import badge_claims
-from ..model import EvaluationRequest
 from . import Context
 
 __all__ = ["HOLDINGS_FORMAT", "describe", "register"]
@@ -57,7 +58,7 @@ def register(sub: Any) -> None:
 
 
 def _evaluate(args: argparse.Namespace, ctx: Context) -> int:
-    request = EvaluationRequest.from_json(read_json(args.holdings))
+    request = ShapedEvaluationRequest.from_json(read_json(args.holdings))
     update: dict[str, Any] = {}
     if args.as_of is not None:
         try:
@@ -67,9 +68,10 @@ def _evaluate(args: argparse.Namespace, ctx: Context) -> int:
     if args.include_pilot:
         update["include_pilot"] = True
     request = request.model_copy(update=update)
-    result = evaluate(ctx.engine(), request, badges=badge_claims(request.credentials))
+    engine = ctx.engine()
+    result = evaluate(engine, request, badges=badge_claims(request.credentials))
     if args.json:
-        ctx.print_json(result.to_json())
+        ctx.print_json(shape(result, engine, node_summaries(engine), request))
     else:
         print("\n".join(_evaluation_lines(result)))
     return 0
@@ -145,9 +147,11 @@ def describe(req: dict[str, Any]) -> str:
 def _reach(args: argparse.Namespace, ctx: Context) -> int:
     if args.depth < 1:
         raise InvalidInput.one("--depth", f"must be at least 1, got {args.depth}")
-    result = reach(ctx.engine(), args.node, args.depth)
+    engine = ctx.engine()
+    result = reach(engine, args.node, args.depth)
     if args.json:
-        ctx.print_json(result.to_json())
+        answer = result.to_json()
+        ctx.print_json(answer | {"nodes": reach_nodes(answer, node_summaries(engine))})
         return 0
     if not result.targets:
         print(f"{result.node} counts toward nothing within {result.depth} steps.")

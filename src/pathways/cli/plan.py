@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
+from ..answers import node_summaries, plan_nodes
 from ..engine import Engine, PlanResult, plan
 from ..errors import InvalidInput
 from ..io.document import read_json
@@ -69,7 +70,8 @@ def _plan(args: argparse.Namespace, ctx: Context) -> int:
     engine = ctx.engine()
     result = plan(engine, request, badges=badge_claims(request.credentials))
     if args.json:
-        ctx.print_json(result.to_json())
+        answer = result.to_json()
+        ctx.print_json(answer | {"nodes": plan_nodes(answer, node_summaries(engine))})
     else:
         print("\n".join(plan_lines(engine, result)))
     return 0

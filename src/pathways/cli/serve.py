@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
 
 
 def urls(host: str, port: int) -> dict[str, str]:
-    """Where the API, the GraphQL explorer and the OpenAPI docs are.
+    """Where the web app, the API, the GraphQL explorer and the OpenAPI docs are.
 
     >>> urls("127.0.0.1", 8000)["GraphQL explorer"]
     'http://127.0.0.1:8000/graphql'
@@ -36,6 +36,7 @@ def urls(host: str, port: int) -> dict[str, str]:
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     return {
+        "Web app": f"{base}/",
         "REST API": f"{base}/",
         "GraphQL explorer": f"{base}/graphql",
         "OpenAPI docs": f"{base}/docs",

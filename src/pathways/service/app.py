@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from .. import __version__
 from ..settings import Settings
@@ -28,7 +28,9 @@ from .engine_cache import EngineCache
 from .errors import BodyLimit, install_error_handlers
 from .graphql import graphql_router
 from .openapi import build_openapi
+from .query_params import refuse_unknown_query_params
 from .routes import ROUTERS
+from .web import install_web_app
 
 __all__ = ["DESCRIPTION", "app_from_env", "create_app"]
 
@@ -59,7 +61,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
                 the_store.close()
 
     app = FastAPI(title="pathways", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, dependencies=[Depends(refuse_unknown_query_params)])
     app.state.settings = settings
     app.state.store = the_store
     app.state.tokens = Tokens.load(settings.tokens_file)
@@ -74,6 +76,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         app.include_router(router)
     graphql = graphql_router()
     install_browser_pages(app, graphql)
+    install_web_app(app)
     app.include_router(graphql)
 
     def openapi() -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """The browser pages: GraphiQL at ``GET /graphql`` and Swagger UI at ``/docs``, with no CDN.
 
+``/static`` also serves the web app's htmx and cytoscape.js (:mod:`pathways.service.web`).
+
 Both pages load their JavaScript and CSS from ``/static/``, which serves a fixed list of files
 out of ``web/node_modules`` (``npm ci --prefix web``, run by ``make``, installs the versions
 ``web/package-lock.json`` pins). Nothing is fetched from the internet, so the pages work
@@ -9,7 +11,7 @@ answer, with status 503 and a page saying how to install them.
 Example:
     >>> from pathlib import Path
     >>> sorted(STATIC_FILES)[:2]
-    ['favicon-32x32.png', 'graphiql.min.css']
+    ['cytoscape.min.js', 'favicon-32x32.png']
     >>> missing_assets(Path("/nonexistent")) == sorted(STATIC_FILES)
     True
 """
@@ -39,6 +41,8 @@ STATIC_FILES: dict[str, str] = {
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
     "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
     "favicon-32x32.png": "swagger-ui-dist/favicon-32x32.png",
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
 }
 """``/static/NAME`` serves ``ASSETS / STATIC_FILES[NAME]``; no other file under ``ASSETS`` is reachable."""
 

@@ -28,12 +28,15 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from ..engine import Engine
 from ..engine.impact import ImpactIndex
 from ..heap import settle_heap
 from ..loading import load_engine
 from ..store import Store
+from .search import NodeIndex
+from ..answers import node_summaries
 
 __all__ = ["EngineCache", "Snapshot"]
 
@@ -53,18 +56,33 @@ class Snapshot:
         A transfer rule mentioning nodes of several institutions appears under each pair.
         Built on first use per snapshot, then a dictionary lookup.
         """
+        rules = self.engine.rules
+        kept = {pair: [r for r in ids if rules[r].kind == "transfer"] for pair, ids in self.pairs.items()}
+        return {pair: ids for pair, ids in kept.items() if ids}
+
+    @cached_property
+    def pairs(self) -> dict[tuple[str, str], list[str]]:
+        """Rules of every kind by (institution of a node required, institution of a node granted), for the council's page."""
         nodes = self.engine.nodes
         out: dict[tuple[str, str], list[str]] = defaultdict(list)
         for rule_id in sorted(self.engine.rules):
             rule = self.engine.rules[rule_id]
-            if rule.kind != "transfer":
-                continue
-            sources = {nodes[n].institution for n in rule.mentions() if n in nodes} - {None}
-            targets = {nodes[g.node].institution for g in rule.grants if g.node in nodes} - {None}
+            sources = {nodes[n].institution for n in rule.mentions() if n in nodes}
+            targets = {nodes[g.node].institution for g in rule.grants if g.node in nodes}
             for a in sorted(s for s in sources if s is not None):
                 for b in sorted(t for t in targets if t is not None):
                     out[(a, b)].append(rule_id)
         return dict(out)
+
+    @cached_property
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        """Every node's title, kind, credits, institution name and label, for shaped answers."""
+        return node_summaries(self.engine)
+
+    @cached_property
+    def index(self) -> NodeIndex:
+        """The node search index of this snapshot."""
+        return NodeIndex(self.engine)
 
 
     @cached_property

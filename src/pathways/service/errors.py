@@ -81,13 +81,16 @@ def _type_uri(err: PathwaysError) -> str:
 def problem_json(err: PathwaysError) -> dict[str, Any]:
     """The RFC 9457 problem object of ``err``: type, title, status, detail, errors."""
     problems = err.problems if isinstance(err, InvalidInput) else []
-    return {
+    out: dict[str, Any] = {
         "type": _type_uri(err),
         "title": err.title,
         "status": status_for(err),
         "detail": err.detail,
         "errors": [p.as_json() for p in problems],
     }
+    if isinstance(err, NotFound) and err.suggestions:
+        out["suggestions"] = list(err.suggestions)  # "did you mean", for an unknown node id
+    return out
 
 
 def problem_response(err: PathwaysError) -> Response:

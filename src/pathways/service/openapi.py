@@ -19,10 +19,11 @@ from pydantic import BaseModel
 
 from ..model import Document, EvaluationRequest, Institution, Node, PlanRequest, Rule
 from .errors import PROBLEM_JSON
+from ..answers import ShapedEvaluationRequest
 
 __all__ = ["ENTITY_RESPONSES", "INPUT_RESPONSES", "PATCH_RESPONSES", "WRITE_RESPONSES", "build_openapi", "json_body_schema", "merge_patch_schema"]
 
-_BODY_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule, Document, EvaluationRequest, PlanRequest)
+_BODY_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule, Document, EvaluationRequest, ShapedEvaluationRequest, PlanRequest)
 
 _PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -34,6 +35,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "suggestions": {"type": "array", "items": {"type": "string"}, "description": "ids an unknown id may have meant"},
         "errors": {
             "type": "array",
             "items": {

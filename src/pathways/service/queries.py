@@ -1,7 +1,8 @@
 """The engine's answers as API JSON, shared by REST and GraphQL so both say the same thing.
 
-Evaluation, reach and planning run on the cache's current snapshot; the JSON is the
-engine's own ``to_json()`` (SPEC sections 4-5), which GraphQL then maps field for field.
+Evaluation, destinations, reach and planning run on the cache's current snapshot; the JSON is
+the engine's own ``to_json()`` (SPEC sections 4-5), shaped for people by
+:mod:`~pathways.answers`, which GraphQL then maps field for field.
 
 Example:
     >>> from pathways.store import open_store
@@ -15,37 +16,64 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import evaluate, reach
+from ..engine import reach
 from ..engine.checks import check_graph
 from ..engine.impact import impact, parse_change
 from ..engine.plan import plan
 from ..errors import NotFound
 from ..io.openbadges import badge_claims
-from ..model import Document, EvaluationRequest, PlanRequest
+from ..model import Document, Node, PlanRequest
+from ..answers import destinations_json as _destinations
+from ..answers import plan_nodes, reach_nodes, shaped_evaluation_json
 from .engine_cache import Snapshot
 
-__all__ = ["evaluation_json", "impact_json", "plan_json", "reach_json", "validation_json"]
+__all__ = ["destinations_json", "evaluation_json", "impact_json", "plan_json", "reach_json", "search_nodes", "unknown_node",
+           "validation_json"]
 
 
 def evaluation_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
-    """``POST /evaluate``: validate the body (422 with paths), evaluate, return SPEC section 4's JSON."""
-    request = EvaluationRequest.from_json(body)
-    result: dict[str, Any] = evaluate(snapshot.engine, request, badges=badge_claims(request.credentials)).to_json()
-    return result
+    """``POST /evaluate``: validate the body (422 with paths), evaluate, return the shaped answer."""
+    return shaped_evaluation_json(snapshot.engine, snapshot.summaries, body)
 
 
-def reach_json(snapshot: Snapshot, node: str, depth: int) -> dict[str, Any]:
-    """``GET /nodes/{id}/counts-toward``: 404 for a node the graph does not hold."""
+def destinations_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
+    """``POST /destinations``: where the holdings' credits go, institution by institution."""
+    return _destinations(snapshot.engine, snapshot.summaries, body)
+
+
+def unknown_node(snapshot: Snapshot, node: str) -> NotFound:
+    """The 404 of an unknown node id, with "did you mean" suggestions."""
+    return NotFound("node", node, tuple(snapshot.index.suggest(node)))
+
+
+def search_nodes(snapshot: Snapshot, q: str, kind: str | None, institution: str | None, after: str | None,
+                 limit: int) -> list[Node]:
+    """``GET /nodes?q=`` and GraphQL ``nodes(search:)``: the first ``limit`` matches after id ``after``, by id."""
+    nodes = snapshot.engine.nodes
+    out: list[Node] = []
+    for n in snapshot.index.search(q):
+        node = nodes[n]
+        if (after is None or n > after) and kind in (None, node.kind) and institution in (None, node.institution):
+            out.append(node)
+            if len(out) == limit:
+                break
+    return out
+
+
+def reach_json(snapshot: Snapshot, node: str, depth: int, *, include_pilot: bool = False) -> dict[str, Any]:
+    """``GET /nodes/{id}/counts-toward``: 404 (with suggestions) for a node the graph does not hold."""
     if node not in snapshot.engine.nodes:
-        raise NotFound("node", node)
-    result: dict[str, Any] = reach(snapshot.engine, node, depth).to_json()
+        raise unknown_node(snapshot, node)
+    result: dict[str, Any] = reach(snapshot.engine, node, depth, include_pilot=include_pilot).to_json()
+    result["nodes"] = reach_nodes(result, snapshot.summaries)
     return result
 
 
 def plan_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
-    """``POST /plan``: validate, plan, return SPEC section 5's JSON."""
+    """``POST /plan``: validate, plan, return SPEC section 5's JSON with ``nodes`` (titles and institutions)."""
     request = PlanRequest.from_json(body)
     result: dict[str, Any] = plan(snapshot.engine, request, badges=badge_claims(request.credentials)).to_json()
+    result["nodes"] = plan_nodes(result, snapshot.summaries)
     return result
 
 

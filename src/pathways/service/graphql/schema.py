@@ -32,9 +32,11 @@ from ..dependencies import caller
 from ..engine_cache import EngineCache
 from ..errors import problem_json
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
-from ..queries import evaluation_json, plan_json, reach_json, validation_json
+from ...answers import DEFAULT_PROGRESS_LIMIT
+from ..queries import destinations_json, evaluation_json, plan_json, reach_json, search_nodes, validation_json
 from ..writes import patch_node, patch_rule, put_institution, put_node, put_rule, retire_rule
 from .types import (
+    Destinations,
     Evaluation,
     HoldingInput,
     Institution,
@@ -95,6 +97,13 @@ def _rule_connection(rules: list[Any], first: int) -> RuleConnection:
     return RuleConnection(edges=[RuleEdge(node=Rule.from_model(r), cursor=encode_cursor(r.id)) for r in shown], page_info=info)
 
 
+def _evaluation_body(holdings: list[HoldingInput], as_of: dt.date | None, include_pilot: bool,
+                     credentials: list[JSON] | None) -> dict[str, Any]:
+    """The REST body of an evaluation from GraphQL arguments."""
+    return {"holdings": input_json(holdings), "as_of": as_of.isoformat() if as_of else None,
+            "include_pilot": include_pilot, "credentials": credentials or []}
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Every institution, by id.")
@@ -111,7 +120,8 @@ class Query:
         node = info.context.store.get_node(id)
         return Node.from_model(node) if node else None
 
-    @strawberry.field(description="Nodes by id, filtered; `search` matches id or title.")
+    @strawberry.field(description="Nodes by id, filtered; `search` finds every word in the id, title or an identifier "
+                                  "(a badge URL), or the code without spaces, case-insensitively (as GET /nodes?q=).")
     def nodes(
         self,
         info: Info,
@@ -121,7 +131,10 @@ class Query:
         first: int = DEFAULT_LIMIT,
         after: str | None = None,
     ) -> NodeConnection:
-        query = NodeQuery(kind=kind, institution=institution, q=search, limit=_first(first) + 1, after=decode_cursor(after, "after"))
+        last = decode_cursor(after, "after")
+        if search:
+            return _node_connection(search_nodes(info.context.cache.current(), search, kind, institution, last, _first(first) + 1), first)
+        query = NodeQuery(kind=kind, institution=institution, limit=_first(first) + 1, after=last)
         return _node_connection(info.context.store.list_nodes(query), first)
 
     @strawberry.field(description="One rule, or null.")
@@ -152,10 +165,27 @@ class Query:
         as_of: dt.date | None = None,
         include_pilot: bool = False,
         credentials: list[JSON] | None = None,
+        institutions: list[str] | None = None,
+        targets: list[str] | None = None,
+        progress_limit: int | None = DEFAULT_PROGRESS_LIMIT,
+        group_grants: bool = False,
     ) -> Evaluation:
-        body = {"holdings": input_json(holdings), "as_of": as_of.isoformat() if as_of else None,
-                "include_pilot": include_pilot, "credentials": credentials or []}
-        return Evaluation.from_json(evaluation_json(info.context.cache.current(), body))
+        body = _evaluation_body(holdings, as_of, include_pilot, credentials) | {
+            "institutions": institutions, "targets": targets, "progress_limit": progress_limit, "group_grants": group_grants}
+        snapshot = info.context.cache.current()
+        return Evaluation.from_json(evaluation_json(snapshot, body), snapshot.engine.nodes)
+
+    @strawberry.field(description="Where these holdings' credits go, institution by institution: POST /destinations.")
+    def destinations(
+        self,
+        info: Info,
+        holdings: list[HoldingInput],
+        as_of: dt.date | None = None,
+        include_pilot: bool = False,
+        credentials: list[JSON] | None = None,
+    ) -> Destinations:
+        body = _evaluation_body(holdings, as_of, include_pilot, credentials)
+        return Destinations.from_json(destinations_json(info.context.cache.current(), body))
 
     @strawberry.field(description="What holding one node counts toward, to a depth: GET /nodes/{id}/counts-toward.")
     def reach(self, info: Info, node: str, depth: int = 3) -> Reach:
@@ -165,7 +195,8 @@ class Query:
 
     @strawberry.field(description="The cheapest or shortest routes to a target: POST /plan.")
     def plan(self, info: Info, input: PlanInput) -> Plan:
-        return Plan.from_json(plan_json(info.context.cache.current(), input_json(input)))
+        snapshot = info.context.cache.current()
+        return Plan.from_json(plan_json(snapshot, input_json(input)), snapshot.engine.nodes)
 
     @strawberry.field(description="Transfer rules that take nodes of institution `from` to nodes of institution `to`.")
     def agreements(

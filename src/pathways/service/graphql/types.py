@@ -1,3 +1,5 @@
+# mypy: disable-error-code="untyped-decorator"
+# (strawberry's field decorators are untyped without its mypy plugin, which pyproject does not load)
 """GraphQL object and input types: entities, connections, and the engine's answers.
 
 Field names are the REST JSON keys in camelCase (``as_of`` -> ``asOf``, ``granted_by`` ->
@@ -11,20 +13,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from ... import model
+from ...answers import label as shaping_label
 
 __all__ = [
+    "Destination",
+    "Destinations",
     "Evaluation",
     "Grant",
     "GrantInput",
     "GrantedHolding",
     "HoldingInput",
     "Institution",
+    "InstitutionGrants",
     "InstitutionInput",
     "Limits",
     "LimitsInput",
@@ -89,6 +96,17 @@ class Node:
     status: str
     details: JSON
     limits: Limits | None
+
+    @strawberry.field(description="The name of the node's institution (null for a competency).")
+    def institution_name(self, info: strawberry.Info[Any, None]) -> str | None:
+        if self.institution is None:
+            return None
+        inst = info.context.cache.current().engine.institutions.get(self.institution)
+        return inst.name if inst is not None else None
+
+    @strawberry.field(description="The node in BC Transfer Guide notation: institution, code, credits (\"UVIC HIST 1XX (1.5)\").")
+    def label(self) -> str:
+        return shaping_label({"id": self.id, "credits": self.credits})
 
     @classmethod
     def from_model(cls, node: model.Node) -> Node:
@@ -159,9 +177,9 @@ class RuleConnection:
     page_info: PageInfo
 
 
-@strawberry.type(description="A derived holding: what a rule granted, from which holdings.")
+@strawberry.type(description="A derived holding: what a rule granted (the node, with its title and institution), from which holdings.")
 class GrantedHolding:
-    node: str
+    node: Node
     credits: float
     rule: str
     kind: str
@@ -172,11 +190,11 @@ class GrantedHolding:
     lineage: list[str]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> GrantedHolding:
-        return cls(**{**data, "earned": dt.date.fromisoformat(data["earned"])})
+    def from_json(cls, data: dict[str, Any], nodes: Mapping[str, model.Node]) -> GrantedHolding:
+        return cls(**{**data, "node": Node.from_model(nodes[data["node"]]), "earned": dt.date.fromisoformat(data["earned"])})
 
 
-@strawberry.type(description="A rule partly met: how far, with what, and what is still missing.")
+@strawberry.type(description="A rule partly met: how far, with what, what is still missing and its fewest credits.")
 class Progress:
     rule: str
     target: str
@@ -184,6 +202,38 @@ class Progress:
     fraction: float
     uses: list[str]
     missing: JSON
+    credits_needed: float
+
+
+@strawberry.type(description="The grants at one institution: its id and name, their credits, the grants.")
+class InstitutionGrants:
+    institution: str
+    name: str | None
+    credits: float
+    granted: list[GrantedHolding]
+
+
+@strawberry.type(description="What a learner's holdings are worth at one institution (POST /destinations).")
+class Destination:
+    institution: str
+    name: str | None
+    credits: float
+    share: float
+    credentials: list[str]
+    granted: int
+    closest: Progress | None
+
+
+@strawberry.type(description="The answer to destinations: the same fields as POST /destinations.")
+class Destinations:
+    as_of: dt.date
+    destinations: list[Destination]
+    nodes: JSON
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Destinations:
+        rows = [Destination(**{**d, "closest": Progress(**d["closest"]) if d["closest"] else None}) for d in data["destinations"]]
+        return cls(as_of=dt.date.fromisoformat(data["as_of"]), destinations=rows, nodes=data["nodes"])
 
 
 @strawberry.type(description="A presented badge (its achievement id) and the node it was recognized as; expired: past validUntil, not held.")
@@ -212,20 +262,28 @@ class Evaluation:
     granted: list[GrantedHolding]
     no_credit: list[NoCredit]
     progress: list[Progress]
+    progress_total: int
     skipped: list[Skipped]
     unrecognized: list[str]
     recognized: list[Recognized]
+    by_institution: list[InstitutionGrants] | None
+    nodes: JSON
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Evaluation:
+    def from_json(cls, data: dict[str, Any], nodes: Mapping[str, model.Node]) -> Evaluation:
+        groups = data.get("by_institution")
         return cls(
             as_of=dt.date.fromisoformat(data["as_of"]),
-            granted=[GrantedHolding.from_json(g) for g in data["granted"]],
+            granted=[GrantedHolding.from_json(g, nodes) for g in data["granted"]],
             no_credit=[NoCredit(**n) for n in data["no_credit"]],
             progress=[Progress(**p) for p in data["progress"]],
+            progress_total=data["progress_total"],
             skipped=[Skipped(**s) for s in data["skipped"]],
             unrecognized=list(data["unrecognized"]),
             recognized=[Recognized(**r) for r in data["recognized"]],
+            by_institution=None if groups is None else [
+                InstitutionGrants(**{**g, "granted": [GrantedHolding.from_json(x, nodes) for x in g["granted"]]}) for g in groups],
+            nodes=data["nodes"],
         )
 
 
@@ -255,6 +313,7 @@ class Reach:
     depth: int
     targets: list[ReachTarget]
     no_credit: list[ReachNoCredit]
+    nodes: JSON
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reach:
@@ -263,7 +322,7 @@ class Reach:
             for t in data["targets"]
         ]
         no_credit = [ReachNoCredit(**n) for n in data["no_credit"]]
-        return cls(node=data["node"], depth=data["depth"], targets=targets, no_credit=no_credit)
+        return cls(node=data["node"], depth=data["depth"], targets=targets, no_credit=no_credit, nodes=data["nodes"])
 
 
 @strawberry.type(description="One minimal plan: the items to take, their total, in what order, and what they earn.")
@@ -281,15 +340,17 @@ class Plan:
     feasible: bool
     reason: str | None
     plans: list[PlanOption]
+    nodes: JSON
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Plan:
+    def from_json(cls, data: dict[str, Any], nodes: Mapping[str, model.Node]) -> Plan:
         plans = [
             PlanOption(items=p["items"], total=p["total"], sequence=p["sequence"],
-                       granted=[GrantedHolding.from_json(g) for g in p["granted"]])
+                       granted=[GrantedHolding.from_json(g, nodes) for g in p["granted"]])
             for p in data["plans"]
         ]
-        return cls(target=data["target"], objective=data["objective"], feasible=data["feasible"], reason=data["reason"], plans=plans)
+        return cls(target=data["target"], objective=data["objective"], feasible=data["feasible"], reason=data["reason"], plans=plans,
+                   nodes=data["nodes"])
 
 
 @strawberry.input(description="A holding: node id, optional grade (A+ ... F, P), date earned (default asOf).")

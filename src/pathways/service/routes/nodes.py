@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from ...errors import NotFound
 from ...model import NodeKind
 from ...store import NodeQuery
 from ..dependencies import Body, Cache, CurrentStore, MergePatch, Writer
 from ..openapi import ENTITY_RESPONSES, PATCH_RESPONSES, json_body_schema, merge_patch_schema
-from ..queries import reach_json
+from ..queries import reach_json, search_nodes, unknown_node
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from ..writes import entity_body, patch_node, put_node
 
@@ -23,13 +22,18 @@ router = APIRouter(prefix="/nodes", tags=["nodes"])
 @router.get("", summary="Nodes, filtered and paged by id")
 def list_nodes(
     store: CurrentStore,
+    cache: Cache,
     kind: NodeKind | None = None,
     institution: str | None = None,
-    q: Annotated[str | None, Query(description="matches id or title, case-insensitively")] = None,
+    q: Annotated[str | None, Query(description="search, case-insensitively: every word in the id, title or an identifier "
+                                                "(a badge URL), or the code without spaces and punctuation")] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    query = NodeQuery(kind=kind, institution=institution, q=q, limit=limit + 1, after=decode_cursor(cursor))
+    after = decode_cursor(cursor)
+    if q:
+        return page(search_nodes(cache.current(), q, kind, institution, after, limit + 1), limit, lambda n: n.id, lambda n: n.to_json())
+    query = NodeQuery(kind=kind, institution=institution, limit=limit + 1, after=after)
     return page(store.list_nodes(query), limit, lambda n: n.id, lambda n: n.to_json())
 
 
@@ -44,10 +48,11 @@ def counts_toward(
 
 
 @router.get("/{id:path}", summary="One node", responses=ENTITY_RESPONSES)
-def get_node(id: str, store: CurrentStore) -> dict[str, Any]:
+def get_node(id: str, store: CurrentStore, cache: Cache) -> dict[str, Any]:
+    """404 for an unknown id names the nodes it may have meant (``suggestions``)."""
     node = store.get_node(id)
     if node is None:
-        raise NotFound("node", id)
+        raise unknown_node(cache.current(), id)
     return node.to_json()
 
 
