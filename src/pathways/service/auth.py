@@ -1,15 +1,18 @@
 """Access control: bearer tokens from ``PATHWAYS_TOKENS_FILE``, roles and their scopes.
 
 The tokens file is a JSON object mapping each bearer token to a role: ``admin`` (every
-write), ``registrar:INST`` (nodes of institution INST and rules granted by INST, nothing
-else) or ``council`` (reads, the whole-graph export and the audit log). Reads, evaluation,
+write), ``registrar:INST`` (nodes of institution INST whose id is ``INST:...``, and rules
+granted by INST that grant only nodes of INST: a receiving institution grants its own
+credit, nothing else) or ``council`` (reads, the whole-graph export and the audit log). Reads, evaluation,
 reach and planning need no token. A write without a known token is refused with 401, one
 outside the role's scope with 403, and in both cases before anything is written.
 
 Example:
     >>> role = Role.parse("registrar:UFV")
-    >>> role.may_write_node("UFV"), role.may_write_node("SFU"), role.may_write_institution()
+    >>> role.may_write_node("UFV:GD157", "UFV"), role.may_write_node("UFV:FAKE", "SFU"), role.may_write_institution()
     (True, False, False)
+    >>> role.may_write_node("SFU:FAKE", "UFV")
+    False
     >>> Role.parse("council").may_read_audit()
     True
 """
@@ -64,13 +67,26 @@ class Role:
         """Institutions are the admin's."""
         return self.is_admin
 
-    def may_write_node(self, institution: str | None) -> bool:
-        """A node whose ``institution`` is the registrar's own (competencies have none: admin only)."""
-        return self.is_admin or (institution is not None and institution == self.institution)
+    def may_write_node(self, node_id: str, institution: str | None) -> bool:
+        """A node whose ``institution`` and id prefix (``INST:``) are the registrar's own.
+
+        The id prefix counts because ids carry the institution by convention: ``UFV:FAKE``
+        written by SFU would read as UFV's course. Competencies have no institution: admin only.
+        """
+        if self.is_admin:
+            return True
+        inst = self.institution
+        return inst is not None and institution == inst and node_id.startswith(inst + ":")
 
     def may_write_rule(self, granted_by: str) -> bool:
-        """A rule the registrar's institution grants."""
+        """A rule the registrar's institution grants (what it grants is checked by the caller,
+        which knows the granted nodes' institutions: see :meth:`may_grant`)."""
         return self.is_admin or granted_by == self.institution
+
+    def may_grant(self, institution: str | None) -> bool:
+        """Whether a rule written by this role may grant a node of ``institution``: a registrar
+        grants only their own institution's credit (a competency, with none, needs admin)."""
+        return self.is_admin or (institution is not None and institution == self.institution)
 
     def may_read_audit(self) -> bool:
         """The audit log and the whole-graph export: admin and council."""

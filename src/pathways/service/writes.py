@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,7 @@ def put_institution(store: Store, cache: EngineCache, role: Role, body: dict[str
 def _check_node_scope(store: Store, role: Role, node: Node) -> None:
     existing = store.get_node(node.id)
     for inst in {node.institution, existing.institution if existing else node.institution}:
-        if not role.may_write_node(inst):
+        if not role.may_write_node(node.id, inst):
             raise forbid(role, f'write node "{node.id}" of institution {inst or "(none: a competency)"}')
 
 
@@ -109,15 +110,26 @@ def put_node(store: Store, cache: EngineCache, role: Role, body: dict[str, Any],
     return _written(node, _write(store, cache, Document(nodes=[node]), role, f"put node {node.id}", path=path))
 
 
-def _check_rule_scope(store: Store, role: Role, rule: Rule) -> None:
+def _check_rule_scope(store: Store, role: Role, rule: Rule, incoming: Mapping[str, Node] | None = None) -> None:
+    """``granted_by`` (stored and new) must be the role's, and every node the rule grants must be
+    of the role's institution, looked up in ``incoming`` (the nodes of the same document) first,
+    then in the store. A grant naming no known node is left to the store's reference check (422)."""
     existing = store.get_rule(rule.id)
     for granted_by in {rule.granted_by, existing.granted_by if existing else rule.granted_by}:
         if not role.may_write_rule(granted_by):
             raise forbid(role, f'write rule "{rule.id}" granted by {granted_by}')
+    if role.is_admin:
+        return
+    for grant in rule.grants:
+        node = (incoming or {}).get(grant.node) or store.get_node(grant.node)
+        if node is not None and not role.may_grant(node.institution):
+            raise forbid(role, f'write rule "{rule.id}" granting "{grant.node}" of institution '
+                               f'{node.institution or "(none: a competency)"}')
 
 
 def put_rule(store: Store, cache: EngineCache, role: Role, body: dict[str, Any], *, path: str = "") -> Written:
-    """Create or replace a rule; a registrar needs ``granted_by``, before and after, to be theirs."""
+    """Create or replace a rule; a registrar needs ``granted_by``, before and after, to be theirs,
+    and every granted node to be of their institution."""
     rule: Rule = _parse(Rule, body, path)
     _check_rule_scope(store, role, rule)
     return _written(rule, _write(store, cache, Document(rules=[rule]), role, f"put rule {rule.id}", path=path))
