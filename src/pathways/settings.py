@@ -35,7 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_url", "PATHWAYS_STORE", "sqlite:///./pathways.db",
             "the store: sqlite:///path/to/file.db, or bolt://user:pass@host:port/database (neo4j:// too)"),
     Setting("tokens_file", "PATHWAYS_TOKENS_FILE", None,
-            "JSON object mapping bearer token to role (admin, registrar:INST, council); unset: no writes over HTTP"),
+            "JSON object mapping the sha256 of each bearer token to a role (admin, registrar:INST, council), "
+            "written by `pathways token mint`; unset: no writes over HTTP"),
     Setting("host", "PATHWAYS_HOST", "127.0.0.1", "address `pathways serve` listens on"),
     Setting("port", "PATHWAYS_PORT", "8000", "port `pathways serve` listens on"),
 )

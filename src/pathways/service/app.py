@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from .. import __version__
 from ..settings import Settings
 from ..store import Store, open_store
-from .auth import Tokens
+from .tokens import Tokens
 from .browser import install_browser_pages
 from .engine_cache import EngineCache
 from .errors import BodyLimit, install_error_handlers

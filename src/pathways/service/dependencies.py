@@ -12,7 +12,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..store import Store
-from .auth import Role, Tokens, require_role
+from .auth import Role, require_role
+from .tokens import Tokens
 from .engine_cache import EngineCache
 from .errors import parse_json_body
 
