@@ -27,6 +27,7 @@ from .browser import install_browser_pages
 from .engine_cache import EngineCache
 from .errors import BodyLimit, install_error_handlers
 from .graphql import graphql_router
+from .limits import Limits
 from .openapi import build_openapi
 from .routes import ROUTERS
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = the_store
     app.state.tokens = Tokens.load(settings.tokens_file)
+    app.state.limits = Limits.from_settings(settings)
     # a local SQLite version() is a microsecond query: check it on every request, so even a
     # write through another worker process is seen by the next evaluation; a Bolt round trip
     # is checked at most every 250 ms (replicas converge within that)

@@ -6,6 +6,7 @@ two apps in one process (as in the tests) never share a store.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -16,8 +17,11 @@ from .auth import Role, require_role
 from .tokens import Tokens
 from .engine_cache import EngineCache
 from .errors import parse_json_body
+from .limits import Limits
+from .work import Work
 
-__all__ = ["Body", "Cache", "Caller", "CurrentStore", "Writer", "bearer", "caller", "json_body"]
+__all__ = ["AppLimits", "Body", "Cache", "Caller", "CurrentStore", "RequestWork", "Writer", "bearer", "caller", "json_body",
+           "request_work"]
 
 bearer = HTTPBearer(auto_error=False, description="a token from PATHWAYS_TOKENS_FILE; writes, GET /graph and GET /audit need one")
 
@@ -30,6 +34,21 @@ def _store(request: Request) -> Store:
 def _cache(request: Request) -> EngineCache:
     cache: EngineCache = request.app.state.engine_cache
     return cache
+
+
+def _limits(request: Request) -> Limits:
+    limits: Limits = request.app.state.limits
+    return limits
+
+
+async def request_work(request: Request) -> AsyncIterator[Work]:
+    """The request's engine work: off the loop, under the app's time limit, watched for a
+    client that leaves (see :mod:`~pathways.service.work`)."""
+    work = Work(deadline=request.app.state.limits.deadline(), request=request)
+    try:
+        yield work
+    finally:
+        work.close()
 
 
 def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Role | None:
@@ -52,3 +71,5 @@ Cache = Annotated[EngineCache, Depends(_cache)]
 Caller = Annotated[Role | None, Depends(caller)]
 Writer = Annotated[Role, Depends(_writer)]
 Body = Annotated[Any, Depends(json_body)]
+AppLimits = Annotated[Limits, Depends(_limits)]
+RequestWork = Annotated[Work, Depends(request_work)]

@@ -3,7 +3,9 @@
 """The GraphQL schema (SPEC section 6) and its FastAPI router at ``/graphql``.
 
 Queries read the store (entities, cursor connections) or the cache's current engine
-(``countToward``, ``reach``, ``plan``, ``agreements``); mutations go through the same
+(``countToward``, ``reach``, ``plan``, ``agreements``: in a worker thread, one at a time per
+request, under one deadline for the operation, after the cost walk of :mod:`.cost` let the
+operation through); mutations go through the same
 :mod:`~pathways.service.writes` functions as REST, with the same access rules. A
 :class:`~pathways.errors.PathwaysError` becomes a GraphQL error whose ``extensions`` hold the
 REST problem object (``status``, ``title``, ``errors`` with paths), rendered by
@@ -19,7 +21,7 @@ from typing import Annotated, Any
 import strawberry
 from fastapi import Depends, Request
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
@@ -27,12 +29,15 @@ from strawberry.types import ExecutionContext
 from ...errors import InvalidInput, PathwaysError
 from ...store import NodeQuery, RuleQuery, Store
 from ..auth import Role, require_role
-from ..dependencies import caller
+from ..dependencies import caller, request_work
 from ..engine_cache import EngineCache
 from ..errors import problem_json
+from ..limits import Limits
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from ..queries import evaluation_json, plan_json, reach_json
+from ..work import Work
 from ..writes import put_institution, put_node, put_rule, retire_rule
+from .cost import CostLimit
 from .types import (
     Evaluation,
     HoldingInput,
@@ -53,18 +58,21 @@ from .types import (
     input_json,
 )
 
-__all__ = ["SCHEMA", "Context", "Mutation", "Query", "graphql_router"]
+__all__ = ["MAX_TOKENS", "SCHEMA", "Context", "Mutation", "Query", "graphql_router"]
 
 
 
 class Context(BaseContext):
-    """Per request: the app's store and engine cache, and the caller's role (``None`` anonymous)."""
+    """Per request: the app's store, engine cache and limits, the caller's role (``None``
+    anonymous), and the request's engine work (off the loop, one deadline for the operation)."""
 
-    def __init__(self, store: Store, cache: EngineCache, role: Role | None) -> None:
+    def __init__(self, store: Store, cache: EngineCache, role: Role | None, limits: Limits, work: Work) -> None:
         super().__init__()
         self.store = store
         self.cache = cache
         self.role = role
+        self.limits = limits
+        self.work = work
 
 
 Info = strawberry.Info[Context, None]
@@ -142,7 +150,7 @@ class Query:
         return _rule_connection(info.context.store.list_rules(query), first)
 
     @strawberry.field(description="What these holdings count toward: POST /evaluate, field for field.")
-    def count_toward(
+    async def count_toward(
         self,
         info: Info,
         holdings: list[HoldingInput],
@@ -152,20 +160,25 @@ class Query:
     ) -> Evaluation:
         body = {"holdings": input_json(holdings), "as_of": as_of.isoformat() if as_of else None,
                 "include_pilot": include_pilot, "credentials": credentials or []}
-        return Evaluation.from_json(evaluation_json(info.context.cache.current(), body))
+        ctx = info.context
+        return await ctx.work.run(lambda: Evaluation.from_json(
+            evaluation_json(ctx.cache.current(), body, limits=ctx.limits, deadline=ctx.work.deadline)))
 
     @strawberry.field(description="What holding one node counts toward, to a depth: GET /nodes/{id}/counts-toward.")
-    def reach(self, info: Info, node: str, depth: int = 3) -> Reach:
-        if not 1 <= depth <= 10:
-            raise InvalidInput.one("depth", f"must be between 1 and 10, got {depth}")
-        return Reach.from_json(reach_json(info.context.cache.current(), node, depth))
+    async def reach(self, info: Info, node: str, depth: int = 3) -> Reach:
+        ctx = info.context
+        return await ctx.work.run(lambda: Reach.from_json(
+            reach_json(ctx.cache.current(), node, depth, limits=ctx.limits, deadline=ctx.work.deadline)))
 
     @strawberry.field(description="The cheapest or shortest routes to a target: POST /plan.")
-    def plan(self, info: Info, input: PlanInput) -> Plan:
-        return Plan.from_json(plan_json(info.context.cache.current(), input_json(input)))
+    async def plan(self, info: Info, input: PlanInput) -> Plan:
+        ctx = info.context
+        body = input_json(input)
+        return await ctx.work.run(lambda: Plan.from_json(
+            plan_json(ctx.cache.current(), body, limits=ctx.limits, deadline=ctx.work.deadline)))
 
     @strawberry.field(description="Transfer rules that take nodes of institution `from` to nodes of institution `to`.")
-    def agreements(
+    async def agreements(
         self,
         info: Info,
         from_: Annotated[str, strawberry.argument(name="from")],
@@ -173,11 +186,15 @@ class Query:
         first: int = DEFAULT_LIMIT,
         after: str | None = None,
     ) -> RuleConnection:
-        snapshot = info.context.cache.current()
         last = decode_cursor(after, "after")
-        ids = [r for r in snapshot.agreements.get((from_, to), []) if last is None or r > last]
-        rules = [snapshot.engine.rules[r] for r in ids[: _first(first) + 1]]
-        return _rule_connection(rules, first)
+        _first(first)
+
+        def page() -> RuleConnection:
+            snapshot = info.context.cache.current()  # a rebuild, or the first agreements index, takes a while
+            ids = [r for r in snapshot.agreements.get((from_, to), []) if last is None or r > last]
+            return _rule_connection([snapshot.engine.rules[r] for r in ids[: first + 1]], first)
+
+        return await info.context.work.run(page)
 
 
 def _writer(info: Info) -> Role:
@@ -187,27 +204,28 @@ def _writer(info: Info) -> Role:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create or replace an institution (admin).")
-    def upsert_institution(self, info: Info, input: InstitutionInput) -> Institution:
-        ctx = info.context
-        written = put_institution(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
+    async def upsert_institution(self, info: Info, input: InstitutionInput) -> Institution:
+        ctx, role, body = info.context, _writer(info), input_json(input)
+        written = await ctx.work.run(lambda: put_institution(ctx.store, ctx.cache, role, body, path="input"))
         return Institution.from_model(written.entity)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Create or replace a node (admin, or registrar of its institution).")
-    def upsert_node(self, info: Info, input: NodeInput) -> Node:
-        ctx = info.context
-        written = put_node(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
+    async def upsert_node(self, info: Info, input: NodeInput) -> Node:
+        ctx, role, body = info.context, _writer(info), input_json(input)
+        written = await ctx.work.run(lambda: put_node(ctx.store, ctx.cache, role, body, path="input"))
         return Node.from_model(written.entity)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Create or replace a rule (admin, or registrar of grantedBy).")
-    def upsert_rule(self, info: Info, input: RuleInput) -> Rule:
-        ctx = info.context
-        written = put_rule(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
+    async def upsert_rule(self, info: Info, input: RuleInput) -> Rule:
+        ctx, role, body = info.context, _writer(info), input_json(input)
+        written = await ctx.work.run(lambda: put_rule(ctx.store, ctx.cache, role, body, path="input"))
         return Rule.from_model(written.entity)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Set a rule's status to retired (admin, or registrar of grantedBy).")
-    def retire_rule(self, info: Info, id: str) -> Rule:
-        ctx = info.context
-        return Rule.from_model(retire_rule(ctx.store, ctx.cache, _writer(info), id).entity)  # type: ignore[arg-type]
+    async def retire_rule(self, info: Info, id: str) -> Rule:
+        ctx, role = info.context, _writer(info)
+        written = await ctx.work.run(lambda: retire_rule(ctx.store, ctx.cache, role, id))
+        return Rule.from_model(written.entity)  # type: ignore[arg-type]
 
 
 class ProblemExtensions(SchemaExtension):
@@ -237,11 +255,16 @@ class _Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-SCHEMA = _Schema(query=Query, mutation=Mutation, extensions=[ProblemExtensions])
+MAX_TOKENS = 50_000
+"""Most tokens a GraphQL document may have: parsing runs on the event loop, so it is bounded
+before the cost walk (a 1,000-holding ``countToward`` written out is about 13,000)."""
+
+SCHEMA = _Schema(query=Query, mutation=Mutation, extensions=[lambda: MaxTokensLimiter(MAX_TOKENS), CostLimit, ProblemExtensions])
 
 
-def _context(request: Request, role: Annotated[Role | None, Depends(caller)]) -> Context:
-    return Context(request.app.state.store, request.app.state.engine_cache, role)
+async def _context(request: Request, role: Annotated[Role | None, Depends(caller)],
+                   work: Annotated[Work, Depends(request_work)]) -> Context:
+    return Context(request.app.state.store, request.app.state.engine_cache, role, request.app.state.limits, work)
 
 
 def graphql_router() -> GraphQLRouter[Context, None]:
