@@ -28,6 +28,7 @@ from .engine_cache import EngineCache
 from .errors import BodyLimit, install_error_handlers
 from .graphql import graphql_router
 from .limits import Limits
+from .observe import install_metrics
 from .openapi import build_openapi
 from .routes import ROUTERS
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.engine_cache = EngineCache(the_store, check_interval=interval)
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
+    install_metrics(app)  # outermost: it times and counts every answer, refusals by BodyLimit included
     for router in ROUTERS:
         app.include_router(router)
     graphql = graphql_router()

@@ -54,7 +54,10 @@ async def request_work(request: Request) -> AsyncIterator[Work]:
 def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Role | None:
     """The role of the request's bearer token, ``None`` without one (401 for an unknown token)."""
     tokens: Tokens = request.app.state.tokens
-    return tokens.role_for(f"Bearer {credentials.credentials}" if credentials else request.headers.get("authorization"))
+    role = tokens.role_for(f"Bearer {credentials.credentials}" if credentials else request.headers.get("authorization"))
+    if role is not None:
+        request.state.role = role.name  # for the access log (service/observe.py)
+    return role
 
 
 def _writer(role: Annotated[Role | None, Depends(caller)]) -> Role:

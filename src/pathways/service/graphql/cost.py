@@ -12,7 +12,8 @@ the engine are weighted by what they ask for:
 An operation over ``graphql_max_cost`` units, or nesting selections deeper than
 ``graphql_max_depth``, is refused before anything runs, with a GraphQL error whose
 ``extensions`` is the 422 problem naming the limit. Fragments are walked where they are
-spread; variables are read from the request.
+spread; variables are read from the request. Introspection (``__schema``, ``__type``) reads
+only the schema and is not counted.
 
 Example:
     >>> from graphql import parse
@@ -89,6 +90,8 @@ def _walk(selections: SelectionSetNode, fragments: Mapping[str, FragmentDefiniti
           variables: dict[str, Any]) -> tuple[int, int]:
     cost, depth = 0, 0
     for field in _fields(selections, fragments):
+        if field.name.value.startswith("__"):
+            continue  # introspection reads the schema only (GraphiQL's query nests deep)
         args = _args(field, variables)
         own = _weight(field.name.value, args)
         below, deep = (0, 0)
