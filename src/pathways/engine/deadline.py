@@ -7,6 +7,13 @@ owns the deadline and may :meth:`~Deadline.cancel` it from another thread when t
 has gone, so the work stops at the next check instead of running on for nobody. The engine
 knows nothing of requests: it only reads the clock and this one value.
 
+Deep inside a match (the integer programs of :mod:`~pathways.engine.exact`, the dynamic
+program of :mod:`~pathways.engine.progress`) one step can take seconds on a CLR-sized
+transcript, so those read the deadline too. Rather than thread a parameter through every
+matching function, :func:`evaluate` and :func:`reach` make theirs the :func:`current` one for
+their duration (:func:`active`, a context variable: per thread, so concurrent requests in
+worker threads never see each other's); outside them it is :data:`NEVER`.
+
 Example:
     >>> d = Deadline.after(60)
     >>> d.check("evaluation")
@@ -22,10 +29,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from ..errors import DeadlineExceeded
 
-__all__ = ["NEVER", "Deadline"]
+__all__ = ["NEVER", "Deadline", "active", "current"]
 
 
 class Deadline:
@@ -61,3 +71,27 @@ class Deadline:
 
 NEVER = Deadline()
 """No deadline: the default of every engine function (the CLI and the library's own callers)."""
+
+_CURRENT: ContextVar[Deadline] = ContextVar("pathways_deadline", default=NEVER)
+
+
+@contextmanager
+def active(deadline: Deadline) -> Iterator[Deadline]:
+    """Make ``deadline`` the :func:`current` one inside the ``with`` block (this thread only)."""
+    token = _CURRENT.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _CURRENT.reset(token)
+
+
+def current() -> Deadline:
+    """The deadline of the evaluation or reach running in this thread (:data:`NEVER` outside one).
+
+    >>> with active(Deadline.after(60)) as d:
+    ...     current() is d
+    True
+    >>> current() is NEVER
+    True
+    """
+    return _CURRENT.get()

@@ -30,7 +30,7 @@ from typing import Any
 from ..errors import InvalidInput, Problem
 from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement
 from ..model.grades import FAIL
-from .deadline import NEVER, Deadline
+from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, synthetic_holdings, years_before
 from .index import GRADE_RANK, CompiledRule, Engine, compile_requirement
 from .matching import Progress
@@ -188,11 +188,11 @@ def evaluate(
     for node in sorted(presented):
         run.add(presented[node])
 
-    granted = run.rounds()
-
-    result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)))
-    if report:
-        _report(run, result)
+    with active(deadline):
+        granted = run.rounds()
+        result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)))
+        if report:
+            _report(run, result)
     return result
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidInput, NotFound
-from .deadline import NEVER, Deadline
+from .deadline import NEVER, Deadline, active
 from .evaluate import HoldingState, requirement_progress
 from .index import Engine
 
@@ -116,7 +116,8 @@ def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = Fa
                     walk(g, step_path, {**on_path, g: held_state(g)})
 
     if depth >= 1:
-        walk(node, (), {node: held_state(node)})
+        with active(deadline):
+            walk(node, (), {node: held_state(node)})
     targets = []
     for target, paths in found.items():
         ordered = sorted(paths, key=lambda p: (len(p), [(s.rule, s.grants) for s in p]))[:MAX_PATHS]
