@@ -13,7 +13,7 @@ An operation over ``graphql_max_cost`` units, or nesting selections deeper than
 ``graphql_max_depth``, is refused before anything runs, with a GraphQL error whose
 ``extensions`` is the 422 problem naming the limit. Fragments are walked where they are
 spread; variables are read from the request. Introspection (``__schema``, ``__type``) reads
-only the schema and is not counted.
+only the schema: one unit, its selections not walked.
 
 Example:
     >>> from graphql import parse
@@ -38,7 +38,6 @@ from graphql import (
     SelectionSetNode,
     value_from_ast_untyped,
 )
-from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from ...errors import InvalidInput
@@ -91,7 +90,8 @@ def _walk(selections: SelectionSetNode, fragments: Mapping[str, FragmentDefiniti
     cost, depth = 0, 0
     for field in _fields(selections, fragments):
         if field.name.value.startswith("__"):
-            continue  # introspection reads the schema only (GraphiQL's query nests deep)
+            cost += 1  # introspection reads the schema only: counted, not walked (GraphiQL's query nests deep)
+            continue
         args = _args(field, variables)
         own = _weight(field.name.value, args)
         below, deep = (0, 0)
@@ -119,12 +119,13 @@ def operation_cost(document: DocumentNode, operation_name: str | None, variables
 
 
 class CostLimit(SchemaExtension):
-    """Refuse an operation over the app's GraphQL cost or depth limit before it executes.
+    """Refuse an operation over the app's GraphQL cost or depth limit before it is validated
+    (validation of many fields takes time of its own) or executed.
 
     The limits are the app's (``context.limits``), so two apps in one process may differ.
     """
 
-    def on_execute(self) -> Iterator[None]:
+    def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         limits: Limits | None = getattr(ctx.context, "limits", None)
         if limits is not None and ctx.graphql_document is not None:
@@ -136,6 +137,6 @@ class CostLimit(SchemaExtension):
             elif depth > limits.graphql_max_depth:
                 refusal = InvalidInput.one("query", f"nests selections {depth} deep: more than the limit of "
                                                     f"{limits.graphql_max_depth} (PATHWAYS_GRAPHQL_MAX_DEPTH)")
-            if refusal is not None:
-                ctx.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(refusal.detail, original_error=refusal)])
+            if refusal is not None:  # errors before validation skip it: an oversized document costs no more
+                ctx.pre_execution_errors = [GraphQLError(refusal.detail, original_error=refusal)]
         yield

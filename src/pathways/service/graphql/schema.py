@@ -2,10 +2,10 @@
 # (strawberry's field decorators are untyped without its mypy plugin, which pyproject does not load)
 """The GraphQL schema (SPEC section 6) and its FastAPI router at ``/graphql``.
 
-Queries read the store (entities, cursor connections) or the cache's current engine
-(``countToward``, ``reach``, ``plan``, ``agreements``: in a worker thread, one at a time per
-request, under one deadline for the operation, after the cost walk of :mod:`.cost` let the
-operation through); mutations go through the same
+Every operation is parsed, validated and executed in its request's worker thread
+(:mod:`~pathways.service.work`), off the event loop, under one deadline, once the cost walk
+of :mod:`.cost` has let it through. Queries read the store (entities, cursor connections) or
+the cache's current engine (``countToward``, ``reach``, ``plan``, ``agreements``); mutations go through the same
 :mod:`~pathways.service.writes` functions as REST, with the same access rules. A
 :class:`~pathways.errors.PathwaysError` becomes a GraphQL error whose ``extensions`` hold the
 REST problem object (``status``, ``title``, ``errors`` with paths), rendered by
@@ -15,7 +15,7 @@ REST problem object (``status``, ``title``, ``errors`` with paths), rendered by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
 import strawberry
@@ -24,7 +24,8 @@ from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.scalars import JSON
-from strawberry.types import ExecutionContext
+from graphql import OperationType
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from ...errors import InvalidInput, PathwaysError
 from ...store import NodeQuery, RuleQuery, Store
@@ -150,7 +151,7 @@ class Query:
         return _rule_connection(info.context.store.list_rules(query), first)
 
     @strawberry.field(description="What these holdings count toward: POST /evaluate, field for field.")
-    async def count_toward(
+    def count_toward(
         self,
         info: Info,
         holdings: list[HoldingInput],
@@ -161,24 +162,20 @@ class Query:
         body = {"holdings": input_json(holdings), "as_of": as_of.isoformat() if as_of else None,
                 "include_pilot": include_pilot, "credentials": credentials or []}
         ctx = info.context
-        return await ctx.work.run(lambda: Evaluation.from_json(
-            evaluation_json(ctx.cache.current(), body, limits=ctx.limits, deadline=ctx.work.deadline)))
+        return Evaluation.from_json(evaluation_json(ctx.cache.current(), body, limits=ctx.limits, deadline=ctx.work.deadline))
 
     @strawberry.field(description="What holding one node counts toward, to a depth: GET /nodes/{id}/counts-toward.")
-    async def reach(self, info: Info, node: str, depth: int = 3) -> Reach:
+    def reach(self, info: Info, node: str, depth: int = 3) -> Reach:
         ctx = info.context
-        return await ctx.work.run(lambda: Reach.from_json(
-            reach_json(ctx.cache.current(), node, depth, limits=ctx.limits, deadline=ctx.work.deadline)))
+        return Reach.from_json(reach_json(ctx.cache.current(), node, depth, limits=ctx.limits, deadline=ctx.work.deadline))
 
     @strawberry.field(description="The cheapest or shortest routes to a target: POST /plan.")
-    async def plan(self, info: Info, input: PlanInput) -> Plan:
+    def plan(self, info: Info, input: PlanInput) -> Plan:
         ctx = info.context
-        body = input_json(input)
-        return await ctx.work.run(lambda: Plan.from_json(
-            plan_json(ctx.cache.current(), body, limits=ctx.limits, deadline=ctx.work.deadline)))
+        return Plan.from_json(plan_json(ctx.cache.current(), input_json(input), limits=ctx.limits, deadline=ctx.work.deadline))
 
     @strawberry.field(description="Transfer rules that take nodes of institution `from` to nodes of institution `to`.")
-    async def agreements(
+    def agreements(
         self,
         info: Info,
         from_: Annotated[str, strawberry.argument(name="from")],
@@ -186,15 +183,11 @@ class Query:
         first: int = DEFAULT_LIMIT,
         after: str | None = None,
     ) -> RuleConnection:
+        snapshot = info.context.cache.current()
         last = decode_cursor(after, "after")
-        _first(first)
-
-        def page() -> RuleConnection:
-            snapshot = info.context.cache.current()  # a rebuild, or the first agreements index, takes a while
-            ids = [r for r in snapshot.agreements.get((from_, to), []) if last is None or r > last]
-            return _rule_connection([snapshot.engine.rules[r] for r in ids[: first + 1]], first)
-
-        return await info.context.work.run(page)
+        ids = [r for r in snapshot.agreements.get((from_, to), []) if last is None or r > last]
+        rules = [snapshot.engine.rules[r] for r in ids[: _first(first) + 1]]
+        return _rule_connection(rules, first)
 
 
 def _writer(info: Info) -> Role:
@@ -204,28 +197,27 @@ def _writer(info: Info) -> Role:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create or replace an institution (admin).")
-    async def upsert_institution(self, info: Info, input: InstitutionInput) -> Institution:
-        ctx, role, body = info.context, _writer(info), input_json(input)
-        written = await ctx.work.run(lambda: put_institution(ctx.store, ctx.cache, role, body, path="input"))
+    def upsert_institution(self, info: Info, input: InstitutionInput) -> Institution:
+        ctx = info.context
+        written = put_institution(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
         return Institution.from_model(written.entity)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Create or replace a node (admin, or registrar of its institution).")
-    async def upsert_node(self, info: Info, input: NodeInput) -> Node:
-        ctx, role, body = info.context, _writer(info), input_json(input)
-        written = await ctx.work.run(lambda: put_node(ctx.store, ctx.cache, role, body, path="input"))
+    def upsert_node(self, info: Info, input: NodeInput) -> Node:
+        ctx = info.context
+        written = put_node(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
         return Node.from_model(written.entity)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Create or replace a rule (admin, or registrar of grantedBy).")
-    async def upsert_rule(self, info: Info, input: RuleInput) -> Rule:
-        ctx, role, body = info.context, _writer(info), input_json(input)
-        written = await ctx.work.run(lambda: put_rule(ctx.store, ctx.cache, role, body, path="input"))
+    def upsert_rule(self, info: Info, input: RuleInput) -> Rule:
+        ctx = info.context
+        written = put_rule(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
         return Rule.from_model(written.entity)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Set a rule's status to retired (admin, or registrar of grantedBy).")
-    async def retire_rule(self, info: Info, id: str) -> Rule:
-        ctx, role = info.context, _writer(info)
-        written = await ctx.work.run(lambda: retire_rule(ctx.store, ctx.cache, role, id))
-        return Rule.from_model(written.entity)  # type: ignore[arg-type]
+    def retire_rule(self, info: Info, id: str) -> Rule:
+        ctx = info.context
+        return Rule.from_model(retire_rule(ctx.store, ctx.cache, _writer(info), id).entity)  # type: ignore[arg-type]
 
 
 class ProblemExtensions(SchemaExtension):
@@ -248,6 +240,24 @@ class ProblemExtensions(SchemaExtension):
 
 
 class _Schema(strawberry.Schema):
+    async def execute(  # noqa: PLR0917
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Parse, validate and execute in the request's worker thread, never on the event loop:
+        a large document costs its parser and validator time there too, not only its resolvers."""
+        if not isinstance(context_value, Context):
+            return await super().execute(query, variable_values, context_value, root_value, operation_name,
+                                         allowed_operation_types, operation_extensions)
+        return await context_value.work.run(lambda: self.execute_sync(
+            query, variable_values, context_value, root_value, operation_name, allowed_operation_types, operation_extensions))
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log unexpected errors only: a refused write or a bad input is the caller's, not ours."""
         unexpected = [e for e in errors if not isinstance(e.original_error, PathwaysError)]
