@@ -58,10 +58,10 @@ SETTINGS: tuple[Setting, ...] = (
             "written by `pathways token mint`; unset: no writes over HTTP"),
     Setting("host", "PATHWAYS_HOST", "127.0.0.1", "address `pathways serve` listens on"),
     Setting("port", "PATHWAYS_PORT", "8000", "port `pathways serve` listens on", int),
-    Setting("max_holdings", "PATHWAYS_MAX_HOLDINGS", "1000",
+    Setting("max_holdings", "PATHWAYS_MAX_HOLDINGS", "500",
             "most holdings plus presented credentials in one evaluation or plan (422 beyond)", int),
     Setting("max_reach_depth", "PATHWAYS_MAX_REACH_DEPTH", "10", "deepest reach a request may ask for (422 beyond)", int),
-    Setting("max_reach_paths", "PATHWAYS_MAX_REACH_PATHS", "20000",
+    Setting("max_reach_paths", "PATHWAYS_MAX_REACH_PATHS", "5000",
             "most paths one reach may find before it stops with a 422 asking for a smaller depth", int),
     Setting("graphql_max_cost", "PATHWAYS_GRAPHQL_MAX_COST", "10000",
             "most cost units one GraphQL operation may ask for (fields, aliases and list sizes counted; "
@@ -80,9 +80,9 @@ class Settings:
     tokens_file: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    max_holdings: int = 1000
+    max_holdings: int = 500
     max_reach_depth: int = 10
-    max_reach_paths: int = 20000
+    max_reach_paths: int = 5000
     graphql_max_cost: int = 10000
     graphql_max_depth: int = 12
     request_time_limit: float = 30.0

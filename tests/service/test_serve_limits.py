@@ -24,8 +24,8 @@ TIME_LIMIT = 3.0
 
 @pytest.fixture(scope="module")
 def heavy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, str, list[dict[str, object]]]]:
-    """`pathways serve` on a BC 0.05 graph with a 3 s request limit and no GraphQL cost or reach
-    size limit (so that a 500-field query and a depth-10 reach run until their deadline), the
+    """`pathways serve` on a BC 0.05 graph with a 3 s request limit, 1,000 holdings allowed, and no
+    GraphQL cost or reach size limit (so that a 500-field query and a depth-10 reach run until their deadline), the
     hub node whose reach is largest, and a transcript of 720 holdings."""
     directory = tmp_path_factory.mktemp("serve-limits")
     doc = generate(0.05, seed=0, shape="bc")
@@ -39,7 +39,7 @@ def heavy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, st
     tokens = directory / "tokens.json"
     tokens.write_text("{}", encoding="utf-8")
     settings = {"PATHWAYS_REQUEST_TIME_LIMIT": str(TIME_LIMIT), "PATHWAYS_GRAPHQL_MAX_COST": "100000000",
-                "PATHWAYS_MAX_REACH_PATHS": "100000000"}
+                "PATHWAYS_MAX_REACH_PATHS": "100000000", "PATHWAYS_MAX_HOLDINGS": "1000"}
     with pathways_serve(directory, tokens, files=[graph], settings=settings) as served:
         yield served, hub, holdings
 
@@ -98,7 +98,7 @@ def test_an_evaluation_of_5000_holdings_is_refused_with_422(heavy: tuple[Served,
     response = httpx.post(f"{served.base}/evaluate", json={"holdings": holdings}, timeout=30)
     assert response.status_code == 422
     assert response.json()["errors"][0]["path"] == "holdings"
-    assert "PATHWAYS_MAX_HOLDINGS" in response.json()["errors"][0]["message"]
+    assert "more than the limit of 1000 (PATHWAYS_MAX_HOLDINGS)" in response.json()["errors"][0]["message"]
     assert time.monotonic() - started < 2
 
 
