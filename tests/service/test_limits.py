@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import anyio.from_thread
 import pytest
 
 from pathways.service import create_app
-from pathways.settings import Settings
+from pathways.settings import SETTINGS, Settings
 from pathways.store import Store
 
 from .conftest import THREE_MICRO_COURSES, Client, gql
@@ -90,3 +91,11 @@ def test_graphql_cost_counts_aliases_and_depth_is_limited(limited: Client) -> No
     assert "errors" not in gql(limited, deep.replace("{ paths { rule } }", "{ node }"))
     body = gql(limited, deep)
     assert "PATHWAYS_GRAPHQL_MAX_DEPTH" in body["errors"][0]["message"]
+
+
+def test_every_limit_setting_is_documented() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "limits.md").read_text(encoding="utf-8")
+    defaults = Settings()
+    for s in SETTINGS[4:]:
+        assert f"| `{s.env}` | {s.default} |" in docs, s.env
+        assert str(getattr(defaults, s.name)).removesuffix(".0") == s.default, s.env
