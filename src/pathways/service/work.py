@@ -9,8 +9,8 @@ engine checks inside its loops; past it the work stops and the request answers 5
 deadline, so a client that times out or hangs up stops the computation at the engine's
 next check instead of leaving it to run for nobody.
 
-The engine calls of one request run one at a time (a capacity limiter of one thread per
-request): a GraphQL operation of many aliased fields takes one thread, not the whole pool.
+The engine calls of one request run one at a time, in the same pool of threads as FastAPI's
+synchronous routes (anyio's default, 40): a request takes at most one of them.
 
 Example:
     >>> work = Work(deadline=Deadline.after(5))
@@ -41,14 +41,16 @@ class Work:
     def __init__(self, *, deadline: Deadline, request: Request | None = None) -> None:
         self.deadline = deadline
         self._request = request
-        self._limiter = anyio.CapacityLimiter(1)
+        self._one_at_a_time = anyio.Lock()
         self._watcher: asyncio.Task[None] | None = None
 
     async def run(self, fn: Callable[[], T]) -> T:
-        """``fn()`` in a worker thread; the client is watched from the first call on."""
+        """``fn()`` in a thread of the app's pool (anyio's, 40 threads), after this request's
+        earlier calls; the client is watched from the first call on."""
         if self._watcher is None and self._request is not None:
             self._watcher = asyncio.get_running_loop().create_task(self._watch(self._request))
-        return await anyio.to_thread.run_sync(fn, limiter=self._limiter)
+        async with self._one_at_a_time:
+            return await anyio.to_thread.run_sync(fn)
 
     async def _watch(self, request: Request) -> None:
         # once the body is read, the server's next message is http.disconnect: sent when the

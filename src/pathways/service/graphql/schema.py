@@ -24,8 +24,8 @@ from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.scalars import JSON
-from graphql import OperationType
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from ...errors import InvalidInput, PathwaysError
 from ...store import NodeQuery, RuleQuery, Store
