@@ -22,7 +22,12 @@ from ..io.openbadges import badge_claims
 from ..model import EvaluationRequest
 from . import Context
 
-__all__ = ["describe", "register"]
+__all__ = ["HOLDINGS_FORMAT", "describe", "register"]
+
+HOLDINGS_FORMAT = ("HOLDINGS.json: {\"holdings\": [{\"node\", \"grade\", \"earned\"}, ...], \"credentials\": [Open Badges 3.0], "
+                   "\"as_of\", \"include_pilot\"}, or a bare list of holdings. "
+                   "The format, with a worked example: docs/holdings.md")
+"""Where ``evaluate --help`` and ``plan --help`` send a user for the input format (users have no SPEC)."""
 
 _REASONS = {
     "pilot": "a pilot not yet approved (use --include-pilot to count it)",
@@ -34,8 +39,10 @@ _REASONS = {
 
 def register(sub: Any) -> None:
     """Add ``evaluate`` and ``reach`` to the ``pathways`` parser."""
-    p = sub.add_parser("evaluate", help="what holdings and badges earn, here and elsewhere, and why")
-    p.add_argument("holdings", metavar="HOLDINGS.json", help="an evaluation input (SPEC section 4) or a bare list of holdings")
+    p = sub.add_parser("evaluate", help="what holdings and badges earn, here and elsewhere, and why",
+                       description="What the holdings and presented Open Badges in HOLDINGS.json earn, and why.",
+                       epilog=HOLDINGS_FORMAT)
+    p.add_argument("holdings", metavar="HOLDINGS.json", help="an evaluation input, or a bare list of holdings (docs/holdings.md)")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as of this ISO date (default: the file's as_of, else today)")
     p.add_argument("--include-pilot", action="store_true", help="count pilot rules too")
     p.add_argument("--json", action="store_true", help="print the API's JSON")

@@ -21,6 +21,7 @@ from ..io.document import read_json
 from ..io.openbadges import badge_claims
 from ..model import PlanRequest
 from . import Context
+from .evaluate import HOLDINGS_FORMAT
 
 __all__ = ["money", "plan_lines", "register"]
 
@@ -29,8 +30,10 @@ _UNITS = {"hours": "h", "cost": "$", "credits": "credits", "items": "items"}
 
 def register(sub: Any) -> None:
     """Add ``plan`` to the ``pathways`` parser."""
-    p = sub.add_parser("plan", help="the proven cheapest routes from holdings to a target node")
-    p.add_argument("holdings", metavar="HOLDINGS.json", help="an evaluation input (SPEC section 4) or a bare list of holdings")
+    p = sub.add_parser("plan", help="the proven cheapest routes from holdings to a target node",
+                       description="The proven cheapest routes from the holdings in HOLDINGS.json to the target node.",
+                       epilog=HOLDINGS_FORMAT + ". The file may also be a whole POST /plan body; the options override its fields.")
+    p.add_argument("holdings", metavar="HOLDINGS.json", help="an evaluation input, or a bare list of holdings (docs/holdings.md)")
     p.add_argument("--target", required=True, metavar="NODE", help="the node to earn")
     p.add_argument("--objective", choices=("hours", "cost", "credits", "items"), help="what to minimize (default: hours)")
     p.add_argument("--alternatives", type=int, metavar="K", help="how many best plans, 1-10 (default: 1)")
