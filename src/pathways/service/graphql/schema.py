@@ -266,8 +266,8 @@ class _Schema(strawberry.Schema):
 
 
 MAX_TOKENS = 50_000
-"""Most tokens a GraphQL document may have: parsing runs on the event loop, so it is bounded
-before the cost walk (a 1,000-holding ``countToward`` written out is about 13,000)."""
+"""Most tokens a GraphQL document may have: the parser stops past it, before the cost walk
+(a 500-holding ``countToward`` written out is about 6,500)."""
 
 SCHEMA = _Schema(query=Query, mutation=Mutation, extensions=[lambda: MaxTokensLimiter(MAX_TOKENS), CostLimit, ProblemExtensions])
 
