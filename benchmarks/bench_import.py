@@ -24,7 +24,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from pathways.engine import Engine
@@ -34,7 +35,7 @@ from pathways.store import Store, open_store
 from .bench_evaluate import Figure, report
 from .synthetic import Shape, generate
 
-__all__ = ["STORES", "main", "run"]
+__all__ = ["STORES", "empty_store", "main", "run"]
 
 STORES = ("sqlite", "neo4j")
 
@@ -69,6 +70,35 @@ def _measure(store: Store, doc: Document, fig: Record) -> None:
     fig("version() median", statistics.median(latencies), "ms")
 
 
+@contextmanager
+def empty_store(kind: str, *, heap: str = "4g") -> Iterator[tuple[Store, float]]:
+    """An empty store of ``kind`` and the seconds its server took to start: a temporary SQLite
+    file (0 s), or the Neo4j store on a fresh ArcadeDB server over Bolt with ``heap``.
+
+    The ArcadeDB server is the fixture server of the tests: run from the repository root,
+    where ``tests`` is importable.
+    """
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="pathways-bench-") as tmp:
+            store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
+            try:
+                yield store, 0.0
+            finally:
+                store.close()
+        return
+    from tests.store.arcadedb import start_arcadedb
+
+    server = start_arcadedb(heap=heap)
+    try:
+        store = open_store(server.url)
+        try:
+            yield store, server.started_in
+        finally:
+            store.close()
+    finally:
+        server.stop()
+
+
 def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, stores: Sequence[str] = STORES) -> list[Figure]:
     """Measure each store on one generated graph; return the figures (see :data:`benchmarks.bench_evaluate.Figure`)."""
     figures: list[Figure] = []
@@ -88,28 +118,13 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, stores: Seque
     common("rows (institutions + nodes + rules)", len(doc.institutions) + len(doc.nodes) + len(doc.rules), "")
     common("rules", len(doc.rules), "")
     common("generate", generate_s, "s")
-    if "sqlite" in stores:
-        with tempfile.TemporaryDirectory(prefix="pathways-bench-") as tmp:
-            store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            try:
-                _measure(store, doc, figure("sqlite"))
-            finally:
-                store.close()
-    if "neo4j" in stores:
-        # The fixture server of the tests: run from the repository root, where `tests` is importable.
-        from tests.store.arcadedb import start_arcadedb
-
-        server = start_arcadedb(heap="4g")
-        try:
-            fig = figure("neo4j (ArcadeDB)")
-            fig("server start", server.started_in, "s")
-            store = open_store(server.url)
-            try:
-                _measure(store, doc, fig)
-            finally:
-                store.close()
-        finally:
-            server.stop()
+    for kind in stores:
+        name = "sqlite" if kind == "sqlite" else "neo4j (ArcadeDB)"
+        with empty_store(kind, heap="4g") as (store, started_in):
+            fig = figure(name)
+            if kind != "sqlite":
+                fig("server start", started_in, "s")
+            _measure(store, doc, fig)
     return figures
 
 

@@ -7,18 +7,26 @@ reference from one file into another resolves and a bad file writes nothing at a
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, TextIO
 
-from ..io.document import merge_documents, read_document, write_document
+from ..errors import InvalidInput, Problem
+from ..io.csv_export import write_agreements
+from ..io.ctdl import ctdl_document, read_ctdl
+from ..io.document import merge_documents, read_document, read_json, write_document
+from ..io.openbadges import achievements
 from ..engine.checks import check_graph
 from ..model import Document, check_references
 from . import Context
 
-__all__ = ["register"]
+__all__ = ["EXPORT_FORMATS", "register"]
+
+EXPORT_FORMATS = ("pathways", "csv", "ctdl", "ob3")
+"""What ``pathways export --format`` writes."""
 
 _LARGE_FILE = 5 * 1024 * 1024
 
@@ -28,12 +36,18 @@ def register(sub: Any) -> None:
     p = sub.add_parser("load", help="import pathways/1 documents (merge by id; all or nothing)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the store already holds a graph")
+    p.add_argument("--format", choices=("pathways", "ctdl"), default="pathways",
+                   help="pathways (pathways/1 documents) or ctdl (CTDL JSON-LD: organizations, courses, credentials, transfer value profiles)")
     p.add_argument("--actor", default="cli", help="who the audit log names (default: cli)")
     p.add_argument("--json", action="store_true", help="print the import summary as JSON")
     p.set_defaults(handler=_load)
 
-    p = sub.add_parser("export", help="write the whole store as one pathways/1 document")
+    p = sub.add_parser("export", help="write the store as one pathways/1 document, or as CSV, CTDL or Open Badges")
     p.add_argument("file", nargs="?", metavar="FILE", help="output file (default: standard output)")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="pathways",
+                   help="pathways (pathways/1), csv (an institution's agreements, bctg layout), ctdl (JSON-LD), "
+                        "ob3 (Open Badges 3.0 achievements of micro-credentials)")
+    p.add_argument("--institution", metavar="INST", help="csv: whose agreements (required); ctdl, ob3: only this institution's")
     p.add_argument("--json", action="store_true", help="accepted for symmetry; export is always JSON")
     p.set_defaults(handler=_export)
 
@@ -67,13 +81,24 @@ def _read_all(files: list[str], progress: bool) -> Document:
     return merge_documents(docs)
 
 
+def _read_ctdl(path: str) -> Document:
+    """One CTDL JSON-LD file as a document; problem paths are prefixed with the file name."""
+    try:
+        return read_ctdl(read_json(path))
+    except InvalidInput as err:
+        raise InvalidInput([Problem(f"{path}: {p.path}", p.message) for p in err.problems]) from None
+
+
 def _load(args: argparse.Namespace, ctx: Context) -> int:
     store = ctx.store()
     if args.if_empty and any(store.counts().values()):
         if not args.json:
             print(f"store already holds a graph (version {store.version()}); nothing loaded")
         return 0
-    doc = _read_all(args.files, progress=not args.json)
+    if args.format == "ctdl":
+        doc = merge_documents([_read_ctdl(path) for path in args.files])
+    else:
+        doc = _read_all(args.files, progress=not args.json)
     started = time.perf_counter()
     summary = store.import_document(doc, actor=args.actor, action="load")
     elapsed = time.perf_counter() - started
@@ -85,14 +110,37 @@ def _load(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _write_export(args: argparse.Namespace, doc: Document, out: TextIO) -> str:
+    """Write ``doc`` in the chosen format; return what was written, for the message."""
+    if args.format == "csv":
+        written, skipped = write_agreements(doc, args.institution, out)
+        return f"{written} agreements of {args.institution}" + (f" ({skipped} not expressible in the notation left out)" if skipped else "")
+    if args.format == "ctdl":
+        graph = ctdl_document(doc, institution=args.institution)
+        json.dump(graph, out, indent=1, ensure_ascii=False)
+        out.write("\n")
+        return f"{len(graph['@graph'])} CTDL resources"
+    if args.format == "ob3":
+        items = achievements(doc, institution=args.institution)
+        json.dump(items, out, indent=1, ensure_ascii=False)
+        out.write("\n")
+        return f"{len(items)} Open Badges achievements"
+    write_document(doc, out)
+    return f"{len(doc.nodes)} nodes, {len(doc.rules)} rules"
+
+
 def _export(args: argparse.Namespace, ctx: Context) -> int:
+    if args.format == "csv" and not args.institution:
+        raise InvalidInput.one("--institution", "the csv format writes one institution's agreements: name it")
     doc = ctx.store().export()
+    if args.institution and args.institution not in {i.id for i in doc.institutions}:
+        raise InvalidInput.one("--institution", f'unknown institution "{args.institution}"')
     if args.file:
-        with open(args.file, "w", encoding="utf-8") as out:
-            write_document(doc, out)
-        print(f"exported {len(doc.nodes)} nodes, {len(doc.rules)} rules to {args.file}", file=sys.stderr)
+        with open(args.file, "w", encoding="utf-8", newline="") as out:
+            what = _write_export(args, doc, out)
+        print(f"exported {what} to {args.file}", file=sys.stderr)
     else:
-        write_document(doc, sys.stdout)
+        _write_export(args, doc, sys.stdout)
     return 0
 
 

@@ -11,6 +11,12 @@ pathways answers "what would this count toward", not "is this badge genuine".
 A malformed credential is an :class:`~pathways.errors.InvalidInput` naming every problem
 with its path, e.g. ``credentials[0].credentialSubject.achievement.id``.
 
+The other way, :func:`achievements` writes each micro-credential node as an Open Badges 3.0
+``Achievement`` (the object an issuer puts in every badge it awards): its id is the node's
+first identifier (so a badge carrying it is recognized again), else ``urn:pathways:node:ID``;
+``achievementType`` ``MicroCredential``; ``creditsAvailable`` the node's credits;
+``humanCode`` the node id; its competencies as ``alignment`` entries.
+
 Example:
     >>> claims = badge_claims([{"type": ["VerifiableCredential", "OpenBadgeCredential"],
     ...     "validFrom": "2025-04-30T00:00:00Z",
@@ -27,9 +33,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InvalidInput, Problem
-from ..model import BadgeClaim
+from ..model import BadgeClaim, Document, Institution, Node
 
-__all__ = ["ACHIEVEMENT_TYPES", "badge_claims"]
+__all__ = ["ACHIEVEMENT_TYPES", "achievement", "achievements", "badge_claims"]
 
 ACHIEVEMENT_TYPES: frozenset[str] = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 """Credential types that carry one achievement."""
@@ -116,3 +122,65 @@ def _earned(value: dict[str, Any], path: str, problems: list[Problem]) -> dt.dat
                 pass
     problems.append(Problem(f"{path}.{key}", f"must be an ISO 8601 date-time, got {raw!r}"))
     return None
+
+
+def _urn(entity: str, ident: str) -> str:
+    return f"urn:pathways:{entity}:{ident}"
+
+
+def _narrative(node: Node) -> str:
+    """What earning the achievement takes, from the node's Critical Information Summary fields."""
+    parts = []
+    outcomes = node.details.get("learning_outcomes")
+    if isinstance(outcomes, list) and outcomes:
+        parts.append("Learning outcomes: " + "; ".join(str(o) for o in outcomes) + ".")
+    elif isinstance(outcomes, str) and outcomes:
+        parts.append(outcomes)
+    assessment = node.details.get("assessment_method")
+    if isinstance(assessment, str) and assessment:
+        parts.append(f"Assessment: {assessment}.")
+    return " ".join(parts) or f"Complete {node.title}."
+
+
+def achievement(node: Node, nodes: dict[str, Node], institutions: dict[str, Institution]) -> dict[str, Any]:
+    """One node as an Open Badges 3.0 ``Achievement``.
+
+    >>> node = Node(id="UFV:SEO", kind="micro_credential", institution="UFV", title="SEO", credits=1)
+    >>> a = achievement(node, {}, {})
+    >>> a["id"], a["achievementType"], a["creditsAvailable"], a["creator"]["name"]
+    ('urn:pathways:node:UFV:SEO', 'MicroCredential', 1, 'UFV')
+    """
+    description = node.details.get("description")
+    out: dict[str, Any] = {
+        "id": node.identifiers[0] if node.identifiers else _urn("node", node.id),
+        "type": ["Achievement"],
+        "achievementType": "MicroCredential" if node.kind == "micro_credential" else "Course" if node.kind == "course" else "Achievement",
+        "name": node.title,
+        "description": description if isinstance(description, str) and description else node.title,
+        "criteria": {"narrative": _narrative(node)},
+        "humanCode": node.id,
+    }
+    if node.credits > 0:
+        out["creditsAvailable"] = int(node.credits) if float(node.credits).is_integer() else node.credits
+    if node.institution:
+        inst = institutions.get(node.institution)
+        out["creator"] = {"id": _urn("institution", node.institution), "type": ["Profile"], "name": inst.name if inst else node.institution}
+    if node.subject:
+        out["fieldOfStudy"] = node.subject
+    alignments = []
+    for comp_id in node.competencies:
+        comp = nodes.get(comp_id)
+        alignments.append({"type": ["Alignment"], "targetName": comp.title if comp else comp_id,
+                           "targetUrl": comp.identifiers[0] if comp and comp.identifiers else _urn("node", comp_id),
+                           "targetCode": comp_id, "targetType": "ceasn:Competency"})
+    if alignments:
+        out["alignment"] = alignments
+    return out
+
+
+def achievements(doc: Document, *, institution: str | None = None) -> list[dict[str, Any]]:
+    """Every micro-credential of ``doc`` (of ``institution`` only, when given) as an ``Achievement``, by node id."""
+    nodes = {n.id: n for n in doc.nodes}
+    institutions = {i.id: i for i in doc.institutions}
+    return [achievement(n, nodes, institutions) for n in sorted(doc.nodes, key=lambda n: n.id)
+            if n.kind == "micro_credential" and (institution is None or n.institution == institution)]

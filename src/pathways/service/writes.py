@@ -14,11 +14,11 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidDocument, InvalidInput, NotFound, Problem
+from ..io.csv_import import CsvImport, Layout, read_transfer_table
 from ..model import Document, Institution, Node, Rule, parse_document, parse_entity
 from ..store import ImportSummary, Store
 from .auth import Role, forbid
@@ -28,6 +28,7 @@ __all__ = [
     "Written",
     "entity_body",
     "import_graph",
+    "import_transfer_table",
     "put_institution",
     "put_node",
     "put_rule",
@@ -110,10 +111,11 @@ def put_node(store: Store, cache: EngineCache, role: Role, body: dict[str, Any],
     return _written(node, _write(store, cache, Document(nodes=[node]), role, f"put node {node.id}", path=path))
 
 
-def _check_rule_scope(store: Store, role: Role, rule: Rule, incoming: Mapping[str, Node] | None = None) -> None:
-    """``granted_by`` (stored and new) must be the role's, and every node the rule grants must be
-    of the role's institution, looked up in ``incoming`` (the nodes of the same document) first,
-    then in the store. A grant naming no known node is left to the store's reference check (422)."""
+def _check_rule_scope(store: Store, role: Role, rule: Rule) -> None:
+    """``granted_by`` (stored and new) must be the role's, and every stored node the rule grants
+    must be of the role's institution. A granted node not stored yet is either one of the same
+    document, which the node checks hold to the role's institution before, or unknown, which
+    the store's reference check refuses (422)."""
     existing = store.get_rule(rule.id)
     for granted_by in {rule.granted_by, existing.granted_by if existing else rule.granted_by}:
         if not role.may_write_rule(granted_by):
@@ -121,7 +123,7 @@ def _check_rule_scope(store: Store, role: Role, rule: Rule, incoming: Mapping[st
     if role.is_admin:
         return
     for grant in rule.grants:
-        node = (incoming or {}).get(grant.node) or store.get_node(grant.node)
+        node = store.get_node(grant.node)
         if node is not None and not role.may_grant(node.institution):
             raise forbid(role, f'write rule "{rule.id}" granting "{grant.node}" of institution '
                                f'{node.institution or "(none: a competency)"}')
@@ -146,13 +148,7 @@ def retire_rule(store: Store, cache: EngineCache, role: Role, rule_id: str) -> W
     return _written(retired, _write(store, cache, Document(rules=[retired]), role, f"retire rule {rule_id}"))
 
 
-def import_graph(store: Store, cache: EngineCache, role: Role, body: object) -> ImportSummary:
-    """Import a whole ``pathways/1`` document (``POST /graph``).
-
-    An admin may import anything. A registrar may import a document with no institutions
-    whose every node and rule is in their scope (as stored and as imported); council may not.
-    """
-    doc = parse_document(body)
+def _check_import_scope(store: Store, role: Role, doc: Document) -> None:
     if not role.is_admin:
         if doc.institutions:
             raise forbid(role, "import institutions (they need admin)")
@@ -160,4 +156,23 @@ def import_graph(store: Store, cache: EngineCache, role: Role, body: object) -> 
             _check_node_scope(store, role, node)
         for rule in doc.rules:
             _check_rule_scope(store, role, rule)
+
+
+def import_graph(store: Store, cache: EngineCache, role: Role, body: object) -> ImportSummary:
+    """Import a whole ``pathways/1`` document (``POST /graph``).
+
+    An admin may import anything. A registrar may import a document with no institutions
+    whose every node and rule is in their scope (as stored and as imported, the rules'
+    grants included); council may not.
+    """
+    doc = parse_document(body)
+    _check_import_scope(store, role, doc)
     return _write(store, cache, doc, role, "import graph")
+
+
+def import_transfer_table(store: Store, cache: EngineCache, role: Role, text: str, layout: Layout) -> tuple[ImportSummary, CsvImport]:
+    """Import a transfer-guide table (``POST /graph`` with ``text/csv``): read every row
+    against the store's ids, then the same scope rules and one write as :func:`import_graph`."""
+    table = read_transfer_table(text, known=store.known_ids(), layout=layout, source="POST /graph")
+    _check_import_scope(store, role, table.document)
+    return _write(store, cache, table.document, role, f"import {layout} table"), table
