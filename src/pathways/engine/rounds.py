@@ -127,6 +127,8 @@ class Run:
         self._fits: dict[tuple[str, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._stand_ins: dict[tuple[Filter, tuple[str, ...]], tuple[int, list[str]]] = {}
+        self._alike: dict[tuple[object, ...], Assignment | None] = {}
+        self._alike_at = 0
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
         """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
@@ -407,7 +409,16 @@ class Run:
         elif limits and rule.limits:
             a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits)
         else:  # without limits, the stand-ins decide as every candidate would
-            a = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
+            # a rule's candidates follow from its slots and dates: rules alike in both (one
+            # degree at several institutions) match alike against the same holdings
+            if self._alike_at != len(self.order):
+                self._alike.clear()
+                self._alike_at = len(self.order)
+            alike = (rule.tree, self.bounds(rule, window, age))
+            if alike in self._alike:
+                a = self._alike[alike]
+            else:
+                a = self._alike[alike] = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
         state.matched[limits] = a
         return a
 
