@@ -31,7 +31,7 @@ from .machine import describe, machine_line
 
 __all__ = ["BENCHMARKS", "QUICK_LIMITS", "QUICK_SCALES", "QUICK_TIME_LIMIT_S", "main", "run_all"]
 
-BENCHMARKS = ("bench_evaluate", "bench_import", "bench_plan", "bench_http")
+BENCHMARKS = ("bench_evaluate", "bench_import", "bench_plan", "bench_http", "bench_impact")
 QUICK_SCALES = {"cuny": 0.02, "bc": 0.05}
 """Default scales: small enough that the whole run stays under two minutes on two cores."""
 QUICK_LIMITS = {"timeout_s": 5.0, "budget_s": 20.0}

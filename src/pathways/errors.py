@@ -12,6 +12,7 @@ Errors carry data (ids, JSON paths), not only a message::
     │   ├── Unauthenticated     no or unknown bearer token                      (HTTP 401)
     │   └── Forbidden           a token used outside its role's scope           (HTTP 403)
     ├── PayloadTooLarge         a request body over the limit                   (HTTP 413)
+    ├── UnsupportedMediaType    a request body of a content type the route does not take (HTTP 415)
     ├── PlanUnproven            no plan proven optimal within the planner's limits (HTTP 503)
     ├── DeadlineExceeded        work stopped at its deadline (or its client left) (HTTP 503)
     └── StoreError              the store failed or cannot be reached           (HTTP 503)
@@ -41,6 +42,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "Unauthenticated",
+    "UnsupportedMediaType",
 ]
 
 
@@ -127,6 +129,12 @@ class PayloadTooLarge(PathwaysError):
     """A request body over the service's limit."""
 
     title = "payload too large"
+
+
+class UnsupportedMediaType(PathwaysError):
+    """A request body whose ``Content-Type`` the route does not take (a JSON Patch sent to a merge-patch route)."""
+
+    title = "unsupported media type"
 
 
 class PlanUnproven(PathwaysError):

@@ -8,8 +8,8 @@ settings too: each names what it bounds, and its default comes from measured cos
 Example:
     >>> Settings.from_env({"PATHWAYS_STORE": "sqlite:///x.db"}).store_url
     'sqlite:///x.db'
-    >>> [s.env for s in SETTINGS][:4]
-    ['PATHWAYS_STORE', 'PATHWAYS_TOKENS_FILE', 'PATHWAYS_HOST', 'PATHWAYS_PORT']
+    >>> [s.env for s in SETTINGS][:5]
+    ['PATHWAYS_STORE', 'PATHWAYS_TOKENS_FILE', 'PATHWAYS_HOST', 'PATHWAYS_PORT', 'PATHWAYS_PILOT_REVIEW_YEARS']
     >>> Settings.from_env({"PATHWAYS_MAX_HOLDINGS": "50"}).max_holdings
     50
 """
@@ -28,14 +28,15 @@ __all__ = ["SETTINGS", "Setting", "Settings"]
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One setting: its field, environment variable, default, meaning, and type (``str``,
-    ``int`` or ``float``; numbers must be positive)."""
+    """One setting: its field, environment variable, default, meaning, type (``str``, ``int``
+    or ``float``; numbers must be positive), and what a number stands for in its error."""
 
     name: str
     env: str
     default: str | None
     help: str
     type: type = str
+    what: str | None = None
 
     def parse(self, raw: str | None) -> object:
         """The value of ``raw`` (from the environment or the default), or a one-line error."""
@@ -44,7 +45,8 @@ class Setting:
         try:
             value = self.type(raw)
         except ValueError:
-            raise InvalidInput.one(self.env, f"must be {'an integer' if self.type is int else 'a number'}, got {raw!r}") from None
+            what = self.what or ("an integer" if self.type is int else "a number")
+            raise InvalidInput.one(self.env, f"must be {what}, got {raw!r}") from None
         if value <= 0:
             raise InvalidInput.one(self.env, f"must be positive, got {raw!r}")
         return value
@@ -58,6 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
             "written by `pathways token mint`; unset: no writes over HTTP"),
     Setting("host", "PATHWAYS_HOST", "127.0.0.1", "address `pathways serve` listens on"),
     Setting("port", "PATHWAYS_PORT", "8000", "port `pathways serve` listens on", int),
+    Setting("pilot_review_years", "PATHWAYS_PILOT_REVIEW_YEARS", "2",
+            "years a pilot rule may run before validation flags it (pilot_overdue)", float, "a number of years"),
     Setting("max_holdings", "PATHWAYS_MAX_HOLDINGS", "500",
             "most holdings plus presented credentials in one evaluation or plan (422 beyond)", int),
     Setting("max_reach_depth", "PATHWAYS_MAX_REACH_DEPTH", "10", "deepest reach a request may ask for (422 beyond)", int),
@@ -80,6 +84,7 @@ class Settings:
     tokens_file: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    pilot_review_years: float = 2.0
     max_holdings: int = 500
     max_reach_depth: int = 10
     max_reach_paths: int = 5000
@@ -92,6 +97,9 @@ class Settings:
         """Read every setting from ``environ`` (default ``os.environ``), falling back to defaults."""
         env = os.environ if environ is None else environ
         values = {s.name: s.parse(env.get(s.env) or s.default) for s in SETTINGS}
+        years = values["pilot_review_years"]
+        if not isinstance(years, float) or years >= 100:
+            raise InvalidInput.one("PATHWAYS_PILOT_REVIEW_YEARS", f"must be between 0 and 100 years, got {years!r}")
         assert {f.name for f in fields(cls)} == set(values)
         return cls(**values)  # type: ignore[arg-type]
 

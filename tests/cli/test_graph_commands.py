@@ -117,9 +117,13 @@ def test_validate_without_files_runs_the_registrar_checks(env: str, tmp_path: Pa
     capsys.readouterr()
     assert main(["validate"]) == 0
     assert capsys.readouterr().out == (
-        "inflating          INFLATE: grants 3 credits for as little as 1\n"
-        "inflating          UFV-GD157-PLAR: grants 3 credits for as little as 2\n"
-        "2 finding(s)\n"
+        "warning  inflating              INFLATE: grants 3 credits for as little as 1\n"
+        "warning  inflating              UFV-GD157-PLAR: grants 3 credits for as little as 2\n"
+        "warning  unreachable_credential SFU-BA: no learner can earn SFU:BA (BA): no applicable rule granting it can be met from "
+        "active courses and micro-credentials.\n"
+        "3 finding(s)\n"
     )
     assert main(["validate", "--json", "--institution", "SFU"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"findings": []}
+    assert json.loads(capsys.readouterr().out) == {"findings": [
+        {"check": "unreachable_credential", "severity": "warning", "rules": ["SFU-BA"], "nodes": ["SFU:BA"],
+         "message": "no learner can earn SFU:BA (BA): no applicable rule granting it can be met from active courses and micro-credentials."}]}

@@ -34,7 +34,7 @@ def test_the_graphql_schema_names_every_query_and_mutation_of_the_spec() -> None
     query, mutation = schema.query_type, schema.mutation_type
     assert query is not None and mutation is not None
     assert {"institutions", "institution", "node", "nodes", "rules", "rule", "countToward", "reach", "plan", "agreements"} <= set(query.fields)
-    assert set(mutation.fields) == {"upsertInstitution", "upsertNode", "upsertRule", "retireRule"}
+    assert set(mutation.fields) == {"upsertInstitution", "upsertNode", "upsertRule", "retireRule", "patchNode", "patchRule"}
     assert set(query.fields["agreements"].args) >= {"from", "to"}
 
 

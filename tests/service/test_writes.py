@@ -107,7 +107,9 @@ def test_audit_lists_who_when_and_what(client: Client) -> None:
     body = client.get("/audit", headers=bearer("council")).json()
     entries = body["items"]
     assert [e["actor"] for e in entries] == ["fixture", "registrar:UFV", "registrar:SFU"]
-    assert entries[1]["changes"] == [{"entity": "node", "id": "UFV:SEO", "op": "created"}]
+    assert entries[1]["changes"] == [{"entity": "node", "id": "UFV:SEO", "op": "created", "changes": [
+        {"field": f, "before": None, "after": v}
+        for f, v in (("credits", 0), ("id", "UFV:SEO"), ("institution", "UFV"), ("kind", "course"), ("status", "active"), ("title", "SEO"))]}]
     assert entries[2]["action"] == "retire rule UFV-SFU-GD157"
     assert entries[2]["at"] >= entries[1]["at"]
     first = client.get("/audit", params={"limit": 2}, headers=ADMIN).json()

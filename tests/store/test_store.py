@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 
 from pathways.errors import InvalidDocument
 from pathways.model import Document, Institution, Node, Rule, parse_document
-from pathways.store import NodeQuery, RuleQuery, Store
+from pathways.store import AuditQuery, NodeQuery, RuleQuery, Store
 
 
 def tiny() -> Document:
@@ -157,7 +158,8 @@ def test_audit_records_who_when_and_what(store: Store) -> None:
     assert [(e.actor, e.action) for e in entries] == [("admin", "load"), ("registrar:UFV", "put_node")]
     assert entries[0].seq < entries[1].seq
     assert t0 - 5 <= entries[1].at.timestamp() <= time.time() + 5
-    assert [c.as_json() for c in entries[1].changes] == [{"entity": "node", "id": "UFV:IL-GD", "op": "updated"}]
+    assert [c.as_json() for c in entries[1].changes] == [{"entity": "node", "id": "UFV:IL-GD", "op": "updated", "changes": [
+        {"field": "title", "before": "Illustrator for Graphic Design", "after": "Illustrator II"}]}]
     assert len(entries[0].changes) == 11
     assert store.audit(after=entries[0].seq) == entries[1:]
     assert store.audit(limit=1) == entries[:1]
@@ -169,3 +171,43 @@ def test_version_increases_with_every_write(store: Store) -> None:
         store.import_document(Document(institutions=[Institution(id=f"I{i}", name=f"Inst {i}")]), actor="admin")
         versions.append(store.version())
     assert versions == sorted(set(versions)) and len(versions) == 4
+
+
+def test_audit_diffs_name_every_changed_field_before_and_after(store: Store) -> None:
+    store.import_document(tiny(), actor="admin", action="load")
+    created = {c.id: c for c in store.audit()[0].changes}
+    assert [f.as_json() for f in created["SFU:IAT1XX"].fields] == [
+        {"field": "credits", "before": None, "after": 3}, {"field": "id", "before": None, "after": "SFU:IAT1XX"},
+        {"field": "institution", "before": None, "after": "SFU"}, {"field": "kind", "before": None, "after": "course"},
+        {"field": "status", "before": None, "after": "active"}, {"field": "title", "before": None, "after": "IAT 1XX"}]
+    rule = store.get_rule("UFV-GD157-PLAR")
+    assert rule is not None
+    patched = rule.model_copy(update={"note": None, "status": "retired", "valid_to": dt.date(2026, 8, 31)})
+    store.import_document(Document(rules=[patched]), actor="registrar:UFV", action="retire rule UFV-GD157-PLAR")
+    (change,) = store.audit()[-1].changes
+    assert (change.entity, change.id, change.op) == ("rule", "UFV-GD157-PLAR", "updated")
+    assert [f.as_json() for f in change.fields] == [
+        {"field": "note", "before": "micro-courses = GD 157", "after": None},
+        {"field": "status", "before": "approved", "after": "retired"},
+        {"field": "valid_to", "before": None, "after": "2026-08-31"}]
+
+
+def test_audit_filters_by_entity_actor_and_since(store: Store) -> None:
+    store.import_document(tiny(), actor="admin", action="load")
+    first = store.audit()[0]
+    for i, actor in enumerate(("registrar:UFV", "registrar:SFU", "registrar:UFV")):
+        node = Node(id="UFV:IL-GD" if i != 1 else "SFU:IAT1XX", kind="course", institution="UFV" if i != 1 else "SFU",
+                    title=f"title {i}")
+        store.import_document(Document(nodes=[node]), actor=actor, action=f"write {i}")
+    actions = lambda q: [e.action for e in store.audit(q)]  # noqa: E731
+    assert actions(AuditQuery(entity="UFV:IL-GD")) == ["load", "write 0", "write 2"]
+    assert actions(AuditQuery(entity="SFU:IAT1XX")) == ["load", "write 1"]
+    assert actions(AuditQuery(entity="UFV")) == ["load"]
+    assert actions(AuditQuery(entity="UFV:IL")) == []
+    assert actions(AuditQuery(actor="registrar:UFV")) == ["write 0", "write 2"]
+    assert actions(AuditQuery(actor="registrar:UFV", entity="UFV:IL-GD", limit=1)) == ["write 0"]
+    after_load = store.audit()[1].at
+    assert actions(AuditQuery(since=after_load)) == ["write 0", "write 1", "write 2"]
+    assert actions(AuditQuery(since=after_load.astimezone(dt.timezone(dt.timedelta(hours=-8))))) == ["write 0", "write 1", "write 2"]
+    assert actions(AuditQuery(since=first.at + dt.timedelta(days=1))) == []
+    assert actions(AuditQuery(entity="UFV:IL-GD", after=store.audit()[1].seq)) == ["write 2"]

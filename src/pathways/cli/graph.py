@@ -20,6 +20,7 @@ from ..io.ctdl import ctdl_document, read_ctdl
 from ..io.document import merge_documents, read_document, read_json, write_document
 from ..io.openbadges import achievements
 from ..engine.checks import check_graph
+from ..errors import InvalidInput
 from ..model import Document, check_references
 from . import Context
 
@@ -54,7 +55,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("validate", help="check documents, or the stored graph (ambiguous, circular, inflating rules)")
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="documents to check (shape, references); without FILE: registrar checks of the store's graph")
-    p.add_argument("--institution", metavar="INST", help="without FILE: only findings touching rules INST grants")
+    p.add_argument("--institution", metavar="INST", help="without FILE: only findings touching rules INST grants or its nodes")
+    p.add_argument("--review-years", type=float, metavar="N",
+                   help="without FILE: years a pilot may run before it is flagged (default: PATHWAYS_PILOT_REVIEW_YEARS, 2)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=_validate)
 
@@ -155,12 +158,15 @@ def _validate(args: argparse.Namespace, ctx: Context) -> int:
         else:
             print(f"valid: {result['institutions']} institutions, {result['nodes']} nodes, {result['rules']} rules")
         return 0
-    findings = check_graph(store.export(), institution=args.institution)
+    years = args.review_years if args.review_years is not None else ctx.settings.pilot_review_years
+    if not 0 < years < 100:
+        raise InvalidInput.one("--review-years", f"must be between 0 and 100 years, got {years:g}")
+    findings = check_graph(store.export(), institution=args.institution, pilot_review_years=years)
     if args.json:
         ctx.print_json({"findings": [f.as_json() for f in findings]})
     else:
         for f in findings:
-            print(f"{f.check:18} {', '.join(f.rules)}: {f.message}")
+            print(f"{f.severity:8} {f.check:22} {', '.join(f.rules or f.nodes)}: {f.message}")
         print(f"{len(findings)} finding(s)")
     return 0
 

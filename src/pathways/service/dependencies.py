@@ -12,6 +12,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..errors import UnsupportedMediaType
+from ..settings import Settings
 from ..store import Store
 from .auth import Role, require_role
 from .tokens import Tokens
@@ -20,8 +22,26 @@ from .errors import parse_json_body
 from .limits import Limits
 from .work import Work
 
-__all__ = ["AppLimits", "Body", "Cache", "Caller", "CurrentStore", "RequestWork", "Writer", "bearer", "caller", "json_body",
-           "request_work"]
+__all__ = [
+    "MERGE_PATCH_JSON",
+    "AppLimits",
+    "Body",
+    "Cache",
+    "Caller",
+    "CurrentSettings",
+    "CurrentStore",
+    "MergePatch",
+    "RequestWork",
+    "Writer",
+    "bearer",
+    "caller",
+    "json_body",
+    "merge_patch_body",
+    "request_work",
+]
+
+MERGE_PATCH_JSON = "application/merge-patch+json"
+"""RFC 7396's media type; ``PATCH`` routes take it, and plain ``application/json`` too."""
 
 bearer = HTTPBearer(auto_error=False, description="a token from PATHWAYS_TOKENS_FILE; writes, GET /graph and GET /audit need one")
 
@@ -29,6 +49,11 @@ bearer = HTTPBearer(auto_error=False, description="a token from PATHWAYS_TOKENS_
 def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _cache(request: Request) -> EngineCache:
@@ -69,10 +94,21 @@ async def json_body(request: Request) -> Any:
     return parse_json_body(await request.body())
 
 
+async def merge_patch_body(request: Request) -> Any:
+    """A ``PATCH`` body: JSON sent as ``application/merge-patch+json`` or ``application/json``
+    (415 for another type, such as RFC 6902's ``application/json-patch+json``)."""
+    media_type = request.headers.get("content-type", MERGE_PATCH_JSON).split(";")[0].strip().lower()
+    if media_type not in (MERGE_PATCH_JSON, "application/json"):
+        raise UnsupportedMediaType(f"a PATCH body must be {MERGE_PATCH_JSON} (or application/json), not {media_type}")
+    return parse_json_body(await request.body())
+
+
 CurrentStore = Annotated[Store, Depends(_store)]
+CurrentSettings = Annotated[Settings, Depends(_settings)]
 Cache = Annotated[EngineCache, Depends(_cache)]
 Caller = Annotated[Role | None, Depends(caller)]
 Writer = Annotated[Role, Depends(_writer)]
 Body = Annotated[Any, Depends(json_body)]
 AppLimits = Annotated[Limits, Depends(_limits)]
 RequestWork = Annotated[Work, Depends(request_work)]
+MergePatch = Annotated[Any, Depends(merge_patch_body)]

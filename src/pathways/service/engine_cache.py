@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..engine import Engine
+from ..engine.impact import ImpactIndex
 from ..heap import settle_heap
 from ..loading import load_engine
 from ..store import Store
@@ -64,6 +65,12 @@ class Snapshot:
                 for b in sorted(t for t in targets if t is not None):
                     out[(a, b)].append(rule_id)
         return dict(out)
+
+
+    @cached_property
+    def impact_index(self) -> ImpactIndex:
+        """The reverse indexes ``POST /impact`` walks back through, built on first use per snapshot."""
+        return ImpactIndex(self.engine)
 
 
 class EngineCache:

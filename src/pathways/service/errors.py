@@ -35,6 +35,7 @@ from ..errors import (
     Problem,
     StoreError,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 
 __all__ = [
@@ -62,6 +63,7 @@ _STATUS: tuple[tuple[type[PathwaysError], int], ...] = (
     (Unauthenticated, 401),
     (Forbidden, 403),
     (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
     (PlanUnproven, 503),
     (DeadlineExceeded, 503),
     (StoreError, 503),

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from ..model import Document, EvaluationRequest, Institution, Node, PlanRequest, Rule
 from .errors import PROBLEM_JSON
 
-__all__ = ["ENTITY_RESPONSES", "INPUT_RESPONSES", "WRITE_RESPONSES", "build_openapi", "json_body_schema"]
+__all__ = ["ENTITY_RESPONSES", "INPUT_RESPONSES", "PATCH_RESPONSES", "WRITE_RESPONSES", "build_openapi", "json_body_schema", "merge_patch_schema"]
 
 _BODY_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule, Document, EvaluationRequest, PlanRequest)
 
@@ -60,6 +60,19 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **INPUT_RESPONSES,
 }
 ENTITY_RESPONSES: dict[int | str, dict[str, Any]] = {404: _problem("unknown id"), **WRITE_RESPONSES}
+
+
+PATCH_RESPONSES: dict[int | str, dict[str, Any]] = {415: _problem("a body neither merge-patch+json nor JSON"), **ENTITY_RESPONSES}
+
+
+def merge_patch_schema(model: str) -> dict[str, Any]:
+    """``openapi_extra`` declaring a JSON Merge Patch body (RFC 7396) of some fields of ``model``.
+
+    >>> sorted(merge_patch_schema("Rule")["requestBody"]["content"])
+    ['application/json', 'application/merge-patch+json']
+    """
+    schema = {"type": "object", "description": f"a JSON Merge Patch (RFC 7396) of a {model}: the fields to change, null to remove one"}
+    return {"requestBody": {"required": True, "content": {t: {"schema": schema} for t in ("application/merge-patch+json", "application/json")}}}
 
 
 def json_body_schema(model: str) -> dict[str, Any]:

@@ -18,14 +18,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Deadline, evaluate, reach
+from ..engine.checks import check_graph
+from ..engine.impact import impact, parse_change
 from ..engine.plan import plan
 from ..errors import NotFound
 from ..io.openbadges import badge_claims
-from ..model import EvaluationRequest, PlanRequest
+from ..model import Document, EvaluationRequest, PlanRequest
 from .engine_cache import Snapshot
 from .limits import Limits
 
-__all__ = ["evaluation_json", "plan_json", "reach_json"]
+__all__ = ["evaluation_json", "impact_json", "plan_json", "reach_json", "validation_json"]
 
 
 def evaluation_json(snapshot: Snapshot, body: object, *, limits: Limits, deadline: Deadline) -> dict[str, Any]:
@@ -57,3 +59,22 @@ def plan_json(snapshot: Snapshot, body: object, *, limits: Limits, deadline: Dea
     result: dict[str, Any] = plan(snapshot.engine, request, badges=badge_claims(request.credentials),
                                   deadline=deadline).to_json()
     return result
+
+
+def impact_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
+    """``POST /impact``: validate the proposed change (422 with paths, 404 for an unknown rule),
+    return what it gains and loses (:mod:`pathways.engine.impact`)."""
+    change = parse_change(snapshot.engine, body)
+    result: dict[str, Any] = impact(snapshot.engine, change, index=snapshot.impact_index).to_json()
+    return result
+
+
+def validation_json(snapshot: Snapshot, institution: str | None, *, pilot_review_years: float) -> dict[str, Any]:
+    """``GET /validate``: the registrar checks of the current graph (:mod:`pathways.engine.checks`),
+    those touching ``institution``'s rules or nodes when it is given."""
+    engine = snapshot.engine
+    # the snapshot's entities are validated already: assembled, not parsed again
+    doc = Document.model_construct(institutions=list(engine.institutions.values()), nodes=list(engine.nodes.values()),
+                                   rules=list(engine.rules.values()))
+    findings = check_graph(doc, institution=institution, pilot_review_years=pilot_review_years)
+    return {"findings": [f.as_json() for f in findings]}

@@ -7,9 +7,15 @@ its path), and the caller's role must cover both what the store holds now and wh
 write would make it (403); only then is anything written. References are checked by the
 store inside the write transaction (422 when one does not resolve).
 
+A ``PATCH`` is a JSON Merge Patch (RFC 7396) applied to the stored entity's JSON
+(:func:`merge_patch`); the merged whole then goes through the very same path as a ``PUT``,
+so it is validated as a whole and scoped the same way.
+
 Example:
     >>> entity_body({"title": "x"}, "U:1", "")
     {'title': 'x', 'id': 'U:1'}
+    >>> merge_patch({"id": "R", "note": "old", "status": "approved"}, {"note": None, "status": "pilot"})
+    {'id': 'R', 'status': 'pilot'}
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ __all__ = [
     "entity_body",
     "import_graph",
     "import_transfer_table",
+    "merge_patch",
+    "patch_node",
+    "patch_rule",
     "put_institution",
     "put_node",
     "put_rule",
@@ -104,11 +113,13 @@ def _check_node_scope(store: Store, role: Role, node: Node) -> None:
             raise forbid(role, f'write node "{node.id}" of institution {inst or "(none: a competency)"}')
 
 
-def put_node(store: Store, cache: EngineCache, role: Role, body: dict[str, Any], *, path: str = "") -> Written:
+def put_node(
+    store: Store, cache: EngineCache, role: Role, body: dict[str, Any], *, path: str = "", action: str | None = None
+) -> Written:
     """Create or replace a node; a registrar needs the node's institution, before and after, to be theirs."""
     node: Node = _parse(Node, body, path)
     _check_node_scope(store, role, node)
-    return _written(node, _write(store, cache, Document(nodes=[node]), role, f"put node {node.id}", path=path))
+    return _written(node, _write(store, cache, Document(nodes=[node]), role, action or f"put node {node.id}", path=path))
 
 
 def _check_rule_scope(store: Store, role: Role, rule: Rule) -> None:
@@ -129,12 +140,54 @@ def _check_rule_scope(store: Store, role: Role, rule: Rule) -> None:
                                f'{node.institution or "(none: a competency)"}')
 
 
-def put_rule(store: Store, cache: EngineCache, role: Role, body: dict[str, Any], *, path: str = "") -> Written:
+def put_rule(
+    store: Store, cache: EngineCache, role: Role, body: dict[str, Any], *, path: str = "", action: str | None = None
+) -> Written:
     """Create or replace a rule; a registrar needs ``granted_by``, before and after, to be theirs,
     and every granted node to be of their institution."""
     rule: Rule = _parse(Rule, body, path)
     _check_rule_scope(store, role, rule)
-    return _written(rule, _write(store, cache, Document(rules=[rule]), role, f"put rule {rule.id}", path=path))
+    return _written(rule, _write(store, cache, Document(rules=[rule]), role, action or f"put rule {rule.id}", path=path))
+
+
+def merge_patch(target: object, patch: object) -> Any:
+    """RFC 7396 JSON Merge Patch: ``patch``'s members replace ``target``'s, ``null`` removes one,
+    objects merge recursively, anything else (a list, a string) replaces the target whole.
+
+    >>> merge_patch({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"c": None, "e": 3}, "d": [2]})
+    {'a': {'b': 1, 'e': 3}, 'd': [2]}
+    """
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+def _patched(stored: Institution | Node | Rule, patch: object, path: str) -> dict[str, Any]:
+    if not isinstance(patch, dict):
+        raise InvalidInput.one(path, "a merge patch must be a JSON object")
+    return entity_body(merge_patch(stored.to_json(), patch), stored.id, path)
+
+
+def patch_node(store: Store, cache: EngineCache, role: Role, node_id: str, patch: object, *, path: str = "") -> Written:
+    """Update only the fields ``patch`` names (a merge patch) of a stored node; then as :func:`put_node`."""
+    node = store.get_node(node_id)
+    if node is None:
+        raise NotFound("node", node_id)
+    return put_node(store, cache, role, _patched(node, patch, path), path=path, action=f"patch node {node_id}")
+
+
+def patch_rule(store: Store, cache: EngineCache, role: Role, rule_id: str, patch: object, *, path: str = "") -> Written:
+    """Update only the fields ``patch`` names (a merge patch) of a stored rule; then as :func:`put_rule`."""
+    rule = store.get_rule(rule_id)
+    if rule is None:
+        raise NotFound("rule", rule_id)
+    return put_rule(store, cache, role, _patched(rule, patch, path), path=path, action=f"patch rule {rule_id}")
 
 
 def retire_rule(store: Store, cache: EngineCache, role: Role, rule_id: str) -> Written:

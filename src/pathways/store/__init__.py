@@ -9,9 +9,21 @@ Example:
 from __future__ import annotations
 
 from ..errors import InvalidInput
-from .base import AuditEntry, Change, ImportSummary, NodeQuery, RuleQuery, Store
+from .base import AuditEntry, AuditQuery, Change, FieldChange, ImportSummary, NodeQuery, RuleQuery, Store, parse_since
 
-__all__ = ["DEFAULT_STORE_URL", "AuditEntry", "Change", "ImportSummary", "NodeQuery", "RuleQuery", "Store", "open_store"]
+__all__ = [
+    "DEFAULT_STORE_URL",
+    "AuditEntry",
+    "AuditQuery",
+    "Change",
+    "FieldChange",
+    "ImportSummary",
+    "NodeQuery",
+    "RuleQuery",
+    "Store",
+    "open_store",
+    "parse_since",
+]
 
 DEFAULT_STORE_URL = "sqlite:///./pathways.db"
 

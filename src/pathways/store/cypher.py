@@ -111,6 +111,7 @@ EXPORT = {entity: f"MATCH (e:{label}) RETURN e.id AS id, e.data AS data" for ent
 INSTITUTIONS = "MATCH (e:Institution) RETURN e.data AS data ORDER BY e.id"
 
 AUDIT = (
-    "MATCH (a:AuditEntry) WHERE a.seq > $after "
+    "MATCH (a:AuditEntry) WHERE a.seq > $after AND ($actor IS NULL OR a.actor = $actor) "
+    "AND ($since IS NULL OR a.at >= $since) AND ($needle IS NULL OR a.changes CONTAINS $needle) "
     "RETURN a.seq AS seq, a.at AS at, a.actor AS actor, a.action AS action, a.changes AS changes ORDER BY a.seq LIMIT $limit"
 )

@@ -36,7 +36,7 @@ from ..errors import InvalidInput, PathwaysError, StoreError, StoreUnavailable
 from ..model import Document, Institution, KnownIds, Node, Rule, check_references, walk
 from ..model.requirements import CreditsWhere
 from . import cypher
-from .base import AuditEntry, Change, ImportSummary, NodeQuery, RuleQuery
+from .base import AuditEntry, AuditQuery, Change, ImportSummary, NodeQuery, RuleQuery, collect_audit, field_changes
 
 __all__ = ["SCHEMA_VERSION", "Neo4jStore", "parse_url"]
 
@@ -288,7 +288,8 @@ class Neo4jStore:
             if old == text:
                 continue
             (created if old is None else updated).append({"id": id, "data": text, **properties})
-            changes.append(Change(entity, id, "created" if old is None else "updated"))
+            fields = field_changes(None if old is None else json.loads(old), data)
+            changes.append(Change(entity, id, "created" if old is None else "updated", fields))
         return created, updated
 
     def _batched(self, tx: neo4j.Transaction, statement: str, name: str, rows: Sequence[Any]) -> None:
@@ -385,18 +386,25 @@ class Neo4jStore:
         statement = f"{match} {_where(where)} RETURN e.data AS data ORDER BY e.id LIMIT $limit"
         return [Rule.model_validate_json(r["data"]) for r in self._read(statement, limit=query.limit, **params)]
 
-    def audit(self, *, limit: int = 100, after: int | None = None) -> list[AuditEntry]:
-        """Audit entries in write order, after sequence number ``after``."""
-        return [
-            AuditEntry(
-                int(r["seq"]),
-                dt.datetime.fromisoformat(r["at"]),
-                r["actor"],
-                r["action"],
-                tuple(Change(**c) for c in json.loads(r["changes"])),
-            )
-            for r in self._read(cypher.AUDIT, after=after or 0, limit=limit)
-        ]
+    def audit(self, query: AuditQuery | None = None, *, limit: int = 100, after: int | None = None) -> list[AuditEntry]:
+        """Audit entries in write order (see :class:`~pathways.store.base.Store`); the filters
+        run in Cypher, the entity's as a text search that :func:`collect_audit` makes exact."""
+        query = query or AuditQuery(limit=limit, after=after)
+
+        def fetch(after: int, limit: int) -> list[AuditEntry]:
+            records = self._read(cypher.AUDIT, after=after, limit=limit, actor=query.actor, since=query.since_text, needle=query.needle)
+            return [
+                AuditEntry(
+                    int(r["seq"]),
+                    dt.datetime.fromisoformat(r["at"]),
+                    r["actor"],
+                    r["action"],
+                    tuple(Change.from_json(c) for c in json.loads(r["changes"])),
+                )
+                for r in records
+            ]
+
+        return collect_audit(fetch, query)
 
     def close(self) -> None:
         self._driver.close()

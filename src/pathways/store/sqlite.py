@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from ..errors import InvalidInput, StoreError, StoreUnavailable
 from ..heap import gc_paused
 from ..model import Document, Institution, KnownIds, Node, Rule, check_references
-from .base import AuditEntry, Change, ImportSummary, NodeQuery, RuleQuery
+from .base import AuditEntry, AuditQuery, Change, ImportSummary, NodeQuery, RuleQuery, collect_audit, field_changes
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -253,21 +253,22 @@ class SQLiteStore:
         A row repeated in ``rows`` is compared with the repetition before it, as a write of
         each in turn would.
         """
-        texts = [(id, _dumps(data), extra) for id, data, extra in rows]
-        ids = list(dict.fromkeys(id for id, _, _ in texts))
+        texts = [(id, _dumps(data), extra, data) for id, data, extra in rows]
+        ids = list(dict.fromkeys(id for id, _, _, _ in texts))
         marks = ", ".join("?" * len(ids))
         held: dict[str, str] = dict(db.execute(f"SELECT id, data FROM {table} WHERE id IN ({marks})", ids).fetchall())
         current = dict(held)
         written: dict[str, None] = {}
         params: list[tuple[Any, ...]] = []
-        for id, text, extra in texts:
+        for id, text, extra, data in texts:
             before = current.get(id)
             if before == text:
                 continue
             current[id] = text
             written[id] = None
             params.append((id, text, *extra))
-            changes.append(Change(entity, id, "created" if before is None else "updated"))
+            fields = field_changes(None if before is None else json.loads(before), data)
+            changes.append(Change(entity, id, "created" if before is None else "updated", fields))
         names = self._COLUMNS[table]
         updates = ", ".join(f"{n}=excluded.{n}" for n in names[1:])
         db.executemany(
@@ -369,15 +370,27 @@ class SQLiteStore:
         sql = f"SELECT r.data FROM rules r WHERE {' AND '.join(where)} ORDER BY r.id LIMIT ?"
         return [Rule.model_validate_json(r[0]) for r in self._read(sql, (*params, query.limit))]
 
-    def audit(self, *, limit: int = 100, after: int | None = None) -> list[AuditEntry]:
-        rows = self._read(
-            "SELECT seq, at, actor, action, changes FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
-            (after or 0, limit),
-        )
-        return [
-            AuditEntry(seq, dt.datetime.fromisoformat(at), actor, action, tuple(Change(**c) for c in json.loads(changes)))
-            for seq, at, actor, action, changes in rows
-        ]
+    def audit(self, query: AuditQuery | None = None, *, limit: int = 100, after: int | None = None) -> list[AuditEntry]:
+        """Audit entries in write order (see :class:`~pathways.store.base.Store`); the filters
+        run in SQL, the entity's as a text search that :func:`collect_audit` makes exact."""
+        query = query or AuditQuery(limit=limit, after=after)
+        where, params = ["seq > ?"], []
+        for condition, value in (("actor = ?", query.actor), ("at >= ?", query.since_text), ("instr(changes, ?) > 0", query.needle)):
+            if value is not None:
+                where.append(condition)
+                params.append(value)
+
+        def fetch(after: int, limit: int) -> list[AuditEntry]:
+            rows = self._read(
+                f"SELECT seq, at, actor, action, changes FROM audit WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
+                (after, *params, limit),
+            )
+            return [
+                AuditEntry(seq, dt.datetime.fromisoformat(at), actor, action, tuple(Change.from_json(c) for c in json.loads(changes)))
+                for seq, at, actor, action, changes in rows
+            ]
+
+        return collect_audit(fetch, query)
 
     def close(self) -> None:
         with self._lock:

@@ -28,6 +28,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from ...errors import InvalidInput, PathwaysError
+from ...settings import Settings
 from ...store import NodeQuery, RuleQuery, Store
 from ..auth import Role, require_role
 from ..dependencies import caller, request_work
@@ -35,9 +36,9 @@ from ..engine_cache import EngineCache
 from ..errors import problem_json
 from ..limits import Limits
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
-from ..queries import evaluation_json, plan_json, reach_json
+from ..queries import evaluation_json, plan_json, reach_json, validation_json
 from ..work import Work
-from ..writes import put_institution, put_node, put_rule, retire_rule
+from ..writes import patch_node, patch_rule, put_institution, put_node, put_rule, retire_rule
 from .cost import CostLimit
 from .types import (
     Evaluation,
@@ -56,6 +57,7 @@ from .types import (
     RuleConnection,
     RuleEdge,
     RuleInput,
+    ValidationFinding,
     input_json,
 )
 
@@ -64,14 +66,16 @@ __all__ = ["MAX_TOKENS", "SCHEMA", "Context", "Mutation", "Query", "graphql_rout
 
 
 class Context(BaseContext):
-    """Per request: the app's store, engine cache and limits, the caller's role (``None``
+    """Per request: the app's store, engine cache, settings and limits, the caller's role (``None``
     anonymous), and the request's engine work (off the loop, one deadline for the operation)."""
 
-    def __init__(self, store: Store, cache: EngineCache, role: Role | None, limits: Limits, work: Work) -> None:
+    def __init__(self, store: Store, cache: EngineCache, role: Role | None, settings: Settings, limits: Limits,
+                 work: Work) -> None:
         super().__init__()
         self.store = store
         self.cache = cache
         self.role = role
+        self.settings = settings
         self.limits = limits
         self.work = work
 
@@ -190,6 +194,14 @@ class Query:
         return _rule_connection(rules, first)
 
 
+    @strawberry.field(description="Registrar checks of the graph, errors first: GET /validate; `institution` keeps "
+                                  "findings touching its rules or nodes.")
+    def validation(self, info: Info, institution: str | None = None) -> list[ValidationFinding]:
+        years = info.context.settings.pilot_review_years
+        found = validation_json(info.context.cache.current(), institution, pilot_review_years=years)["findings"]
+        return [ValidationFinding.from_json(f) for f in found]
+
+
 def _writer(info: Info) -> Role:
     return require_role(info.context.role)
 
@@ -212,6 +224,20 @@ class Mutation:
     def upsert_rule(self, info: Info, input: RuleInput) -> Rule:
         ctx = info.context
         written = put_rule(ctx.store, ctx.cache, _writer(info), input_json(input), path="input")
+        return Rule.from_model(written.entity)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Update only the fields `patch` names (a JSON Merge Patch, RFC 7396, in pathways/1 "
+                                     "field names; null removes a field) of a node: PATCH /nodes/{id}.")
+    def patch_node(self, info: Info, id: str, patch: JSON) -> Node:
+        ctx = info.context
+        written = patch_node(ctx.store, ctx.cache, _writer(info), id, patch, path="patch")
+        return Node.from_model(written.entity)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Update only the fields `patch` names (a JSON Merge Patch, RFC 7396, in pathways/1 "
+                                     "field names; null removes a field) of a rule: PATCH /rules/{id}.")
+    def patch_rule(self, info: Info, id: str, patch: JSON) -> Rule:
+        ctx = info.context
+        written = patch_rule(ctx.store, ctx.cache, _writer(info), id, patch, path="patch")
         return Rule.from_model(written.entity)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Set a rule's status to retired (admin, or registrar of grantedBy).")
@@ -274,7 +300,8 @@ SCHEMA = _Schema(query=Query, mutation=Mutation, extensions=[lambda: MaxTokensLi
 
 async def _context(request: Request, role: Annotated[Role | None, Depends(caller)],
                    work: Annotated[Work, Depends(request_work)]) -> Context:
-    return Context(request.app.state.store, request.app.state.engine_cache, role, request.app.state.limits, work)
+    state = request.app.state
+    return Context(state.store, state.engine_cache, role, state.settings, state.limits, work)
 
 
 def graphql_router() -> GraphQLRouter[Context, None]:

@@ -45,6 +45,7 @@ __all__ = [
     "RuleEdge",
     "RuleInput",
     "Skipped",
+    "ValidationFinding",
     "input_json",
 ]
 
@@ -355,3 +356,17 @@ def input_json(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+@strawberry.type(description="One registrar check finding: GET /validate's findings, field for field.")
+class ValidationFinding:
+    check: str
+    severity: str
+    rules: list[str]
+    nodes: list[str]
+    message: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ValidationFinding:
+        return cls(check=data["check"], severity=data["severity"], rules=list(data["rules"]), nodes=list(data["nodes"]),
+                   message=data["message"])

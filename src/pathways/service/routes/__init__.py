@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import audit, evaluate, graph, health, institutions, nodes, rules
+from . import audit, evaluate, graph, health, institutions, nodes, registrar, rules
 
 __all__ = ["ROUTERS"]
 
@@ -16,4 +16,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     graph.router,
     evaluate.router,
     audit.router,
+    registrar.router,
 )

@@ -48,7 +48,8 @@ def post(role: Writer, body: RawBody, store: CurrentStore, cache: Cache,
     With ``Content-Type: text/csv`` the body is a transfer-guide table: every bad row is a
     422 problem naming its line and column, and nothing is written. Returns the graph version
     after the import and every entity created or updated (for a table, also the rows read
-    and the "No credit" rows the rule model could not hold).
+    and the "No credit" rows the rule model could not hold); the fields each changed are in
+    the audit log (``GET /audit?entity=``).
     """
     media_type, raw = body
     if media_type == _CSV:
@@ -57,8 +58,8 @@ def post(role: Writer, body: RawBody, store: CurrentStore, cache: Cache,
         except UnicodeDecodeError:
             raise InvalidInput.one("", "request body is not UTF-8") from None
         summary, table = import_transfer_table(store, cache, role, text, layout)
-        return {"version": summary.version, "counts": summary.counts(), "changes": [c.as_json() for c in summary.changes],
+        return {"version": summary.version, "counts": summary.counts(), "changes": [c.summary_json() for c in summary.changes],
                 "rows": table.rows, "no_credit_not_written": [
                     {"line": r.line, "sending": r.sending, "receiving_institution": r.receiving_institution} for r in table.no_credit]}
     summary = import_graph(store, cache, role, parse_json_body(raw))
-    return {"version": summary.version, "counts": summary.counts(), "changes": [c.as_json() for c in summary.changes]}
+    return {"version": summary.version, "counts": summary.counts(), "changes": [c.summary_json() for c in summary.changes]}

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Response
 from ...errors import NotFound
 from ...model import NodeKind
 from ...store import NodeQuery
-from ..dependencies import AppLimits, Body, Cache, CurrentStore, RequestWork, Writer
-from ..openapi import ENTITY_RESPONSES, json_body_schema
+from ..dependencies import AppLimits, Body, Cache, CurrentStore, MergePatch, RequestWork, Writer
+from ..openapi import ENTITY_RESPONSES, PATCH_RESPONSES, json_body_schema, merge_patch_schema
 from ..queries import reach_json
 from ..responses import FastJSONResponse
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
-from ..writes import entity_body, put_node
+from ..writes import entity_body, patch_node, put_node
 
 __all__ = ["router"]
 
@@ -62,3 +62,11 @@ def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, re
     written = put_node(store, cache, role, entity_body(body, id, ""))
     response.status_code = 201 if written.created else 200
     return written.entity.to_json()
+
+
+@router.patch("/{id:path}", summary="Update some fields of a node (admin, or registrar of its institution)",
+              responses=PATCH_RESPONSES, openapi_extra=merge_patch_schema("Node"))
+def patch(id: str, role: Writer, body: MergePatch, store: CurrentStore, cache: Cache) -> dict[str, Any]:
+    """A JSON Merge Patch (RFC 7396): the fields it names replace the stored ones, ``null``
+    removes one, the rest stay. The merged node is validated and scoped as a ``PUT`` of it."""
+    return patch_node(store, cache, role, id, body).entity.to_json()

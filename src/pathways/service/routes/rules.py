@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Response
 from ...errors import NotFound
 from ...model import RuleKind, RuleStatus
 from ...store import RuleQuery
-from ..dependencies import Body, Cache, CurrentStore, Writer
-from ..openapi import ENTITY_RESPONSES, json_body_schema
+from ..dependencies import Body, Cache, CurrentStore, MergePatch, Writer
+from ..openapi import ENTITY_RESPONSES, PATCH_RESPONSES, json_body_schema, merge_patch_schema
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
-from ..writes import entity_body, put_rule, retire_rule
+from ..writes import entity_body, patch_rule, put_rule, retire_rule
 
 __all__ = ["router"]
 
@@ -48,6 +48,14 @@ def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, re
     written = put_rule(store, cache, role, entity_body(body, id, ""))
     response.status_code = 201 if written.created else 200
     return written.entity.to_json()
+
+
+@router.patch("/{id:path}", summary="Update some fields of a rule (admin, or registrar of granted_by)",
+              responses=PATCH_RESPONSES, openapi_extra=merge_patch_schema("Rule"))
+def patch(id: str, role: Writer, body: MergePatch, store: CurrentStore, cache: Cache) -> dict[str, Any]:
+    """A JSON Merge Patch (RFC 7396): the fields it names replace the stored ones, ``null``
+    removes one, the rest stay. The merged rule is validated and scoped as a ``PUT`` of it."""
+    return patch_rule(store, cache, role, id, body).entity.to_json()
 
 
 @router.delete("/{id:path}", summary="Retire a rule (sets status retired; the rule is kept)", responses=ENTITY_RESPONSES)

@@ -1,0 +1,66 @@
+"""``POST /impact`` (what a rule change would gain and lose, before it is made) and
+``GET /validate`` (the registrar checks): open to anyone, they write nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from ..dependencies import Body, Cache, CurrentSettings
+from ..openapi import ENTITY_RESPONSES, INPUT_RESPONSES
+from ..queries import impact_json, validation_json
+from ..responses import FastJSONResponse
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["registrar"])
+
+_PAIRS = {"type": "array", "items": {"type": "object", "required": ["source", "target"],
+                                     "properties": {"source": {"type": "string"}, "target": {"type": "string"}}}}
+_ROUTES = {"type": "array", "items": {"type": "object", "required": ["credential", "rule", "source"],
+                                      "properties": {k: {"type": "string"} for k in ("credential", "rule", "source")}}}
+_IMPACT_REQUEST: dict[str, Any] = {
+    "description": "exactly one of: end a rule on a date (default today), or a whole proposed rule (upsert by its id)",
+    "oneOf": [
+        {"type": "object", "required": ["end"], "additionalProperties": False,
+         "properties": {"end": {"type": "string", "description": "a rule id"}, "date": {"type": "string", "format": "date"}}},
+        {"type": "object", "required": ["rule"], "additionalProperties": False,
+         "properties": {"rule": {"$ref": "#/components/schemas/Rule"}, "date": {"type": "string", "format": "date"}}},
+    ],
+}
+_IMPACT_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "required": ["change", "reach", "routes", "evaluations"],
+    "properties": {
+        "change": {"type": "object", "description": '{"end": RULE, "date": D} or {"rule": RULE}'},
+        "reach": {"type": "object", "properties": {"gained": _PAIRS, "lost": _PAIRS}},
+        "routes": {"type": "object", "properties": {"gained": _ROUTES, "lost": _ROUTES}},
+        "evaluations": {"type": "object", "description": "stored evaluations whose grants would change: pathways keeps none",
+                        "properties": {"stored": {"type": "integer"}, "changed": {"type": "integer"}}},
+    },
+}
+
+
+@router.post(
+    "/impact",
+    summary="What ending or upserting a rule would gain and lose: reach pairs and credentials' routes",
+    responses={404: ENTITY_RESPONSES[404], **INPUT_RESPONSES,
+               200: {"description": "the impact", "content": {"application/json": {"schema": _IMPACT_RESPONSE}}}},
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _IMPACT_REQUEST}}}},
+)
+def post_impact(body: Body, cache: Cache) -> FastJSONResponse:
+    """Nothing is written. Compared: the rules that count for learning earned after the date
+    (approved, not closed by then), before and after the change."""
+    return FastJSONResponse(impact_json(cache.current(), body))
+
+
+@router.get("/validate", summary="Registrar checks of the graph: ambiguous, overlapping, inflating, overdue... rules")
+def get_validate(
+    cache: Cache,
+    settings: CurrentSettings,
+    institution: Annotated[str | None, Query(description="only findings touching rules this institution grants, or its nodes")] = None,
+) -> FastJSONResponse:
+    """``{"findings": [{"check", "severity", "rules", "nodes", "message"}]}``, errors first; pilots
+    are judged against ``PATHWAYS_PILOT_REVIEW_YEARS``."""
+    return FastJSONResponse(validation_json(cache.current(), institution, pilot_review_years=settings.pilot_review_years))
