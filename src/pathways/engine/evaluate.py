@@ -30,6 +30,7 @@ from typing import Any
 from ..errors import InvalidInput, Problem
 from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement
 from ..model.grades import FAIL
+from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, synthetic_holdings, years_before
 from .index import GRADE_RANK, CompiledRule, Engine, compile_requirement
 from .matching import Progress
@@ -127,6 +128,7 @@ def evaluate(
     badges: Sequence[BadgeClaim] = (),
     report: bool = True,
     only: Collection[str] | None = None,
+    deadline: Deadline = NEVER,
 ) -> Evaluation:
     """Evaluate holdings against the graph (SPEC section 4).
 
@@ -143,13 +145,15 @@ def evaluate(
             rules that can grant a node its target depends on (every rule granting such a node, the
             nodes their requirements mention, and so on): every such node is then held exactly as
             in a full evaluation, since no other rule feeds it; the rest may be missing.
+        deadline: checked once per rule matched; past it the evaluation stops.
 
     Raises:
         InvalidInput: a holding or badge dated after ``as_of`` (path ``holdings[i].earned``).
+        DeadlineExceeded: ``deadline`` passed (or was cancelled) before the answer was complete.
     """
     as_of = request.resolved_as_of(today)
     request.check_dates(as_of)
-    run = Run(engine, as_of, request.include_pilot, only)
+    run = Run(engine, as_of, request.include_pilot, only, deadline=deadline)
     unrecognized: list[str] = []
     presented: dict[str, HoldingState] = {}
     problems: list[Problem] = []
@@ -184,11 +188,11 @@ def evaluate(
     for node in sorted(presented):
         run.add(presented[node])
 
-    granted = run.rounds()
-
-    result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)))
-    if report:
-        _report(run, result)
+    with active(deadline):
+        granted = run.rounds()
+        result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)))
+        if report:
+            _report(run, result)
     return result
 
 
@@ -209,6 +213,7 @@ def _report(run: Run, result: Evaluation) -> None:
     touched = sorted(set().union(*run.touched))
     made: dict[tuple[Any, ...], Progress] = {}
     for rule_id in touched:
+        run.deadline.check("evaluation")
         rule = engine.compiled[rule_id]
         if rule_id in fired or all(node in run.held for node, _ in rule.grants):
             continue

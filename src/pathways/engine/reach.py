@@ -25,7 +25,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
+from .deadline import NEVER, Deadline, active
 from .evaluate import HoldingState, requirement_progress
 from .index import Engine
 
@@ -71,21 +72,31 @@ class Reach:
         return {"node": self.node, "depth": self.depth, "targets": [t.to_json() for t in self.targets]}
 
 
-def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = False) -> Reach:
+def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = False,
+          deadline: Deadline = NEVER, max_paths: int | None = None) -> Reach:
     """Every node ``node`` counts toward within ``depth`` rule steps, each path explained.
+
+    ``deadline`` is checked at every step of the walk; ``max_paths`` bounds the paths found
+    (before the :data:`MAX_PATHS` per target are kept), so an answer too large to be useful
+    stops early instead of being built and thrown away.
 
     Raises:
         NotFound: ``node`` is not in the graph.
+        InvalidInput: more than ``max_paths`` paths within ``depth`` (path ``depth``).
+        DeadlineExceeded: ``deadline`` passed before the walk was complete.
     """
     if node not in engine.nodes:
         raise NotFound("node", node)
     found: dict[str, list[tuple[ReachStep, ...]]] = {}
     day = dt.date.min
+    count = 0
 
     def held_state(n: str) -> HoldingState:
         return HoldingState(n, float(engine.nodes[n].credits), day, "A+", frozenset((n,)))
 
     def walk(current: str, path: tuple[ReachStep, ...], on_path: dict[str, HoldingState]) -> None:
+        nonlocal count
+        deadline.check("reach")
         for rule_id in engine.rules_touching(current, pools=False):
             rule = engine.compiled[rule_id]
             if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)):
@@ -97,11 +108,16 @@ def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = Fa
             for g in targets:
                 step_path = (*path, ReachStep(rule_id, g, needs))
                 found.setdefault(g, []).append(step_path)
+                count += 1
+                if max_paths is not None and count > max_paths:
+                    raise InvalidInput.one("depth", f"the answer holds more than {max_paths} paths within depth "
+                                                    f"{depth} of {node}: ask with a smaller depth")
                 if len(step_path) < depth:
                     walk(g, step_path, {**on_path, g: held_state(g)})
 
     if depth >= 1:
-        walk(node, (), {node: held_state(node)})
+        with active(deadline):
+            walk(node, (), {node: held_state(node)})
     targets = []
     for target, paths in found.items():
         ordered = sorted(paths, key=lambda p: (len(p), [(s.rule, s.grants) for s in p]))[:MAX_PATHS]

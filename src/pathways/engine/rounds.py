@@ -26,6 +26,7 @@ from itertools import chain
 from ..model import lowest_letter, meets_min_grade
 from ..model.requirements import Filter
 from .candidates import may_meet
+from .deadline import NEVER, Deadline
 from .holdings import HoldingState, years_before
 from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule, filter_matches
 from .matching import Assignment, Candidate, best_assignment
@@ -106,8 +107,10 @@ class Run:
     a lookup) to these: the planner's rules that can matter for its target.
     """
 
-    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None) -> None:
+    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None,
+                 *, deadline: Deadline = NEVER) -> None:
         self.engine = engine
+        self.deadline = deadline
         self.as_of = as_of
         self.include_pilot = include_pilot
         self.only = only
@@ -124,6 +127,8 @@ class Run:
         self._fits: dict[tuple[str, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._stand_ins: dict[tuple[Filter, tuple[str, ...]], tuple[int, list[str]]] = {}
+        self._alike: dict[tuple[object, ...], Assignment | None] = {}
+        self._alike_at = 0
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
         """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
@@ -404,7 +409,16 @@ class Run:
         elif limits and rule.limits:
             a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits)
         else:  # without limits, the stand-ins decide as every candidate would
-            a = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
+            # a rule's candidates follow from its slots and dates: rules alike in both (one
+            # degree at several institutions) match alike against the same holdings
+            if self._alike_at != len(self.order):
+                self._alike.clear()
+                self._alike_at = len(self.order)
+            alike = (rule.tree, self.bounds(rule, window, age))
+            if alike in self._alike:
+                a = self._alike[alike]
+            else:
+                a = self._alike[alike] = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
         state.matched[limits] = a
         return a
 
@@ -430,6 +444,7 @@ class Run:
         round_no = 0
         while new:
             round_no += 1
+            self.deadline.check("evaluation")
             # node -> (standing, rule id, winner): a LeafRule with the node it names, or a derived
             # holding; winners compare on standing (lineage size, sorted lineage), then rule id
             best: dict[str, tuple[_Standing, str, LeafRule | None, str | HoldingState]] = {}
@@ -480,6 +495,7 @@ class Run:
                             if cur is None or standing < cur[0] or (standing == cur[0] and lr[2] < cur[1]):
                                 best[g] = (standing, lr[2], lr, n)
             for rule_id in general if self.only is None else general.intersection(self.only):
+                self.deadline.check("evaluation")
                 rule = engine.compiled[rule_id]
                 if not self.applicable(rule) or all(node in held for node, _ in rule.grants):
                     continue
