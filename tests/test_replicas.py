@@ -22,7 +22,7 @@ import pytest
 
 from pathways.model import parse_document
 from pathways.store.neo4j import Neo4jStore
-from tests.service.conftest import GRAPH, THREE_MICRO_COURSES, TOKENS, bearer
+from tests.service.conftest import GRAPH, THREE_MICRO_COURSES, bearer, tokens_json
 from tests.store.arcadedb import fresh_database_url
 
 
@@ -66,7 +66,7 @@ def replicas(bolt_server: str, tmp_path: Path) -> Iterator[list[str]]:
     store.import_document(parse_document(GRAPH), actor="fixture", action="load")
     store.close()
     tokens = tmp_path / "tokens.json"
-    tokens.write_text(json.dumps({token: role for role, token in TOKENS.items()}), encoding="utf-8")
+    tokens.write_text(json.dumps(tokens_json()), encoding="utf-8")
     started = [_serve(url, tokens, tmp_path / f"replica{i}.log") for i in range(2)]
     try:
         for i, (process, base) in enumerate(started):

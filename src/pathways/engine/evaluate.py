@@ -31,6 +31,7 @@ from ..errors import InvalidInput, Problem
 from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement
 from ..model.grades import FAIL
 from .attempts import rank_attempts
+from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, synthetic_holdings, years_before
 from .index import LEAF, CompiledRule, Engine, compile_requirement
 from .matching import Progress
@@ -155,6 +156,7 @@ def evaluate(
     badges: Sequence[BadgeClaim] = (),
     report: bool = True,
     only: Collection[str] | None = None,
+    deadline: Deadline = NEVER,
 ) -> Evaluation:
     """Evaluate holdings against the graph (SPEC section 4).
 
@@ -171,9 +173,11 @@ def evaluate(
             rules that can grant a node its target depends on (every rule granting such a node, the
             nodes their requirements mention, and so on): every such node is then held exactly as
             in a full evaluation, since no other rule feeds it; the rest may be missing.
+        deadline: checked once per rule matched; past it the evaluation stops.
 
     Raises:
         InvalidInput: a holding or badge dated after ``as_of`` (path ``holdings[i].earned``).
+        DeadlineExceeded: ``deadline`` passed (or was cancelled) before the answer was complete.
     """
     as_of = request.resolved_as_of(today)
     request.check_dates(as_of)
@@ -213,21 +217,22 @@ def evaluate(
         raise InvalidInput(problems)
     ranked = {node: rank_attempts(presented[node]) for node in sorted(presented)}
     excluded: frozenset[str] = frozenset()
-    while True:
-        run = Run(engine, as_of, request.include_pilot, only, excluded=excluded)
-        for node, attempts in ranked.items():
-            if len(attempts) > 1:
-                run.attempts[node] = attempts
-            run.add(attempts[0])
-        granted = run.rounds()
-        more = _excluded(run, granted)
-        if not more:
-            break
-        excluded |= more
-
-    result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)), recognized=recognized)
-    if report:
-        _report(run, result)
+    with active(deadline):
+        while True:
+            run = Run(engine, as_of, request.include_pilot, only, deadline=deadline, excluded=excluded)
+            for node, attempts in ranked.items():
+                if len(attempts) > 1:
+                    run.attempts[node] = attempts
+                run.add(attempts[0])
+            granted = run.rounds()
+            more = _excluded(run, granted)
+            if not more:
+                break
+            excluded |= more
+        result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)),
+                            recognized=recognized)
+        if report:
+            _report(run, result)
     return result
 
 
@@ -262,6 +267,7 @@ def _report(run: Run, result: Evaluation) -> None:
     touched = sorted(set().union(*run.touched))
     made: dict[tuple[Any, ...], Progress] = {}
     for rule_id in touched:
+        run.deadline.check("evaluation")
         rule = engine.compiled[rule_id]
         if not rule.grants:
             if run.applicable(rule) and (a := run.match(rule)) is not None:

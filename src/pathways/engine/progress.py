@@ -48,6 +48,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, leaf_json
+from .deadline import current
 from .exact import fullest_placements
 from .matching import Assignment, Candidate, Progress, interchangeable_pruned, leaves_apart
 from .search import SearchState
@@ -152,7 +153,9 @@ class _Progress(SearchState):
         states: dict[_State, tuple[int, tuple[str, ...], tuple[tuple[int, int], ...], tuple[str, ...]]] = {
             tuple(start): (0, (), (), ())
         }
+        deadline = current()
         for g, element in enumerate(elements):
+            deadline.check("evaluation")  # one step of the program can hold thousands of states
             if bound is not None:
                 states = bound.pruned(states, g)
             grown = dict(states)

@@ -25,7 +25,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
+from .deadline import NEVER, Deadline, active
 from .evaluate import HoldingState, requirement_progress
 from .index import Engine
 
@@ -74,21 +75,31 @@ class Reach:
                 "no_credit": [{"rule": r, "granted_by": g} for r, g in self.no_credit]}
 
 
-def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = False) -> Reach:
+def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = False,
+          deadline: Deadline = NEVER, max_paths: int | None = None) -> Reach:
     """Every node ``node`` counts toward within ``depth`` rule steps, each path explained.
+
+    ``deadline`` is checked at every step of the walk; ``max_paths`` bounds the paths found
+    (before the :data:`MAX_PATHS` per target are kept), so an answer too large to be useful
+    stops early instead of being built and thrown away.
 
     Raises:
         NotFound: ``node`` is not in the graph.
+        InvalidInput: more than ``max_paths`` paths within ``depth`` (path ``depth``).
+        DeadlineExceeded: ``deadline`` passed before the walk was complete.
     """
     if node not in engine.nodes:
         raise NotFound("node", node)
     found: dict[str, list[tuple[ReachStep, ...]]] = {}
     day = dt.date.min
+    count = 0
 
     def held_state(n: str) -> HoldingState:
         return HoldingState(n, float(engine.nodes[n].credits), day, None, frozenset((n,)))  # no grade: min grades stay in also_needs
 
     def walk(current: str, path: tuple[ReachStep, ...], on_path: dict[str, HoldingState]) -> None:
+        nonlocal count
+        deadline.check("reach")
         transferred = bool(path) and engine.compiled[path[-1].rule].kind == "transfer"
         for rule_id in engine.rules_touching(current, pools=False):
             rule = engine.compiled[rule_id]
@@ -103,11 +114,16 @@ def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = Fa
             for g in targets:
                 step_path = (*path, ReachStep(rule_id, g, needs))
                 found.setdefault(g, []).append(step_path)
+                count += 1
+                if max_paths is not None and count > max_paths:
+                    raise InvalidInput.one("depth", f"the answer holds more than {max_paths} paths within depth "
+                                                    f"{depth} of {node}: ask with a smaller depth")
                 if len(step_path) < depth:
                     walk(g, step_path, {**on_path, g: held_state(g)})
 
     if depth >= 1:
-        walk(node, (), {node: held_state(node)})
+        with active(deadline):
+            walk(node, (), {node: held_state(node)})
     targets = []
     for target, paths in found.items():
         ordered = sorted(paths, key=lambda p: (len(p), [(s.rule, s.grants) for s in p]))[:MAX_PATHS]

@@ -27,6 +27,7 @@ from ..model import counted_grade, lowest_letter, meets_grade
 from ..model.requirements import Filter
 from .attempts import in_bounds
 from .candidates import may_meet
+from .deadline import NEVER, Deadline
 from .holdings import HoldingState, years_before
 from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, Compiled, CompiledRule, Engine, LeafRule, Precedence, filter_matches, precedence
 from .matching import Assignment, Candidate, best_assignment
@@ -121,10 +122,10 @@ class Run:
     (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire.
     """
 
-    def __init__(
-        self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None, *, excluded: frozenset[str] = frozenset()
-    ) -> None:
+    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None,
+                 *, deadline: Deadline = NEVER, excluded: frozenset[str] = frozenset()) -> None:
         self.engine = engine
+        self.deadline = deadline
         self.excluded = excluded
         self.as_of = as_of
         self.include_pilot = include_pilot
@@ -143,6 +144,8 @@ class Run:
         self._fits: dict[tuple[str, bool, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
+        self._alike: dict[tuple[object, ...], Assignment | None] = {}
+        self._alike_at = 0
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
         """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
@@ -453,7 +456,19 @@ class Run:
         elif limits and rule.limits:
             a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits)
         else:  # without limits, the stand-ins decide as every candidate would
-            a = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age) if grades else list(cands))
+            if not grades:
+                a = best_assignment(rule.tree, rule.slots, list(cands))
+            else:
+                # a rule's candidates follow from its slots, dates, kind (transfer at origin) and how
+                # it reads a pass: rules alike in those (one degree at several institutions) match alike
+                if self._alike_at != len(self.order):
+                    self._alike.clear()
+                    self._alike_at = len(self.order)
+                alike = (rule.tree, self.bounds(rule, window, age), rule.kind == "transfer", rule.pass_counts_as)
+                if alike in self._alike:
+                    a = self._alike[alike]
+                else:
+                    a = self._alike[alike] = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
         state.matched[limits] = a
         return a
 
@@ -513,6 +528,7 @@ class Run:
         round_no = 0
         while new:
             round_no += 1
+            self.deadline.check("evaluation")
             # node -> _Best: winners compare on precedence (priority, credits), standing (lineage
             # size, sorted lineage), then rule id
             best: dict[str, _Best] = {}
@@ -569,6 +585,7 @@ class Run:
                         if g not in held:
                             _compete(best, g, (first, standing), lr[2], lr, n)
             for rule_id in general if self.only is None else general.intersection(self.only):
+                self.deadline.check("evaluation")
                 rule = engine.compiled[rule_id]
                 if not self.applicable(rule) or rule_id in self.excluded or all(node in held for node, _ in rule.grants):
                     continue
