@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .engine import Engine, Evaluation, evaluate
+from .engine import NEVER, Deadline, Engine, Evaluation, evaluate
 from .engine.holdings import number
 from .io.openbadges import badge_claims
 from .model import EvaluationRequest
@@ -209,8 +209,13 @@ def shape(evaluation: Evaluation, engine: Engine, summaries: Mapping[str, Mappin
     total = len(progress)
     if shaping.progress_limit is not None:
         progress = progress[: shaping.progress_limit]
-    answer: dict[str, Any] = {"as_of": evaluation.as_of.isoformat(), "granted": granted, "progress": progress,
-                              "progress_total": total, "skipped": skipped, "unrecognized": list(evaluation.unrecognized)}
+    no_credit = [n.to_json() for n in evaluation.no_credit]
+    if shaping.institutions is not None:
+        no_credit = [n for n in no_credit if n["granted_by"] in shaping.institutions]
+    answer: dict[str, Any] = {"as_of": evaluation.as_of.isoformat(), "granted": granted, "no_credit": no_credit,
+                              "progress": progress, "progress_total": total, "skipped": skipped,
+                              "unrecognized": list(evaluation.unrecognized),
+                              "recognized": [r.to_json() for r in evaluation.recognized]}
     if shaping.group_grants:
         answer["by_institution"] = by_institution(granted, summaries)
     answer["nodes"] = summaries_of(summaries, _mentioned(answer))
@@ -233,26 +238,29 @@ def _name(summaries: Mapping[str, Mapping[str, Any]], node: str) -> str | None:
     return name
 
 
-def _evaluate(engine: Engine, request: EvaluationRequest) -> Evaluation:
-    return evaluate(engine, request, badges=badge_claims(request.credentials))
+def _evaluate(engine: Engine, request: EvaluationRequest, deadline: Deadline) -> Evaluation:
+    return evaluate(engine, request, badges=badge_claims(request.credentials), deadline=deadline)
 
 
-def shaped_evaluation_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object) -> dict[str, Any]:
-    """``POST /evaluate``: validate the body (422 with paths), evaluate, shape."""
+def shaped_evaluation_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object, *,
+                           deadline: Deadline = NEVER) -> dict[str, Any]:
+    """``POST /evaluate``: validate the body (422 with paths), evaluate under ``deadline``, shape."""
     request = ShapedEvaluationRequest.from_json(body)
-    return shape(_evaluate(engine, request), engine, summaries, request)
+    return shape(_evaluate(engine, request, deadline), engine, summaries, request)
 
 
-def learner_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object) -> tuple[dict[str, Any], dict[str, Any]]:
+def learner_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object, *,
+                 deadline: Deadline = NEVER) -> tuple[dict[str, Any], dict[str, Any]]:
     """One evaluation shaped both ways: ``POST /evaluate``'s answer and ``POST /destinations``' (the learner's page)."""
     request = ShapedEvaluationRequest.from_json(body)
-    evaluation = _evaluate(engine, request)
+    evaluation = _evaluate(engine, request, deadline)
     return shape(evaluation, engine, summaries, request), destinations(evaluation, engine, summaries)
 
 
-def destinations_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object) -> dict[str, Any]:
-    """``POST /destinations``: validate the body (422 with paths), evaluate, :func:`destinations`."""
-    return destinations(_evaluate(engine, EvaluationRequest.from_json(body)), engine, summaries)
+def destinations_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object, *,
+                      deadline: Deadline = NEVER) -> dict[str, Any]:
+    """``POST /destinations``: validate the body (422 with paths), evaluate under ``deadline``, :func:`destinations`."""
+    return destinations(_evaluate(engine, EvaluationRequest.from_json(body), deadline), engine, summaries)
 
 
 def destinations(evaluation: Evaluation, engine: Engine, summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ Errors carry data (ids, JSON paths), not only a message::
     ├── PayloadTooLarge         a request body over the limit                   (HTTP 413)
     ├── UnsupportedMediaType    a request body of a content type the route does not take (HTTP 415)
     ├── PlanUnproven            no plan proven optimal within the planner's limits (HTTP 503)
+    ├── DeadlineExceeded        work stopped at its deadline (or its client left) (HTTP 503)
     └── StoreError              the store failed or cannot be reached           (HTTP 503)
         └── StoreUnavailable
 
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AccessDenied",
+    "DeadlineExceeded",
     "Forbidden",
     "InvalidDocument",
     "InvalidInput",
@@ -145,6 +147,15 @@ class PlanUnproven(PathwaysError):
     """
 
     title = "plan not proven"
+
+
+class DeadlineExceeded(PathwaysError):
+    """An evaluation, reach or plan stopped at its deadline: the time limit of its request, or
+    at once when the client that asked has gone. The work stops with it; a retry may succeed
+    when the service is less busy, a smaller question (fewer holdings, a smaller depth) sooner.
+    """
+
+    title = "time limit reached"
 
 
 class StoreError(PathwaysError):

@@ -14,10 +14,11 @@ from fastapi import FastAPI
 
 from pathways.model import parse_document
 from pathways.service import create_app
+from pathways.service.tokens import token_hash
 from pathways.settings import Settings
 from pathways.store import Store, open_store
 
-TOKENS = {
+TOKENS = {  # what clients send; the tokens file holds their hashes (tokens_json)
     "admin": "tok-admin-0001",
     "registrar:UFV": "tok-reg-ufv-0001",
     "registrar:SFU": "tok-reg-sfu-0001",
@@ -59,6 +60,11 @@ THREE_MICRO_COURSES = [
 ]
 
 
+def tokens_json() -> dict[str, str]:
+    """The tokens file's content for :data:`TOKENS`: each token's hash mapped to its role."""
+    return {token_hash(token): role for role, token in TOKENS.items()}
+
+
 def bearer(role: str | None) -> dict[str, str]:
     """Headers for a request made as ``role`` (no header for ``None``: anonymous)."""
     return {"Authorization": f"Bearer {TOKENS[role]}"} if role else {}
@@ -67,7 +73,7 @@ def bearer(role: str | None) -> dict[str, str]:
 @pytest.fixture
 def tokens_file(tmp_path: Path) -> Path:
     path = tmp_path / "tokens.json"
-    path.write_text(json.dumps({token: role for role, token in TOKENS.items()}), encoding="utf-8")
+    path.write_text(json.dumps(tokens_json()), encoding="utf-8")
     return path
 
 

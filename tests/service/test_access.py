@@ -13,7 +13,7 @@ import pytest
 
 from pathways.store import Store
 
-from .conftest import GRAPH, TOKENS, Client, bearer
+from .conftest import GRAPH, TOKENS, Client, bearer, gql
 
 ROLES: tuple[str | None, ...] = (None, "registrar:UFV", "registrar:SFU", "council", "admin")
 
@@ -33,6 +33,9 @@ def _node(id: str, institution: str | None, kind: str = "course") -> dict[str, A
 
 UFV_DOC = {"format": "pathways/1", "nodes": [_node("UFV:NEW", "UFV")],
            "rules": [{"id": "UFV-NEW", "kind": "stack", "granted_by": "UFV", "requires": {"node": "UFV:PS-ESS"}, "grants": [{"node": "UFV:NEW"}]}]}
+
+FOREIGN_GRANT = {"kind": "transfer", "granted_by": "SFU", "requires": {"node": "SFU:IAT1XX"},
+                 "grants": [{"node": "UFV:GD157", "credits": 30}]}
 
 WRITES = (
     Write("put institution", "PUT", "/institutions/UFV", {"name": "UFV renamed"}, frozenset({"admin"})),
@@ -58,6 +61,26 @@ WRITES = (
           {"format": "pathways/1", "institutions": [{"id": "BCIT", "name": "BCIT"}]}, frozenset({"admin"})),
     Write("import UFV and SFU nodes", "POST", "/graph",
           {"format": "pathways/1", "nodes": [_node("UFV:NEW", "UFV"), _node("SFU:NEW", "SFU")]}, frozenset({"admin"})),
+    # foreign grants: a registrar grants only their own institution's credit
+    Write("put rule granted by SFU granting a UFV course", "PUT", "/rules/SFU-FAKE", FOREIGN_GRANT, frozenset({"admin"})),
+    Write("put rule granted by UFV granting an SFU course", "PUT", "/rules/UFV-FAKE",
+          {"kind": "transfer", "granted_by": "UFV", "requires": {"node": "UFV:GD157"}, "grants": [{"node": "SFU:IAT1XX"}]},
+          frozenset({"admin"})),
+    Write("import a rule granted by SFU granting a UFV course", "POST", "/graph",
+          {"format": "pathways/1", "rules": [FOREIGN_GRANT | {"id": "SFU-FAKE"}]}, frozenset({"admin"})),
+    Write("import an SFU node and a rule granting it", "POST", "/graph",
+          {"format": "pathways/1", "nodes": [_node("SFU:NEW", "SFU")],
+           "rules": [{"id": "SFU-NEW", "kind": "transfer", "granted_by": "SFU", "requires": {"node": "UFV:GD157"},
+                      "grants": [{"node": "SFU:NEW"}]}]},
+          frozenset({"admin", "registrar:SFU"})),
+    Write("import a rule granting a node the same document moves to SFU", "POST", "/graph",
+          {"format": "pathways/1", "nodes": [_node("UFV:GD157", "SFU")], "rules": [FOREIGN_GRANT | {"id": "SFU-FAKE"}]},
+          frozenset({"admin"})),
+    # foreign id prefixes: the id names the institution as much as the field does
+    Write("put node UFV:FAKE of SFU", "PUT", "/nodes/UFV:FAKE", _node("UFV:FAKE", "SFU"), frozenset({"admin"})),
+    Write("put node with no prefix", "PUT", "/nodes/FAKE-1", _node("FAKE-1", "SFU"), frozenset({"admin"})),
+    Write("import node UFV:FAKE of SFU", "POST", "/graph",
+          {"format": "pathways/1", "nodes": [_node("UFV:FAKE", "SFU")]}, frozenset({"admin"})),
 )
 
 READS = (
@@ -121,3 +144,19 @@ def test_reads_evaluate_reach_and_plan_need_no_token(client: Client) -> None:
 def test_anonymous_with_a_bad_body_is_still_401(client: Client) -> None:
     response = client.put("/nodes/UFV:X", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("mutation", "variables"), [
+    ("mutation($r: RuleInput!) { upsertRule(input: $r) { id } }",
+     {"r": {"id": "SFU-FAKE", "kind": "transfer", "grantedBy": "SFU", "requires": {"node": "SFU:IAT1XX"},
+            "grants": [{"node": "UFV:GD157", "credits": 30}]}}),
+    ("mutation($n: NodeInput!) { upsertNode(input: $n) { id } }",
+     {"n": {"id": "UFV:FAKE", "kind": "course", "institution": "SFU", "title": "fake"}}),
+], ids=["foreign grant", "foreign id prefix"])
+def test_graphql_mutations_refuse_foreign_grants_and_prefixes(client: Client, service_store: Store, mutation: str,
+                                                              variables: dict[str, Any]) -> None:
+    version = service_store.version()
+    body = gql(client, mutation, variables, role="registrar:SFU")
+    assert body["errors"][0]["extensions"]["status"] == 403, body
+    assert service_store.version() == version
+    assert gql(client, mutation, variables, role="admin").get("errors") is None

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pathways.service import browser as browser_pages
 from pathways.service.browser import ASSETS, missing_assets
 
-from .conftest import TOKENS, Client
+from .conftest import Client, tokens_json
 from .test_serve import Served, pathways_serve
 
 CHROMIUM_FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -51,7 +51,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         _unavailable(f"browser assets are not installed under {ASSETS} (npm ci --prefix web): {missing}")
     directory = tmp_path_factory.mktemp("browser")
     tokens = directory / "tokens.json"
-    tokens.write_text(json.dumps({token: role for role, token in TOKENS.items()}), encoding="utf-8")
+    tokens.write_text(json.dumps(tokens_json()), encoding="utf-8")
     with pathways_serve(directory, tokens) as served:
         yield served
 

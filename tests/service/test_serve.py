@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,23 +33,28 @@ class Served:
 
     port: int
     base: str
+    pid: int = 0
     output: str = ""
     returncode: int | None = None
 
 
 @contextmanager
-def pathways_serve(directory: Path, tokens_file: Path, workers: int = 1) -> Iterator[Served]:
-    """Load the seed graph into a SQLite file in ``directory`` and run `pathways serve` on it until exit."""
+def pathways_serve(directory: Path, tokens_file: Path, workers: int = 1, *, files: Sequence[Path] | None = None,
+                   settings: Mapping[str, str] | None = None) -> Iterator[Served]:
+    """Load the seed graph (or ``files``) into a SQLite file in ``directory`` and run `pathways serve`
+    on it, with ``settings`` added to its environment, until exit. ``Served.pid`` is the serving process."""
     env = os.environ | {"PATHWAYS_STORE": f"sqlite:///{directory / 'serve.db'}", "PATHWAYS_TOKENS_FILE": str(tokens_file)}
+    env |= settings or {}
     cli = [sys.executable, "-c", "from pathways.cli import main; raise SystemExit(main())"]
-    loaded = subprocess.run([*cli, "load", *map(str, seed_files())], env=env, capture_output=True, text=True, timeout=120)
+    graph = seed_files() if files is None else files
+    loaded = subprocess.run([*cli, "load", *map(str, graph)], env=env, capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
     port = _free_port()
     proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    served = Served(port, f"http://127.0.0.1:{port}")
+    served = Served(port, f"http://127.0.0.1:{port}", pid=proc.pid)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 httpx.get(f"{served.base}/health", timeout=2)

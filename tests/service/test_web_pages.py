@@ -15,14 +15,14 @@ from pathways.settings import Settings
 from pathways.store import open_store
 from tests.conftest import seed_files
 
-from .conftest import TOKENS, Client
+from .conftest import TOKENS, Client, tokens_json
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     directory = tmp_path_factory.mktemp("web")
     tokens = directory / "tokens.json"
-    tokens.write_text(json.dumps({token: role for role, token in TOKENS.items()}), encoding="utf-8")
+    tokens.write_text(json.dumps(tokens_json()), encoding="utf-8")
     url = f"sqlite:///{directory / 'web.db'}"
     store = open_store(url)
     store.import_document(merge_documents([read_document(p) for p in seed_files()]), actor="fixture", action="load")

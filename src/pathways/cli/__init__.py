@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMAND_MODULES", "Context", "main"]
 
-COMMAND_MODULES: tuple[str, ...] = ("graph", "tables", "evaluate", "plan", "registrar", "serve")
+COMMAND_MODULES: tuple[str, ...] = ("graph", "tables", "evaluate", "plan", "registrar", "serve", "token")
 """Modules of :mod:`pathways.cli` that register commands, in help order."""
 
 

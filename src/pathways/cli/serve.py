@@ -57,6 +57,10 @@ def _serve(args: argparse.Namespace, ctx: Context) -> int:
         print("pathways: the store is empty; load the seed graph with `pathways load graph/seed/*.json` (or use `make run`)")
     if not ctx.settings.tokens_file:
         print("pathways: PATHWAYS_TOKENS_FILE is not set: reads only, every write gets 401")
+    else:
+        from ..service.tokens import Tokens
+
+        Tokens.load(ctx.settings.tokens_file)  # a bad or plain-token file stops here, in one line
     ctx.close()
     for label, url in urls(host, port).items():
         print(f"  {label:17} {url}")

@@ -8,10 +8,12 @@ It imports the model only, never a store, io or the service: a store hands it a
 - :func:`requirement_progress`: fraction and ``missing`` of a requirement for given holdings
   (the planner's view), :func:`synthetic_holdings`: holdings the planner adds.
 - :func:`plan`: the proven cheapest routes from holdings to a target (SPEC section 5).
+- :class:`Deadline`: what each of them takes to stop at a time (or when cancelled).
 """
 
 from __future__ import annotations
 
+from .deadline import NEVER, Deadline
 from .evaluate import (
     SKIP_REASONS,
     Evaluation,
@@ -30,10 +32,12 @@ from .plan import Plan, PlanResult, plan
 from .reach import Reach, ReachStep, ReachTarget, reach
 
 __all__ = [
+    "NEVER",
     "SKIP_REASONS",
     "Assignment",
     "Candidate",
     "CompiledRule",
+    "Deadline",
     "Engine",
     "Evaluation",
     "HoldingState",

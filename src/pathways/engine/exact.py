@@ -50,6 +50,7 @@ Example:
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import sys
 import threading
@@ -63,6 +64,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
 from .candidates import Candidate
+from .deadline import current
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
 
 __all__ = ["FRACTION_TOLERANCE", "Limits", "Placement", "fewest_placements", "fullest_placements", "quiet_stdout"]
@@ -149,16 +151,24 @@ class _Program:
             constraints = [LinearConstraint(matrix, [r[1] for r in self.rows], [r[2] for r in self.rows])]
         # HiGHS' presolve has returned a worse solution as optimal on these models (a 0-1
         # program of four variables, kept in tests/engine/test_exact_cases.py): solved without it
+        # the running evaluation's deadline bounds each solve (HiGHS stops at its time limit)
+        deadline = current()
+        deadline.check("evaluation")
+        options: dict[str, float | bool] = {"mip_rel_gap": 0.0, "presolve": False}
+        if deadline.remaining() != math.inf:
+            options["time_limit"] = max(deadline.remaining(), 1e-3)
         with quiet_stdout():
             res = milp(
                 c,
                 integrality=np.array(self.integral),
                 bounds=Bounds(np.array(self.lb), np.array(self.ub)),
                 constraints=constraints,
-                options={"mip_rel_gap": 0.0, "presolve": False},
+                options=options,
             )
         if res.status == 2:
             return None
+        if res.status == 1:
+            deadline.check("evaluation")
         if not res.success or res.x is None:
             raise RuntimeError(f"the matching integer program failed: {res.message}")
         return (-res.fun if maximize else res.fun), res.x

@@ -57,6 +57,7 @@ from typing import Any
 from ..errors import NotFound, PlanUnproven
 from ..model import BadgeClaim, PlanRequest, Requirement, requirement_to_json
 from . import plan_model
+from .deadline import NEVER, Deadline
 from .evaluate import Evaluation, HoldingState, evaluate, requirement_progress, synthetic_holdings
 from .holdings import number
 from .index import Engine
@@ -116,7 +117,8 @@ class PlanResult:
         }
 
 
-def plan(engine: Engine, request: PlanRequest, *, today: dt.date | None = None, badges: Sequence[BadgeClaim] = ()) -> PlanResult:
+def plan(engine: Engine, request: PlanRequest, *, today: dt.date | None = None, badges: Sequence[BadgeClaim] = (),
+         deadline: Deadline = NEVER) -> PlanResult:
     """The ``request.alternatives`` best minimal plans that earn ``request.target`` (SPEC section 5).
 
     Parameters:
@@ -124,6 +126,8 @@ def plan(engine: Engine, request: PlanRequest, *, today: dt.date | None = None, 
         request: holdings, as_of, include_pilot, target, objective, institutions, exclude, alternatives.
         today: the date ``as_of`` defaults to.
         badges: presented Open Badges, already reduced to claims (as for :func:`evaluate`).
+        deadline: the caller's: the planner's own limit ends no later, and every evaluation
+            it makes checks it.
 
     Returns:
         A :class:`PlanResult`; ``feasible`` false with a ``reason`` naming the requirement no
@@ -134,17 +138,24 @@ def plan(engine: Engine, request: PlanRequest, *, today: dt.date | None = None, 
         NotFound: the target is not a node of the graph.
         InvalidInput: a holding dated after ``as_of``.
         PlanUnproven: the question hit its time limit, or :data:`MAX_CUTS` sets failed verification.
+        DeadlineExceeded: ``deadline`` passed (or was cancelled) during an evaluation.
     """
     if request.target not in engine.nodes:
         raise NotFound("node", request.target)
-    return _Planner(engine, request, today, badges).run()
+    try:
+        return _Planner(engine, request, today, badges, deadline).run()
+    except PlanUnproven:
+        deadline.check("plan")  # the caller's deadline ended it, not the planner's own limit
+        raise
 
 
 class _Planner:
     """One planning question: the baseline evaluation, the verifier's cache and the cut loop."""
 
-    def __init__(self, engine: Engine, request: PlanRequest, today: dt.date | None, badges: Sequence[BadgeClaim]) -> None:
+    def __init__(self, engine: Engine, request: PlanRequest, today: dt.date | None, badges: Sequence[BadgeClaim],
+                 caller_deadline: Deadline = NEVER) -> None:
         self.engine = engine
+        self.caller_deadline = caller_deadline
         self.request = request
         self.today = today
         self.badges = badges
@@ -203,6 +214,7 @@ class _Planner:
                 badges=self.badges,
                 report=False,
                 only=self.only,
+                deadline=self.caller_deadline,
             )
             self._evaluations[items] = found
         return found
@@ -284,12 +296,15 @@ class _Planner:
         target = self.request.target
         if target in self.base.held:
             return self.result(True, None, [Plan((), 0.0, (), derivation(self.base, target))])
-        deadline = self.deadline = time.monotonic() + plan_model.TIME_LIMIT  # one limit for the whole question, bound included
+        # one limit for the whole question, bound included, ending no later than the caller's
+        deadline = self.deadline = min(time.monotonic() + plan_model.TIME_LIMIT, self.caller_deadline.at)
         bound = PlanBound(
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, deadline=deadline,
         )
-        self.only = frozenset(bound.rules)
+        # an unless may name a node no rule toward the target needs: with exclusions in the graph,
+        # plans are verified by full evaluations
+        self.only = None if self.engine.has_unless else frozenset(bound.rules)
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
@@ -341,8 +356,10 @@ class _Planner:
             cuts += 1
             if cuts > MAX_CUTS:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
-            # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no more
-            cut = "exclude_exactly" if target in self.evaluation(items).held else "exclude_subsets"
+            # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no
+            # more (unless a rule's unless can switch it off when more is held: then only this set is ruled out)
+            monotone = not self.engine.has_unless
+            cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
             history.append((cut, items))
             getattr(model, cut)(items)
         if plans:

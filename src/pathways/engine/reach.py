@@ -25,7 +25,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
+from .deadline import NEVER, Deadline, active
 from .evaluate import HoldingState, requirement_progress
 from .index import Engine
 
@@ -66,30 +67,46 @@ class Reach:
     node: str
     depth: int
     targets: tuple[ReachTarget, ...]
+    no_credit: tuple[tuple[str, str], ...] = ()
+    """(rule, granted_by) of the explicit "no credit" agreements whose requirement names the node."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "depth": self.depth, "targets": [t.to_json() for t in self.targets]}
+        return {"node": self.node, "depth": self.depth, "targets": [t.to_json() for t in self.targets],
+                "no_credit": [{"rule": r, "granted_by": g} for r, g in self.no_credit]}
 
 
-def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = False) -> Reach:
+def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = False,
+          deadline: Deadline = NEVER, max_paths: int | None = None) -> Reach:
     """Every node ``node`` counts toward within ``depth`` rule steps, each path explained.
+
+    ``deadline`` is checked at every step of the walk; ``max_paths`` bounds the paths found
+    (before the :data:`MAX_PATHS` per target are kept), so an answer too large to be useful
+    stops early instead of being built and thrown away.
 
     Raises:
         NotFound: ``node`` is not in the graph.
+        InvalidInput: more than ``max_paths`` paths within ``depth`` (path ``depth``).
+        DeadlineExceeded: ``deadline`` passed before the walk was complete.
     """
     if node not in engine.nodes:
         raise NotFound("node", node)
     found: dict[str, list[tuple[ReachStep, ...]]] = {}
     day = dt.date.min
+    count = 0
 
     def held_state(n: str) -> HoldingState:
-        return HoldingState(n, float(engine.nodes[n].credits), day, "A+", frozenset((n,)))
+        return HoldingState(n, float(engine.nodes[n].credits), day, None, frozenset((n,)))  # no grade: min grades stay in also_needs
 
     def walk(current: str, path: tuple[ReachStep, ...], on_path: dict[str, HoldingState]) -> None:
+        nonlocal count
+        deadline.check("reach")
+        transferred = bool(path) and engine.compiled[path[-1].rule].kind == "transfer"
         for rule_id in engine.rules_touching(current, pools=False):
             rule = engine.compiled[rule_id]
             if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)):
                 continue
+            if transferred and rule.kind == "transfer":
+                continue  # transfer credit is assessed at its origin: it does not transfer on
             targets = [g for g, _ in rule.grants if g not in on_path]
             if not targets:
                 continue
@@ -97,14 +114,24 @@ def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = Fa
             for g in targets:
                 step_path = (*path, ReachStep(rule_id, g, needs))
                 found.setdefault(g, []).append(step_path)
+                count += 1
+                if max_paths is not None and count > max_paths:
+                    raise InvalidInput.one("depth", f"the answer holds more than {max_paths} paths within depth "
+                                                    f"{depth} of {node}: ask with a smaller depth")
                 if len(step_path) < depth:
                     walk(g, step_path, {**on_path, g: held_state(g)})
 
     if depth >= 1:
-        walk(node, (), {node: held_state(node)})
+        with active(deadline):
+            walk(node, (), {node: held_state(node)})
     targets = []
     for target, paths in found.items():
         ordered = sorted(paths, key=lambda p: (len(p), [(s.rule, s.grants) for s in p]))[:MAX_PATHS]
         targets.append(ReachTarget(target, len(ordered[0]), tuple(ordered)))
     targets.sort(key=lambda t: (t.distance, t.node))
-    return Reach(node, depth, tuple(targets))
+    no_credit = tuple(
+        (r, rule.granted_by)
+        for r in sorted(engine.rules_touching(node, pools=False))
+        if not (rule := engine.compiled[r]).grants and (rule.status == "approved" or (rule.status == "pilot" and include_pilot))
+    )
+    return Reach(node, depth, tuple(targets), no_credit)

@@ -22,12 +22,14 @@ from fastapi import Depends, FastAPI
 from .. import __version__
 from ..settings import Settings
 from ..store import Store, open_store
-from .auth import Tokens
+from .tokens import Tokens
 from .browser import install_browser_pages
 from .engine_cache import EngineCache
 from .errors import BodyLimit, install_error_handlers
 from .graphql import graphql_router
+from .limits import Limits
 from .methods import HttpMethods
+from .observe import install_metrics
 from .openapi import build_openapi
 from .query_params import refuse_unknown_query_params
 from .routes import ROUTERS
@@ -66,6 +68,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = the_store
     app.state.tokens = Tokens.load(settings.tokens_file)
+    app.state.limits = Limits.from_settings(settings)
     # a local SQLite version() is a microsecond query: check it on every request, so even a
     # write through another worker process is seen by the next evaluation; a Bolt round trip
     # is checked at most every 250 ms (replicas converge within that)
@@ -74,6 +77,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
     app.add_middleware(HttpMethods, routes=app.router.routes)
+    install_metrics(app)  # outermost: it times and counts every answer, refusals by BodyLimit included
     for router in ROUTERS:
         app.include_router(router)
     graphql = graphql_router()

@@ -1,31 +1,30 @@
 """Access control: bearer tokens from ``PATHWAYS_TOKENS_FILE``, roles and their scopes.
 
-The tokens file is a JSON object mapping each bearer token to a role: ``admin`` (every
-write), ``registrar:INST`` (nodes of institution INST and rules granted by INST, nothing
-else) or ``council`` (reads, the whole-graph export and the audit log). Reads, evaluation,
+The tokens file (:mod:`~pathways.service.tokens`) maps each bearer token's hash to a role: ``admin`` (every
+write), ``registrar:INST`` (nodes of institution INST whose id is ``INST:...``, and rules
+granted by INST that grant only nodes of INST: a receiving institution grants its own
+credit, nothing else) or ``council`` (reads, the whole-graph export and the audit log). Reads, evaluation,
 reach and planning need no token. A write without a known token is refused with 401, one
 outside the role's scope with 403, and in both cases before anything is written.
 
 Example:
     >>> role = Role.parse("registrar:UFV")
-    >>> role.may_write_node("UFV"), role.may_write_node("SFU"), role.may_write_institution()
+    >>> role.may_write_node("UFV:GD157", "UFV"), role.may_write_node("UFV:FAKE", "SFU"), role.may_write_institution()
     (True, False, False)
+    >>> role.may_write_node("SFU:FAKE", "UFV")
+    False
     >>> Role.parse("council").may_read_audit()
     True
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import Forbidden, InvalidInput, Unauthenticated
 from ..model.ids import id_problem
 
-__all__ = ["ADMIN", "COUNCIL", "REGISTRAR_PREFIX", "Role", "Tokens", "forbid", "require_role"]
+__all__ = ["ADMIN", "COUNCIL", "REGISTRAR_PREFIX", "Role", "forbid", "require_role"]
 
 ADMIN = "admin"
 COUNCIL = "council"
@@ -64,60 +63,30 @@ class Role:
         """Institutions are the admin's."""
         return self.is_admin
 
-    def may_write_node(self, institution: str | None) -> bool:
-        """A node whose ``institution`` is the registrar's own (competencies have none: admin only)."""
-        return self.is_admin or (institution is not None and institution == self.institution)
+    def may_write_node(self, node_id: str, institution: str | None) -> bool:
+        """A node whose ``institution`` and id prefix (``INST:``) are the registrar's own.
+
+        The id prefix counts because ids carry the institution by convention: ``UFV:FAKE``
+        written by SFU would read as UFV's course. Competencies have no institution: admin only.
+        """
+        if self.is_admin:
+            return True
+        inst = self.institution
+        return inst is not None and institution == inst and node_id.startswith(inst + ":")
 
     def may_write_rule(self, granted_by: str) -> bool:
-        """A rule the registrar's institution grants."""
+        """A rule the registrar's institution grants (what it grants is checked by the caller,
+        which knows the granted nodes' institutions: see :meth:`may_grant`)."""
         return self.is_admin or granted_by == self.institution
+
+    def may_grant(self, institution: str | None) -> bool:
+        """Whether a rule written by this role may grant a node of ``institution``: a registrar
+        grants only their own institution's credit (a competency, with none, needs admin)."""
+        return self.is_admin or (institution is not None and institution == self.institution)
 
     def may_read_audit(self) -> bool:
         """The audit log and the whole-graph export: admin and council."""
         return self.name in (ADMIN, COUNCIL)
-
-
-class Tokens:
-    """Bearer token -> role, loaded once from the tokens file when the app is created."""
-
-    def __init__(self, roles: Mapping[str, Role]) -> None:
-        self._roles = dict(roles)
-
-    @classmethod
-    def load(cls, path: str | Path | None) -> Tokens:
-        """Read the tokens file; no file configured means no token is known (no writes over HTTP)."""
-        if path is None:
-            return cls({})
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InvalidInput.one("PATHWAYS_TOKENS_FILE", f"no such file: {path}") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise InvalidInput.one("PATHWAYS_TOKENS_FILE", f"{path} is not valid JSON: {err}") from None
-        if not isinstance(data, dict):
-            raise InvalidInput.one("PATHWAYS_TOKENS_FILE", f"{path} must hold a JSON object mapping token to role")
-        roles = {}
-        for token, role in data.items():
-            if len(token) < 8:
-                raise InvalidInput.one(f"PATHWAYS_TOKENS_FILE[{token!r}]", "a token must be at least 8 characters")
-            roles[token] = Role.parse(role, f"PATHWAYS_TOKENS_FILE[{token[:4]}...]")
-        return cls(roles)
-
-    def role_for(self, authorization: str | None) -> Role | None:
-        """The role of an ``Authorization: Bearer TOKEN`` header; ``None`` without a header.
-
-        An unknown token or another scheme raises :class:`Unauthenticated`.
-        """
-        if not authorization:
-            return None
-        scheme, _, token = authorization.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise Unauthenticated("expected an Authorization: Bearer TOKEN header")
-        for known, role in self._roles.items():
-            if hmac.compare_digest(known.encode(), token.encode()):
-                return role
-        raise Unauthenticated("unknown bearer token")
 
 
 def require_role(role: Role | None) -> Role:

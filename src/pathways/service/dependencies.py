@@ -6,6 +6,7 @@ two apps in one process (as in the tests) never share a store.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -14,23 +15,29 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ..errors import UnsupportedMediaType
 from ..settings import Settings
 from ..store import Store
-from .auth import Role, Tokens, require_role
+from .auth import Role, require_role
+from .tokens import Tokens
 from .engine_cache import EngineCache
 from .errors import parse_json_body
+from .limits import Limits
+from .work import Work
 
 __all__ = [
     "MERGE_PATCH_JSON",
+    "AppLimits",
     "Body",
     "Cache",
     "Caller",
     "CurrentSettings",
     "CurrentStore",
     "MergePatch",
+    "RequestWork",
     "Writer",
     "bearer",
     "caller",
     "json_body",
     "merge_patch_body",
+    "request_work",
 ]
 
 MERGE_PATCH_JSON = "application/merge-patch+json"
@@ -54,10 +61,28 @@ def _cache(request: Request) -> EngineCache:
     return cache
 
 
+def _limits(request: Request) -> Limits:
+    limits: Limits = request.app.state.limits
+    return limits
+
+
+async def request_work(request: Request) -> AsyncIterator[Work]:
+    """The request's engine work: off the loop, under the app's time limit, watched for a
+    client that leaves (see :mod:`~pathways.service.work`)."""
+    work = Work(deadline=request.app.state.limits.deadline(), request=request)
+    try:
+        yield work
+    finally:
+        work.close()
+
+
 def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Role | None:
     """The role of the request's bearer token, ``None`` without one (401 for an unknown token)."""
     tokens: Tokens = request.app.state.tokens
-    return tokens.role_for(f"Bearer {credentials.credentials}" if credentials else request.headers.get("authorization"))
+    role = tokens.role_for(f"Bearer {credentials.credentials}" if credentials else request.headers.get("authorization"))
+    if role is not None:
+        request.state.role = role.name  # for the access log (service/observe.py)
+    return role
 
 
 def _writer(role: Annotated[Role | None, Depends(caller)]) -> Role:
@@ -84,4 +109,6 @@ Cache = Annotated[EngineCache, Depends(_cache)]
 Caller = Annotated[Role | None, Depends(caller)]
 Writer = Annotated[Role, Depends(_writer)]
 Body = Annotated[Any, Depends(json_body)]
+AppLimits = Annotated[Limits, Depends(_limits)]
+RequestWork = Annotated[Work, Depends(request_work)]
 MergePatch = Annotated[Any, Depends(merge_patch_body)]

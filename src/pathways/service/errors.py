@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import (
+    DeadlineExceeded,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -41,6 +42,7 @@ from .methods import allowed_methods
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "RETRY_AFTER_SECONDS",
     "PROBLEM_JSON",
     "BodyLimit",
     "install_error_handlers",
@@ -54,6 +56,9 @@ PROBLEM_JSON = "application/problem+json"
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """Request bodies larger than this get 413 (SPEC: 10 MB)."""
 
+RETRY_AFTER_SECONDS = 5
+"""What a 503 for a deadline says in ``Retry-After``: the service was busy, or the question large."""
+
 _STATUS: tuple[tuple[type[PathwaysError], int], ...] = (
     (InvalidInput, 422),
     (NotFound, 404),
@@ -62,6 +67,7 @@ _STATUS: tuple[tuple[type[PathwaysError], int], ...] = (
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
     (PlanUnproven, 503),
+    (DeadlineExceeded, 503),
     (StoreError, 503),
 )
 
@@ -96,8 +102,12 @@ def problem_json(err: PathwaysError) -> dict[str, Any]:
 
 
 def problem_response(err: PathwaysError) -> Response:
-    """``err`` as an HTTP response; 401 also says how to authenticate."""
-    headers = {"WWW-Authenticate": 'Bearer realm="pathways"'} if isinstance(err, Unauthenticated) else None
+    """``err`` as an HTTP response; 401 also says how to authenticate, a deadline's 503 when to retry."""
+    headers = None
+    if isinstance(err, Unauthenticated):
+        headers = {"WWW-Authenticate": 'Bearer realm="pathways"'}
+    elif isinstance(err, DeadlineExceeded):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return JSONResponse(problem_json(err), status_code=status_for(err), media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -28,14 +28,19 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import signal
 import socket
 from types import FrameType
+from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
-__all__ = ["APP", "listeners", "run"]
+from .observe import ACCESS_LOGGER
+
+__all__ = ["APP", "listeners", "log_config", "run"]
 
 APP = "pathways.service.app:app_from_env"
 """The app factory every worker imports (each builds its own store connection and engine cache)."""
@@ -58,9 +63,24 @@ def listeners(host: str, port: int, count: int) -> list[socket.socket]:
     return out
 
 
+def log_config(access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging configuration with its own access log replaced by ours: one JSON line
+    per request on stdout from ``pathways.access`` (:mod:`~pathways.service.observe`), or none.
+
+    >>> log_config(False)["loggers"]["pathways.access"]["level"]
+    'WARNING'
+    """
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["json_lines"] = {"format": "%(message)s"}
+    config["handlers"]["json_lines"] = {"formatter": "json_lines", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+    config["loggers"][ACCESS_LOGGER] = {"handlers": ["json_lines"], "level": "INFO" if access_log else "WARNING", "propagate": False}
+    return config
+
+
 def run(*, host: str, port: int, workers: int, access_log: bool) -> None:
     """Serve :data:`APP` on ``host:port`` until interrupted (SIGINT or SIGTERM)."""
-    config = uvicorn.Config(APP, factory=True, host=host, port=port, workers=1, access_log=access_log, log_level="info")
+    config = uvicorn.Config(APP, factory=True, host=host, port=port, workers=1, access_log=False,
+                            log_config=log_config(access_log), log_level="info")
     if workers <= 1:
         try:
             uvicorn.Server(config).run()

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +110,7 @@ def put_institution(store: Store, cache: EngineCache, role: Role, body: dict[str
 def _check_node_scope(store: Store, role: Role, node: Node) -> None:
     existing = store.get_node(node.id)
     for inst in {node.institution, existing.institution if existing else node.institution}:
-        if not role.may_write_node(inst):
+        if not role.may_write_node(node.id, inst):
             raise forbid(role, f'write node "{node.id}" of institution {inst or "(none: a competency)"}')
 
 
@@ -123,16 +124,28 @@ def put_node(
 
 
 def _check_rule_scope(store: Store, role: Role, rule: Rule) -> None:
+    """``granted_by`` (stored and new) must be the role's, and every stored node the rule grants
+    must be of the role's institution. A granted node not stored yet is either one of the same
+    document, which the node checks hold to the role's institution before, or unknown, which
+    the store's reference check refuses (422)."""
     existing = store.get_rule(rule.id)
     for granted_by in {rule.granted_by, existing.granted_by if existing else rule.granted_by}:
         if not role.may_write_rule(granted_by):
             raise forbid(role, f'write rule "{rule.id}" granted by {granted_by}')
+    if role.is_admin:
+        return
+    for grant in rule.grants:
+        node = store.get_node(grant.node)
+        if node is not None and not role.may_grant(node.institution):
+            raise forbid(role, f'write rule "{rule.id}" granting "{grant.node}" of institution '
+                               f'{node.institution or "(none: a competency)"}')
 
 
 def put_rule(
     store: Store, cache: EngineCache, role: Role, body: dict[str, Any], *, path: str = "", action: str | None = None
 ) -> Written:
-    """Create or replace a rule; a registrar needs ``granted_by``, before and after, to be theirs."""
+    """Create or replace a rule; a registrar needs ``granted_by``, before and after, to be theirs,
+    and every granted node to be of their institution."""
     rule: Rule = _parse(Rule, body, path)
     _check_rule_scope(store, role, rule)
     return _written(rule, _write(store, cache, Document(rules=[rule]), role, action or f"put rule {rule.id}", path=path))
@@ -178,15 +191,28 @@ def patch_rule(store: Store, cache: EngineCache, role: Role, rule_id: str, patch
     return put_rule(store, cache, role, _patched(rule, patch, path), path=path, action=f"patch rule {rule_id}")
 
 
-def retire_rule(store: Store, cache: EngineCache, role: Role, rule_id: str) -> Written:
-    """Set a rule's status to ``retired`` (the rule stays, for the record)."""
+def retire_rule(store: Store, cache: EngineCache, role: Role, rule_id: str, *, date: dt.date | None = None) -> Written:
+    """End a rule's agreement on ``date`` (default today): ``valid_to`` becomes that date.
+
+    The rule is kept and still counts learning completed inside its window (an agreement in
+    force when a course was completed is honoured). Retiring never lengthens an agreement: an
+    earlier ``valid_to`` stays. A rule whose window would close before it opens never applied,
+    so it is withdrawn entirely instead (status ``retired``).
+    """
     rule = store.get_rule(rule_id)
     if rule is None:
         raise NotFound("rule", rule_id)
     if not role.may_write_rule(rule.granted_by):
         raise forbid(role, f'retire rule "{rule_id}" granted by {rule.granted_by}')
-    retired = rule.model_copy(update={"status": "retired"})
-    return _written(retired, _write(store, cache, Document(rules=[retired]), role, f"retire rule {rule_id}"))
+    end = date or dt.date.today()
+    if rule.valid_to is not None and rule.valid_to < end:
+        end = rule.valid_to
+    if rule.valid_from is not None and end < rule.valid_from:
+        update: dict[str, Any] = {"status": "retired"}
+    else:
+        update = {"valid_to": end}
+    retired = rule.model_copy(update=update)
+    return _written(retired, _write(store, cache, Document(rules=[retired]), role, f"retire rule {rule_id} on {end.isoformat()}"))
 
 
 def _check_import_scope(store: Store, role: Role, doc: Document) -> None:
@@ -203,7 +229,8 @@ def import_graph(store: Store, cache: EngineCache, role: Role, body: object) -> 
     """Import a whole ``pathways/1`` document (``POST /graph``).
 
     An admin may import anything. A registrar may import a document with no institutions
-    whose every node and rule is in their scope (as stored and as imported); council may not.
+    whose every node and rule is in their scope (as stored and as imported, the rules'
+    grants included); council may not.
     """
     doc = parse_document(body)
     _check_import_scope(store, role, doc)

@@ -2,8 +2,10 @@
 # (strawberry's field decorators are untyped without its mypy plugin, which pyproject does not load)
 """The GraphQL schema (SPEC section 6) and its FastAPI router at ``/graphql``.
 
-Queries read the store (entities, cursor connections) or the cache's current engine
-(``countToward``, ``reach``, ``plan``, ``agreements``); mutations go through the same
+Every operation is parsed, validated and executed in its request's worker thread
+(:mod:`~pathways.service.work`), off the event loop, under one deadline, once the cost walk
+of :mod:`.cost` has let it through. Queries read the store (entities, cursor connections) or
+the cache's current engine (``countToward``, ``reach``, ``plan``, ``agreements``); mutations go through the same
 :mod:`~pathways.service.writes` functions as REST, with the same access rules. A
 :class:`~pathways.errors.PathwaysError` becomes a GraphQL error whose ``extensions`` hold the
 REST problem object (``status``, ``title``, ``errors`` with paths), rendered by
@@ -13,7 +15,7 @@ REST problem object (``status``, ``title``, ``errors`` with paths), rendered by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
 import strawberry
@@ -22,24 +24,28 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from graphql import GraphQLError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.scalars import JSON
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from ...errors import InvalidInput, PathwaysError
 from ...settings import Settings
 from ...store import NodeQuery, RuleQuery, Store
 from ..auth import Role, require_role
-from ..dependencies import caller
+from ..dependencies import caller, request_work
 from ..engine_cache import EngineCache
 from ..errors import parse_json_body, problem_json
+from ..limits import Limits
 from ..openapi import answers
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from ...answers import DEFAULT_PROGRESS_LIMIT
 from ..queries import destinations_json, evaluation_json, plan_json, reach_json, search_nodes, validation_json
+from ..work import Work
 from ..writes import patch_node, patch_rule, put_institution, put_node, put_rule, retire_rule
+from .cost import CostLimit
 from .types import (
     Destinations,
     Evaluation,
@@ -62,19 +68,23 @@ from .types import (
     input_json,
 )
 
-__all__ = ["SCHEMA", "Context", "Mutation", "Query", "graphql_router"]
+__all__ = ["MAX_TOKENS", "SCHEMA", "Context", "Mutation", "Query", "graphql_router"]
 
 
 
 class Context(BaseContext):
-    """Per request: the app's store, engine cache and settings, and the caller's role (``None`` anonymous)."""
+    """Per request: the app's store, engine cache, settings and limits, the caller's role (``None``
+    anonymous), and the request's engine work (off the loop, one deadline for the operation)."""
 
-    def __init__(self, store: Store, cache: EngineCache, role: Role | None, settings: Settings) -> None:
+    def __init__(self, store: Store, cache: EngineCache, role: Role | None, settings: Settings, limits: Limits,
+                 work: Work) -> None:
         super().__init__()
         self.store = store
         self.cache = cache
         self.role = role
         self.settings = settings
+        self.limits = limits
+        self.work = work
 
 
 Info = strawberry.Info[Context, None]
@@ -177,8 +187,9 @@ class Query:
     ) -> Evaluation:
         body = _evaluation_body(holdings, as_of, include_pilot, credentials) | {
             "institutions": institutions, "targets": targets, "progress_limit": progress_limit, "group_grants": group_grants}
-        snapshot = info.context.cache.current()
-        return Evaluation.from_json(evaluation_json(snapshot, body), snapshot.engine.nodes)
+        ctx = info.context
+        snapshot = ctx.cache.current()
+        return Evaluation.from_json(evaluation_json(snapshot, body, limits=ctx.limits, deadline=ctx.work.deadline), snapshot.engine.nodes)
 
     @strawberry.field(description="Where these holdings' credits go, institution by institution: POST /destinations.")
     def destinations(
@@ -190,18 +201,19 @@ class Query:
         credentials: list[JSON] | None = None,
     ) -> Destinations:
         body = _evaluation_body(holdings, as_of, include_pilot, credentials)
-        return Destinations.from_json(destinations_json(info.context.cache.current(), body))
+        ctx = info.context
+        return Destinations.from_json(destinations_json(ctx.cache.current(), body, limits=ctx.limits, deadline=ctx.work.deadline))
 
     @strawberry.field(description="What holding one node counts toward, to a depth: GET /nodes/{id}/counts-toward.")
     def reach(self, info: Info, node: str, depth: int = 3) -> Reach:
-        if not 1 <= depth <= 10:
-            raise InvalidInput.one("depth", f"must be between 1 and 10, got {depth}")
-        return Reach.from_json(reach_json(info.context.cache.current(), node, depth))
+        ctx = info.context
+        return Reach.from_json(reach_json(ctx.cache.current(), node, depth, limits=ctx.limits, deadline=ctx.work.deadline))
 
     @strawberry.field(description="The cheapest or shortest routes to a target: POST /plan.")
     def plan(self, info: Info, input: PlanInput) -> Plan:
-        snapshot = info.context.cache.current()
-        return Plan.from_json(plan_json(snapshot, input_json(input)), snapshot.engine.nodes)
+        ctx = info.context
+        snapshot = ctx.cache.current()
+        return Plan.from_json(plan_json(snapshot, input_json(input), limits=ctx.limits, deadline=ctx.work.deadline), snapshot.engine.nodes)
 
     @strawberry.field(description="Transfer rules that take nodes of institution `from` to nodes of institution `to`.")
     def agreements(
@@ -265,10 +277,13 @@ class Mutation:
         written = patch_rule(ctx.store, ctx.cache, _writer(info), id, patch, path="patch")
         return Rule.from_model(written.entity)  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Set a rule's status to retired (admin, or registrar of grantedBy).")
-    def retire_rule(self, info: Info, id: str) -> Rule:
+    @strawberry.mutation(
+        description="End a rule's agreement on date (default today): sets validTo and keeps the rule; "
+        "a rule that would end before it starts gets status retired (admin, or registrar of grantedBy)."
+    )
+    def retire_rule(self, info: Info, id: str, date: dt.date | None = None) -> Rule:
         ctx = info.context
-        return Rule.from_model(retire_rule(ctx.store, ctx.cache, _writer(info), id).entity)  # type: ignore[arg-type]
+        return Rule.from_model(retire_rule(ctx.store, ctx.cache, _writer(info), id, date=date).entity)  # type: ignore[arg-type]
 
 
 class ProblemExtensions(SchemaExtension):
@@ -291,6 +306,24 @@ class ProblemExtensions(SchemaExtension):
 
 
 class _Schema(strawberry.Schema):
+    async def execute(  # noqa: PLR0917
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Parse, validate and execute in the request's worker thread, never on the event loop:
+        a large document costs its parser and validator time there too, not only its resolvers."""
+        if not isinstance(context_value, Context):
+            return await super().execute(query, variable_values, context_value, root_value, operation_name,
+                                         allowed_operation_types, operation_extensions)
+        return await context_value.work.run(lambda: self.execute_sync(
+            query, variable_values, context_value, root_value, operation_name, allowed_operation_types, operation_extensions))
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log unexpected errors only: a refused write or a bad input is the caller's, not ours."""
         unexpected = [e for e in errors if not isinstance(e.original_error, PathwaysError)]
@@ -298,11 +331,17 @@ class _Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-SCHEMA = _Schema(query=Query, mutation=Mutation, extensions=[ProblemExtensions])
+MAX_TOKENS = 50_000
+"""Most tokens a GraphQL document may have: the parser stops past it, before the cost walk
+(a 500-holding ``countToward`` written out is about 6,500)."""
+
+SCHEMA = _Schema(query=Query, mutation=Mutation, extensions=[lambda: MaxTokensLimiter(MAX_TOKENS), CostLimit, ProblemExtensions])
 
 
-def _context(request: Request, role: Annotated[Role | None, Depends(caller)]) -> Context:
-    return Context(request.app.state.store, request.app.state.engine_cache, role, request.app.state.settings)
+async def _context(request: Request, role: Annotated[Role | None, Depends(caller)],
+                   work: Annotated[Work, Depends(request_work)]) -> Context:
+    state = request.app.state
+    return Context(state.store, state.engine_cache, role, state.settings, state.limits, work)
 
 
 class _Router(GraphQLRouter[Context, None]):

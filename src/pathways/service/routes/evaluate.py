@@ -1,10 +1,11 @@
-"""``POST /evaluate``, ``POST /destinations`` and ``POST /plan``: open to everyone, run on the current engine."""
+"""``POST /evaluate``, ``POST /destinations`` and ``POST /plan``: open to everyone, run on the
+current engine off the event loop, within the cost limits and the request's deadline."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..dependencies import Body, Cache
+from ..dependencies import AppLimits, Body, Cache, RequestWork
 from ..openapi import answers, json_body_schema
 from ..queries import destinations_json, evaluation_json, plan_json
 from ..responses import FastJSONResponse
@@ -16,31 +17,32 @@ router = APIRouter(tags=["evaluation"])
 _UNPROVEN = ("no plan proven optimal (or none proven to exist) within the planner's limits "
              "(type .../problems/plan-unproven: ask a narrower question), or the store failed")
 
-
-@router.post("/evaluate", summary="What do these holdings count toward? (SPEC section 4)",
-             responses=answers(413, 422, 503),
+@router.post("/evaluate", summary="What do these holdings count toward? (SPEC section 4)", responses=answers(413, 422, 503),
              openapi_extra=json_body_schema("ShapedEvaluationRequest", or_list_of="Holding"))
-def post_evaluate(body: Body, cache: Cache) -> FastJSONResponse:
-    """A bare JSON list is taken as ``holdings``; holdings dated after ``as_of`` are a 422.
+async def post_evaluate(body: Body, cache: Cache, limits: AppLimits, work: RequestWork) -> FastJSONResponse:
+    """A bare JSON list is taken as ``holdings``; holdings dated after ``as_of`` are a 422, more
+    than the holdings limit too; past the request time limit a 503.
 
     Progress is ranked (largest fraction, then fewest credits still needed) and cut to
     ``progress_limit`` (default 20), with ``progress_total``; ``nodes`` gives every node the
     answer mentions its title, kind, credits and institution name.
     """
-    # the engine's JSON is plain data: returned as is (no per-value encoder), rendered by orjson
-    return FastJSONResponse(evaluation_json(cache.current(), body))
+    # the engine's JSON is plain data: returned as is (no per-value encoder), rendered by orjson,
+    # in the worker thread like the evaluation itself
+    return await work.run(lambda: FastJSONResponse(evaluation_json(cache.current(), body, limits=limits, deadline=work.deadline)))
 
 
 @router.post("/destinations", summary="Where do these holdings' credits go? Institution by institution, best first",
              responses=answers(413, 422, 503), openapi_extra=json_body_schema("EvaluationRequest", or_list_of="Holding"))
-def post_destinations(body: Body, cache: Cache) -> FastJSONResponse:
+async def post_destinations(body: Body, cache: Cache, limits: AppLimits, work: RequestWork) -> FastJSONResponse:
     """Per institution: credits granted there, share of the learner's credits accepted, credentials reached, closest progress."""
-    return FastJSONResponse(destinations_json(cache.current(), body))
+    return await work.run(lambda: FastJSONResponse(destinations_json(cache.current(), body, limits=limits,
+                                                                     deadline=work.deadline)))
 
 
 @router.post("/plan", summary="Cheapest or shortest route to a target (SPEC section 5)",
              responses=answers(404, 413, 422, (503, _UNPROVEN)),
              openapi_extra=json_body_schema("PlanRequest"))
-def post_plan(body: Body, cache: Cache) -> FastJSONResponse:
+async def post_plan(body: Body, cache: Cache, limits: AppLimits, work: RequestWork) -> FastJSONResponse:
     """404 when ``target`` is no node of the graph; 503 when no plan was proven within the limits."""
-    return FastJSONResponse(plan_json(cache.current(), body))
+    return await work.run(lambda: FastJSONResponse(plan_json(cache.current(), body, limits=limits, deadline=work.deadline)))

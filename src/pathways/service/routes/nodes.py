@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query, Response
 
 from ...model import NodeKind
 from ...store import NodeQuery
-from ..dependencies import Body, Cache, CurrentStore, MergePatch, Writer
+from ..dependencies import AppLimits, Body, Cache, CurrentStore, MergePatch, RequestWork, Writer
 from ..openapi import NodeId, answered, answers, created_or_replaced, json_body_schema, merge_patch_schema
 from ..queries import reach_json, search_nodes, unknown_node
+from ..responses import FastJSONResponse
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from ..writes import entity_body, patch_node, put_node
 from .paths import ID
@@ -40,13 +41,16 @@ def list_nodes(
 
 @router.get(f"/{ID}/counts-toward", summary="What holding this node counts toward (upward reach)",
             responses=answers(404, 422, 503))
-def counts_toward(
+async def counts_toward(
     id: NodeId,
     cache: Cache,
+    limits: AppLimits,
+    work: RequestWork,
     depth: Annotated[int, Query(ge=1, le=10, description="how many rule steps to follow")] = 3,
-) -> dict[str, Any]:
-    """SPEC section 4's reach: every rule mentioning the node, what it grants, onward to ``depth``."""
-    return reach_json(cache.current(), id, depth)
+) -> FastJSONResponse:
+    """SPEC section 4's reach: every rule mentioning the node, what it grants, onward to ``depth``
+    (within the depth and answer-size limits and the request's deadline)."""
+    return await work.run(lambda: FastJSONResponse(reach_json(cache.current(), id, depth, limits=limits, deadline=work.deadline)))
 
 
 @router.get(f"/{ID}", summary="One node", responses={**answered("Node", "the node"), **answers(404, 503)})

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ...errors import PathwaysError
-from ..dependencies import Cache
+from ..dependencies import AppLimits, Cache, RequestWork
 from ..engine_cache import Snapshot
 from ..queries import plan_json, unknown_node
 from .rendering import render, summaries
@@ -54,12 +54,12 @@ def _targets(snapshot: Snapshot) -> list[dict[str, Any]]:
 
 
 @router.get("", response_class=HTMLResponse)
-def advisor_page(request: Request, cache: Cache,
-                 target: Annotated[str, Query(max_length=200)] = "",
-                 objective: Annotated[str, Query(max_length=20)] = "cost",
-                 alternatives: Annotated[int, Query(ge=1, le=5)] = 3,
-                 held: Annotated[str, Query(max_length=5000)] = "",
-                 as_of: Annotated[str, Query(max_length=10)] = "") -> HTMLResponse:
+async def advisor_page(request: Request, cache: Cache, limits: AppLimits, work: RequestWork,
+                       target: Annotated[str, Query(max_length=200)] = "",
+                       objective: Annotated[str, Query(max_length=20)] = "cost",
+                       alternatives: Annotated[int, Query(ge=1, le=5)] = 3,
+                       held: Annotated[str, Query(max_length=5000)] = "",
+                       as_of: Annotated[str, Query(max_length=10)] = "") -> HTMLResponse:
     snapshot = cache.current()
     holdings = [h.strip() for h in held.replace(",", "\n").splitlines() if h.strip()]
     context: dict[str, Any] = {"target": target, "objective": objective, "alternatives": alternatives, "held": "\n".join(holdings),
@@ -73,7 +73,7 @@ def advisor_page(request: Request, cache: Cache,
         try:
             if target not in snapshot.engine.nodes:
                 raise unknown_node(snapshot, target)
-            answer = plan_json(snapshot, body)
+            answer = await work.run(lambda: plan_json(snapshot, body, limits=limits, deadline=work.deadline))
         except PathwaysError as err:
             context["error"] = err
         else:

@@ -18,12 +18,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ...answers import learner_json, requirement_nodes
+from ...engine import Deadline
 from ...errors import InvalidInput, PathwaysError
 from ...io.openbadges import badge_claims
 from ...model import Rule
 from ...model.grades import LETTERS, PASS
-from ..dependencies import Body, Cache
+from ..dependencies import AppLimits, Body, Cache, RequestWork
 from ..engine_cache import Snapshot
+from ..limits import Limits
 from ..queries import reach_json
 from .rendering import form_data, render, summaries
 
@@ -66,9 +68,10 @@ def grade_needed(rule: Rule, node: str) -> str | None:
     return found[0] if found else None
 
 
-def counts_toward(snapshot: Snapshot, node: str) -> dict[str, Any]:
+def counts_toward(snapshot: Snapshot, node: str, *, limits: Limits, deadline: Deadline) -> dict[str, Any]:
     """The reach of ``node`` as the page shows it: targets here and elsewhere, each step explained."""
-    answer = reach_json(snapshot, node, 3, include_pilot=True)  # pilots shown, marked as such
+    # pilots shown, marked as such
+    answer = reach_json(snapshot, node, 3, limits=limits, deadline=deadline, include_pilot=True)
     engine = snapshot.engine
     home = engine.nodes[node].institution
     targets = []
@@ -96,12 +99,14 @@ def counts_toward(snapshot: Snapshot, node: str) -> dict[str, Any]:
 
 
 @router.get("", response_class=HTMLResponse)
-def learner_page(request: Request, cache: Cache,
-                 q: Annotated[str, Query(max_length=200)] = "",
-                 node: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+async def learner_page(request: Request, cache: Cache, limits: AppLimits, work: RequestWork,
+                       q: Annotated[str, Query(max_length=200)] = "",
+                       node: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     snapshot = cache.current()
     found = _search(snapshot, q) if q.strip() else None
-    detail = counts_toward(snapshot, node) if node in snapshot.engine.nodes else None
+    detail = None
+    if node in snapshot.engine.nodes:
+        detail = await work.run(lambda: counts_toward(snapshot, node, limits=limits, deadline=work.deadline))
     if _partial(request):
         if node:
             return render(request, "learner_counts.html", detail=detail, unknown=node if detail is None else None)
@@ -152,7 +157,7 @@ def _holdings(form: dict[str, list[str]]) -> list[dict[str, Any]]:
 
 
 @router.post("/results", response_class=HTMLResponse)
-async def results(request: Request, cache: Cache) -> HTMLResponse:
+async def results(request: Request, cache: Cache, limits: AppLimits, work: RequestWork) -> HTMLResponse:
     form = await form_data(request)
     holdings = _holdings(form)
     body: dict[str, Any] = {"holdings": holdings, "include_pilot": bool(form.get("pilot"))}
@@ -160,7 +165,9 @@ async def results(request: Request, cache: Cache) -> HTMLResponse:
         body["as_of"] = form["as_of"][0]
     snapshot = cache.current()
     try:
-        answer, where = learner_json(snapshot.engine, snapshot.summaries, body | {"group_grants": True})
+        limits.check_holdings(body)
+        answer, where = await work.run(lambda: learner_json(snapshot.engine, snapshot.summaries, body | {"group_grants": True},
+                                                            deadline=work.deadline))
     except PathwaysError as err:
         return render(request, "learner_message.html", status_code=422, message=str(err), problems=getattr(err, "problems", []))
     rules = {s["rule"]: snapshot.engine.rules[s["rule"]] for s in answer["skipped"]}

@@ -22,7 +22,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ...errors import AccessDenied, InvalidInput, PathwaysError, Problem
 from ...model import Rule
 from ...store import RuleQuery
-from ..auth import Role, Tokens
+from ..auth import Role
+from ..tokens import Tokens
 from ..dependencies import Body, Cache, CurrentStore
 from ..writes import put_rule
 from .rendering import form_data, render, summaries

@@ -1,0 +1,68 @@
+"""Engine work off the event loop, under a deadline that also ends when the client leaves.
+
+Evaluation, reach, planning and every GraphQL operation that touches the engine run in a
+worker thread (:func:`anyio.to_thread.run_sync`), so the event loop keeps answering
+``/health`` and every other request while they compute. Each request gets one
+:class:`~pathways.engine.Deadline`, ``request_time_limit`` seconds from its start, which the
+engine checks inside its loops; past it the work stops and the request answers 503 with
+``Retry-After``. A watcher task waits for the client's ``http.disconnect`` and cancels the
+deadline, so a client that times out or hangs up stops the computation at the engine's
+next check instead of leaving it to run for nobody.
+
+The engine calls of one request run one at a time, in the same pool of threads as FastAPI's
+synchronous routes (anyio's default, 40): a request takes at most one of them.
+
+Example:
+    >>> work = Work(deadline=Deadline.after(5))
+    >>> work.deadline.passed()
+    False
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+from starlette.requests import Request
+
+from ..engine import Deadline
+
+__all__ = ["Work"]
+
+T = TypeVar("T")
+
+
+class Work:
+    """One request's engine work: its deadline, its thread, and the watch on its client."""
+
+    def __init__(self, *, deadline: Deadline, request: Request | None = None) -> None:
+        self.deadline = deadline
+        self._request = request
+        self._one_at_a_time = anyio.Lock()
+        self._watcher: asyncio.Task[None] | None = None
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """``fn()`` in a thread of the app's pool (anyio's, 40 threads), after this request's
+        earlier calls; the client is watched from the first call on."""
+        if self._watcher is None and self._request is not None:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch(self._request))
+        async with self._one_at_a_time:
+            return await anyio.to_thread.run_sync(fn)
+
+    async def _watch(self, request: Request) -> None:
+        # once the body is read, the server's next message is http.disconnect: sent when the
+        # client goes, or when the response is complete (then the work is already done)
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                self.deadline.cancel()
+                return
+
+    def close(self) -> None:
+        """Stop watching the client (the response is on its way)."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
