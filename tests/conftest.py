@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from pathways.io.document import merge_documents, read_document
-from pathways.model import Document, Rule
+from pathways.model import Document
 from pathways.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,19 +18,6 @@ SEED_DIR = ROOT / "graph" / "seed"
 SHARED = ROOT.parent / "shared"
 
 STORE_KINDS = ("sqlite", "neo4j")
-
-
-def _takes_no_credit_rules() -> bool:
-    """Whether the rule model holds "No credit" (a transfer rule granting nothing, SPEC section 4
-    second edition); until it does, tables keep such rows aside instead of writing them."""
-    try:
-        Rule.model_validate({"id": "R", "kind": "transfer", "granted_by": "X", "requires": {"node": "A"}, "grants": []})
-    except ValidationError:
-        return False
-    return True
-
-
-NO_CREDIT_RULES = _takes_no_credit_rules()
 
 
 def seed_files() -> list[Path]:

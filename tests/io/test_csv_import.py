@@ -15,7 +15,6 @@ from pathways.errors import InvalidInput
 from pathways.io.csv_export import BCTG_HEADER, write_agreements
 from pathways.io.csv_import import Mapping, read_transfer_table
 from pathways.model import Document, KnownIds
-from tests.conftest import NO_CREDIT_RULES
 
 DATA = Path(__file__).resolve().parent / "data"
 CAMOSUN = (DATA / "bctg_camosun.csv").read_text(encoding="utf-8")
@@ -51,15 +50,11 @@ def test_the_table_creates_courses_unassigned_credit_and_rules() -> None:
     assert result.rows == 13
 
 
-def test_no_credit_rows_are_rules_granting_nothing_or_kept_aside() -> None:
+def test_no_credit_rows_are_rules_granting_nothing() -> None:
     result = read_transfer_table(CAMOSUN, known=KnownIds())
     rules = [r.to_json() for r in result.document.rules if r.to_json()["requires"] == {"node": "CAMO:PE-150"}]
-    if NO_CREDIT_RULES:
-        assert result.no_credit == () and [r["grants"] for r in rules] == [[]]
-        assert rules[0]["note"] == "Transfer guide: No credit"
-    else:
-        assert [(r.line, r.sending, r.receiving_institution) for r in result.no_credit] == [(11, "CAMO:PE-150", "SFU")]
-        assert rules == []
+    assert [(r["kind"], r["granted_by"], r["grants"]) for r in rules] == [("transfer", "SFU", [])]
+    assert rules[0]["note"] == "Transfer guide: No credit"
     assert "CAMO:PE-150" in {n.id for n in result.document.nodes}
 
 
@@ -164,7 +159,7 @@ def test_agreements_written_back_read_again_to_the_same_rules() -> None:
     doc = read_transfer_table(CAMOSUN, known=KnownIds()).document
     out = io.StringIO()
     written, skipped = write_agreements(doc, "SFU", out)
-    assert (written, skipped) == (7 if NO_CREDIT_RULES else 6, 0)
+    assert (written, skipped) == (7, 0)
     assert out.getvalue().splitlines()[0] == ",".join(BCTG_HEADER)
     again = read_transfer_table(out.getvalue(), known=KnownIds()).document
     sfu = sorted((r for r in doc.rules if r.granted_by == "SFU"), key=lambda r: r.id)
@@ -215,4 +210,4 @@ def test_any_table_is_read_or_refused_with_problems_never_a_crash(rows: list[lis
     except InvalidInput as err:
         assert err.problems and all(p.path.startswith("line ") for p in err.problems)
     else:
-        assert len(result.document.rules) + len(result.no_credit) <= result.rows
+        assert len(result.document.rules) <= result.rows

@@ -10,9 +10,8 @@ from pathways.errors import InvalidDocument, InvalidInput
 from pathways.io.csv_import import read_transfer_table
 from pathways.model import KnownIds
 from pathways.store import Store
-from tests.conftest import NO_CREDIT_RULES
 
-RULES = 13 if NO_CREDIT_RULES else 12
+RULES = 13
 """Rules the table gives: one a row; the "No credit" row too once the model holds it."""
 TABLE = (Path(__file__).resolve().parents[1] / "io" / "data" / "bctg_camosun.csv").read_text(encoding="utf-8")
 

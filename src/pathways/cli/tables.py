@@ -8,7 +8,6 @@ bar on standard error while rows are read.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 
@@ -71,14 +70,9 @@ def _import_csv(args: argparse.Namespace, ctx: Context) -> int:
     started = time.perf_counter()
     summary = store.import_document(result.document, actor=args.actor, action=f"import-csv {args.file}")
     elapsed = time.perf_counter() - started
-    no_credit = [{"line": r.line, "sending": r.sending, "receiving_institution": r.receiving_institution} for r in result.no_credit]
     if args.json:
-        ctx.print_json({"version": summary.version, "rows": result.rows, "changes": summary.counts(), "no_credit_not_written": no_credit})
+        ctx.print_json({"version": summary.version, "rows": result.rows, "changes": summary.counts()})
         return 0
     counts = ", ".join(f"{n} {k}" for k, n in sorted(summary.counts().items())) or "no changes"
     print(f"imported {result.rows} rows in {elapsed:.1f}s: {counts}; graph version {summary.version}")
-    if no_credit:
-        lines = ", ".join(str(r["line"]) for r in no_credit)
-        print(f"{len(no_credit)} \"No credit\" row(s) read but not written (the rule model needs at least one grant): lines {lines}",
-              file=sys.stderr)
     return 0

@@ -54,7 +54,7 @@ from ..model.document import pydantic_problems
 from ..model.ids import id_problem
 from .transfer_notation import EffectiveWindow, GrantedCourse, NotationError, TransferCredit, parse_course, parse_credit, parse_window, render_credit
 
-__all__ = ["LAYOUTS", "NOTE_PREFIX", "CsvImport", "Layout", "Mapping", "NoCreditRow", "course_id", "read_transfer_table"]
+__all__ = ["LAYOUTS", "NOTE_PREFIX", "CsvImport", "Layout", "Mapping", "course_id", "read_transfer_table"]
 
 Layout = Literal["bctg", "generic"]
 LAYOUTS: tuple[Layout, ...] = ("bctg", "generic")
@@ -104,22 +104,12 @@ class Mapping:
         return cls(dict(cols), str(fmt))
 
 
-@dataclass(frozen=True, slots=True)
-class NoCreditRow:
-    """A ``No credit`` row: read and checked, kept here when the rule model cannot hold it."""
-
-    line: int
-    sending: str
-    receiving_institution: str
-
-
 @dataclass(frozen=True)
 class CsvImport:
-    """What a table yields: the document to import, the rows read, and no-credit rows not in it."""
+    """What a table yields: the document to import and the rows read."""
 
     document: Document
     rows: int
-    no_credit: tuple[NoCreditRow, ...] = ()
 
 
 def course_id(institution: str, subject: str, number: str) -> str:
@@ -171,7 +161,6 @@ class _Builder:
     institutions: dict[str, Institution] = field(default_factory=dict)
     nodes: dict[str, Node] = field(default_factory=dict)
     rules: dict[str, tuple[int, Rule]] = field(default_factory=dict)
-    no_credit: list[NoCreditRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def institution(self, code: str) -> None:
@@ -342,18 +331,12 @@ def _add_rule(b: _Builder, row: _Row, rule_id: str, data: dict[str, Any], column
 
 
 def _no_credit(b: _Builder, row: _Row, sending: str, receiving: str, window: EffectiveWindow | None) -> None:
-    """A no-credit rule is a transfer rule granting nothing; a model that insists on at least one
-    grant cannot hold it, and then the row is kept aside rather than rejected or dropped."""
+    """A no-credit agreement is a transfer rule granting nothing (SPEC section 4, second edition)."""
     rule_id = _rule_id(sending, receiving, window)
     data: dict[str, Any] = {"id": rule_id, "kind": "transfer", "granted_by": receiving, "requires": {"node": sending}, "grants": [],
             "valid_from": window.start if window else None, "valid_to": window.end if window else None,
             "note": NOTE_PREFIX + "No credit", "source": f"{b.source} line {row.line}".strip()}
-    try:
-        rule = Rule.model_validate(data)
-    except ValidationError:
-        b.no_credit.append(NoCreditRow(row.line, sending, receiving))
-        return
-    b.rules[rule_id] = (row.line, rule)
+    _add_rule(b, row, rule_id, data, "transfer_credit")
 
 
 def _header(record: list[str], layout: Layout, mapping: Mapping | None) -> tuple[dict[str, int], dict[str, str], list[Problem]]:
@@ -404,4 +387,4 @@ def read_transfer_table(text: str, *, known: KnownIds, layout: Layout = "bctg", 
         raise InvalidInput(builder.problems)
     doc = Document(institutions=list(builder.institutions.values()), nodes=list(builder.nodes.values()),
                    rules=[r for _, r in builder.rules.values()])
-    return CsvImport(doc, rows, tuple(builder.no_credit))
+    return CsvImport(doc, rows)

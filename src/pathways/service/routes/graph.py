@@ -60,7 +60,6 @@ def post(role: Writer, body: RawBody, store: CurrentStore, cache: Cache,
             raise InvalidInput.one("", "request body is not UTF-8") from None
         summary, table = import_transfer_table(store, cache, role, text, layout)
         return {"version": summary.version, "counts": summary.counts(), "changes": [c.summary_json() for c in summary.changes],
-                "rows": table.rows, "no_credit_not_written": [
-                    {"line": r.line, "sending": r.sending, "receiving_institution": r.receiving_institution} for r in table.no_credit]}
+                "rows": table.rows}
     summary = import_graph(store, cache, role, parse_json_body(raw))
     return {"version": summary.version, "counts": summary.counts(), "changes": [c.summary_json() for c in summary.changes]}
