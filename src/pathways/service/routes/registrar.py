@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from ..dependencies import Body, Cache, CurrentSettings
-from ..openapi import ENTITY_RESPONSES, INPUT_RESPONSES
+from ..openapi import answers
 from ..queries import impact_json, validation_json
 from ..responses import FastJSONResponse
 
@@ -45,7 +45,7 @@ _IMPACT_RESPONSE: dict[str, Any] = {
 @router.post(
     "/impact",
     summary="What ending or upserting a rule would gain and lose: reach pairs and credentials' routes",
-    responses={404: ENTITY_RESPONSES[404], **INPUT_RESPONSES,
+    responses={**answers(404, 413, 422, 503),
                200: {"description": "the impact", "content": {"application/json": {"schema": _IMPACT_RESPONSE}}}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _IMPACT_REQUEST}}}},
 )
@@ -55,7 +55,8 @@ def post_impact(body: Body, cache: Cache) -> FastJSONResponse:
     return FastJSONResponse(impact_json(cache.current(), body))
 
 
-@router.get("/validate", summary="Registrar checks of the graph: ambiguous, overlapping, inflating, overdue... rules")
+@router.get("/validate", summary="Registrar checks of the graph: ambiguous, overlapping, inflating, overdue... rules",
+            responses=answers(503))
 def get_validate(
     cache: Cache,
     settings: CurrentSettings,
