@@ -32,7 +32,7 @@ from pathways.model import (
     meets_grade,
 )
 
-__all__ = ["oracle_assignment", "oracle_evaluate", "oracle_progress"]
+__all__ = ["in_hours_pools", "oracle_assignment", "oracle_evaluate", "oracle_progress"]
 
 Held = list[dict[str, Any]]
 """Every holding: each attempt of a node presented more than once is one (SPEC section 4, second edition)."""
@@ -73,6 +73,21 @@ def _fits(doc_nodes: dict[str, Any], leaf: Requirement, h: dict[str, Any], pass_
     )
 
 
+def in_hours_pools(req: dict[str, Any]) -> dict[str, Any]:
+    """A JSON requirement with every credit pool turned into an hours pool of ten times the
+    amount (for generators: one requirement counts one unit)."""
+    out = {k: ([in_hours_pools(c) for c in v] if isinstance(v, list) else v) for k, v in req.items()}
+    if "credits" in out:
+        out["hours"] = 10 * out.pop("credits")
+    return out
+
+
+def _weight(h: dict[str, Any], pool: CreditsOf | CreditsWhere) -> float:
+    """What a holding adds to ``pool``: its credits, or its node's hours in an hours pool (a
+    candidate, which has no ``hours``, carries the pool's weight as its credits)."""
+    return float(h.get("hours", h["credits"]) if pool.unit == "hours" else h["credits"])
+
+
 def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, list[dict[str, Any]]]) -> tuple[bool, list[dict[str, Any]]]:
     """Whether ``req`` is met, and the holdings placed under its met parts."""
     if isinstance(req, (NodeLeaf, CompetencyLeaf)):
@@ -80,7 +95,7 @@ def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, li
         return bool(got), got
     if isinstance(req, CreditsWhere):
         got = placed.get(id(req), [])
-        ok = sum(h["credits"] for h in got) >= req.credits - 1e-9
+        ok = sum(_weight(h, req) for h in got) >= req.credits - 1e-9
         return ok, (got if ok else [])
     kids = [_met(c, slot_of, placed) for c in req.of]
     met_kids = [k for k in kids if k[0]]
@@ -92,7 +107,7 @@ def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, li
         ok = len(met_kids) >= req.k
     else:
         assert isinstance(req, CreditsOf)
-        ok = sum(h["credits"] for k in met_kids for h in k[1]) >= req.credits - 1e-9
+        ok = sum(_weight(h, req) for k in met_kids for h in k[1]) >= req.credits - 1e-9
     return ok, ([h for k in met_kids for h in k[1]] if ok else [])
 
 
@@ -189,6 +204,7 @@ def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str
         if grade == "F":
             continue
         held.append({"node": node, "grade": grade, "earned": earned, "credits": float(doc_nodes[node].credits),
+                     "hours": float(doc_nodes[node].hours or 0),
                      "lineage": frozenset((node,)), "kind": None})
     granted: list[dict[str, Any]] = []
     while True:
@@ -206,6 +222,7 @@ def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str
                 h = {
                     "node": g.node,
                     "credits": float(g.credits if g.credits is not None else doc_nodes[g.node].credits),
+                    "hours": float(doc_nodes[g.node].hours or 0),
                     "rule": rule.id,
                     "kind": rule.kind,
                     "granted_by": rule.granted_by,
@@ -316,7 +333,7 @@ def _fraction(req: Requirement, placed: dict[int, list[dict[str, Any]]]) -> floa
     if isinstance(req, (NodeLeaf, CompetencyLeaf)):
         return 1.0 if placed.get(id(req)) else 0.0
     if isinstance(req, CreditsWhere):
-        return min(1.0, sum(h["credits"] for h in placed.get(id(req), [])) / req.credits)
+        return min(1.0, sum(_weight(h, req) for h in placed.get(id(req), [])) / req.credits)
     kids = [_fraction(c, placed) for c in req.of]
     if isinstance(req, All):
         return sum(kids) / len(kids)
@@ -329,7 +346,7 @@ def _fraction(req: Requirement, placed: dict[int, list[dict[str, Any]]]) -> floa
     for child in req.of:
         met, used = _met(child, {}, placed)
         if met:
-            met_credits += sum(h["credits"] for h in used)
+            met_credits += sum(_weight(h, req) for h in used)
     return min(1.0, met_credits / req.credits)
 
 

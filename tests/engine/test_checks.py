@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from pathways.engine.checks import check_graph, dependents
 from pathways.model import Document, Grant, Rule, parse_document
-from pathways.model.requirements import CreditsWhere, NodeLeaf, walk
+from pathways.model.requirements import CreditsWhere, NodeLeaf, requirement_unit, walk
+from .oracle import in_hours_pools
 
 
 def graph(rules: list[dict], nodes: list[dict] | None = None) -> Document:
@@ -170,9 +171,9 @@ def _reachable_by_rounds(doc: Document, day: dt.date) -> set[str]:
     live = [r for r in doc.rules if r.status == "approved" and (r.valid_to is None or r.valid_to >= day)]
     while True:
         held |= {c for n in held if n in nodes for c in nodes[n].competencies}
-        pooled = {p.where: sum(float(nodes[n].credits) for n in held if n in nodes and filter_matches(p.where, nodes[n]))
+        pooled = {(p.where, p.unit): sum(float(getattr(nodes[n], p.unit) or 0) for n in held if n in nodes and filter_matches(p.where, nodes[n]))
                   for r in live for p in walk(r.requires) if isinstance(p, CreditsWhere)}
-        new = {g.node for r in live if _supply(r.requires, held, nodes, pooled)[0] for g in r.grants} - held
+        new = {g.node for r in live if _supply(r.requires, held, nodes, pooled, requirement_unit(r.requires))[0] for g in r.grants} - held
         if not new:
             return held
         held |= new
@@ -186,13 +187,16 @@ def test_reachable_agrees_with_rounds_over_every_rule(data: st.DataObject) -> No
     ids = [f"U:N{i}" for i in range(data.draw(st.integers(2, 7)))]
     nodes = [{"id": i, "kind": data.draw(st.sampled_from(("course", "credential", "micro_credential"))), "institution": "U",
               "title": i, "credits": data.draw(st.sampled_from((0, 1, 3))), "status": data.draw(st.sampled_from(("active", "active", "retired"))),
-              "competencies": data.draw(st.sampled_from(([], ["CMP:X"])))} for i in ids]
+              "competencies": data.draw(st.sampled_from(([], ["CMP:X"]))), "hours": data.draw(st.sampled_from((None, 10, 40)))}
+             for i in ids]
     nodes.append({"id": "CMP:X", "kind": "competency", "title": "X"})
     leaf = st.one_of(st.builds(lambda i: {"node": i}, st.sampled_from(ids)), st.just({"competency": "CMP:X"}),
                      st.builds(lambda c: {"credits": c, "where": {"institution": "U"}}, st.sampled_from((1, 4, 9))))
     req = st.one_of(leaf, st.builds(lambda xs: {"all": xs}, st.lists(leaf, min_size=1, max_size=3)),
                     st.builds(lambda xs: {"credits": 3, "of": xs}, st.lists(leaf, min_size=1, max_size=3)))
-    rules = [{"id": f"R{k}", "kind": "stack", "granted_by": "U", "requires": data.draw(req),
+    # some rules count hours (amendment 8): every pool of theirs adds hours, ten times the credits
+    in_hours = st.sampled_from((False, False, True))
+    rules = [{"id": f"R{k}", "kind": "stack", "granted_by": "U", "requires": in_hours_pools(data.draw(req)) if data.draw(in_hours) else data.draw(req),
               "grants": [{"node": data.draw(st.sampled_from(ids))}], "status": data.draw(st.sampled_from(("approved", "pilot")))}
              for k in range(data.draw(st.integers(0, 8)))]
     doc = parse_document({"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}], "nodes": nodes, "rules": rules})

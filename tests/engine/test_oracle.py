@@ -11,17 +11,18 @@ from hypothesis import strategies as st
 from pathways.engine import Engine, evaluate
 from pathways.model import EvaluationRequest, parse_document
 
-from .oracle import oracle_evaluate
+from .oracle import in_hours_pools, oracle_evaluate
 
 AS_OF = dt.date(2026, 6, 1)
 NODES = ["U:A", "U:B", "U:C", "V:D", "V:E", "U:F"]
 GRADES = ["A+", "A", "B", "C", "D+", "D", "D-", "F", "P", "P", None, None, "B"]
 
 
-def _node(i: int, ident: str, credits: int, subject: str, level: int, comp: bool) -> dict[str, Any]:
+def _node(i: int, ident: str, credits: int, subject: str, level: int, comp: bool, hours: int | None = None) -> dict[str, Any]:
     return {"id": ident, "kind": "course", "institution": ident.split(":")[0], "title": ident,
             "credits": credits, "subject": subject, "level": level,
-            **({"competencies": ["CMP:X"]} if comp else {})}
+            **({"competencies": ["CMP:X"]} if comp else {}), **({"hours": hours} if hours is not None else {})}
+
 
 
 @st.composite
@@ -57,7 +58,8 @@ dates = st.dates(dt.date(2019, 1, 1), AS_OF)
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
-    nodes = [_node(i, n, draw(st.integers(0, 3)), draw(st.sampled_from(["S", "T"])), draw(st.integers(1, 3)), draw(st.booleans()))
+    nodes = [_node(i, n, draw(st.integers(0, 3)), draw(st.sampled_from(["S", "T"])), draw(st.integers(1, 3)), draw(st.booleans()),
+                   draw(st.sampled_from([None, 0, 10, 20, 30])))
              for i, n in enumerate(NODES)]
     nodes.append({"id": "CMP:X", "kind": "competency", "title": "X"})
     has_limits = draw(st.booleans())
@@ -69,6 +71,8 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
         req = draw(requirements())
         if _count_slots(req) > 4:
             req = {"node": draw(st.sampled_from(NODES))}
+        if draw(st.integers(0, 3)) == 0:  # hours pools (amendment 8): a node's hours, not its credits
+            req = in_hours_pools(req)
         grants = [{"node": draw(st.sampled_from(["U:C", "V:D", "V:E", "V:E", "U:F", "U:F", "U:CRED"]))}]
         if draw(st.booleans()):
             grants[0]["credits"] = draw(st.integers(0, 3))

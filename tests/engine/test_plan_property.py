@@ -14,6 +14,8 @@ from pathways.engine import Engine, Evaluation, evaluate, plan, requirement_prog
 from pathways.engine.plan_bound import PlanBound
 from pathways.model import Document, EvaluationRequest, Holding, PlanRequest
 
+from .oracle import in_hours_pools
+
 AS_OF = dt.date(2026, 1, 10)
 OBJECTIVES = ("hours", "cost", "credits", "items")
 
@@ -74,6 +76,8 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
             rule["unless"] = {"node": draw(st.sampled_from(courses))}
         if draw(st.integers(0, 4)) == 0:
             rule["priority"] = draw(st.integers(1, 2))
+        if draw(st.integers(0, 3)) == 0:  # hours pools (amendment 8)
+            rule["requires"] = in_hours_pools(rule["requires"])
         rules.append(rule)
     engine = Engine(Document.model_validate({"institutions": [{"id": "U", "name": "U"}], "nodes": nodes, "rules": rules}))
     held = draw(st.lists(st.sampled_from(courses), max_size=3))  # a course drawn twice: two attempts

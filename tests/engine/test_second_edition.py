@@ -239,3 +239,24 @@ def test_d_plus_and_d_minus_and_a_pass_counting_as_a_letter_where_the_rule_says_
     assert _granted(run(eng, [{"node": "U:A", "grade": "D+"}])) == ["V:B"]
     assert _granted(run(eng, [{"node": "U:A", "grade": "D-"}])) == []
     assert _granted(run(eng, [{"node": "V:D", "grade": "P"}])) == ["V:E"]
+
+
+HOURS = [course("U:H1", 0, hours=15, subject="LDR"), course("U:H2", 0, hours=20, subject="LDR"),
+         course("U:H3", 3, hours=40, subject="LDR"), course("U:CERT", 0, kind="micro_credential")]
+
+
+def test_an_hours_pool_adds_the_nodes_hours_not_their_credits() -> None:
+    eng = engine(HOURS, [rule("CERT", {"hours": 50, "where": {"subject": "LDR"}}, "U:CERT")])
+    # 35 hours (and 0 credits) fall short; 75 hours meet it although only 3 credits are held
+    short = run(eng, [{"node": "U:H1"}, {"node": "U:H2"}])
+    assert _granted(short) == []
+    assert short["progress"] == [{"rule": "CERT", "target": "U:CERT", "kind": "stack", "fraction": 0.7, "uses": ["U:H1", "U:H2"],
+                                  "missing": {"hours": 15, "where": {"subject": "LDR"}}}]
+    assert _granted(run(eng, [{"node": "U:H1"}, {"node": "U:H3"}])) == ["U:CERT"]
+
+
+def test_an_hours_of_counts_the_hours_of_its_met_children_once_per_lineage() -> None:
+    eng = engine(HOURS, [rule("CERT", {"hours": 35, "of": leaves("U:H1", "U:H2")}, "U:CERT")])
+    assert _granted(run(eng, [{"node": "U:H1"}, {"node": "U:H2"}])) == ["U:CERT"]
+    # two attempts of one course count its hours once
+    assert _granted(run(eng, [{"node": "U:H1", "earned": "2024-01-10"}, {"node": "U:H1", "earned": "2025-01-10"}])) == []

@@ -34,6 +34,9 @@ VALID = [
      CreditsWhere(1.5, Filter(institution="UVIC", subject="HIST", level_min=2, level_max=2))),
     ({"credits": 120, "where": {}}, CreditsWhere(120.0, Filter())),
     ({"credits": 6, "where": {"kind": "micro_credential"}}, CreditsWhere(6.0, Filter(kind="micro_credential"))),
+    ({"hours": 135, "where": {"institution": "CAPU"}}, CreditsWhere(135.0, Filter(institution="CAPU"), "hours")),
+    ({"hours": 45, "of": [{"node": "A"}, {"hours": 30, "where": {}}]},
+     CreditsOf(45.0, (NodeLeaf("A"), CreditsWhere(30.0, Filter(), "hours")), "hours")),
 ]
 
 
@@ -69,6 +72,10 @@ INVALID = [
     ({"credits": 3, "where": {"level_min": 0}}, "where.level_min", "integer from 1 to 9"),
     ({"credits": 3, "where": {"institution": ""}}, "where.institution", "non-empty string"),
     ({"credits": 3, "where": []}, "where", "must be an object"),
+    ({"hours": 0, "where": {}}, "hours", "finite number > 0"),
+    ({"hours": "135", "of": [{"node": "A"}]}, "hours", "finite number > 0"),
+    ({"hours": 3, "credits": 3, "where": {}}, "", "expected exactly one shape"),
+    ({"hours": 45, "of": [{"credits": 3, "where": {}}]}, "", "credits and hours pools cannot be combined"),
 ]
 
 

@@ -32,7 +32,9 @@ class Candidate:
 
     ``recognized`` marks a holding derived by a ``plar`` or ``transfer`` rule; ``resident_of``
     is the node's institution when the holding is direct or derived by ``stack``/``ladder``
-    (it counts toward residency there), else ``None``.
+    (it counts toward residency there), else ``None``. ``credits`` is what the rule's pools
+    add up: the holding's credits, or its node's hours for a rule of hours pools, whose
+    ``held_credits`` then keeps the holding's credits for the credential limits.
     """
 
     node: str
@@ -41,6 +43,12 @@ class Candidate:
     slots: tuple[int, ...]
     recognized: bool = False
     resident_of: str | None = None
+    held_credits: float | None = None
+
+    @property
+    def limit_credits(self) -> float:
+        """The credits the credential limits count (SPEC section 4, condition 3)."""
+        return self.credits if self.held_credits is None else self.held_credits
 
 
 def interchangeable_pruned(cands: list[Candidate], *, max_recognized: bool = False, residency: bool = False) -> list[Candidate]:

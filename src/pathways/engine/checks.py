@@ -60,6 +60,7 @@ from ..model import (
     NodeLeaf,
     Requirement,
     Rule,
+    requirement_unit,
     walk,
 )
 from .index import GRADE_RANK, filter_matches
@@ -200,17 +201,20 @@ def _pilot_overdue(rules: list[Rule], day: dt.date, years: float) -> list[Findin
     return out
 
 
-def _supply(req: Requirement, held: set[str], nodes: dict[str, Node], pooled: dict[Filter, float]) -> tuple[bool, float]:
+def _supply(
+    req: Requirement, held: set[str], nodes: dict[str, Node], pooled: dict[tuple[Filter, str], float], unit: str = "credits"
+) -> tuple[bool, float]:
     """Whether ``req`` can be met by nodes in ``held`` (competencies demonstrated included), and
-    an upper bound of the credits they bring; ``pooled`` holds each credit pool's held credits."""
+    an upper bound of the credits (or, with ``unit`` ``"hours"``, hours) they bring; ``pooled``
+    holds each pool's held credits or hours."""
     if isinstance(req, (NodeLeaf, CompetencyLeaf)):
         ident = req.node if isinstance(req, NodeLeaf) else req.competency
         ok = ident in held
-        return ok, float(nodes[ident].credits) if ok and ident in nodes else 0.0
+        return ok, _weight(nodes[ident], unit) if ok and ident in nodes else 0.0
     if isinstance(req, CreditsWhere):
-        total = pooled.get(req.where, 0.0)
+        total = pooled.get((req.where, req.unit), 0.0)
         return total >= req.credits, total
-    parts = [_supply(c, held, nodes, pooled) for c in req.of]
+    parts = [_supply(c, held, nodes, pooled, unit) for c in req.of]
     credits = sum(c for ok, c in parts if ok)
     met = sum(1 for ok, _ in parts if ok)
     if isinstance(req, All):
@@ -222,6 +226,10 @@ def _supply(req: Requirement, held: set[str], nodes: dict[str, Node], pooled: di
     return credits >= req.credits, credits
 
 
+def _weight(node: Node, unit: str) -> float:
+    return float(node.hours or 0) if unit == "hours" else float(node.credits)
+
+
 def _reachable(doc: Document, day: dt.date) -> set[str]:
     """The nodes (and competencies) a chain of applicable rules (approved, window not closed)
     leads to from what a learner can take: active courses and micro-credentials. A worklist:
@@ -229,15 +237,15 @@ def _reachable(doc: Document, day: dt.date) -> set[str]:
     nodes = {n.id: n for n in doc.nodes}
     live = [r for r in doc.rules if r.status == "approved" and (r.valid_to is None or r.valid_to >= day) and r.grants]
     by_ref: dict[str, list[int]] = defaultdict(list)
-    pools: dict[str | None, dict[Filter, list[int]]] = defaultdict(lambda: defaultdict(list))
+    pools: dict[str | None, dict[tuple[Filter, str], list[int]]] = defaultdict(lambda: defaultdict(list))
     for i, rule in enumerate(live):
         for part in walk(rule.requires):
             if isinstance(part, (NodeLeaf, CompetencyLeaf)):
                 by_ref[part.node if isinstance(part, NodeLeaf) else part.competency].append(i)
             elif isinstance(part, CreditsWhere):
-                pools[part.where.institution][part.where].append(i)
+                pools[part.where.institution][part.where, part.unit].append(i)
     held: set[str] = set()
-    pooled: dict[Filter, float] = defaultdict(float)
+    pooled: dict[tuple[Filter, str], float] = defaultdict(float)
     fired: set[int] = set()
     queue = [n.id for n in doc.nodes if n.status == "active" and n.kind in ("course", "micro_credential")]
     while queue:
@@ -250,12 +258,12 @@ def _reachable(doc: Document, day: dt.date) -> set[str]:
         if node is not None:
             queue.extend(c for c in node.competencies if c not in held)
             for inst in {None, node.institution}:
-                for where, rule_ids in pools.get(inst, {}).items():
+                for (where, unit), rule_ids in pools.get(inst, {}).items():
                     if filter_matches(where, node):
-                        pooled[where] += float(node.credits)
+                        pooled[where, unit] += _weight(node, unit)
                         touched.extend(rule_ids)
         for i in touched:
-            if i not in fired and _supply(live[i].requires, held, nodes, pooled)[0]:
+            if i not in fired and _supply(live[i].requires, held, nodes, pooled, requirement_unit(live[i].requires))[0]:
                 fired.add(i)
                 queue.extend(g.node for g in live[i].grants if g.node not in held)
     return held
@@ -307,7 +315,7 @@ def _least_credits(req: Requirement, nodes: dict[str, Node]) -> float | None:
     if isinstance(req, CompetencyLeaf):
         return None
     if isinstance(req, (CreditsOf, CreditsWhere)):
-        return req.credits
+        return req.credits if req.unit == "credits" else None
     parts = [_least_credits(c, nodes) for c in req.of]
     if isinstance(req, All):
         return None if any(p is None for p in parts) else sum(p for p in parts if p is not None)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInput, Problem
-from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement
+from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement, requirement_unit
 from ..model.grades import FAIL
 from .attempts import rank_attempts
 from .deadline import NEVER, Deadline, active
@@ -322,7 +322,8 @@ def requirement_progress(engine: Engine, requirement: Requirement | str, held: M
         tree, slots = compiled.tree, compiled.slots
     else:
         tree, slots = compile_requirement(requirement)
-    rule = CompiledRule("", "stack", "", "approved", tree, slots, (), None, None, None, ())
+    unit = engine.compiled[requirement].unit if isinstance(requirement, str) else requirement_unit(requirement)
+    rule = CompiledRule("", "stack", "", "approved", tree, slots, (), None, None, None, (), unit=unit)
     run = Run(engine, dt.date.max, True)
     for h in held.values():
         run.add(h)

@@ -51,6 +51,7 @@ from ..model import (
     NodeLeaf,
     Requirement,
     Rule,
+    requirement_unit,
 )
 
 if TYPE_CHECKING:
@@ -88,8 +89,10 @@ Compiled: TypeAlias = tuple[Any, ...]
 
 - ``(LEAF, slot, node_id, min_grade | None, max_grade | None)``
 - ``(COMPETENCY, slot, competency_id)``
-- ``(POOL, slot, credits, Filter)``
-- ``(ALL, children)``, ``(ANY, children)``, ``(AT_LEAST, k, children)``, ``(CREDITS_OF, credits, children)``
+- ``(POOL, slot, credits, Filter, unit)``
+- ``(ALL, children)``, ``(ANY, children)``, ``(AT_LEAST, k, children)``, ``(CREDITS_OF, credits, unit, children)``
+
+(``unit``: ``"credits"`` or ``"hours"``, what the pool adds up; ``credits`` is the amount needed.)
 """
 
 
@@ -171,7 +174,7 @@ def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
         slots.append(out)
         return out
     if isinstance(r, CreditsWhere):
-        out = (POOL, len(slots), r.credits, r.where)
+        out = (POOL, len(slots), r.credits, r.where, r.unit)
         slots.append(out)
         return out
     children = tuple(_compile_into(c, slots) for c in r.of)
@@ -182,7 +185,7 @@ def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
     if isinstance(r, AtLeast):
         return (AT_LEAST, r.k, children)
     assert isinstance(r, CreditsOf)
-    return (CREDITS_OF, r.credits, children)
+    return (CREDITS_OF, r.credits, r.unit, children)
 
 
 def leaf_json(leaf: Compiled) -> dict[str, Any]:
@@ -238,6 +241,9 @@ class CompiledRule:
     pass_counts_as: str | None = None
     necessary: tuple[int, ...] = ()
     """:func:`necessary_slots` of ``tree`` (left empty for one-to-one rules, never matched)."""
+    unit: str = "credits"
+    """What the requirement's pools add up (:func:`~pathways.model.requirement_unit`): a
+    candidate carries its node's ``hours`` as its weight when this is ``"hours"``."""
 
 
 def necessary_slots(tree: Compiled) -> tuple[int, ...]:
@@ -386,6 +392,7 @@ class Engine:
             priority=rule.priority,
             pass_counts_as=rule.pass_counts_as,
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),
+            unit=requirement_unit(rule.requires),
         )
 
     @staticmethod

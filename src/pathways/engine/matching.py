@@ -104,7 +104,7 @@ class _Firing(SearchState):
             suf = [0.0] * (n + 1)
             for i in range(n - 1, -1, -1):
                 c = self.cands[i]
-                suf[i] = suf[i + 1] + (c.credits if inst is not None and c.resident_of == inst else 0.0)
+                suf[i] = suf[i + 1] + (c.limit_credits if inst is not None and c.resident_of == inst else 0.0)
             self.suf_res.append(suf)
         self.best: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
         self.best_clean: list[int] | None = None
@@ -119,11 +119,11 @@ class _Firing(SearchState):
         ok = rec_ok = True
         for inst, max_rec, min_res in self.limits:
             if max_rec is not None:
-                rec = sum(self.cands[i].credits for i in used if self.cands[i].recognized)
+                rec = sum(self.cands[i].limit_credits for i in used if self.cands[i].recognized)
                 if rec > max_rec + _EPS:
                     ok = rec_ok = False
             if min_res is not None:
-                res = sum(self.cands[i].credits for i in used if inst is not None and self.cands[i].resident_of == inst)
+                res = sum(self.cands[i].limit_credits for i in used if inst is not None and self.cands[i].resident_of == inst)
                 if res < min_res - _EPS:
                     ok = False
         return ok, rec_ok
@@ -132,7 +132,7 @@ class _Firing(SearchState):
         for (inst, _, min_res), suf in zip(self.limits, self.suf_res, strict=True):
             if min_res is None:
                 continue
-            res = sum(self.cands[j].credits for j in self.placed if inst is not None and self.cands[j].resident_of == inst)
+            res = sum(self.cands[j].limit_credits for j in self.placed if inst is not None and self.cands[j].resident_of == inst)
             if res + suf[i] < min_res - _EPS:
                 return False
         return True
@@ -223,10 +223,15 @@ def best_assignment(
         if len(cands) < len(tree[1]):
             return None
         return Assignment(uses=tuple(sorted(c.node for c in cands)), lineage=tuple(sorted(e for c in cands for e in c.lineage)))
-    kept = interchangeable_pruned(
-        cands,
-        max_recognized=any(max_rec is not None for _, max_rec, _ in limits),
-        residency=any(min_res is not None for _, _, min_res in limits),
+    # dominance weighs what the pools add: with hours pools it says nothing of the limits' credits
+    kept = (
+        cands
+        if limits and any(c.held_credits is not None for c in cands)
+        else interchangeable_pruned(
+            cands,
+            max_recognized=any(max_rec is not None for _, max_rec, _ in limits),
+            residency=any(min_res is not None for _, _, min_res in limits),
+        )
     )
     from .progress import TooLarge, bounded, fewest_assignment  # the program builds on this module
 

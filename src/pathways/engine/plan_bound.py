@@ -349,8 +349,11 @@ class PlanBound:
 
     def _requirement(self, req: Compiled, rule: CompiledRule | None) -> tuple[float, float, float]:
         """Bounds of a compiled requirement inside ``rule``: any way, with at least one plan item; and
-        the most credits its holdings carry."""
+        the most credits its holdings carry. Hours pools are bounded by nothing (0, and no cap):
+        the bounds add credits, and 0 stays below every plan."""
         tag = req[0]
+        if _hours(req):
+            return 0.0, 0.0, INF
         if tag == LEAF:
             return (*self.leaf(req[2], req[3], rule), self.credits(req[2]))
         if tag == COMPETENCY:
@@ -421,8 +424,11 @@ class PlanBound:
         return (h is None or not h.direct) and self._pick(n, items, path)
 
     def _pick_requirement(self, req: Compiled, rule: CompiledRule | None, some: bool, items: set[str], path: set[str]) -> bool:
-        """Add the candidates of a cheapest way to meet ``req`` (with a plan item when ``some``)."""
+        """Add the candidates of a cheapest way to meet ``req`` (with a plan item when ``some``);
+        an hours pool has none (its bound is 0, no derivation realizes it)."""
         tag = req[0]
+        if _hours(req):
+            return False
         if tag == LEAF:
             return self._pick_leaf(req[2], req[3], rule, some, items, path)
         if tag == COMPETENCY:
@@ -512,3 +518,8 @@ class PlanBound:
                     stack.extend(self.index.mentions(self.engine, prerequisites))
         found = self._useful[limit] = (nodes, rules)
         return found
+
+
+def _hours(req: Compiled) -> bool:
+    """Whether ``req`` is a pool of hours (``hours ... where`` or ``hours ... of``)."""
+    return bool((req[0] == POOL and req[4] == "hours") or (req[0] == CREDITS_OF and req[2] == "hours"))

@@ -80,6 +80,7 @@ from ..model import (
     Requirement,
     Rule,
     meets_min_grade,
+    requirement_unit,
 )
 from .evaluate import HoldingState
 from .holdings import disjoint_credits, in_window
@@ -268,7 +269,7 @@ class PlanModel:
             if time.monotonic() > self.deadline:  # a program over most of the graph: building it is a solve's time too
                 raise self._unproven()
             rule = self.rules[rule_id]
-            root, _ = self._encode(rule.requires, rule)
+            root, _ = self._encode(rule.requires, rule, requirement_unit(rule.requires))
             for g in rule.grants:
                 if g.node in self.y:
                     support[g.node].append((rule_id, root))
@@ -285,7 +286,7 @@ class PlanModel:
             if prerequisites is not None:
                 if time.monotonic() > self.deadline:
                     raise self._unproven()
-                lit, _ = self._encode(prerequisites, None)
+                lit, _ = self._encode(prerequisites, None, requirement_unit(prerequisites))
                 if lit != TRUE:
                     self._rule([], [self.x[n]] if lit == FALSE else [self.x[n], -lit])
         self.reachable = True
@@ -351,30 +352,36 @@ class PlanModel:
             return FALSE
         return self.y.get(n, FALSE)
 
-    def _credits(self, n: str) -> float:
+    def _credits(self, n: str, unit: str = "credits") -> float:
+        if unit == "hours":
+            return float(self.engine.nodes[n].hours or 0)
         h = self.held.get(n)
         if h is not None and h.direct:
             return h.credits
         best = self.index.max_credits.get(n, 0.0)
         return max(best, h.credits) if h is not None else best
 
-    def _encode(self, req: Requirement, rule: Rule | None) -> tuple[int, float]:
-        """The literal "``req`` is met" and the most credits the holdings it uses can carry."""
+    def _encode(self, req: Requirement, rule: Rule | None, unit: str) -> tuple[int, float]:
+        """The literal "``req`` is met" and the most credits (or, with ``unit`` ``"hours"``, hours)
+        the holdings it uses can carry."""
         if isinstance(req, NodeLeaf):
-            return self._leaf(req.node, req.min_grade, rule), self._credits(req.node)
+            return self._leaf(req.node, req.min_grade, rule), self._credits(req.node, unit)
         if isinstance(req, CompetencyLeaf):
             nodes = [req.competency, *self.index.demonstrating.get(req.competency, ())]
             nodes = [n for n in nodes if n in self.engine.nodes]
             lits = [self._leaf(n, None, rule) for n in nodes]
-            return self._any(lits), max((self._credits(n) for n in nodes), default=0.0)
+            return self._any(lits), max((self._credits(n, unit) for n in nodes), default=0.0)
         if isinstance(req, CreditsWhere):
             # holdings already held that fill the leaf bring their credits once per lineage (disjoint_credits); each
             # of them also counts when derived anew by plan items
             members = [(n, self._leaf(n, None, rule)) for n in self.index.matching(self.engine, req.where)]
-            free = disjoint_credits(self.held[n] for n, lit in members if lit == TRUE)
-            terms = [(self._credits(n), self._anew(n, rule) if lit == TRUE else lit) for n, lit in members]
+            if unit == "hours":  # each held member's hours, lineages aside: no less than the evaluation's
+                free = sum(self._credits(n, unit) for n, lit in members if lit == TRUE)
+            else:
+                free = disjoint_credits(self.held[n] for n, lit in members if lit == TRUE)
+            terms = [(self._credits(n, unit), self._anew(n, rule) if lit == TRUE else lit) for n, lit in members]
             return self._threshold(req.credits, terms, free), free + sum(c for c, lit in terms if lit != FALSE)
-        parts = [self._encode(child, rule) for child in req.of]
+        parts = [self._encode(child, rule, unit) for child in req.of]
         lits = [lit for lit, _ in parts]
         if isinstance(req, All):
             return self._all(lits), sum(c for _, c in parts)

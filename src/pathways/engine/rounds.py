@@ -143,6 +143,7 @@ class Run:
         self._oldest: dict[float, dt.date] = {}
         self._fits: dict[tuple[str, bool, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
+        self._made_hours: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
         self._alike: dict[tuple[object, ...], Assignment | None] = {}
         self._alike_at = 0
@@ -220,6 +221,8 @@ class Run:
         Most pool rules a new holding touches are far from met: they stop here, before their
         own candidates are gathered, most of them on the first of their :attr:`CompiledRule.necessary`
         slots found empty."""
+        if rule.unit != "credits":  # the shared pool bounds add credits: no cheap test for hours
+            return True
         held = self.held
         for i in rule.necessary:
             spec = rule.slots[i]
@@ -291,7 +294,7 @@ class Run:
         institutions are one candidate for a degree's pools). They come in the order
         :meth:`candidates` gives them. Other rules get :meth:`candidates`.
         """
-        if any(spec[0] != POOL for spec in rule.slots):
+        if rule.unit != "credits" or any(spec[0] != POOL for spec in rule.slots):
             return self.candidates(rule, window=window, age=age)
         lo, hi = self.bounds(rule, window, age)
         at_origin = rule.kind == "transfer"
@@ -394,12 +397,13 @@ class Run:
                 entry[2].append(slot)
         if fresh:
             made, most, largest, filled = state.made, state.most, state.largest, state.filled
-            shared = self._made
+            hours = rule.unit == "hours"
+            shared = self._made_hours if hours else self._made
             for n in fresh:
                 slots = tuple(fits[n][2])
                 c = shared.get((n, slots))
                 if c is None:
-                    c = shared[n, slots] = self._candidate(n, slots)
+                    c = shared[n, slots] = self._candidate(n, slots, hours)
                 made[n] = c
                 for s in c.slots:
                     filled.add(s)
@@ -420,17 +424,20 @@ class Run:
             state.matched.clear()
         return state
 
-    def _candidate(self, n: str, slots: tuple[int, ...]) -> Candidate:
-        """The held node ``n`` as a candidate for ``slots``, with its standing for limits."""
+    def _candidate(self, n: str, slots: tuple[int, ...], hours: bool = False) -> Candidate:
+        """The held node ``n`` as a candidate for ``slots``, with its standing for limits;
+        weighed by its node's ``hours`` (none: 0) for a rule whose pools add hours."""
         h = self.held[n]
         resident = h.rule is None or h.kind in ("stack", "ladder")
+        node = self.engine.nodes[n]
         return Candidate(
             node=n,
             lineage=h.lineage,
-            credits=h.credits,
+            credits=float(node.hours or 0) if hours else h.credits,
+            held_credits=h.credits if hours else None,
             slots=slots,
             recognized=h.kind in ("plar", "transfer"),
-            resident_of=self.engine.nodes[n].institution if resident else None,
+            resident_of=node.institution if resident else None,
         )
 
     def match(

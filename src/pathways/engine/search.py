@@ -247,7 +247,7 @@ class SearchState:
                 return None
             where = node[3]
             fields = ("institution", "subject", "kind", "level_min", "level_max")
-            return {"credits": number(node[2] - cur), "where": {f: getattr(where, f) for f in fields if getattr(where, f) is not None}}
+            return {node[4]: number(node[2] - cur), "where": {f: getattr(where, f) for f in fields if getattr(where, f) is not None}}
         children = node[-1]
         states = [self.fraction(c) for c in children]
         unmet = [m for c, st in zip(children, states, strict=True) if not st[1] and (m := self.missing(c)) is not None]
@@ -263,7 +263,7 @@ class SearchState:
         cur = sum(st[2] for st in states if st[1])
         if cur >= node[1] - _EPS:
             return None
-        return {"credits": number(node[1] - cur), "of": unmet}
+        return {node[2]: number(node[1] - cur), "of": unmet}
 
     # -- placements ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from .requirements import (
     mentioned_nodes,
     parse_requirement,
     requirement_to_json,
+    requirement_unit,
     walk,
 )
 
@@ -67,5 +68,6 @@ __all__ = [
     "parse_requirement",
     "reference_problems",
     "requirement_to_json",
+    "requirement_unit",
     "walk",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "parse_requirement",
     "requirement_problems",
     "requirement_to_json",
+    "requirement_unit",
     "walk",
 ]
 
@@ -87,10 +88,15 @@ class AtLeast:
 
 @dataclass(frozen=True, slots=True)
 class CreditsOf:
-    """``{"credits": c, "of": [...]}``: the credits used by the met children add up to >= c."""
+    """``{"credits": c, "of": [...]}``: the credits used by the met children add up to >= c.
+
+    With ``unit`` ``"hours"`` (``{"hours": h, "of": [...]}``) the nodes' ``hours`` are added
+    instead, and ``credits`` holds the hours needed.
+    """
 
     credits: float
     of: tuple[Requirement, ...]
+    unit: str = "credits"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +112,15 @@ class Filter:
 
 @dataclass(frozen=True, slots=True)
 class CreditsWhere:
-    """``{"credits": c, "where": F}``: credits of used holdings matching F add up to >= c."""
+    """``{"credits": c, "where": F}``: credits of used holdings matching F add up to >= c.
+
+    With ``unit`` ``"hours"`` (``{"hours": h, "where": F}``) the nodes' ``hours`` are added
+    instead, and ``credits`` holds the hours needed.
+    """
 
     credits: float
     where: Filter
+    unit: str = "credits"
 
 
 Requirement: TypeAlias = NodeLeaf | CompetencyLeaf | All | Any_ | AtLeast | CreditsOf | CreditsWhere
@@ -125,20 +136,21 @@ _SHAPES = {
     frozenset({"at_least", "of"}): "at_least",
     frozenset({"credits", "of"}): "credits_of",
     frozenset({"credits", "where"}): "credits_where",
+    frozenset({"hours", "of"}): "credits_of",
+    frozenset({"hours", "where"}): "credits_where",
 }
 _BOUNDS = tuple(g for g in LETTERS if g != "F")
 """The grades a leaf's ``min_grade`` or ``max_grade`` may name, best first."""
 _FILTER_KEYS = ("institution", "subject", "kind", "level_min", "level_max")
 _SHAPE_HELP = (
     'expected exactly one shape: {"node"[, "min_grade"][, "max_grade"]}, {"competency"}, {"all"}, {"any"}, '
-    '{"at_least", "of"}, {"credits", "of"} or {"credits", "where"}'
+    '{"at_least", "of"}, {"credits"|"hours", "of"} or {"credits"|"hours", "where"}'
 )
 
 
 def parse_requirement(value: object, path: str = "") -> Requirement:
     """Parse a JSON requirement, raising :class:`InvalidInput` with every problem found."""
-    problems: list[Problem] = []
-    req = _parse(value, path, problems)
+    req, problems = requirement_problems(value, path)
     if problems or req is None:
         raise InvalidInput(problems or [Problem(path, "invalid requirement")])
     return req
@@ -148,7 +160,26 @@ def requirement_problems(value: object, path: str) -> tuple[Requirement | None, 
     """Parse a JSON requirement, returning it (or ``None``) and the problems found."""
     problems: list[Problem] = []
     req = _parse(value, path, problems)
+    if req is not None and not problems:
+        _unit_problems(req, path, problems)
     return (None if problems else req), problems
+
+
+def _unit_problems(req: Requirement, path: str, problems: list[Problem]) -> None:
+    """One requirement counts credits or hours, not both: a holding carries one weight into
+    the matching, so a pool of hours beside a pool of credits is refused, naming the first."""
+    units = {r.unit for r in walk(req) if isinstance(r, (CreditsOf, CreditsWhere))}
+    if len(units) > 1:
+        problems.append(Problem(path, "credits and hours pools cannot be combined in one requirement"))
+
+
+def requirement_unit(req: Requirement) -> str:
+    """What the pools of ``req`` add up: ``"hours"`` when it has an hours pool, else ``"credits"``.
+
+    >>> requirement_unit(parse_requirement({"hours": 135, "where": {"institution": "CAPU"}}))
+    'hours'
+    """
+    return "hours" if any(isinstance(r, (CreditsOf, CreditsWhere)) and r.unit == "hours" for r in walk(req)) else "credits"
 
 
 def _join(path: str, key: str) -> str:
@@ -176,12 +207,13 @@ def _parse(value: object, path: str, problems: list[Problem]) -> Requirement | N
             problems.append(Problem(_join(path, "competency"), msg))
             return None
         return CompetencyLeaf(ident)
+    unit = "hours" if "hours" in value else "credits"
     if shape == "credits_where":
-        credits = _parse_credits(value["credits"], _join(path, "credits"), problems)
+        credits = _parse_credits(value[unit], _join(path, unit), problems)
         where = _parse_filter(value["where"], _join(path, "where"), problems)
         if credits is None or where is None:
             return None
-        return CreditsWhere(credits, where)
+        return CreditsWhere(credits, where, unit)
     key = {"all": "all", "any": "any"}.get(shape, "of")
     children = _parse_children(value[key], _join(path, key), problems)
     if children is None:
@@ -191,8 +223,8 @@ def _parse(value: object, path: str, problems: list[Problem]) -> Requirement | N
     if shape == "any":
         return Any_(children)
     if shape == "credits_of":
-        credits = _parse_credits(value["credits"], _join(path, "credits"), problems)
-        return None if credits is None else CreditsOf(credits, children)
+        credits = _parse_credits(value[unit], _join(path, unit), problems)
+        return None if credits is None else CreditsOf(credits, children, unit)
     k = value["at_least"]
     if not isinstance(k, int) or isinstance(k, bool):
         problems.append(Problem(_join(path, "at_least"), f"must be an integer, not {_json_type(k)}"))
@@ -300,9 +332,9 @@ def requirement_to_json(req: Requirement) -> dict[str, Any]:
     if isinstance(req, AtLeast):
         return {"at_least": req.k, "of": [requirement_to_json(c) for c in req.of]}
     if isinstance(req, CreditsOf):
-        return {"credits": _number(req.credits), "of": [requirement_to_json(c) for c in req.of]}
+        return {req.unit: _number(req.credits), "of": [requirement_to_json(c) for c in req.of]}
     where = {k: getattr(req.where, k) for k in _FILTER_KEYS if getattr(req.where, k) is not None}
-    return {"credits": _number(req.credits), "where": where}
+    return {req.unit: _number(req.credits), "where": where}
 
 
 def walk(req: Requirement) -> Iterator[Requirement]:

@@ -56,7 +56,11 @@ def node_label(node: str, nodes: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def plain_requirement(req: Any, nodes: Mapping[str, Mapping[str, Any]]) -> str:
-    """A requirement (or what is ``missing`` of one) in plain words."""
+    """A requirement (or what is ``missing`` of one) in plain words.
+
+    >>> plain_requirement({"hours": 9, "where": {"institution": "CAPU", "subject": "LDR"}}, {})
+    '9 hours of CAPU LDR courses'
+    """
     if not isinstance(req, dict):
         return ""
     if "node" in req:
@@ -64,13 +68,14 @@ def plain_requirement(req: Any, nodes: Mapping[str, Mapping[str, Any]]) -> str:
         return node_label(req["node"], nodes) + grade
     if "competency" in req:
         return f"the competency {req['competency']}"
-    if "of" in req and "credits" in req:
-        return f"{req['credits']} credits from: " + "; ".join(plain_requirement(r, nodes) for r in req["of"])
-    if "credits" in req:
+    unit = "hours" if "hours" in req else "credits"
+    if "of" in req and unit in req:
+        return f"{req[unit]} {unit} from: " + "; ".join(plain_requirement(r, nodes) for r in req["of"])
+    if unit in req:
         where = req.get("where") or {}
         what = " ".join(str(where[k]) for k in ("institution", "subject") if where.get(k))
         level = f" at level {where['level_min']}+" if where.get("level_min") else ""
-        return f"{req['credits']} credits of {what + ' ' if what else ''}courses{level}"
+        return f"{req[unit]} {unit} of {what + ' ' if what else ''}courses{level}"
     if "all" in req:
         return "all of: " + "; ".join(plain_requirement(r, nodes) for r in req["all"])
     if "any" in req:
