@@ -21,7 +21,7 @@ from ..model import Document, EvaluationRequest, Institution, Node, PlanRequest,
 from .errors import PROBLEM_JSON
 from ..answers import ShapedEvaluationRequest
 
-__all__ = ["ENTITY_RESPONSES", "INPUT_RESPONSES", "PATCH_RESPONSES", "WRITE_RESPONSES", "build_openapi", "json_body_schema", "merge_patch_schema"]
+__all__ = ["DEADLINE_RESPONSES", "ENTITY_RESPONSES", "INPUT_RESPONSES", "PATCH_RESPONSES", "WRITE_RESPONSES", "build_openapi", "json_body_schema", "merge_patch_schema"]
 
 _BODY_MODELS: tuple[type[BaseModel], ...] = (Institution, Node, Rule, Document, EvaluationRequest, ShapedEvaluationRequest, PlanRequest)
 
@@ -55,6 +55,9 @@ def _problem(description: str) -> dict[str, Any]:
 INPUT_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _problem("request body over 10 MB"),
     422: _problem("invalid input: every problem with its JSON path"),
+}
+DEADLINE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: _problem("the request's time limit (PATHWAYS_REQUEST_TIME_LIMIT) passed: the work stopped; see Retry-After"),
 }
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _problem("no or unknown bearer token"),
