@@ -96,7 +96,8 @@ def test_a_write_through_one_replica_is_seen_by_another_within_a_second(replicas
         assert health == {"status": "ok", "store": "neo4j", "nodes": 7, "rules": 3}
     assert _granted(b) == {"UFV:GD157"}  # b has built its engine (P grades do not meet the transfer's C)
 
-    retired = httpx.delete(f"{a}/rules/UFV-GD157-PLAR", headers=bearer("admin"), timeout=10.0)
+    # the agreement ends before the courses were taken (retiring keeps earlier learning)
+    retired = httpx.delete(f"{a}/rules/UFV-GD157-PLAR", params={"date": "2025-01-31"}, headers=bearer("admin"), timeout=10.0)
     assert retired.status_code == 200, retired.text
     written = time.monotonic()
     seen_after = None
@@ -105,4 +106,4 @@ def test_a_write_through_one_replica_is_seen_by_another_within_a_second(replicas
             seen_after = time.monotonic() - written
             break
     assert seen_after is not None and seen_after < 1.0, f"replica b saw the write after {seen_after} s"
-    assert httpx.get(f"{b}/rules/UFV-GD157-PLAR", timeout=5.0).json()["status"] == "retired"
+    assert httpx.get(f"{b}/rules/UFV-GD157-PLAR", timeout=5.0).json()["valid_to"] == "2025-01-31"

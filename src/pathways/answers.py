@@ -209,8 +209,13 @@ def shape(evaluation: Evaluation, engine: Engine, summaries: Mapping[str, Mappin
     total = len(progress)
     if shaping.progress_limit is not None:
         progress = progress[: shaping.progress_limit]
-    answer: dict[str, Any] = {"as_of": evaluation.as_of.isoformat(), "granted": granted, "progress": progress,
-                              "progress_total": total, "skipped": skipped, "unrecognized": list(evaluation.unrecognized)}
+    no_credit = [n.to_json() for n in evaluation.no_credit]
+    if shaping.institutions is not None:
+        no_credit = [n for n in no_credit if n["granted_by"] in shaping.institutions]
+    answer: dict[str, Any] = {"as_of": evaluation.as_of.isoformat(), "granted": granted, "no_credit": no_credit,
+                              "progress": progress, "progress_total": total, "skipped": skipped,
+                              "unrecognized": list(evaluation.unrecognized),
+                              "recognized": [r.to_json() for r in evaluation.recognized]}
     if shaping.group_grants:
         answer["by_institution"] = by_institution(granted, summaries)
     answer["nodes"] = summaries_of(summaries, _mentioned(answer))

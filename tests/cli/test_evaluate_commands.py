@@ -33,7 +33,7 @@ def test_evaluate_json_is_the_api_json(seeded: str, tmp_path: Path, capsys: pyte
     assert main(["evaluate", str(f), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["as_of"] == "2026-01-01" and out["unrecognized"] == ["XYZ:UNKNOWN"]
-    assert set(out) == {"as_of", "granted", "progress", "progress_total", "skipped", "unrecognized", "nodes"}
+    assert set(out) == {"as_of", "granted", "progress", "progress_total", "skipped", "unrecognized", "nodes", "no_credit", "recognized"}
     assert main(["evaluate", str(f), "--json", "--include-pilot"]) == 0
     assert json.loads(capsys.readouterr().out)["progress"][0]["rule"] in ("SFU-BA-STACK", "SFU-FASS-PILOT")
 

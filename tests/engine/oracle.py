@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from types import SimpleNamespace
 from typing import Any
 
 from pathways.model import (
@@ -24,15 +25,17 @@ from pathways.model import (
     CreditsOf,
     CreditsWhere,
     Document,
+    LETTERS,
     NodeLeaf,
     Requirement,
     lowest_letter,
-    meets_min_grade,
+    meets_grade,
 )
 
 __all__ = ["oracle_assignment", "oracle_evaluate", "oracle_progress"]
 
-Held = dict[str, dict[str, Any]]
+Held = list[dict[str, Any]]
+"""Every holding: each attempt of a node presented more than once is one (SPEC section 4, second edition)."""
 
 
 def _minus_years(day: dt.date, years: float) -> dt.date:
@@ -52,10 +55,11 @@ def _leaves(req: Requirement, out: list[Requirement]) -> None:
             _leaves(child, out)
 
 
-def _fits(doc_nodes: dict[str, Any], leaf: Requirement, h: dict[str, Any]) -> bool:
+def _fits(doc_nodes: dict[str, Any], leaf: Requirement, h: dict[str, Any], pass_counts_as: str | None = None) -> bool:
     node = doc_nodes[h["node"]]
     if isinstance(leaf, NodeLeaf):
-        return h["node"] == leaf.node and meets_min_grade(h["grade"], leaf.min_grade)
+        grade = pass_counts_as if h["grade"] == "P" and pass_counts_as else h["grade"]
+        return h["node"] == leaf.node and meets_grade(grade, leaf.min_grade, leaf.max_grade)
     if isinstance(leaf, CompetencyLeaf):
         return h["node"] == leaf.competency or leaf.competency in node.competencies
     assert isinstance(leaf, CreditsWhere)
@@ -105,8 +109,9 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
             return False
         return True
 
-    holdings = [h for h in held.values() if in_window(h)]
-    options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h)]] for h in holdings]
+    # transfer credit is assessed at its origin: a transfer rule never uses another's grant
+    holdings = [h for h in held if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer")]
+    options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h, getattr(rule, "pass_counts_as", None))]] for h in holdings]
     limits = []
     for g in rule.grants:
         n = doc_nodes[g.node]
@@ -151,30 +156,52 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
         key = (len(lineage), lineage, sorted(h["node"] for h in used))
         if best is None or key < best[0]:
             best = (key, used)
-    return best
+    if best is None:
+        return None
+    # the attempt reported for a node presented more than once: the best in the window (grade,
+    # then date) among those meeting a leaf that names the node, when one does
+    def reported(h: dict[str, Any]) -> dict[str, Any]:
+        if h["kind"] is not None:
+            return h
+        mine = [a for a in holdings if a["node"] == h["node"] and a["kind"] is None]
+        named = [leaf for leaf in leaves if isinstance(leaf, NodeLeaf) and leaf.node == h["node"]]
+        pass_as = getattr(rule, "pass_counts_as", None)
+        fit = [a for a in mine if any(meets_grade(pass_as if a["grade"] == "P" and pass_as else a["grade"], x.min_grade, x.max_grade)
+                                      for x in named)] if named else mine
+        return max(fit or mine, key=lambda a: (_rank(a["grade"]), a["earned"]))
+
+    return best[0], [reported(h) for h in best[1]]
 
 
-def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date, include_pilot: bool) -> tuple[list[dict[str, Any]], set[str]]:
-    """SPEC's ``granted`` list and the fired rule ids; ``holdings`` are distinct known nodes."""
-    doc_nodes = {n.id: n for n in doc.nodes}
-    held: Held = {}
-    for node, grade, earned in holdings:
+def _rank(grade: str | None) -> int:
+    return len(LETTERS) - LETTERS.index(grade) if grade in LETTERS else 0
+
+
+def _rule(doc: Document, rule_id: str) -> Any:
+    return next(r for r in doc.rules if r.id == rule_id)
+
+
+def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date,
+              include_pilot: bool, excluded: set[str]) -> tuple[Held, list[dict[str, Any]]]:
+    """Every holding and the derived ones, rounds to the fixpoint, ``excluded`` rules never firing."""
+    held: Held = []
+    for node, grade, earned in dict.fromkeys(holdings):
         if grade == "F":
             continue
-        held[node] = {"node": node, "grade": grade, "earned": earned, "credits": float(doc_nodes[node].credits),
-                      "lineage": frozenset((node,)), "kind": None}
+        held.append({"node": node, "grade": grade, "earned": earned, "credits": float(doc_nodes[node].credits),
+                     "lineage": frozenset((node,)), "kind": None})
     granted: list[dict[str, Any]] = []
     while True:
         derivations: dict[str, tuple[Any, dict[str, Any]]] = {}
         for rule in doc.rules:
-            if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)):
+            if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)) or rule.id in excluded:
                 continue
             found = _best(doc_nodes, rule, held, as_of)
             if found is None:
                 continue
             (size, lineage, uses), used = found
             for g in rule.grants:
-                if g.node in held:
+                if any(h["node"] == g.node for h in held):
                     continue
                 h = {
                     "node": g.node,
@@ -187,15 +214,32 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
                     "uses": uses,
                     "lineage": frozenset(lineage),
                 }
-                key = (size, lineage, rule.id)
+                # precedence (second edition): higher priority, then more credits, then SPEC's order
+                key = (-(rule.priority or 0), -h["credits"], size, lineage, rule.id)
                 if g.node not in derivations or key < derivations[g.node][0]:
                     derivations[g.node] = (key, h)
         if not derivations:
             break
         for node in sorted(derivations):
             h = derivations[node][1]
-            held[node] = h
+            held.append(h)
             granted.append(h)
+    return held, granted
+
+
+def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date, include_pilot: bool) -> tuple[list[dict[str, Any]], set[str]]:
+    """SPEC's ``granted`` list and the fired rule ids; ``holdings`` are known nodes, a node
+    given more than once being several attempts."""
+    doc_nodes = {n.id: n for n in doc.nodes}
+    excluded: set[str] = set()
+    while True:  # passes: a rule that fired although the final holdings meet its unless is switched off
+        held, granted = _fixpoint(doc, doc_nodes, holdings, as_of, include_pilot, excluded)
+        more = {h["rule"] for h in granted if (unless := _rule(doc, h["rule"]).unless) is not None
+                and _best(doc_nodes, SimpleNamespace(requires=unless, kind="stack", grants=[], valid_from=None,
+                                                     valid_to=None, max_age_years=None), held, as_of) is not None}
+        if not more:
+            break
+        excluded |= more
     out = []
     for h in granted:
         credits = h["credits"]

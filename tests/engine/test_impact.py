@@ -88,7 +88,7 @@ def test_a_passed_deadline_stops_the_comparison(seed: Engine) -> None:
     ({"end": 3}, "end"),
     ({"end": "CAMOSUN-UVIC-HIST110", "date": "next year"}, "date"),
     ({"end": "CAMOSUN-UVIC-HIST110", "when": "2026-01-01"}, "when"),
-    ({"rule": {"id": "X", "kind": "transfer", "granted_by": "UVIC", "requires": {"node": "CAMOSUN:HIST-110"}, "grants": []}}, "rule.grants"),
+    ({"rule": {"id": "X", "kind": "ladder", "granted_by": "UVIC", "requires": {"node": "CAMOSUN:HIST-110"}, "grants": []}}, "rule.grants"),
     ({"rule": {"id": "X", "kind": "transfer", "granted_by": "UVIC", "requires": {"node": "CAMOSUN:NOPE"},
                "grants": [{"node": "UVIC:HIST-111"}]}}, "rule.requires.node"),
     ({"rule": {"id": "X", "kind": "transfer", "granted_by": "NOWHERE", "requires": {"node": "CAMOSUN:HIST-110"},

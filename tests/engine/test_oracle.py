@@ -15,7 +15,7 @@ from .oracle import oracle_evaluate
 
 AS_OF = dt.date(2026, 6, 1)
 NODES = ["U:A", "U:B", "U:C", "V:D", "V:E", "U:F"]
-GRADES = ["A+", "A", "B", "C", "D", "F", "P", None, None, "B"]
+GRADES = ["A+", "A", "B", "C", "D+", "D", "D-", "F", "P", "P", None, None, "B"]
 
 
 def _node(i: int, ident: str, credits: int, subject: str, level: int, comp: bool) -> dict[str, Any]:
@@ -29,6 +29,7 @@ def requirements(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
     leaf = st.one_of(
         st.builds(lambda n: {"node": n}, st.sampled_from(NODES)),
         st.builds(lambda n, g: {"node": n, "min_grade": g}, st.sampled_from(NODES), st.sampled_from(["A", "B", "C"])),
+        st.builds(lambda n, g: {"node": n, "max_grade": g}, st.sampled_from(NODES), st.sampled_from(["B", "C", "D"])),
         st.just({"competency": "CMP:X"}),
         st.builds(lambda c, w: {"credits": c, "where": w}, st.integers(1, 5),
                   st.sampled_from([{"institution": "U"}, {"subject": "S"}, {"level_min": 2}, {"kind": "course"}])),
@@ -78,10 +79,14 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
         rules.append({"id": f"R{r}", "kind": draw(st.sampled_from(["stack", "ladder", "plar", "transfer", "admission"])),
                       "granted_by": "U", "requires": req, "grants": grants, "valid_from": lo and lo.isoformat(),
                       "valid_to": hi and hi.isoformat(), "max_age_years": draw(st.one_of(st.none(), st.none(), st.integers(1, 5))),
-                      "status": draw(st.sampled_from(["approved", "approved", "approved", "pilot", "proposed"]))})
+                      "status": draw(st.sampled_from(["approved", "approved", "approved", "pilot", "proposed"])),
+                      "priority": draw(st.sampled_from([None, None, None, 1, 2])),
+                      "pass_counts_as": draw(st.sampled_from([None, None, "C", "A"])),
+                      "unless": draw(st.sampled_from([None, None, None, *({"node": n} for n in NODES)]))})
     doc = {"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}, {"id": "V", "name": "V"}],
            "nodes": nodes, "rules": rules}
-    held = draw(st.lists(st.sampled_from(NODES[:4]), min_size=2, max_size=4, unique=True))
+    # a node drawn twice is two attempts (different grades and dates)
+    held = draw(st.lists(st.sampled_from(NODES[:4]), min_size=2, max_size=5))
     holdings = [{"node": n, "grade": draw(st.sampled_from(GRADES)), "earned": draw(dates).isoformat()} for n in held]
     return doc, holdings, draw(st.booleans())
 

@@ -53,7 +53,8 @@ def test_a_ring_of_paired_transfers_is_founded_in_one_solve() -> None:
     found = model.solve()
     assert model.solves == 1
     assert found == (frozenset({"U:E1", "U:Y", "U:Z"}), 13.0)  # founded, lineages aside
-    # Evaluation refuses it: from E3 on, the holdings of E and F share Z's lineage. The cheapest route using
-    # F and G once, from E6 (E6 -> E7, then E7 with F, G -> E0), is what the planner proves after cutting the others.
+    # Evaluation refuses it: transfer credit is not transferred again (it is assessed at its origin), so every
+    # route is one transfer from a course taken. The cheapest, E7 with F and G -> E0, is what the planner proves
+    # after cutting the others.
     result = plan(engine, PlanRequest(target="U:T", as_of=AS_OF))
-    assert [(p.items, p.total) for p in result.plans] == [(("U:E6", "U:Y", "U:Z"), 18.0)]
+    assert [(p.items, p.total) for p in result.plans] == [(("U:E7", "U:Y", "U:Z"), 19.0)]

@@ -26,7 +26,8 @@ def graph(courses: dict[str, tuple[float | None, float, str]], rules: list[tuple
         "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "credits": cr, "subject": subject,
                    **({} if h is None else {"hours": h})} for c, (h, cr, subject) in courses.items()]
                  + [{"id": f"U:{c}", "kind": "credential", "institution": "U", "title": c} for c in ("C", "T")],
-        "rules": [{"id": r, "kind": "transfer", "granted_by": "U", "requires": req,
+        # RC and RT are the institution's own stacks: a transfer rule would not use transfer credit (assessed at origin)
+        "rules": [{"id": r, "kind": "stack" if r in ("RC", "RT") else "transfer", "granted_by": "U", "requires": req,
                    "grants": [{"node": f"U:{g}", **({} if credits is None else {"credits": credits})}]}
                   for r, req, g, credits in rules],
     }))  # fmt: skip

@@ -18,7 +18,9 @@ def graph(courses: dict[str, float], rules: list[tuple[str, dict[str, Any], str,
         "institutions": [{"id": "U", "name": "U"}],
         "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "hours": h} for c, h in courses.items()]
                  + [{"id": f"U:{c}", "kind": "credential", "institution": "U", "title": c} for c in ("B", "T")],
-        "rules": [{"id": r, "kind": "transfer", "granted_by": "U", "requires": req, "grants": [{"node": f"U:{g}"}], **extra}
+        # T is stacked at U: a transfer rule would not use transfer credit (assessed at its origin)
+        "rules": [{"id": r, "kind": "stack" if g == "T" else "transfer", "granted_by": "U", "requires": req,
+                   "grants": [{"node": f"U:{g}"}], **extra}
                   for r, req, g, extra in rules],
     }))  # fmt: skip
 

@@ -70,7 +70,7 @@ def test_bad_nodes(node: dict, expected: str) -> None:
 
 @pytest.mark.parametrize(("rule", "expected"), [
     ({"kind": "swap"}, "rules[0].kind: Input should be"),
-    ({"grants": []}, "rules[0].grants: List should have at least 1 item"),
+    ({"grants": []}, "rules[0].grants: a plar rule must grant at least one node (only a transfer rule may grant none: no credit)"),
     ({"grants": [{"node": "UFV:GD157", "credits": -1}]}, "rules[0].grants[0].credits: Input should be greater than or equal to 0"),
     ({"requires": {"at_least": 2, "of": [{"node": "UFV:GD157"}]}}, "rules[0].requires.at_least: must be between 1 and 1"),
     ({"requires": None}, "rules[0].requires"),

@@ -19,13 +19,13 @@ def _entries(client: Client, **params: str) -> list[dict[str, object]]:
 
 def test_a_patch_and_a_retirement_are_recorded_field_by_field(client: Client) -> None:
     client.request("PATCH", "/rules/UFV-GD157-PLAR", json={"note": "three = one", "approved_by": None}, headers=bearer("registrar:UFV"))
-    client.delete("/rules/UFV-GD157-PLAR", headers=bearer("registrar:UFV"))
+    client.delete("/rules/UFV-GD157-PLAR", params={"date": "2026-06-30"}, headers=bearer("registrar:UFV"))
     patched, retired = _entries(client, entity="UFV-GD157-PLAR")[-2:]
     assert patched["changes"] == [{"entity": "rule", "id": "UFV-GD157-PLAR", "op": "updated", "changes": [
         {"field": "approved_by", "before": "UFV Senate", "after": None},
         {"field": "note", "before": None, "after": "three = one"}]}]
     assert retired["changes"] == [{"entity": "rule", "id": "UFV-GD157-PLAR", "op": "updated", "changes": [
-        {"field": "status", "before": "approved", "after": "retired"}]}]
+        {"field": "valid_to", "before": None, "after": "2026-06-30"}]}]
 
 
 def test_an_import_records_each_entity_it_changed(client: Client) -> None:

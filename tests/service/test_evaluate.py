@@ -10,12 +10,17 @@ from .conftest import THREE_MICRO_COURSES, Client, gql
 EVALUATION_FIELDS = """
   asOf
   granted { node { id } credits rule kind grantedBy earned grade uses lineage }
+  noCredit { rule grantedBy uses }
   progress { rule target kind fraction uses missing creditsNeeded }
   progressTotal
   skipped { rule reason }
   unrecognized
+  recognized { input node expired }
   nodes
 """
+
+
+_JSON_SCALARS = {"missing", "also_needs"}
 
 
 def camel(data: Any) -> Any:
@@ -24,7 +29,7 @@ def camel(data: Any) -> Any:
     Keys of ``nodes`` (node ids) and everything inside it (a JSON scalar) stay as they are.
     """
     if isinstance(data, dict):
-        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): v if k == "nodes" else camel(v) for k, v in data.items()}
+        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): v if k == "nodes" or k in _JSON_SCALARS else camel(v) for k, v in data.items()}
     if isinstance(data, list):
         return [camel(v) for v in data]
     return data
@@ -85,7 +90,7 @@ def test_count_toward_over_graphql_is_the_rest_json_field_for_field(client: Clie
 
 def test_reach_over_graphql_is_the_rest_json_field_for_field(client: Client) -> None:
     rest = client.get("/nodes/UFV:PS-ESS/counts-toward", params={"depth": 2}).json()
-    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } nodes } }"
+    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } noCredit { rule grantedBy } nodes } }"
     assert gql(client, query)["data"]["reach"] == camel(rest)
 
 
@@ -106,3 +111,23 @@ def test_plan_for_an_unknown_target_is_404_and_bad_objective_422(client: Client)
     response = client.post("/plan", json={"target": "UFV:GD157", "objective": "fun"})
     assert response.status_code == 422
     assert [e["path"] for e in response.json()["errors"]] == ["objective"]
+
+
+def test_no_credit_and_excluded_rules_are_the_same_over_rest_and_graphql(client: Client) -> None:
+    from .conftest import bearer
+
+    no_credit = {"kind": "transfer", "granted_by": "SFU", "requires": {"node": "UFV:PS-ESS"}, "grants": []}
+    assert client.put("/rules/UFV-SFU-ILGD-NONE", json=no_credit, headers=bearer("registrar:SFU")).status_code == 201
+    excluded = {"kind": "transfer", "granted_by": "SFU", "requires": {"node": "UFV:PS-GD"}, "grants": [{"node": "SFU:IAT1XX"}],
+                "unless": {"node": "UFV:PS-ESS"}}
+    assert client.put("/rules/UFV-SFU-PSGD", json=excluded, headers=bearer("registrar:SFU")).status_code == 201
+    holdings = [h | {"grade": "B"} for h in (THREE_MICRO_COURSES[0], THREE_MICRO_COURSES[2])]
+    rest = client.post("/evaluate", json={"holdings": holdings, "as_of": "2026-01-01"}).json()
+    assert rest["no_credit"] == [{"rule": "UFV-SFU-ILGD-NONE", "granted_by": "SFU", "uses": ["UFV:PS-ESS"]}]
+    assert {"rule": "UFV-SFU-PSGD", "reason": "excluded"} in rest["skipped"]
+    query = f"query($h: [HoldingInput!]!) {{ countToward(holdings: $h, asOf: \"2026-01-01\") {{ {EVALUATION_FIELDS} }} }}"
+    body = gql(client, query, {"h": holdings})
+    assert "errors" not in body, body
+    assert body["data"]["countToward"] == camel(rest)
+    reach = client.get("/nodes/UFV:PS-ESS/counts-toward").json()
+    assert reach["no_credit"] == [{"rule": "UFV-SFU-ILGD-NONE", "granted_by": "SFU"}]

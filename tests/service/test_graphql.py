@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -95,10 +96,13 @@ def test_every_mutation_as_admin(client: Client, service_store: Store) -> None:
                             "grants": [{"node": "UFV:GD157", "credits": 2.5}], "validFrom": "2024-09-01"}},
                      role="admin"))["upsertRule"]
     assert rule == {"id": "BCIT-R", "requires": {"node": "BCIT:MT1"}, "validFrom": "2024-09-01", "status": "approved"}
-    retired = _data(gql(client, 'mutation { retireRule(id: "BCIT-R") { id status } }', role="admin"))["retireRule"]
-    assert retired == {"id": "BCIT-R", "status": "retired"}
-    assert service_store.get_rule("BCIT-R").status == "retired"  # type: ignore[union-attr]
-    assert [e.actor for e in service_store.audit(limit=10)][-4:] == ["admin"] * 4
+    ended = _data(gql(client, 'mutation { retireRule(id: "BCIT-R", date: "2026-06-30") { id status validTo } }',
+                      role="admin"))["retireRule"]
+    assert ended == {"id": "BCIT-R", "status": "approved", "validTo": "2026-06-30"}
+    assert service_store.get_rule("BCIT-R").valid_to == dt.date(2026, 6, 30)  # type: ignore[union-attr]
+    withdrawn = _data(gql(client, 'mutation { retireRule(id: "BCIT-R", date: "2024-01-01") { id status } }', role="admin"))
+    assert withdrawn["retireRule"] == {"id": "BCIT-R", "status": "retired"}
+    assert [e.actor for e in service_store.audit(limit=10)][-5:] == ["admin"] * 5
 
 
 UPSERT_UFV_NODE = 'mutation { upsertNode(input: {id: "UFV:N", kind: "course", title: "N", institution: "UFV"}) { id } }'

@@ -61,7 +61,7 @@ def test_unknown_id_is_404(client: Client) -> None:
 
 @pytest.mark.parametrize(("path", "patch", "field"), [
     ("/rules/UFV-SFU-GD157", {"status": "maybe"}, "status"),
-    ("/rules/UFV-SFU-GD157", {"grants": []}, "grants"),
+    ("/rules/UFV-GD157-PLAR", {"grants": []}, "grants"),  # only a transfer rule may grant nothing (no credit)
     ("/rules/UFV-SFU-GD157", {"valid_from": "2030-01-01", "valid_to": "2020-01-01"}, ""),
     ("/rules/UFV-SFU-GD157", {"requires": {"node": "UFV:NOPE"}}, "requires.node"),
     ("/rules/UFV-SFU-GD157", {"id": "OTHER"}, "id"),

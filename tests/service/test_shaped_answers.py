@@ -98,7 +98,8 @@ def test_count_toward_takes_the_same_options_and_gives_the_same_json(seed: Clien
     query = """query($h: [HoldingInput!]!) { countToward(holdings: $h, asOf: "2026-01-01", institutions: ["UVIC", "UFV"],
       progressLimit: 2, groupGrants: true) {
         asOf granted { node { id } credits rule kind grantedBy earned grade uses lineage }
-        progress { rule target kind fraction uses missing creditsNeeded } progressTotal skipped { rule reason } unrecognized
+        noCredit { rule grantedBy uses } progress { rule target kind fraction uses missing creditsNeeded } progressTotal
+        skipped { rule reason } unrecognized recognized { input node expired }
         byInstitution { institution name credits granted { node { id } credits rule kind grantedBy earned grade uses lineage } }
         nodes } }"""
     body = gql(seed, query, {"h": LEARNER})

@@ -57,11 +57,39 @@ def test_unresolved_references_are_422_and_nothing_is_written(client: Client) ->
     assert client.get("/rules/R-X").status_code == 404
 
 
-def test_delete_retires_the_rule_and_keeps_it(client: Client) -> None:
-    response = client.delete("/rules/UFV-GD157-PLAR", headers=ADMIN)
-    assert response.status_code == 200 and response.json()["status"] == "retired"
-    assert client.get("/rules/UFV-GD157-PLAR").json()["status"] == "retired"
+def test_delete_ends_the_agreement_and_keeps_the_rule(client: Client) -> None:
+    response = client.delete("/rules/UFV-GD157-PLAR", params={"date": "2025-12-31"}, headers=ADMIN)
+    assert response.status_code == 200
+    assert response.json()["status"] == "approved" and response.json()["valid_to"] == "2025-12-31"
+    assert client.get("/rules/UFV-GD157-PLAR").json()["valid_to"] == "2025-12-31"
     assert client.delete("/rules/NOPE", headers=ADMIN).status_code == 404
+
+
+def test_learning_completed_before_a_rule_is_retired_still_counts(client: Client) -> None:
+    graded = [h | {"grade": "B"} for h in THREE_MICRO_COURSES]
+    assert [g["node"] for g in _evaluate(client, graded)["granted"]] == ["UFV:GD157", "SFU:IAT1XX"]
+    assert client.delete("/rules/UFV-SFU-GD157", params={"date": "2025-12-31"}, headers=ADMIN).status_code == 200
+    assert [g["node"] for g in _evaluate(client, graded)["granted"]] == ["UFV:GD157", "SFU:IAT1XX"]
+    late = [h | {"earned": "2026-01-10"} for h in graded]
+    after = _evaluate(client, late)
+    assert [g["node"] for g in after["granted"]] == ["UFV:GD157"]
+    assert after["skipped"] == [{"rule": "UFV-SFU-GD157", "reason": "outside_window"}]
+
+
+def test_retiring_never_lengthens_an_agreement_and_before_its_start_withdraws_it(client: Client) -> None:
+    rule = GRAPH["rules"][1] | {"valid_from": "2024-09-01", "valid_to": "2025-08-31"}
+    assert client.put("/rules/UFV-SFU-GD157", json=rule, headers=ADMIN).status_code == 200
+    kept = client.delete("/rules/UFV-SFU-GD157", params={"date": "2026-06-30"}, headers=ADMIN).json()
+    assert kept["valid_to"] == "2025-08-31" and kept["status"] == "approved"
+    withdrawn = client.delete("/rules/UFV-SFU-GD157", params={"date": "2024-01-01"}, headers=ADMIN).json()
+    assert withdrawn["status"] == "retired" and withdrawn["valid_to"] == "2025-08-31"
+
+
+def test_retiring_with_a_bad_date_is_422_naming_it(client: Client) -> None:
+    response = client.delete("/rules/UFV-GD157-PLAR", params={"date": "next week"}, headers=ADMIN)
+    assert response.status_code == 422
+    assert [e["path"] for e in response.json()["errors"]] == ["query.date"]
+    assert "valid_to" not in client.get("/rules/UFV-GD157-PLAR").json()
 
 
 def test_put_institution(client: Client) -> None:
@@ -103,14 +131,14 @@ def test_get_graph_exports_the_whole_graph(client: Client) -> None:
 
 def test_audit_lists_who_when_and_what(client: Client) -> None:
     client.put("/nodes/UFV:SEO", json={"kind": "course", "institution": "UFV", "title": "SEO"}, headers=bearer("registrar:UFV"))
-    client.delete("/rules/UFV-SFU-GD157", headers=bearer("registrar:SFU"))
+    client.delete("/rules/UFV-SFU-GD157", params={"date": "2026-01-31"}, headers=bearer("registrar:SFU"))
     body = client.get("/audit", headers=bearer("council")).json()
     entries = body["items"]
     assert [e["actor"] for e in entries] == ["fixture", "registrar:UFV", "registrar:SFU"]
     assert entries[1]["changes"] == [{"entity": "node", "id": "UFV:SEO", "op": "created", "changes": [
         {"field": f, "before": None, "after": v}
         for f, v in (("credits", 0), ("id", "UFV:SEO"), ("institution", "UFV"), ("kind", "course"), ("status", "active"), ("title", "SEO"))]}]
-    assert entries[2]["action"] == "retire rule UFV-SFU-GD157"
+    assert entries[2]["action"] == "retire rule UFV-SFU-GD157 on 2026-01-31"
     assert entries[2]["at"] >= entries[1]["at"]
     first = client.get("/audit", params={"limit": 2}, headers=ADMIN).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
@@ -127,7 +155,8 @@ def test_the_next_evaluation_sees_a_write(client: Client) -> None:
     assert client.put("/rules/SFU-BA-LADDER", json=rule, headers=bearer("registrar:SFU")).status_code == 201
     after = _evaluate(client, THREE_MICRO_COURSES)
     assert [g["node"] for g in after["granted"]] == ["UFV:GD157", "SFU:BA"]
-    assert client.delete("/rules/UFV-GD157-PLAR", headers=bearer("registrar:UFV")).status_code == 200
+    retire = client.delete("/rules/UFV-GD157-PLAR", params={"date": "2025-01-31"}, headers=bearer("registrar:UFV"))
+    assert retire.status_code == 200
     assert _evaluate(client, THREE_MICRO_COURSES)["granted"] == []
 
 

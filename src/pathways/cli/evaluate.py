@@ -35,6 +35,7 @@ _REASONS = {
     "outside_window": "a holding it needs was earned outside the agreement's dates",
     "expired": "a holding it needs is older than the rule accepts",
     "limits": "the credential's limits (recognized or residency credits) are not met",
+    "excluded": "no credit when taken with something you hold (the rule's unless is met)",
 }
 
 
@@ -92,6 +93,10 @@ def _evaluation_lines(result: Evaluation) -> list[str]:
                 lines.append(f"    counts: {', '.join(p.uses)}")
             if p.missing is not None:
                 lines.append(f"    still needs: {describe(p.missing)}")
+    if result.no_credit:
+        lines.append("\nAssessed, no credit:")
+        for n in result.no_credit:
+            lines.append(f"  {', '.join(n.uses)} at {n.granted_by} [{n.rule}]")
     if result.skipped:
         lines.append("\nWould count, but:")
         for s in result.skipped:
@@ -121,7 +126,9 @@ def _credits(x: float) -> str:
 def describe(req: dict[str, Any]) -> str:
     """A requirement (as SPEC's JSON) in words, for ``missing`` and ``also_needs``."""
     if "node" in req:
-        return str(req["node"]) + (f" with {req['min_grade']} or better" if "min_grade" in req else "")
+        grades = [f"{req['min_grade']} or better"] if "min_grade" in req else []
+        grades += [f"{req['max_grade']} or lower"] if "max_grade" in req else []
+        return str(req["node"]) + (f" with {' and '.join(grades)}" if grades else "")
     if "competency" in req:
         return f"competency {req['competency']}"
     if "where" in req:

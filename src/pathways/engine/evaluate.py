@@ -30,9 +30,10 @@ from typing import Any
 from ..errors import InvalidInput, Problem
 from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement
 from ..model.grades import FAIL
+from .attempts import rank_attempts
 from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, synthetic_holdings, years_before
-from .index import GRADE_RANK, CompiledRule, Engine, compile_requirement
+from .index import LEAF, CompiledRule, Engine, compile_requirement
 from .matching import Progress
 from .progress import best_progress
 from .rounds import Run
@@ -41,7 +42,9 @@ __all__ = [
     "SKIP_REASONS",
     "Evaluation",
     "HoldingState",
+    "NoCredit",
     "ProgressEntry",
+    "Recognized",
     "Skipped",
     "evaluate",
     "requirement_progress",
@@ -49,8 +52,35 @@ __all__ = [
     "years_before",
 ]
 
-SKIP_REASONS: tuple[str, ...] = ("pilot", "outside_window", "expired", "limits")
-"""Why a rule did not fire, in the order SPEC checks them."""
+SKIP_REASONS: tuple[str, ...] = ("pilot", "outside_window", "expired", "limits", "below_min_grade", "excluded")
+"""Why a rule did not fire, in the order SPEC checks them (``below_min_grade``: a held node's
+letter grade is below a leaf's ``min_grade``; ``excluded``: its ``unless`` is met)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recognized:
+    """A presented Open Badges credential and the node it was recognized as; an ``expired`` one
+    (past its validUntil on as_of) is recognized but not held."""
+
+    input: str
+    node: str
+    expired: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"input": self.input, "node": self.node, "expired": self.expired}
+
+
+@dataclass(frozen=True, slots=True)
+class NoCredit:
+    """An explicit "no credit" agreement met: what the learner holds (``uses``) that the
+    receiving institution (``granted_by``) has assessed and does not credit."""
+
+    rule: str
+    granted_by: str
+    uses: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "granted_by": self.granted_by, "uses": list(self.uses)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +123,11 @@ class Evaluation:
     as_of: dt.date
     held: dict[str, HoldingState]
     granted: list[HoldingState]
+    no_credit: list[NoCredit] = field(default_factory=list)
     progress: list[ProgressEntry] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     unrecognized: list[str] = field(default_factory=list)
+    recognized: list[Recognized] = field(default_factory=list)
 
     @property
     def fired(self) -> set[str]:
@@ -103,20 +135,16 @@ class Evaluation:
         return {h.rule for h in self.granted if h.rule is not None}
 
     def to_json(self) -> dict[str, Any]:
-        """Exactly SPEC section 4's output."""
+        """SPEC section 4's output, with ``no_credit`` and ``recognized`` (second edition, amendments 5 and 10)."""
         return {
             "as_of": self.as_of.isoformat(),
             "granted": [h.to_json() for h in self.granted],
+            "no_credit": [n.to_json() for n in self.no_credit],
             "progress": [p.to_json() for p in self.progress],
             "skipped": [s.to_json() for s in self.skipped],
             "unrecognized": list(self.unrecognized),
+            "recognized": [r.to_json() for r in self.recognized],
         }
-
-
-def _better(a: HoldingState, b: HoldingState) -> bool:
-    """Between two presented holdings of one node: the better grade, then the later date."""
-    ra, rb = GRADE_RANK.get(a.grade, 0), GRADE_RANK.get(b.grade, 0)
-    return (ra, a.earned) > (rb, b.earned)
 
 
 def evaluate(
@@ -153,9 +181,9 @@ def evaluate(
     """
     as_of = request.resolved_as_of(today)
     request.check_dates(as_of)
-    run = Run(engine, as_of, request.include_pilot, only, deadline=deadline)
     unrecognized: list[str] = []
-    presented: dict[str, HoldingState] = {}
+    recognized: list[Recognized] = []
+    presented: dict[str, list[HoldingState]] = {}
     problems: list[Problem] = []
 
     def present(node: str, grade: str | None, earned: dt.date | None) -> None:
@@ -165,8 +193,7 @@ def evaluate(
         if grade == FAIL:
             return
         h = HoldingState(node, float(engine.nodes[node].credits), earned or as_of, grade, frozenset((node,)))
-        if node not in presented or _better(h, presented[node]):
-            presented[node] = h
+        presented.setdefault(node, []).append(h)
 
     for holding in request.holdings:
         present(holding.node, holding.grade, holding.earned)
@@ -182,18 +209,44 @@ def evaluate(
             if claim.identifiers:
                 unrecognized.append(claim.identifiers[0])
             continue
-        present(node, None, claim.earned)
+        expired = claim.valid_until is not None and claim.valid_until < as_of
+        recognized.append(Recognized(claim.identifiers[0], node, expired))
+        if not expired:
+            present(node, None, claim.earned)
     if problems:
         raise InvalidInput(problems)
-    for node in sorted(presented):
-        run.add(presented[node])
-
+    ranked = {node: rank_attempts(presented[node]) for node in sorted(presented)}
+    excluded: frozenset[str] = frozenset()
     with active(deadline):
-        granted = run.rounds()
-        result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)))
+        while True:
+            run = Run(engine, as_of, request.include_pilot, only, deadline=deadline, excluded=excluded)
+            for node, attempts in ranked.items():
+                if len(attempts) > 1:
+                    run.attempts[node] = attempts
+                run.add(attempts[0])
+            granted = run.rounds()
+            more = _excluded(run, granted)
+            if not more:
+                break
+            excluded |= more
+        result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)),
+                            recognized=recognized)
         if report:
             _report(run, result)
     return result
+
+
+def _excluded(run: Run, granted: Sequence[HoldingState]) -> frozenset[str]:
+    """The rules that fired although the final holdings meet their ``unless`` (none, mostly:
+    only rules with an ``unless`` are looked at)."""
+    rules = run.engine.rules
+    fired = {h.rule for h in granted if h.rule is not None and rules[h.rule].unless is not None}
+    return frozenset(r for r in fired if _meets(run, rules[r].unless))  # type: ignore[arg-type]
+
+
+def _meets(run: Run, requirement: Requirement) -> bool:
+    """Whether the holdings of ``run`` meet ``requirement`` (dates aside, lineages disjoint)."""
+    return requirement_progress(run.engine, requirement, run.held).fraction >= 1.0 - 1e-9
 
 
 _NONE = Progress(fraction=0.0, uses=(), missing=None)
@@ -210,12 +263,19 @@ def _report(run: Run, result: Evaluation) -> None:
     engine = run.engine
     fired = result.fired
     skipped = [Skipped(lr[2], reason) for lr, node in run.pending if (reason := run.pending_reason(lr, node)) is not None]
+    skipped += [Skipped(r, "excluded") for r in run.excluded if not all(node in run.held for node, _ in engine.compiled[r].grants)]
     touched = sorted(set().union(*run.touched))
     made: dict[tuple[Any, ...], Progress] = {}
     for rule_id in touched:
         run.deadline.check("evaluation")
         rule = engine.compiled[rule_id]
+        if not rule.grants:
+            if run.applicable(rule) and (a := run.match(rule)) is not None:
+                result.no_credit.append(NoCredit(rule_id, rule.granted_by, a.uses))
+            continue
         if rule_id in fired or all(node in run.held for node, _ in rule.grants):
+            continue
+        if rule_id in run.excluded:
             continue
         reason = None
         if rule.status == "pilot" and not run.include_pilot:
@@ -231,6 +291,8 @@ def _report(run: Run, result: Evaluation) -> None:
                 reason = "expired"
             elif rule.limits and run.match(rule, limits=False) is not None:
                 reason = "limits"
+            elif any(s[0] == LEAF and s[3] is not None for s in rule.slots) and run.match(rule, grades=False) is not None:
+                reason = "below_min_grade"
         if reason is not None:
             skipped.append(Skipped(rule_id, reason))
         if not run.applicable(rule):

@@ -69,10 +69,14 @@ __all__ = [
     "CompiledRule",
     "Engine",
     "LeafRule",
+    "NO_MAX",
+    "Precedence",
     "Touch",
     "compile_requirement",
     "filter_matches",
+    "leaf_json",
     "necessary_slots",
+    "precedence",
 ]
 
 # Tags of compiled requirement tuples. Tuples rather than objects: a CUNY-sized graph holds
@@ -82,7 +86,7 @@ LEAF, COMPETENCY, POOL, ALL, ANY, AT_LEAST, CREDITS_OF = range(7)
 Compiled: TypeAlias = tuple[Any, ...]
 """A compiled requirement:
 
-- ``(LEAF, slot, node_id, min_grade | None)``
+- ``(LEAF, slot, node_id, min_grade | None, max_grade | None)``
 - ``(COMPETENCY, slot, competency_id)``
 - ``(POOL, slot, credits, Filter)``
 - ``(ALL, children)``, ``(ANY, children)``, ``(AT_LEAST, k, children)``, ``(CREDITS_OF, credits, children)``
@@ -93,9 +97,12 @@ LeafRule: TypeAlias = tuple[Any, ...]
 """A one-to-one rule (its requirement one ``node`` leaf, no limits) flattened for the round loop:
 
 ``(granted node (``None`` when several), grants, rule id, approved, min grade rank, valid_from, valid_to,
-max_age_years | None, kind, granted_by, credits of the granted node (``None`` when several))``:
-``grants`` as in :class:`CompiledRule`; ``approved`` is false for a ``pilot`` rule; the window
-bounds are ``date.min``/``date.max`` when open. Proposed and retired rules are left out (they
+max_age_years | None, kind, granted_by, credits of the granted node (``None`` when several), max grade
+rank, precedence)``: ``grants`` as in :class:`CompiledRule`; ``approved`` is false for a ``pilot``
+rule; the window bounds are ``date.min``/``date.max`` when open; a holding meets the leaf when its
+grade rank is within [min, max] (:data:`GRADE_RANK`; the min is 1 when only a max is set, so that
+``P`` and no grade fail it; the max :data:`NO_MAX` when none is set); ``precedence`` is
+:func:`precedence` of the rule and its grant (``None`` when several grants). Proposed and retired rules are left out (they
 are never applied nor reported).
 
 Equal dates and credits are one object across all rules: the round loop reads them for
@@ -122,13 +129,30 @@ def _touch(rules: list[LeafRule], others: list[str]) -> Touch:
 GRADE_RANK: dict[str | None, int] = {letter: len(LETTERS) - i for i, letter in enumerate(LETTERS)}
 """Letter grades ranked (``A+`` highest); ``P`` and no grade rank 0, below every ``min_grade``."""
 
+NO_MAX = len(LETTERS) + 1
+"""The max grade rank of a leaf without ``max_grade``: above every grade."""
+
+Precedence: TypeAlias = tuple[int, float]
+"""How a derivation of a node ranks before its lineage is compared (second edition, amendment 6):
+``(-priority, -credits granted)``, smaller first."""
+
+
+def precedence(priority: int | None, credits: float) -> Precedence:
+    """A rule's derivation of a node granting ``credits``: a higher ``priority`` (none is 0)
+    first, then more credits.
+
+    >>> precedence(None, 60.0) < precedence(None, 30.0), precedence(1, 3.0) < precedence(None, 60.0)
+    (True, True)
+    """
+    return (-(priority or 0), -credits)
+
 
 def compile_requirement(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...]]:
     """Compile ``req`` into tuples, numbering its slots; return the tree and its slots in order.
 
     >>> tree, slots = compile_requirement(All((NodeLeaf("U:A"), NodeLeaf("U:B", "B"))))
     >>> tree[0] == ALL, [s[1:] for s in slots]
-    (True, [(0, 'U:A', None), (1, 'U:B', 'B')])
+    (True, [(0, 'U:A', None, None), (1, 'U:B', 'B', None)])
     """
     slots: list[Compiled] = []
     tree = _compile_into(req, slots)
@@ -139,7 +163,7 @@ def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
     # a module function, not a closure: a recursive closure is a reference cycle per rule,
     # garbage only the cyclic collector frees (and it is paused while the engine builds)
     if isinstance(r, NodeLeaf):
-        out: Compiled = (LEAF, len(slots), r.node, r.min_grade)
+        out: Compiled = (LEAF, len(slots), r.node, r.min_grade, r.max_grade)
         slots.append(out)
         return out
     if isinstance(r, CompetencyLeaf):
@@ -159,6 +183,20 @@ def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
         return (AT_LEAST, r.k, children)
     assert isinstance(r, CreditsOf)
     return (CREDITS_OF, r.credits, children)
+
+
+def leaf_json(leaf: Compiled) -> dict[str, Any]:
+    """A compiled ``node`` leaf as SPEC writes it (for ``missing`` and ``also_needs``).
+
+    >>> leaf_json((LEAF, 0, "U:A", None, "C-"))
+    {'node': 'U:A', 'max_grade': 'C-'}
+    """
+    out: dict[str, Any] = {"node": leaf[2]}
+    if leaf[3] is not None:
+        out["min_grade"] = leaf[3]
+    if leaf[4] is not None:
+        out["max_grade"] = leaf[4]
+    return out
 
 
 def filter_matches(where: Filter, node: Node) -> bool:
@@ -196,6 +234,8 @@ class CompiledRule:
     valid_to: dt.date | None
     max_age_years: float | None
     limits: tuple[tuple[str | None, float | None, float | None], ...]
+    priority: int | None = None
+    pass_counts_as: str | None = None
     necessary: tuple[int, ...] = ()
     """:func:`necessary_slots` of ``tree`` (left empty for one-to-one rules, never matched)."""
 
@@ -231,6 +271,8 @@ class Engine:
             (:mod:`pathways.engine.rounds`), which reads it directly; nodes that fire nothing
             but credit pools are left out.
         pooled: whether any rule has a credit pool (else no holding needs :meth:`pool_rules`).
+        has_unless: whether any rule has an ``unless``: then more holdings may derive less, and
+            the planner may not rule out the subsets of a set that fails.
         pool_cache: :meth:`pool_rules` by node, filled on first use.
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
     """
@@ -266,6 +308,7 @@ class Engine:
         with gc_paused():
             for rule in doc.rules:
                 self.compiled[rule.id] = self._compile(rule, leaf_rules)
+            self.has_unless = any(rule.unless is not None for rule in doc.rules)
             others: dict[str, list[str]] = {n: list(ids) for n, ids in self._general_by_node.items()}
             for n, comps in self.demonstrated.items():
                 for comp in comps:
@@ -305,7 +348,7 @@ class Engine:
                 if lim.max_recognized_credits is not None or lim.min_residency_credits is not None:
                     limits.append((node.institution, lim.max_recognized_credits, lim.min_residency_credits))
         grants = tuple(grant_list)
-        if tree[0] != LEAF or limits:
+        if tree[0] != LEAF or limits or rule.unless is not None or not grants or rule.pass_counts_as is not None:
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
@@ -317,13 +360,15 @@ class Engine:
                     grants,
                     rule.id,
                     rule.status == "approved",
-                    GRADE_RANK[tree[3]] if tree[3] is not None else 0,
+                    GRADE_RANK[tree[3]] if tree[3] is not None else (1 if tree[4] is not None else 0),
                     self._share(rule.valid_from or dt.date.min),
                     self._share(rule.valid_to or dt.date.max),
                     None if rule.max_age_years is None else float(rule.max_age_years),
                     rule.kind,
                     rule.granted_by,
                     grants[0][1] if len(grants) == 1 else None,
+                    GRADE_RANK[tree[4]] if tree[4] is not None else NO_MAX,
+                    tuple(self._share(precedence(rule.priority, c)) for _, c in grants),
                 )
             )
         return CompiledRule(
@@ -338,6 +383,8 @@ class Engine:
             valid_to=rule.valid_to,
             max_age_years=None if rule.max_age_years is None else float(rule.max_age_years),
             limits=tuple(limits),
+            priority=rule.priority,
+            pass_counts_as=rule.pass_counts_as,
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),
         )
 

@@ -302,7 +302,9 @@ class _Planner:
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, deadline=deadline,
         )
-        self.only = frozenset(bound.rules)
+        # an unless may name a node no rule toward the target needs: with exclusions in the graph,
+        # plans are verified by full evaluations
+        self.only = None if self.engine.has_unless else frozenset(bound.rules)
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
@@ -354,8 +356,10 @@ class _Planner:
             cuts += 1
             if cuts > MAX_CUTS:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
-            # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no more
-            cut = "exclude_exactly" if target in self.evaluation(items).held else "exclude_subsets"
+            # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no
+            # more (unless a rule's unless can switch it off when more is held: then only this set is ruled out)
+            monotone = not self.engine.has_unless
+            cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
             history.append((cut, items))
             getattr(model, cut)(items)
         if plans:

@@ -47,7 +47,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
+from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, leaf_json
 from .deadline import current
 from .exact import fullest_placements
 from .matching import Assignment, Candidate, Progress, interchangeable_pruned, leaves_apart
@@ -550,7 +550,7 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
     if leaves_apart(tree, cands):
         fills = {c.slots[0] for c in cands}
         unmet = [child for child in tree[1] if child[1] not in fills]
-        needs = [{"node": c[2]} if c[3] is None else {"node": c[2], "min_grade": c[3]} for c in unmet]
+        needs = [leaf_json(c) for c in unmet]
         missing = None if not needs else needs[0] if len(needs) == 1 else {"all": needs}
         return Progress(fraction=len(cands) / len(tree[1]), uses=tuple(sorted(c.node for c in cands)), missing=missing)
     kept = interchangeable_pruned(cands)

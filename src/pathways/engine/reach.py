@@ -67,9 +67,12 @@ class Reach:
     node: str
     depth: int
     targets: tuple[ReachTarget, ...]
+    no_credit: tuple[tuple[str, str], ...] = ()
+    """(rule, granted_by) of the explicit "no credit" agreements whose requirement names the node."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"node": self.node, "depth": self.depth, "targets": [t.to_json() for t in self.targets]}
+        return {"node": self.node, "depth": self.depth, "targets": [t.to_json() for t in self.targets],
+                "no_credit": [{"rule": r, "granted_by": g} for r, g in self.no_credit]}
 
 
 def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = False,
@@ -92,15 +95,18 @@ def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = Fa
     count = 0
 
     def held_state(n: str) -> HoldingState:
-        return HoldingState(n, float(engine.nodes[n].credits), day, "A+", frozenset((n,)))
+        return HoldingState(n, float(engine.nodes[n].credits), day, None, frozenset((n,)))  # no grade: min grades stay in also_needs
 
     def walk(current: str, path: tuple[ReachStep, ...], on_path: dict[str, HoldingState]) -> None:
         nonlocal count
         deadline.check("reach")
+        transferred = bool(path) and engine.compiled[path[-1].rule].kind == "transfer"
         for rule_id in engine.rules_touching(current, pools=False):
             rule = engine.compiled[rule_id]
             if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)):
                 continue
+            if transferred and rule.kind == "transfer":
+                continue  # transfer credit is assessed at its origin: it does not transfer on
             targets = [g for g, _ in rule.grants if g not in on_path]
             if not targets:
                 continue
@@ -123,4 +129,9 @@ def reach(engine: Engine, node: str, depth: int = 3, *, include_pilot: bool = Fa
         ordered = sorted(paths, key=lambda p: (len(p), [(s.rule, s.grants) for s in p]))[:MAX_PATHS]
         targets.append(ReachTarget(target, len(ordered[0]), tuple(ordered)))
     targets.sort(key=lambda t: (t.distance, t.node))
-    return Reach(node, depth, tuple(targets))
+    no_credit = tuple(
+        (r, rule.granted_by)
+        for r in sorted(engine.rules_touching(node, pools=False))
+        if not (rule := engine.compiled[r]).grants and (rule.status == "approved" or (rule.status == "pilot" and include_pilot))
+    )
+    return Reach(node, depth, tuple(targets), no_credit)

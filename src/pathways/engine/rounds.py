@@ -20,20 +20,33 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from itertools import chain
 
-from ..model import lowest_letter, meets_min_grade
+from ..model import counted_grade, lowest_letter, meets_grade
 from ..model.requirements import Filter
+from .attempts import in_bounds
 from .candidates import may_meet
 from .deadline import NEVER, Deadline
 from .holdings import HoldingState, years_before
-from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, CompiledRule, Engine, LeafRule, filter_matches
+from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, Compiled, CompiledRule, Engine, LeafRule, Precedence, filter_matches, precedence
 from .matching import Assignment, Candidate, best_assignment
 
 __all__ = ["Run"]
 
 _Standing = tuple[int, tuple[str, ...]]
+_Key = tuple[Precedence, _Standing]
+_Best = tuple[_Key, str, "LeafRule | None", "str | HoldingState"]
+"""A round's winning derivation of a node so far: (key, rule id, the one-to-one rule with the
+node it names, or ``None`` with the derived holding); the key is the rule's precedence for that
+grant (priority, then credits), then the standing (lineage size, sorted lineage)."""
+
+
+def _compete(best: dict[str, _Best], node: str, key: _Key, rule_id: str, leaf: LeafRule | None, won: str | HoldingState) -> None:
+    """Keep the derivation of ``node`` that wins the round: the smaller key, then rule id."""
+    cur = best.get(node)
+    if cur is None or key < cur[0] or (key == cur[0] and rule_id < cur[1]):
+        best[node] = (key, rule_id, leaf, won)
 
 _FIELDS = ("institution", "subject", "kind", "level_min", "level_max")
 """The fields of a pool's filter."""
@@ -100,21 +113,25 @@ class Run:
     """One evaluation: the held holdings, grown round by round, and the indexes over them.
 
     ``held`` maps each held node to its holding (insertion order: presented, then round by
-    round); ``pending`` lists the one-to-one rules (with the node they name) that did not fire
+    round); ``attempts`` the attempts of each node presented more than once, best first (its
+    ``held`` holding is the first; :mod:`.attempts`); ``pending`` lists the one-to-one rules (with the node they name) that did not fire
     on their window, their age, or for being a pilot: the candidates for ``skipped``;
     ``touched`` the ids of the other rules each round's new holdings touch (one set a round).
     ``only``, when given, limits the rules that are matched (one-to-one rules aside, which cost
-    a lookup) to these: the planner's rules that can matter for its target.
+    a lookup) to these: the planner's rules that can matter for its target. ``excluded`` rules
+    (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire.
     """
 
     def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None,
-                 *, deadline: Deadline = NEVER) -> None:
+                 *, deadline: Deadline = NEVER, excluded: frozenset[str] = frozenset()) -> None:
         self.engine = engine
         self.deadline = deadline
+        self.excluded = excluded
         self.as_of = as_of
         self.include_pilot = include_pilot
         self.only = only
         self.held: dict[str, HoldingState] = {}
+        self.attempts: dict[str, tuple[HoldingState, ...]] = {}
         self.order: list[str] = []
         self.position: dict[str, int] = {}
         self.sorted_lineage: dict[str, tuple[str, ...]] = {}
@@ -124,9 +141,9 @@ class Run:
         self.pending: list[tuple[LeafRule, str]] = []
         self.touched: list[set[str]] = []
         self._oldest: dict[float, dt.date] = {}
-        self._fits: dict[tuple[str, bool, bool], _Fits] = {}
+        self._fits: dict[tuple[str, bool, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
-        self._stand_ins: dict[tuple[Filter, tuple[str, ...]], tuple[int, list[str]]] = {}
+        self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
         self._alike: dict[tuple[object, ...], Assignment | None] = {}
         self._alike_at = 0
 
@@ -211,8 +228,7 @@ class Run:
                 if self.pool_most(spec[3]) + 2 * _SLACK < spec[2]:  # looser than may_meet's test
                     return False
             elif tag == LEAF:
-                h = held.get(spec[2])
-                if h is None or not meets_min_grade(h.grade, spec[3]):
+                if self._graded(spec, rule.pass_counts_as) is None:
                     return False
             elif not self.holders.get(spec[2]):
                 return False
@@ -221,8 +237,8 @@ class Run:
         for spec in rule.slots:
             tag, slot = spec[0], spec[1]
             if tag == LEAF:
-                h = held.get(spec[2])
-                if h is not None and meets_min_grade(h.grade, spec[3]):
+                h = self._graded(spec, rule.pass_counts_as)
+                if h is not None:
                     most[slot] = max(h.credits, 0.0)
                     filled.add(slot)
             elif tag == POOL:
@@ -235,6 +251,16 @@ class Run:
                     most[slot] = max(max(held[n].credits for n in holders), 0.0)
                     filled.add(slot)
         return may_meet(rule.tree, most, filled)[0]
+
+    def _graded(self, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
+        """A holding (an attempt, for a node presented more than once) of a ``node`` leaf's node
+        graded inside its range (``P`` counted as ``pass_counts_as``), whatever its date, or ``None``."""
+        h = self.held.get(leaf[2])
+        if h is None:
+            return None
+        if h.node not in self.attempts:
+            return h if meets_grade(counted_grade(h.grade, pass_counts_as), leaf[3], leaf[4]) else None
+        return in_bounds(self.attempts[h.node], None, None, lambda g: meets_grade(counted_grade(g, pass_counts_as), leaf[3], leaf[4]))
 
     def candidates(self, rule: CompiledRule, *, window: bool = True, age: bool = True) -> list[Candidate]:
         """Holdings that fit some slot of ``rule`` and meet condition 1 (unless lifted).
@@ -268,14 +294,15 @@ class Run:
         if any(spec[0] != POOL for spec in rule.slots):
             return self.candidates(rule, window=window, age=age)
         lo, hi = self.bounds(rule, window, age)
+        at_origin = rule.kind == "transfer"
         fields = tuple(f for f in _FIELDS if any(getattr(spec[3], f) is not None for spec in rule.slots))
         held, position = self.held, self.position
         fits: dict[str, tuple[int, int, list[int]]] = {}
         for i, spec in enumerate(rule.slots):
-            for n in self._stand_in(spec[3], fields):
+            for n in self._stand_in(spec[3], fields, at_origin):
                 entry = fits.get(n)
                 if entry is None:
-                    earned = held[n].earned
+                    earned = held[n].earned if n not in self.attempts else (in_bounds(self.attempts[n], lo, hi) or held[n]).earned
                     if (lo is not None and earned < lo) or (hi is not None and earned > hi):
                         continue
                     fits[n] = entry = (i, position[n], [])
@@ -289,10 +316,11 @@ class Run:
             out.append(c)
         return out
 
-    def _stand_in(self, where: Filter, fields: tuple[str, ...]) -> list[str]:
+    def _stand_in(self, where: Filter, fields: tuple[str, ...], at_origin: bool) -> list[str]:
         """The held nodes passing ``where`` that stand for the rest (see :meth:`stand_ins`):
-        per (lineage, credits, the node's ``fields``), the smallest id."""
-        key = (where, fields)
+        per (lineage, credits, the node's ``fields``), the smallest id; with ``at_origin``
+        (a ``transfer`` rule's pools), holdings granted by ``transfer`` rules left out."""
+        key = (where, fields, at_origin)
         cached = self._stand_ins.get(key)
         if cached is not None and cached[0] == len(self.order):
             return cached[1]
@@ -301,6 +329,8 @@ class Run:
         smallest: dict[tuple[object, ...], str] = {}
         for n in self.in_pool(where):
             h = held[n]
+            if at_origin and h.kind == "transfer":
+                continue
             node = nodes[n]
             alike = (h.lineage, h.credits, *(getattr(node, a) for a in attrs))
             kept = smallest.get(alike)
@@ -310,9 +340,9 @@ class Run:
         self._stand_ins[key] = (len(self.order), members)
         return members
 
-    def _grown(self, rule: CompiledRule, window: bool, age: bool) -> _Fits:
+    def _grown(self, rule: CompiledRule, window: bool, age: bool, grades: bool = True) -> _Fits:
         """The rule's :class:`_Fits` for these lifted conditions, grown to the holdings now held."""
-        key = (rule.id, window, age)
+        key = (rule.id, window, age, grades)
         state = self._fits.get(key)
         if state is None or state.rule is not rule:
             state = self._fits[key] = _Fits(rule, [0] * len(rule.slots))
@@ -320,7 +350,8 @@ class Run:
             return state
         state.scanned = len(self.order)
         lo, hi = self.bounds(rule, window, age)
-        held, fits, cursors = self.held, state.fits, state.cursors
+        at_origin, pass_as = rule.kind == "transfer", rule.pass_counts_as
+        held, fits, cursors, attempts = self.held, state.fits, state.cursors, self.attempts
         fresh: list[str] = []
         for i, spec in enumerate(rule.slots):
             tag, slot = spec[0], spec[1]
@@ -332,7 +363,17 @@ class Run:
                 if h is None:
                     continue
                 cursors[i] = 1
-                members: list[str] = [h.node] if meets_min_grade(h.grade, spec[3]) else []
+                if not grades:  # min_grade lifted (skipped: below_min_grade): any letter grade
+                    top = spec[4]
+                    usable = in_bounds(attempts.get(h.node, (h,)), lo, hi,
+                                       lambda g: (c := counted_grade(g, pass_as)) in GRADE_RANK and meets_grade(c, None, top))
+                    members: list[str] = [h.node] if usable else []
+                elif h.node in attempts:  # met when an attempt inside the window meets the grade
+                    lo_grade, hi_grade = spec[3], spec[4]
+                    usable = in_bounds(attempts[h.node], lo, hi, lambda g: meets_grade(counted_grade(g, pass_as), lo_grade, hi_grade))
+                    members = [h.node] if usable else []
+                else:
+                    members = [h.node] if meets_grade(counted_grade(h.grade, pass_as), spec[3], spec[4]) else []
             else:
                 members = self.holders.get(spec[2], []) if tag == COMPETENCY else self.in_pool(spec[3])
                 if start == len(members):
@@ -342,8 +383,11 @@ class Run:
                 n = members[j]
                 entry = fits.get(n)
                 if entry is None:
-                    earned = held[n].earned
-                    if (lo is not None and earned < lo) or (hi is not None and earned > hi):
+                    h = held[n]
+                    if n in attempts:
+                        h = in_bounds(attempts[n], lo, hi) or h
+                    earned = h.earned
+                    if (lo is not None and earned < lo) or (hi is not None and earned > hi) or (at_origin and h.kind == "transfer"):
                         continue
                     fits[n] = entry = (i, j, [])
                     fresh.append(n)
@@ -389,14 +433,17 @@ class Run:
             resident_of=self.engine.nodes[n].institution if resident else None,
         )
 
-    def match(self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True) -> Assignment | None:
+    def match(
+        self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True, grades: bool = True
+    ) -> Assignment | None:
         """The assignment that fires ``rule`` against the holdings now held, or ``None``.
 
         A match depends only on the candidates, so it is kept until new candidates arrive.
+        With ``grades`` false, a ``node`` leaf's ``min_grade`` is lifted (any letter grade meets it).
         """
-        if not self.may_fire(rule):
+        if grades and not self.may_fire(rule):
             return None
-        state = self._grown(rule, window, age)
+        state = self._grown(rule, window, age, grades)
         cands = state.cands
         if not cands:
             return None
@@ -409,22 +456,25 @@ class Run:
         elif limits and rule.limits:
             a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits)
         else:  # without limits, the stand-ins decide as every candidate would
-            # a rule's candidates follow from its slots and dates: rules alike in both (one
-            # degree at several institutions) match alike against the same holdings
-            if self._alike_at != len(self.order):
-                self._alike.clear()
-                self._alike_at = len(self.order)
-            alike = (rule.tree, self.bounds(rule, window, age))
-            if alike in self._alike:
-                a = self._alike[alike]
+            if not grades:
+                a = best_assignment(rule.tree, rule.slots, list(cands))
             else:
-                a = self._alike[alike] = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
+                # a rule's candidates follow from its slots, dates, kind (transfer at origin) and how
+                # it reads a pass: rules alike in those (one degree at several institutions) match alike
+                if self._alike_at != len(self.order):
+                    self._alike.clear()
+                    self._alike_at = len(self.order)
+                alike = (rule.tree, self.bounds(rule, window, age), rule.kind == "transfer", rule.pass_counts_as)
+                if alike in self._alike:
+                    a = self._alike[alike]
+                else:
+                    a = self._alike[alike] = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
         state.matched[limits] = a
         return a
 
     def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:
         """The holdings ``rule`` grants through assignment ``a`` (grants already held left out)."""
-        used = [self.held[n] for n in a.uses]
+        used = [self.held[n] if n not in self.attempts else self._attempt(rule, n) for n in a.uses]
         earned = max(h.earned for h in used)
         grade = lowest_letter([h.grade for h in used])
         lineage = frozenset(a.lineage)
@@ -433,6 +483,40 @@ class Run:
             for node, credits in rule.grants
             if node not in self.held
         ]
+
+    def _attempt(self, rule: CompiledRule, n: str) -> HoldingState:
+        """The attempt of ``n`` that ``rule`` uses: the best inside its window that meets a leaf
+        of the rule naming ``n`` (any leaf, when none names it)."""
+        lo, hi = self.bounds(rule)
+        grades = [(spec[3], spec[4]) for spec in rule.slots if spec[0] == LEAF and spec[2] == n]
+        pass_as = rule.pass_counts_as
+        fits = (lambda g: any(meets_grade(counted_grade(g, pass_as), lo_grade, hi_grade) for lo_grade, hi_grade in grades)) if grades else None
+        attempts = self.attempts[n]
+        return in_bounds(attempts, lo, hi, fits) or in_bounds(attempts, lo, hi) or self.held[n]
+
+    def _leaf_attempts(self, n: str, leaf_rules: Iterable[LeafRule], best: dict[str, _Best], round_no: int) -> None:
+        """The one-to-one rules naming ``n``, a node presented more than once: each derives from
+        the best attempt it accepts (grade, window, age), or is remembered for ``skipped``."""
+        held = self.held
+        standing = (1, self.sorted_lineage[n])
+        for lr in leaf_rules:
+            one = lr[0]
+            if one in held or (one is None and all(g in held for g, _ in lr[1])):
+                continue
+            graded = [h for h in self.attempts[n] if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]]
+            if not graded:
+                self.pending.append((lr, n))
+                continue
+            oldest = None if lr[7] is None else self.oldest(lr[7])
+            use = in_bounds(graded, lr[5] if oldest is None or oldest < lr[5] else oldest, lr[6])
+            if use is None or not (lr[3] or self.include_pilot):
+                self.pending.append((lr, n))
+                continue
+            grade = use.grade if use.grade in GRADE_RANK else "P"
+            for (g, credits), first in zip(lr[1], lr[12], strict=True):
+                if g not in held:
+                    d = HoldingState(g, credits, use.earned, grade, use.lineage, lr[2], lr[8], lr[9], (n,), round_no)
+                    _compete(best, g, (first, standing), lr[2], None, d)
 
     def rounds(self) -> list[HoldingState]:
         """Derive to the fixpoint from the holdings added so far; the derived holdings in order."""
@@ -445,9 +529,9 @@ class Run:
         while new:
             round_no += 1
             self.deadline.check("evaluation")
-            # node -> (standing, rule id, winner): a LeafRule with the node it names, or a derived
-            # holding; winners compare on standing (lineage size, sorted lineage), then rule id
-            best: dict[str, tuple[_Standing, str, LeafRule | None, str | HoldingState]] = {}
+            # node -> _Best: winners compare on precedence (priority, credits), standing (lineage
+            # size, sorted lineage), then rule id
+            best: dict[str, _Best] = {}
             general: set[str] = set()
             self.touched.append(general)
             for n in new:
@@ -469,13 +553,19 @@ class Run:
                             break
                     else:
                         continue  # every grant already held: nothing to decide
+                if n in self.attempts:
+                    self._leaf_attempts(n, chain(single, several), best, round_no)
+                    continue
                 h = held[n]
                 earned, rank, standing = h.earned, GRADE_RANK.get(h.grade, 0), (len(h.lineage), lineages[n])
+                transferred = h.kind == "transfer"
                 for lr in chain(single, several) if several else single:
                     one = lr[0]
                     if one in held or (one is None and all(g in held for g, _ in lr[1])):
                         continue
-                    if rank < lr[4]:
+                    if rank < lr[4] or rank > lr[11] or (transferred and lr[8] == "transfer"):
+                        if 0 < rank < lr[4] and not transferred:
+                            pending.append((lr, n))  # for skipped: below_min_grade
                         continue
                     if (
                         not (lr[3] or include_pilot)
@@ -486,31 +576,29 @@ class Run:
                         continue
                     if one is not None:  # one grant, not held (checked above): most rules
                         cur = best.get(one)
-                        if cur is None or standing < cur[0] or (standing == cur[0] and lr[2] < cur[1]):
-                            best[one] = (standing, lr[2], lr, n)
+                        if cur is None:
+                            best[one] = ((lr[12][0], standing), lr[2], lr, n)
+                        else:
+                            _compete(best, one, (lr[12][0], standing), lr[2], lr, n)
                         continue
-                    for g, _ in lr[1]:
+                    for (g, _), first in zip(lr[1], lr[12], strict=True):
                         if g not in held:
-                            cur = best.get(g)
-                            if cur is None or standing < cur[0] or (standing == cur[0] and lr[2] < cur[1]):
-                                best[g] = (standing, lr[2], lr, n)
+                            _compete(best, g, (first, standing), lr[2], lr, n)
             for rule_id in general if self.only is None else general.intersection(self.only):
                 self.deadline.check("evaluation")
                 rule = engine.compiled[rule_id]
-                if not self.applicable(rule) or all(node in held for node, _ in rule.grants):
+                if not self.applicable(rule) or rule_id in self.excluded or all(node in held for node, _ in rule.grants):
                     continue
                 a = self.match(rule)
                 if a is None:
                     continue
                 standing = (len(a.lineage), a.lineage)
                 for d in self.derive(rule, a, round_no):
-                    cur = best.get(d.node)
-                    if cur is None or standing < cur[0] or (standing == cur[0] and rule.id < cur[1]):
-                        best[d.node] = (standing, rule.id, None, d)
+                    _compete(best, d.node, (precedence(rule.priority, d.credits), standing), rule.id, None, d)
             new = sorted(best)
             demonstrated = engine.demonstrated
             for g in new:
-                standing, _, leaf, won = best[g]
+                key, _, leaf, won = best[g]
                 if leaf is None:
                     assert isinstance(won, HoldingState)
                     d = won
@@ -523,7 +611,7 @@ class Run:
                 held[g] = d
                 self.position[g] = len(self.order)
                 self.order.append(g)
-                lineages[g] = standing[1]
+                lineages[g] = key[1][1]
                 comps = demonstrated.get(g)
                 if comps:
                     for comp in comps:
@@ -536,11 +624,21 @@ class Run:
         lifted condition would fire it or its grants are held by now."""
         if all(g in self.held for g, _ in lr[1]):
             return None
-        earned = self.held[node].earned
+        attempts = self.attempts.get(node, (self.held[node],))
+        reasons = {self._reason(lr, h.earned) for h in attempts if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]}
+        if lr[4] > 1 and any(0 < GRADE_RANK.get(h.grade, 0) < lr[4] and self._reason(lr, h.earned) is None for h in attempts):
+            reasons.add("below_min_grade")  # a min_grade (rank 1 is only a max_grade's bound) the grade misses, all else met
+        return next((r for r in ("pilot", "outside_window", "expired", "below_min_grade") if r in reasons), None)
+
+    def _reason(self, lr: LeafRule, earned: dt.date) -> str | None:
+        """Why a one-to-one rule does not fire on a holding earned on ``earned`` (its grade
+        aside): ``None`` when it would, or when two conditions fail."""
         in_window = lr[5] <= earned <= lr[6]
         young = lr[7] is None or earned >= self.oldest(lr[7])
         if not lr[3] and not self.include_pilot:
             return "pilot" if in_window and young else None
+        if in_window and young:
+            return None
         if young:
             return "outside_window"
         return "expired" if in_window else None

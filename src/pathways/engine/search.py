@@ -28,7 +28,7 @@ from typing import Any
 
 from .candidates import Candidate
 from .holdings import number
-from .index import ALL, ANY, AT_LEAST, COMPETENCY, LEAF, POOL, Compiled
+from .index import ALL, ANY, AT_LEAST, COMPETENCY, LEAF, POOL, Compiled, leaf_json
 
 __all__ = ["SearchState", "recursion_room"]
 
@@ -238,7 +238,7 @@ class SearchState:
         if tag == LEAF:
             if self.fill[node[1]] >= 0:
                 return None
-            return {"node": node[2]} if node[3] is None else {"node": node[2], "min_grade": node[3]}
+            return leaf_json(node)
         if tag == COMPETENCY:
             return None if self.fill[node[1]] >= 0 else {"competency": node[2]}
         if tag == POOL:

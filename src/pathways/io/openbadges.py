@@ -81,6 +81,7 @@ def _credential(value: object, path: str, claims: list[BadgeClaim], problems: li
         return
     before = len(problems)
     earned = _earned(value, path, problems)
+    until = _date(value, "validUntil", path, problems) if "validUntil" in value else None
     if not isinstance(subject, dict):
         problems.append(Problem(f"{path}.credentialSubject", "must be an object"))
         return
@@ -104,13 +105,17 @@ def _credential(value: object, path: str, claims: list[BadgeClaim], problems: li
         else:
             identifiers.append(url)
     if len(problems) == before:
-        claims.append(BadgeClaim(tuple(dict.fromkeys(identifiers)), earned, path))
+        claims.append(BadgeClaim(tuple(dict.fromkeys(identifiers)), earned, path, until))
 
 
 def _earned(value: dict[str, Any], path: str, problems: list[Problem]) -> dt.date | None:
     key = "validFrom" if "validFrom" in value else "issuanceDate" if "issuanceDate" in value else None
     if key is None:
         return None
+    return _date(value, key, path, problems)
+
+
+def _date(value: dict[str, Any], key: str, path: str, problems: list[Problem]) -> dt.date | None:
     raw = value[key]
     if isinstance(raw, str):
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .document import FORMAT, Document, KnownIds, check_references, parse_document, parse_entity, reference_problems
 from .entities import Grant, Institution, Limits, Node, NodeKind, Rule, RuleKind, RuleStatus
-from .grades import GRADES, LETTERS, lowest_letter, meets_min_grade
+from .grades import GRADES, LETTERS, counted_grade, grade_rank, lowest_letter, meets_grade, meets_min_grade
 from .holdings import BadgeClaim, EvaluationRequest, Holding, Objective, PlanRequest
 from .requirements import (
     All,
@@ -55,7 +55,10 @@ __all__ = [
     "RuleKind",
     "RuleStatus",
     "check_references",
+    "counted_grade",
+    "grade_rank",
     "lowest_letter",
+    "meets_grade",
     "meets_min_grade",
     "mentioned_competencies",
     "mentioned_nodes",

@@ -86,7 +86,7 @@ def pydantic_problems(err: ValidationError, prefix: str = "") -> list[Problem]:
     return problems
 
 
-_REQUIREMENT_FIELDS = {Rule: "requires", Node: "prerequisites"}
+_REQUIREMENT_FIELDS: dict[type[Any], tuple[str, ...]] = {Rule: ("requires", "unless"), Node: ("prerequisites",)}
 
 
 def parse_entity(cls: type[E], value: object, path: str = "") -> tuple[E | None, list[Problem]]:
@@ -99,18 +99,20 @@ def parse_entity(cls: type[E], value: object, path: str = "") -> tuple[E | None,
         return None, [Problem(path, "must be an object")]
     data = dict(value)
     problems: list[Problem] = []
-    req_field = _REQUIREMENT_FIELDS.get(cls)
-    if req_field and data.get(req_field) is not None:
-        req, req_problems = requirement_problems(data[req_field], _join(path, req_field))
-        problems.extend(req_problems)
-        if req is None:
-            data.pop(req_field)
-        else:
-            data[req_field] = req
+    failed: set[str] = set()
+    for req_field in _REQUIREMENT_FIELDS.get(cls, ()):
+        if data.get(req_field) is not None:
+            req, req_problems = requirement_problems(data[req_field], _join(path, req_field))
+            problems.extend(req_problems)
+            if req is None:
+                data.pop(req_field)
+                failed.add(_join(path, req_field))
+            else:
+                data[req_field] = req
     try:
         entity = cls.model_validate(data)
     except ValidationError as err:
-        problems.extend(p for p in pydantic_problems(err, path) if not (req_field and p.path == _join(path, req_field) and problems))
+        problems.extend(p for p in pydantic_problems(err, path) if p.path not in failed)
         return None, problems
     return (None if problems else entity), problems
 
@@ -199,6 +201,8 @@ def reference_problems(doc: Document, known: KnownIds) -> list[Problem]:
         if rule.granted_by not in institutions:
             problems.append(Problem(f"rules[{i}].granted_by", f'unknown institution "{rule.granted_by}"'))
         requirement_refs(f"rules[{i}].requires", rule.requires)
+        if rule.unless is not None:
+            requirement_refs(f"rules[{i}].unless", rule.unless)
         for j, grant in enumerate(rule.grants):
             node_ref(f"rules[{i}].grants[{j}].node", grant.node)
     return problems

@@ -7,7 +7,7 @@ Example:
     >>> rule = Rule.model_validate({"id": "R1", "kind": "plar", "granted_by": "UFV",
     ...     "requires": {"node": "UFV:PS-ESS"}, "grants": [{"node": "UFV:GD157"}]})
     >>> rule.status, rule.requires
-    ('approved', NodeLeaf(node='UFV:PS-ESS', min_grade=None))
+    ('approved', NodeLeaf(node='UFV:PS-ESS', min_grade=None, max_grade=None))
     >>> rule.to_json()["requires"]
     {'node': 'UFV:PS-ESS'}
 """
@@ -24,11 +24,14 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
 from ..errors import InvalidInput
+from .grades import LETTERS
 from .ids import id_problem
 from .requirements import (
     All,
@@ -167,10 +170,18 @@ class Rule(_Entity):
     kind: RuleKind
     granted_by: Id
     requires: RequirementField
-    grants: list[Grant] = Field(min_length=1)
+    grants: list[Grant]
+    """The nodes granted; empty only for an explicit "no credit" ``transfer`` agreement."""
+    unless: RequirementField | None = None
+    """The rule does not fire when the final holdings meet this (an exclusion: "no credit if taken with")."""
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     max_age_years: Number | None = None
+    priority: int | None = Field(default=None, strict=True)
+    pass_counts_as: str | None = None
+    """The letter grade a ``P`` (pass) counts as for this rule's ``min_grade``/``max_grade``
+    (elsewhere ``P`` meets only leaves without them)."""
+    """Among a round's derivations of one node, a higher priority wins first (none counts as 0)."""
     status: RuleStatus = "approved"
     approved_by: str | None = None
     note: str | None = None
@@ -181,6 +192,26 @@ class Rule(_Entity):
         if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
             raise ValueError(f"valid_from {self.valid_from} is after valid_to {self.valid_to}")
         return self
+
+    @field_validator("pass_counts_as")
+    @classmethod
+    def _pass_counts_as(cls, value: str | None) -> str | None:
+        if value is not None and (value not in LETTERS or value == "F"):
+            raise ValueError(f"unknown grade {value!r}: expected a letter grade other than F")
+        return value
+
+    @field_validator("grants")
+    @classmethod
+    def _grants(cls, grants: list[Grant], info: ValidationInfo) -> list[Grant]:
+        kind = info.data.get("kind")
+        if not grants and kind != "transfer":
+            raise ValueError(f"a {kind} rule must grant at least one node (only a transfer rule may grant none: no credit)")
+        return grants
+
+    @property
+    def no_credit(self) -> bool:
+        """Whether this is an explicit "no credit" agreement (a ``transfer`` rule granting nothing)."""
+        return not self.grants
 
     def mentions(self) -> set[str]:
         """Node and competency ids named anywhere in the requirement."""

@@ -12,9 +12,9 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["FAIL", "GRADES", "LETTERS", "PASS", "is_grade", "lowest_letter", "meets_min_grade"]
+__all__ = ["FAIL", "GRADES", "LETTERS", "PASS", "counted_grade", "grade_rank", "is_grade", "lowest_letter", "meets_grade", "meets_min_grade"]
 
-LETTERS: tuple[str, ...] = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D", "F")
+LETTERS: tuple[str, ...] = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
 """Letter grades, best first."""
 
 PASS = "P"
@@ -41,6 +41,41 @@ def meets_min_grade(grade: str | None, min_grade: str | None) -> bool:
     if grade is None or grade == PASS:
         return False
     return _RANK[grade] >= _RANK[min_grade]
+
+
+def meets_grade(grade: str | None, min_grade: str | None, max_grade: str | None = None) -> bool:
+    """Whether a holding graded ``grade`` meets a leaf asking ``min_grade`` and at most ``max_grade``.
+
+    A grade range (CUNY: "C or better -> MATH 115, below C -> blanket credit") asks a letter:
+    ``P`` or no grade meets a leaf with either bound only where :func:`meets_min_grade` says so
+    for ``min_grade``, and never a ``max_grade``.
+
+    >>> meets_grade("D", None, "C-"), meets_grade("B", None, "C-"), meets_grade("P", None, "C-")
+    (True, False, False)
+    """
+    if not meets_min_grade(grade, min_grade):
+        return False
+    if max_grade is None:
+        return True
+    return grade in _RANK and _RANK[grade] <= _RANK[max_grade]
+
+
+def counted_grade(grade: str | None, pass_counts_as: str | None) -> str | None:
+    """The grade a rule reads: ``P`` counts as ``pass_counts_as`` where the rule says so.
+
+    >>> counted_grade("P", "C"), counted_grade("P", None), counted_grade("B", "C")
+    ('C', 'P', 'B')
+    """
+    return pass_counts_as if grade == PASS and pass_counts_as is not None else grade
+
+
+def grade_rank(grade: str | None) -> int:
+    """The rank of a letter grade (``A+`` highest, ``F`` 1); ``P`` and no grade rank 0.
+
+    >>> grade_rank("A+") > grade_rank("B") > grade_rank("F") > grade_rank("P")
+    True
+    """
+    return _RANK.get(grade, 0) if grade is not None else 0
 
 
 def lowest_letter(grades: list[str | None]) -> str:

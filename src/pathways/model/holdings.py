@@ -45,7 +45,7 @@ class Holding(BaseModel):
     @classmethod
     def _grade(cls, value: str | None) -> str | None:
         if value is not None and value not in GRADES:
-            raise ValueError(f"unknown grade {value!r}: expected one of A+ A A- B+ B B- C+ C C- D F P")
+            raise ValueError(f"unknown grade {value!r}: expected one of A+ A A- B+ B B- C+ C C- D+ D D- F P")
         return value
 
 
@@ -55,12 +55,14 @@ class BadgeClaim:
 
     ``identifiers`` are the achievement id and alignment target URLs, in that order, matched
     against node ``identifiers``; ``earned`` is the credential's validFrom date; ``path`` locates
-    the credential in the request (``credentials[0]``) for error messages.
+    the credential in the request (``credentials[0]``) for error messages; ``valid_until`` is its
+    validUntil date, after which it is expired (recognized, not held).
     """
 
     identifiers: tuple[str, ...]
     earned: dt.date | None = None
     path: str = ""
+    valid_until: dt.date | None = None
 
 
 class EvaluationRequest(BaseModel):

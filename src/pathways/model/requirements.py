@@ -6,7 +6,7 @@ its JSON path instead of stopping at the first, so a registrar sees all of them 
 Example:
     >>> req = parse_requirement({"at_least": 1, "of": [{"node": "A:1"}, {"node": "A:2", "min_grade": "B"}]})
     >>> req
-    AtLeast(k=1, of=(NodeLeaf(node='A:1', min_grade=None), NodeLeaf(node='A:2', min_grade='B')))
+    AtLeast(k=1, of=(NodeLeaf(node='A:1', min_grade=None, max_grade=None), NodeLeaf(node='A:2', min_grade='B', max_grade=None)))
     >>> requirement_to_json(req)["of"][1]
     {'node': 'A:2', 'min_grade': 'B'}
     >>> sorted(mentioned_nodes(req))
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from ..errors import InvalidInput, Problem
-from .grades import GRADES
+from .grades import GRADES, LETTERS
 from .ids import id_problem
 
 __all__ = [
@@ -48,10 +48,12 @@ NODE_KINDS: tuple[str, ...] = ("course", "micro_credential", "credential", "comp
 
 @dataclass(frozen=True, slots=True)
 class NodeLeaf:
-    """``{"node": ID}`` or ``{"node": ID, "min_grade": G}``: one holding of that node."""
+    """``{"node": ID}``, optionally with ``"min_grade"`` and/or ``"max_grade"``: one holding of
+    that node graded inside the range."""
 
     node: str
     min_grade: str | None = None
+    max_grade: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,8 @@ Requirement: TypeAlias = NodeLeaf | CompetencyLeaf | All | Any_ | AtLeast | Cred
 _SHAPES = {
     frozenset({"node"}): "node",
     frozenset({"node", "min_grade"}): "node",
+    frozenset({"node", "max_grade"}): "node",
+    frozenset({"node", "min_grade", "max_grade"}): "node",
     frozenset({"competency"}): "competency",
     frozenset({"all"}): "all",
     frozenset({"any"}): "any",
@@ -122,9 +126,11 @@ _SHAPES = {
     frozenset({"credits", "of"}): "credits_of",
     frozenset({"credits", "where"}): "credits_where",
 }
+_BOUNDS = tuple(g for g in LETTERS if g != "F")
+"""The grades a leaf's ``min_grade`` or ``max_grade`` may name, best first."""
 _FILTER_KEYS = ("institution", "subject", "kind", "level_min", "level_max")
 _SHAPE_HELP = (
-    'expected exactly one shape: {"node"[, "min_grade"]}, {"competency"}, {"all"}, {"any"}, '
+    'expected exactly one shape: {"node"[, "min_grade"][, "max_grade"]}, {"competency"}, {"all"}, {"any"}, '
     '{"at_least", "of"}, {"credits", "of"} or {"credits", "where"}'
 )
 
@@ -204,11 +210,18 @@ def _parse_node_leaf(value: dict[str, Any], path: str, problems: list[Problem]) 
     if msg:
         problems.append(Problem(_join(path, "node"), msg))
         ok = False
-    grade = value.get("min_grade")
-    if "min_grade" in value and (grade not in GRADES or grade in ("F", "P")):
-        problems.append(Problem(_join(path, "min_grade"), f"unknown grade {grade!r}: expected one of A+ A A- B+ B B- C+ C C- D"))
+    bounds: dict[str, str | None] = {}
+    for key in ("min_grade", "max_grade"):
+        grade = value.get(key)
+        if key in value and (grade not in GRADES or grade in ("F", "P")):
+            problems.append(Problem(_join(path, key), f"unknown grade {grade!r}: expected one of {' '.join(_BOUNDS)}"))
+            ok = False
+        bounds[key] = grade
+    lo, hi = bounds["min_grade"], bounds["max_grade"]
+    if ok and lo is not None and hi is not None and _BOUNDS.index(lo) < _BOUNDS.index(hi):
+        problems.append(Problem(_join(path, "max_grade"), f"{hi} is below min_grade {lo}: no grade meets both"))
         ok = False
-    return NodeLeaf(ident, grade) if ok else None
+    return NodeLeaf(ident, lo, hi) if ok else None
 
 
 def _parse_children(value: object, path: str, problems: list[Problem]) -> tuple[Requirement, ...] | None:
@@ -272,7 +285,12 @@ def _number(x: float) -> int | float:
 def requirement_to_json(req: Requirement) -> dict[str, Any]:
     """The JSON form of a requirement, as SPEC writes it (integral credits as integers)."""
     if isinstance(req, NodeLeaf):
-        return {"node": req.node} if req.min_grade is None else {"node": req.node, "min_grade": req.min_grade}
+        out: dict[str, Any] = {"node": req.node}
+        if req.min_grade is not None:
+            out["min_grade"] = req.min_grade
+        if req.max_grade is not None:
+            out["max_grade"] = req.max_grade
+        return out
     if isinstance(req, CompetencyLeaf):
         return {"competency": req.competency}
     if isinstance(req, All):

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,15 +191,28 @@ def patch_rule(store: Store, cache: EngineCache, role: Role, rule_id: str, patch
     return put_rule(store, cache, role, _patched(rule, patch, path), path=path, action=f"patch rule {rule_id}")
 
 
-def retire_rule(store: Store, cache: EngineCache, role: Role, rule_id: str) -> Written:
-    """Set a rule's status to ``retired`` (the rule stays, for the record)."""
+def retire_rule(store: Store, cache: EngineCache, role: Role, rule_id: str, *, date: dt.date | None = None) -> Written:
+    """End a rule's agreement on ``date`` (default today): ``valid_to`` becomes that date.
+
+    The rule is kept and still counts learning completed inside its window (an agreement in
+    force when a course was completed is honoured). Retiring never lengthens an agreement: an
+    earlier ``valid_to`` stays. A rule whose window would close before it opens never applied,
+    so it is withdrawn entirely instead (status ``retired``).
+    """
     rule = store.get_rule(rule_id)
     if rule is None:
         raise NotFound("rule", rule_id)
     if not role.may_write_rule(rule.granted_by):
         raise forbid(role, f'retire rule "{rule_id}" granted by {rule.granted_by}')
-    retired = rule.model_copy(update={"status": "retired"})
-    return _written(retired, _write(store, cache, Document(rules=[retired]), role, f"retire rule {rule_id}"))
+    end = date or dt.date.today()
+    if rule.valid_to is not None and rule.valid_to < end:
+        end = rule.valid_to
+    if rule.valid_from is not None and end < rule.valid_from:
+        update: dict[str, Any] = {"status": "retired"}
+    else:
+        update = {"valid_to": end}
+    retired = rule.model_copy(update=update)
+    return _written(retired, _write(store, cache, Document(rules=[retired]), role, f"retire rule {rule_id} on {end.isoformat()}"))
 
 
 def _check_import_scope(store: Store, role: Role, doc: Document) -> None:

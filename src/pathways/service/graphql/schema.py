@@ -273,10 +273,13 @@ class Mutation:
         written = patch_rule(ctx.store, ctx.cache, _writer(info), id, patch, path="patch")
         return Rule.from_model(written.entity)  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Set a rule's status to retired (admin, or registrar of grantedBy).")
-    def retire_rule(self, info: Info, id: str) -> Rule:
+    @strawberry.mutation(
+        description="End a rule's agreement on date (default today): sets validTo and keeps the rule; "
+        "a rule that would end before it starts gets status retired (admin, or registrar of grantedBy)."
+    )
+    def retire_rule(self, info: Info, id: str, date: dt.date | None = None) -> Rule:
         ctx = info.context
-        return Rule.from_model(retire_rule(ctx.store, ctx.cache, _writer(info), id).entity)  # type: ignore[arg-type]
+        return Rule.from_model(retire_rule(ctx.store, ctx.cache, _writer(info), id, date=date).entity)  # type: ignore[arg-type]
 
 
 class ProblemExtensions(SchemaExtension):

@@ -128,9 +128,12 @@ class Rule:
     granted_by: str
     requires: JSON
     grants: list[Grant]
+    unless: JSON | None
     valid_from: dt.date | None
     valid_to: dt.date | None
     max_age_years: float | None
+    priority: int | None
+    pass_counts_as: str | None
     status: str
     approved_by: str | None
     note: str | None
@@ -233,7 +236,21 @@ class Destinations:
         return cls(as_of=dt.date.fromisoformat(data["as_of"]), destinations=rows, nodes=data["nodes"])
 
 
-@strawberry.type(description="A rule that would fire but for one condition: pilot, outside_window, expired or limits.")
+@strawberry.type(description="A presented badge (its achievement id) and the node it was recognized as; expired: past validUntil, not held.")
+class Recognized:
+    input: str
+    node: str
+    expired: bool
+
+
+@strawberry.type(description="What the learner holds that a receiving institution has assessed and does not credit.")
+class NoCredit:
+    rule: str
+    granted_by: str
+    uses: list[str]
+
+
+@strawberry.type(description="A rule that would fire but for one condition: pilot, outside_window, expired, limits or excluded.")
 class Skipped:
     rule: str
     reason: str
@@ -243,10 +260,12 @@ class Skipped:
 class Evaluation:
     as_of: dt.date
     granted: list[GrantedHolding]
+    no_credit: list[NoCredit]
     progress: list[Progress]
     progress_total: int
     skipped: list[Skipped]
     unrecognized: list[str]
+    recognized: list[Recognized]
     by_institution: list[InstitutionGrants] | None
     nodes: JSON
 
@@ -256,10 +275,12 @@ class Evaluation:
         return cls(
             as_of=dt.date.fromisoformat(data["as_of"]),
             granted=[GrantedHolding.from_json(g, nodes) for g in data["granted"]],
+            no_credit=[NoCredit(**n) for n in data["no_credit"]],
             progress=[Progress(**p) for p in data["progress"]],
             progress_total=data["progress_total"],
             skipped=[Skipped(**s) for s in data["skipped"]],
             unrecognized=list(data["unrecognized"]),
+            recognized=[Recognized(**r) for r in data["recognized"]],
             by_institution=None if groups is None else [
                 InstitutionGrants(**{**g, "granted": [GrantedHolding.from_json(x, nodes) for x in g["granted"]]}) for g in groups],
             nodes=data["nodes"],
@@ -271,6 +292,12 @@ class ReachStep:
     rule: str
     grants: str
     also_needs: JSON | None
+
+
+@strawberry.type(description="An explicit no-credit agreement naming the node: the institution assessed it and gives no credit.")
+class ReachNoCredit:
+    rule: str
+    granted_by: str
 
 
 @strawberry.type
@@ -285,6 +312,7 @@ class Reach:
     node: str
     depth: int
     targets: list[ReachTarget]
+    no_credit: list[ReachNoCredit]
     nodes: JSON
 
     @classmethod
@@ -293,7 +321,8 @@ class Reach:
             ReachTarget(node=t["node"], distance=t["distance"], paths=[[ReachStep(**step) for step in path] for path in t["paths"]])
             for t in data["targets"]
         ]
-        return cls(node=data["node"], depth=data["depth"], targets=targets, nodes=data["nodes"])
+        no_credit = [ReachNoCredit(**n) for n in data["no_credit"]]
+        return cls(node=data["node"], depth=data["depth"], targets=targets, no_credit=no_credit, nodes=data["nodes"])
 
 
 @strawberry.type(description="One minimal plan: the items to take, their total, in what order, and what they earn.")
@@ -390,9 +419,12 @@ class RuleInput:
     granted_by: str
     requires: JSON
     grants: list[GrantInput]
+    unless: JSON | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     max_age_years: float | None = None
+    priority: int | None = None
+    pass_counts_as: str | None = None
     status: str | None = None
     approved_by: str | None = None
     note: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -58,6 +59,15 @@ def patch(id: str, role: Writer, body: MergePatch, store: CurrentStore, cache: C
     return patch_rule(store, cache, role, id, body).entity.to_json()
 
 
-@router.delete("/{id:path}", summary="Retire a rule (sets status retired; the rule is kept)", responses=ENTITY_RESPONSES)
-def retire(id: str, role: Writer, store: CurrentStore, cache: Cache) -> dict[str, Any]:
-    return retire_rule(store, cache, role, id).entity.to_json()
+@router.delete("/{id:path}", summary="Retire a rule: its agreement ends on `date` (sets valid_to; the rule is kept)",
+               responses=ENTITY_RESPONSES)
+def retire(
+    id: str,
+    role: Writer,
+    store: CurrentStore,
+    cache: Cache,
+    date: Annotated[dt.date | None, Query(description="the last day the agreement is in force (default today)")] = None,
+) -> dict[str, Any]:
+    """Learning completed on or before ``date`` still counts; a rule that would end before it
+    starts is withdrawn entirely (status ``retired``)."""
+    return retire_rule(store, cache, role, id, date=date).entity.to_json()
