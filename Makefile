@@ -12,7 +12,7 @@ SEED := $(wildcard graph/seed/*.json)
 PATHWAYS_STORE ?= sqlite:///./pathways.db
 export PATHWAYS_STORE
 
-.PHONY: run test install api bench clean chromium wrk screenshots
+.PHONY: run test install api bench clean chromium wrk fuzz screenshots
 
 # uv installs from the lock files in requirements/ (versions and hashes); refresh them with `make lock`
 UV_VERSION := 0.13.8
@@ -58,6 +58,11 @@ run: $(STAMP) $(WEB)
 ## make test: install what the tests need and run the whole suite.
 test: $(TEST_STAMP) $(WEB) chromium
 	$(BIN)/python -m pytest
+
+## make fuzz: the schemathesis run of make test, longer: FUZZ_EXAMPLES requests per operation and mode, both roles.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(TEST_STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/service/test_schemathesis.py -k conforms -p no:cacheprovider -q -s --timeout=0
 
 ## make api: regenerate the published contract in api/.
 api: $(STAMP)

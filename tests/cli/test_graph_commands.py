@@ -69,7 +69,7 @@ def test_shape_errors_name_the_file(env: str, tmp_path: Path, capsys: pytest.Cap
     assert json.loads(captured.out)["errors"] == [{"path": f"{src}: nodes[0]", "message": "institution is required for a course node"}]
 
 
-@pytest.mark.parametrize(("content", "message"), [(None, "no such file"), ("{nope", "not valid JSON")])
+@pytest.mark.parametrize(("content", "message"), [(None, "no such file"), ("{nope", "malformed JSON")])
 def test_unreadable_files(env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str) -> None:
     path = tmp_path / "x.json"
     if content is not None:

@@ -27,10 +27,10 @@ def test_access_log_is_one_json_line_per_request_with_route_template_and_role(cl
         client.put("/nodes/UFV:NEW2", json={"kind": "course"}, headers={"Authorization": "Bearer not-a-token-at-all"})
         client.get("/no/such/route")
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "pathways.access"]
-    assert lines[0] == {"method": "GET", "route": "/nodes/{id:path}", "status": 200, "role": "anonymous",
+    assert lines[0] == {"method": "GET", "route": "/nodes/{id:entity_id}", "status": 200, "role": "anonymous",
                         "duration_ms": lines[0]["duration_ms"]}
     assert isinstance(lines[0]["duration_ms"], float)
-    assert (lines[1]["route"], lines[1]["status"], lines[1]["role"]) == ("/nodes/{id:path}", 201, "registrar:UFV")
+    assert (lines[1]["route"], lines[1]["status"], lines[1]["role"]) == ("/nodes/{id:entity_id}", 201, "registrar:UFV")
     assert (lines[2]["status"], lines[2]["role"]) == (401, "anonymous")
     assert (lines[3]["route"], lines[3]["status"]) == ("(unmatched)", 404)
     logged = caplog.text
@@ -42,7 +42,7 @@ def test_metrics_count_requests_and_latency_per_route_template(client: Client) -
         client.get(f"/nodes/{node}")
     client.post("/evaluate", json={"holdings": []})
     samples = _samples(client)
-    route = (("method", "GET"), ("route", "/nodes/{id:path}"))
+    route = (("method", "GET"), ("route", "/nodes/{id:entity_id}"))
     assert samples[("pathways_requests_total", (*route, ("status", "200")))] == 2
     assert samples[("pathways_requests_total", (*route, ("status", "404")))] == 1
     assert samples[("pathways_request_duration_seconds_count", route)] == 3

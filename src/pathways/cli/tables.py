@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..errors import InvalidInput
 from ..io.csv_import import LAYOUTS, CsvImport, Layout, Mapping, read_transfer_table
-from ..io.document import read_json
+from ..io.document import read_file, read_json
 from ..model import KnownIds
 from . import Context
 
@@ -40,10 +40,7 @@ def register(sub: Any) -> None:
 
 def _read_text(path: str) -> str:
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise InvalidInput.one(path, "no such file") from None
+        return read_file(path).decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InvalidInput.one(path, f"not UTF-8 text: {err}") from None
 

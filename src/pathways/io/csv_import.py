@@ -152,7 +152,14 @@ class _Row:
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text))
     start = 1
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            # a cell over the csv module's field size limit (131,072 characters), a NUL byte
+            raise InvalidInput.one(f"line {start}", f"not a CSV row: {err}") from None
         yield start, record
         start = reader.line_num + 1
 

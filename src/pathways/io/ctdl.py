@@ -47,6 +47,7 @@ from typing import Any
 from ..errors import InvalidInput, Problem
 from ..model import Document, Institution, Node, Rule
 from ..model.document import parse_entity
+from .json_text import decode_json
 
 __all__ = [
     "CONTEXT_URL",
@@ -340,8 +341,8 @@ def _read_extra(reader: _Reader, item: dict[str, Any], path: str) -> dict[str, A
     if raw is None:
         return {}
     try:
-        extra = json.loads(raw) if isinstance(raw, str) else None
-    except json.JSONDecodeError:
+        extra = decode_json(raw) if isinstance(raw, str) else None
+    except InvalidInput:
         extra = None
     if not isinstance(extra, dict):
         reader.problems.append(Problem(f"{path}.pathways:extra", "must be a JSON object written as text"))
@@ -354,9 +355,9 @@ def _rule_common(reader: _Reader, item: dict[str, Any], path: str, fallback: dic
     raw = item.get("pathways:requirement")
     if isinstance(raw, str):
         try:
-            data["requires"] = json.loads(raw)
-        except json.JSONDecodeError as err:
-            reader.problems.append(Problem(f"{path}.pathways:requirement", f"not JSON: {err}"))
+            data["requires"] = decode_json(raw)
+        except InvalidInput as err:
+            reader.problems.append(Problem(f"{path}.pathways:requirement", f"not JSON: {err.detail}"))
     else:
         data["requires"] = fallback
     status = item.get("pathways:status")
@@ -395,8 +396,8 @@ def _grant_credits(item: dict[str, Any]) -> dict[str, float] | None:
     if not isinstance(raw, str):
         return None
     try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
+        value = decode_json(raw)
+    except InvalidInput:
         return None
     return value if isinstance(value, dict) else None
 

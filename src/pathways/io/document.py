@@ -16,19 +16,28 @@ from typing import Any, TextIO
 
 from ..errors import InvalidDocument, InvalidInput, Problem
 from ..model import Document, parse_document
+from .json_text import decode_json
 
-__all__ = ["merge_documents", "read_document", "read_json", "write_document"]
+__all__ = ["merge_documents", "read_document", "read_file", "read_json", "write_document"]
+
+
+def read_file(path: str | Path) -> bytes:
+    """The bytes of a file, turning a missing file, a directory or an unreadable one into
+    :class:`InvalidInput` naming the file (the CLI prints it as one line)."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput.one(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput.one(str(path), "is a directory, not a file") from None
+    except OSError as err:
+        raise InvalidInput.one(str(path), f"cannot be read: {err.strerror or err}") from None
 
 
 def read_json(path: str | Path) -> Any:
-    """Load a JSON file, turning a missing file or bad JSON into :class:`InvalidInput` naming the file."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except FileNotFoundError:
-        raise InvalidInput.one(str(path), "no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InvalidInput.one(str(path), f"not valid JSON: {err}") from None
+    """Load a JSON file with :func:`read_file` and :func:`~pathways.io.json_text.decode_json`:
+    every problem, hostile JSON included, is an :class:`InvalidInput` naming the file."""
+    return decode_json(read_file(path), where=str(path))
 
 
 def read_document(path: str | Path) -> Document:

@@ -42,9 +42,13 @@ E = TypeVar("E", Institution, Node, Rule)
 
 
 class Document(BaseModel):
-    """A whole graph or a part of one, as exchanged in ``pathways/1``."""
+    """A whole graph or a part of one, as exchanged in ``pathways/1``.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    ``format`` has a default for documents built in code, but :func:`parse_document` refuses
+    input without it, so the published JSON schema lists it as required.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"required": ["format"]})
 
     format: Literal["pathways/1"] = FORMAT
     institutions: list[Institution] = Field(default_factory=list)

@@ -31,8 +31,9 @@ from pydantic import (
 )
 
 from ..errors import InvalidInput
+from .dates import IsoDate
 from .grades import LETTERS
-from .ids import id_problem
+from .ids import ID_JSON_SCHEMA, id_problem
 from .requirements import (
     All,
     Any_,
@@ -84,8 +85,9 @@ def _coerce_requirement(value: object) -> Requirement:
         raise ValueError(err.detail) from None
 
 
-Id = Annotated[str, AfterValidator(_check_id)]
-Number = Annotated[float, Field(ge=0, allow_inf_nan=False), PlainSerializer(_compact)]
+Id = Annotated[str, AfterValidator(_check_id), WithJsonSchema(ID_JSON_SCHEMA)]
+# strict: a JSON number only (true or "3" are refused, not read as 1 and 3)
+Number = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True), PlainSerializer(_compact)]
 RequirementField = Annotated[
     Requirement,
     PlainValidator(_coerce_requirement),
@@ -128,7 +130,7 @@ class Node(_Entity):
     institution: Id | None = None
     title: str = Field(min_length=1)
     credits: Number = 0
-    level: int | None = Field(default=None, ge=1, le=9)
+    level: int | None = Field(default=None, ge=1, le=9, strict=True)
     subject: str | None = None
     hours: Number | None = None
     cost: Number | None = None
@@ -174,8 +176,8 @@ class Rule(_Entity):
     """The nodes granted; empty only for an explicit "no credit" ``transfer`` agreement."""
     unless: RequirementField | None = None
     """The rule does not fire when the final holdings meet this (an exclusion: "no credit if taken with")."""
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
     max_age_years: Number | None = None
     priority: int | None = Field(default=None, strict=True)
     pass_counts_as: str | None = None

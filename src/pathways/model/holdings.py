@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, WithJsonSchema, field_validator
 
 from ..errors import InvalidInput, Problem
+from .dates import IsoDate
 from .document import pydantic_problems
 from .grades import GRADES
-from .ids import id_problem
+from .ids import ID_JSON_SCHEMA, id_problem
 
 __all__ = ["BadgeClaim", "EvaluationRequest", "Holding", "Objective", "PlanRequest"]
 
@@ -29,9 +30,9 @@ class Holding(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    node: str
+    node: Annotated[str, WithJsonSchema(ID_JSON_SCHEMA)]
     grade: str | None = None
-    earned: dt.date | None = None
+    earned: IsoDate | None = None
 
     @field_validator("node")
     @classmethod
@@ -72,8 +73,9 @@ class EvaluationRequest(BaseModel):
 
     holdings: list[Holding] = Field(default_factory=list)
     credentials: list[dict[str, Any]] = Field(default_factory=list)
-    as_of: dt.date | None = None
-    include_pilot: bool = False
+    as_of: IsoDate | None = None
+    # strict: 0, 1, "true" are refused (422), not read as booleans
+    include_pilot: StrictBool = False
 
     @classmethod
     def from_json(cls, value: object) -> EvaluationRequest:
@@ -102,7 +104,7 @@ class PlanRequest(EvaluationRequest):
     objective: Objective = "hours"
     institutions: list[str] | None = None
     exclude: list[str] = Field(default_factory=list)
-    alternatives: int = Field(default=1, ge=1, le=10)
+    alternatives: StrictInt = Field(default=1, ge=1, le=10)
 
     @classmethod
     def from_json(cls, value: object) -> PlanRequest:

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["id_problem"]
+__all__ = ["ID_JSON_SCHEMA", "id_problem"]
 
 # The same set as ``ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160`` (checked over every
 # code point), as one regex: ids are checked millions of times when a large graph is loaded.
-_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_FORBIDDEN_CLASS = r"\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_FORBIDDEN = re.compile(f"[{_FORBIDDEN_CLASS}]")
+
+ID_JSON_SCHEMA: dict[str, object] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 200,
+    "pattern": f"^[^{_FORBIDDEN_CLASS}]+$",
+}
+"""An id in the published JSON schemas: the rule :func:`id_problem` checks, as a pattern."""
 
 
 def id_problem(value: object) -> str | None:

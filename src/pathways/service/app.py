@@ -28,6 +28,7 @@ from .engine_cache import EngineCache
 from .errors import BodyLimit, install_error_handlers
 from .graphql import graphql_router
 from .limits import Limits
+from .methods import HttpMethods
 from .observe import install_metrics
 from .openapi import build_openapi
 from .query_params import refuse_unknown_query_params
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.engine_cache = EngineCache(the_store, check_interval=interval)
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(HttpMethods, routes=app.router.routes)
     install_metrics(app)  # outermost: it times and counts every answer, refusals by BodyLimit included
     for router in ROUTERS:
         app.include_router(router)

@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-import json
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -37,6 +37,8 @@ from ..errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from ..io.json_text import decode_json
+from .methods import allowed_methods
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -132,30 +134,39 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        body = {
-            "type": "about:blank",
-            "title": str(exc.detail) if exc.status_code >= 400 else "error",
-            "status": exc.status_code,
-            "detail": str(exc.detail),
-            "errors": [],
-        }
-        return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # the Allow of every route on the path, not only of the route Starlette matched first
+            headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
+        return _plain_problem(exc.status_code, str(exc.detail), headers)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        # a bug: answered as a problem like every other error, the traceback logged by the server
+        return _plain_problem(500, "an unexpected error; it has been logged", {})
 
     app.add_exception_handler(PathwaysError, on_pathways_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def _plain_problem(status: int, detail: str, headers: dict[str, str]) -> Response:
+    """A problem of HTTP itself (404 path, 405 method, 400 from GraphQL, 500): no pathways error type."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "error"
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "errors": []}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def parse_json_body(raw: bytes) -> Any:
-    """Decode a JSON request body, or raise a 422 problem naming what is wrong with it."""
-    if not raw.strip():
-        raise InvalidInput.one("", "request body is empty: expected JSON")
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise InvalidInput.one("", "request body is not UTF-8") from None
-    except json.JSONDecodeError as err:
-        raise InvalidInput.one("", f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    """Decode a JSON request body, or raise a 422 problem naming what is wrong with it.
+
+    Hostile bodies (nesting thousands deep, integers of thousands of digits, ``NaN``) are
+    refused here, by :func:`~pathways.io.json_text.decode_json`, for every route and GraphQL.
+    """
+    return decode_json(raw)
 
 
 class BodyLimit:

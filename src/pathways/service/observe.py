@@ -2,7 +2,7 @@
 
 :class:`Observe` is an ASGI middleware around the whole app. When a response is complete it
 logs one JSON line on the ``pathways.access`` logger (``route`` is the route template, so
-``/nodes/{id:path}`` rather than one line shape per node; ``status``; ``duration_ms``;
+``/nodes/{id:entity_id}`` rather than one line shape per node; ``status``; ``duration_ms``;
 ``role``: the caller's role name, ``anonymous`` without a token, never the token itself) and
 counts the request in the app's metrics: ``pathways_requests_total`` by route template,
 method and status, and ``pathways_request_duration_seconds``, a histogram by route template

@@ -22,9 +22,9 @@ from starlette.routing import BaseRoute
 
 from ..errors import InvalidInput, Problem
 
-__all__ = ["declared_query_params", "refuse_unknown_query_params"]
+__all__ = ["EXEMPT", "declared_query_params", "refuse_unknown_query_params"]
 
-_EXEMPT = ("/graphql",)
+EXEMPT = ("/graphql",)
 """Routes that read their query string themselves."""
 
 
@@ -51,7 +51,7 @@ async def refuse_unknown_query_params(request: Request) -> None:
     if not request.query_params:
         return
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or route.path.startswith(_EXEMPT):
+    if not isinstance(route, APIRoute) or route.path.startswith(EXEMPT):
         return
     allowed = declared_query_params(route)
     unknown = sorted(set(request.query_params) - allowed)

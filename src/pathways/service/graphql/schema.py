@@ -19,13 +19,17 @@ from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
 import strawberry
+from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from graphql import GraphQLError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
 
 from ...errors import InvalidInput, PathwaysError
 from ...settings import Settings
@@ -33,8 +37,9 @@ from ...store import NodeQuery, RuleQuery, Store
 from ..auth import Role, require_role
 from ..dependencies import caller, request_work
 from ..engine_cache import EngineCache
-from ..errors import problem_json
+from ..errors import parse_json_body, problem_json
 from ..limits import Limits
+from ..openapi import answers
 from ..paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from ...answers import DEFAULT_PROGRESS_LIMIT
 from ..queries import destinations_json, evaluation_json, plan_json, reach_json, search_nodes, validation_json
@@ -340,6 +345,73 @@ async def _context(request: Request, role: Annotated[Role | None, Depends(caller
     return Context(state.store, state.engine_cache, role, state.settings, state.limits, work)
 
 
+class _Router(GraphQLRouter[Context, None]):
+    """Strawberry's router with the service's JSON decoding and problem+json errors.
+
+    A body is decoded by :func:`~pathways.service.errors.parse_json_body`, as on every REST
+    route (a hostile body is a 422 problem); strawberry's own refusals (no query, a mutation
+    over ``GET``), which it answers in plain text, become problem+json with the same status.
+    """
+
+    def decode_json(self, data: str | bytes) -> object:
+        decoded = parse_json_body(data.encode() if isinstance(data, str) else data)
+        # strawberry reads fields of what it decodes: a bare number or string is no request
+        if not isinstance(decoded, (dict, list)):
+            raise StrawberryHTTPException(400, "A GraphQL request (and its variables) must be a JSON object.")
+        return decoded
+
+    async def parse_http_body(self, request: Any) -> Any:
+        parsed = await super().parse_http_body(request)
+        for one in parsed if isinstance(parsed, list) else [parsed]:
+            if not isinstance(one.operation_name, (str, type(None))):
+                raise StrawberryHTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
+        return parsed
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except StrawberryHTTPException as err:
+            raise StarletteHTTPException(err.status_code, err.reason) from None
+
+
+_REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "GraphQLRequest",
+    "required": ["query"],
+    "properties": {
+        "query": {"type": "string"},
+        "variables": {"type": ["object", "null"]},
+        "operationName": {"type": ["string", "null"]},
+    },
+}
+_RESULT = {"application/json": {"schema": {"type": "object", "description": "a GraphQL response: data, errors"}}}
+
+
+def _document(router: GraphQLRouter[Context, None]) -> None:
+    """Say in the OpenAPI document what ``/graphql`` answers: errors inside a GraphQL response
+    are a 200; what keeps a request from being run at all is a problem."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        # a token is optional (FastAPI lists the bearer scheme; {} adds "or none"): reads run
+        # anonymously, mutations check the role themselves
+        route.openapi_extra = {"security": [{}]}
+        if "POST" in (route.methods or ()):
+            route.openapi_extra["requestBody"] = {"required": True, "content": {"application/json": {"schema": _REQUEST_SCHEMA}}}
+            route.responses = {200: {"description": "the GraphQL response", "content": _RESULT},
+                               **answers(400, 401, 413, 422, 503)}
+        else:
+            page = {"text/html": {"schema": {"type": "string"}}}
+            route.responses = {
+                200: {"description": "GraphiQL for a browser (Accept: text/html); a query's response with ?query=",
+                      "content": {**page, **_RESULT}},
+                **answers(400, 401, 422),
+                503: {"description": "GraphiQL's assets are not installed: a page saying how to install them", "content": page},
+            }
+
+
 def graphql_router() -> GraphQLRouter[Context, None]:
     """A fresh router for one app: ``POST /graphql`` for queries, GraphiQL on ``GET`` from a browser."""
-    return GraphQLRouter(SCHEMA, path="/graphql", context_getter=_context, tags=["graphql"])
+    router = _Router(SCHEMA, path="/graphql", context_getter=_context, tags=["graphql"])
+    _document(router)
+    return router

@@ -10,7 +10,7 @@ from ...errors import InvalidInput
 from ...store import AuditQuery, parse_since
 from ..auth import forbid
 from ..dependencies import CurrentStore, Writer
-from ..openapi import WRITE_RESPONSES
+from ..openapi import answers
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 
 __all__ = ["router"]
@@ -18,7 +18,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
-@router.get("", summary="The audit log, oldest first, filtered", responses=WRITE_RESPONSES)
+@router.get("", summary="The audit log, oldest first, filtered", responses=answers(401, 403, 422, 503))
 def audit(
     role: Writer,
     store: CurrentStore,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..dependencies import AppLimits, Body, Cache, RequestWork
-from ..openapi import INPUT_RESPONSES, json_body_schema
+from ..openapi import answers, json_body_schema
 from ..queries import destinations_json, evaluation_json, plan_json
 from ..responses import FastJSONResponse
 
@@ -14,9 +14,11 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["evaluation"])
 
+_UNPROVEN = ("no plan proven optimal (or none proven to exist) within the planner's limits "
+             "(type .../problems/plan-unproven: ask a narrower question), or the store failed")
 
-@router.post("/evaluate", summary="What do these holdings count toward? (SPEC section 4)", responses=INPUT_RESPONSES,
-             openapi_extra=json_body_schema("ShapedEvaluationRequest"))
+@router.post("/evaluate", summary="What do these holdings count toward? (SPEC section 4)", responses=answers(413, 422, 503),
+             openapi_extra=json_body_schema("ShapedEvaluationRequest", or_list_of="Holding"))
 async def post_evaluate(body: Body, cache: Cache, limits: AppLimits, work: RequestWork) -> FastJSONResponse:
     """A bare JSON list is taken as ``holdings``; holdings dated after ``as_of`` are a 422, more
     than the holdings limit too; past the request time limit a 503.
@@ -31,14 +33,16 @@ async def post_evaluate(body: Body, cache: Cache, limits: AppLimits, work: Reque
 
 
 @router.post("/destinations", summary="Where do these holdings' credits go? Institution by institution, best first",
-             responses=INPUT_RESPONSES, openapi_extra=json_body_schema("EvaluationRequest"))
+             responses=answers(413, 422, 503), openapi_extra=json_body_schema("EvaluationRequest", or_list_of="Holding"))
 async def post_destinations(body: Body, cache: Cache, limits: AppLimits, work: RequestWork) -> FastJSONResponse:
     """Per institution: credits granted there, share of the learner's credits accepted, credentials reached, closest progress."""
     return await work.run(lambda: FastJSONResponse(destinations_json(cache.current(), body, limits=limits,
                                                                      deadline=work.deadline)))
 
 
-@router.post("/plan", summary="Cheapest or shortest route to a target (SPEC section 5)", responses=INPUT_RESPONSES,
+@router.post("/plan", summary="Cheapest or shortest route to a target (SPEC section 5)",
+             responses=answers(404, 413, 422, (503, _UNPROVEN)),
              openapi_extra=json_body_schema("PlanRequest"))
 async def post_plan(body: Body, cache: Cache, limits: AppLimits, work: RequestWork) -> FastJSONResponse:
+    """404 when ``target`` is no node of the graph; 503 when no plan was proven within the limits."""
     return await work.run(lambda: FastJSONResponse(plan_json(cache.current(), body, limits=limits, deadline=work.deadline)))

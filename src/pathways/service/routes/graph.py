@@ -10,7 +10,7 @@ from ...errors import InvalidInput
 from ..auth import forbid
 from ..dependencies import Cache, CurrentStore, Writer
 from ..errors import parse_json_body
-from ..openapi import WRITE_RESPONSES
+from ..openapi import answered, answers
 from ..writes import import_graph, import_transfer_table
 
 __all__ = ["router"]
@@ -32,7 +32,8 @@ async def _raw_body(request: Request) -> tuple[str, bytes]:
 RawBody = Annotated[tuple[str, bytes], Depends(_raw_body)]
 
 
-@router.get("", summary="Export the whole graph as one pathways/1 document (admin, council)", responses=WRITE_RESPONSES)
+@router.get("", summary="Export the whole graph as one pathways/1 document (admin, council)",
+            responses={**answered("Document", "the whole graph, entities sorted by id"), **answers(401, 403, 503)})
 def export(role: Writer, store: CurrentStore) -> dict[str, Any]:
     if not role.may_read_audit():
         raise forbid(role, "export the whole graph (admin and council may)")
@@ -40,7 +41,7 @@ def export(role: Writer, store: CurrentStore) -> dict[str, Any]:
 
 
 @router.post("", summary="Import a pathways/1 document, or a transfer-guide table (text/csv): merge by id, all or nothing",
-             responses=WRITE_RESPONSES, openapi_extra=_BODY)
+             responses=answers(401, 403, 413, 422, 503), openapi_extra=_BODY)
 def post(role: Writer, body: RawBody, store: CurrentStore, cache: Cache,
          layout: Annotated[Literal["bctg"], Query(description="with a text/csv body: the table's layout")] = "bctg") -> dict[str, Any]:
     """Admin: any document. Registrar: no institutions, and every node and rule in scope.

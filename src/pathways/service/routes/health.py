@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from ..dependencies import CurrentStore
+from ..openapi import answers
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Service and store status")
+@router.get("/health", summary="Service and store status", responses=answers(503))
 def health(store: CurrentStore) -> dict[str, Any]:
     """``{"status": "ok", "store": "sqlite"|"neo4j", "nodes": n, "rules": m}``."""
     counts = store.counts()

@@ -9,18 +9,19 @@ from fastapi import APIRouter, Query, Response
 from ...model import NodeKind
 from ...store import NodeQuery
 from ..dependencies import AppLimits, Body, Cache, CurrentStore, MergePatch, RequestWork, Writer
-from ..openapi import ENTITY_RESPONSES, PATCH_RESPONSES, json_body_schema, merge_patch_schema
+from ..openapi import NodeId, answered, answers, created_or_replaced, json_body_schema, merge_patch_schema
 from ..queries import reach_json, search_nodes, unknown_node
 from ..responses import FastJSONResponse
 from ..paging import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, page
 from ..writes import entity_body, patch_node, put_node
+from .paths import ID
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/nodes", tags=["nodes"])
 
 
-@router.get("", summary="Nodes, filtered and paged by id")
+@router.get("", summary="Nodes, filtered and paged by id", responses=answers(422, 503))
 def list_nodes(
     store: CurrentStore,
     cache: Cache,
@@ -38,9 +39,10 @@ def list_nodes(
     return page(store.list_nodes(query), limit, lambda n: n.id, lambda n: n.to_json())
 
 
-@router.get("/{id:path}/counts-toward", summary="What holding this node counts toward (upward reach)", responses=ENTITY_RESPONSES)
+@router.get(f"/{ID}/counts-toward", summary="What holding this node counts toward (upward reach)",
+            responses=answers(404, 422, 503))
 async def counts_toward(
-    id: str,
+    id: NodeId,
     cache: Cache,
     limits: AppLimits,
     work: RequestWork,
@@ -51,8 +53,8 @@ async def counts_toward(
     return await work.run(lambda: FastJSONResponse(reach_json(cache.current(), id, depth, limits=limits, deadline=work.deadline)))
 
 
-@router.get("/{id:path}", summary="One node", responses=ENTITY_RESPONSES)
-def get_node(id: str, store: CurrentStore, cache: Cache) -> dict[str, Any]:
+@router.get(f"/{ID}", summary="One node", responses={**answered("Node", "the node"), **answers(404, 503)})
+def get_node(id: NodeId, store: CurrentStore, cache: Cache) -> dict[str, Any]:
     """404 for an unknown id names the nodes it may have meant (``suggestions``)."""
     node = store.get_node(id)
     if node is None:
@@ -60,18 +62,20 @@ def get_node(id: str, store: CurrentStore, cache: Cache) -> dict[str, Any]:
     return node.to_json()
 
 
-@router.put("/{id:path}", summary="Create or replace a node (admin, or registrar of its institution)",
-            responses=ENTITY_RESPONSES, openapi_extra=json_body_schema("Node"))
-def put(id: str, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
+@router.put(f"/{ID}", summary="Create or replace a node (admin, or registrar of its institution)",
+            responses={**created_or_replaced("Node"), **answers(401, 403, 413, 422, 503)},
+            openapi_extra=json_body_schema("NodeBody"))
+def put(id: NodeId, role: Writer, body: Body, store: CurrentStore, cache: Cache, response: Response) -> dict[str, Any]:
     """The body is the node's ``pathways/1`` JSON; its ``id`` may be left out (taken from the URL)."""
     written = put_node(store, cache, role, entity_body(body, id, ""))
     response.status_code = 201 if written.created else 200
     return written.entity.to_json()
 
 
-@router.patch("/{id:path}", summary="Update some fields of a node (admin, or registrar of its institution)",
-              responses=PATCH_RESPONSES, openapi_extra=merge_patch_schema("Node"))
-def patch(id: str, role: Writer, body: MergePatch, store: CurrentStore, cache: Cache) -> dict[str, Any]:
+@router.patch(f"/{ID}", summary="Update some fields of a node (admin, or registrar of its institution)",
+              responses={**answered("Node", "the node as patched"), **answers(401, 403, 404, 413, 415, 422, 503)},
+              openapi_extra=merge_patch_schema("Node"))
+def patch(id: NodeId, role: Writer, body: MergePatch, store: CurrentStore, cache: Cache) -> dict[str, Any]:
     """A JSON Merge Patch (RFC 7396): the fields it names replace the stored ones, ``null``
     removes one, the rest stay. The merged node is validated and scoped as a ``PUT`` of it."""
     return patch_node(store, cache, role, id, body).entity.to_json()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from ..dependencies import AppLimits, Body, Cache, CurrentSettings, RequestWork
-from ..openapi import DEADLINE_RESPONSES, ENTITY_RESPONSES, INPUT_RESPONSES
+from ..openapi import answers
 from ..queries import impact_json, validation_json
 from ..responses import FastJSONResponse
 
@@ -54,7 +54,7 @@ _IMPACT_RESPONSE: dict[str, Any] = {
 @router.post(
     "/impact",
     summary="What ending or upserting a rule would gain and lose: reach pairs and credentials' routes",
-    responses={404: ENTITY_RESPONSES[404], **INPUT_RESPONSES, **DEADLINE_RESPONSES,
+    responses={**answers(404, 413, 422, 503),
                200: {"description": "the impact", "content": {"application/json": {"schema": _IMPACT_RESPONSE}}}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _IMPACT_REQUEST}}}},
 )
@@ -66,7 +66,7 @@ async def post_impact(body: Body, cache: Cache, limits: AppLimits, work: Request
 
 
 @router.get("/validate", summary="Registrar checks of the graph: ambiguous, overlapping, inflating, overdue... rules",
-            responses=DEADLINE_RESPONSES)
+            responses=answers(503))
 async def get_validate(
     cache: Cache,
     settings: CurrentSettings,
