@@ -135,23 +135,25 @@ def test_the_council_downloads_the_camosun_to_uvic_agreements(tab: Tab, served: 
     page.get_by_role("button", name="Show agreements").click()
     page.wait_for_load_state("networkidle")  # each change of the form also asked for the table: let the last answer land
     table = page.locator("#agreement-table")
-    expect(table.locator("tbody tr")).to_have_count(6)
-    expect(page.locator("#agreements")).to_contain_text("By subject: BIOL 1, BUS 1, ENGL 1, HIST 3")
+    expect(table.locator("tbody tr")).to_have_count(9)
+    expect(page.locator("#agreements")).to_contain_text("By subject: BIOL 1, BSW 1, BUS 2, ENGL 2, HIST 3")
+    expect(table).to_contain_text("No credit")  # CAMOSUN-UVIC-BSW-L1-NONE: assessed, no credit
     page.get_by_role("link", name="Sort by Credits").click()
     page.wait_for_load_state("networkidle")
-    expect(table.locator("tbody tr").first).to_contain_text("UVIC BIOL 184 (1.5)")
+    expect(table.locator("tbody tr").first).to_contain_text("No credit")  # fewest credits first: 0
     page.get_by_label("In effect on that date").select_option("no")
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table).to_contain_text("CAMOSUN-UVIC-HIST120")
     page.get_by_label("In effect on that date").select_option("")
-    expect(table.locator("tbody tr")).to_have_count(6)
+    expect(table.locator("tbody tr")).to_have_count(9)
     assert accessible(page) == []
     shot(page, "council")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
     assert download.value.suggested_filename == "agreements-camosun-uvic.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-    assert sorted(r["rule"] for r in rows) == ["CAMOSUN-UVIC-BADM-BLOCK", "CAMOSUN-UVIC-BIOL150", "CAMOSUN-UVIC-ENGL151",
+    assert sorted(r["rule"] for r in rows) == ["CAMOSUN-UVIC-BADM-BASE", "CAMOSUN-UVIC-BADM-BLOCK", "CAMOSUN-UVIC-BIOL150",
+                                               "CAMOSUN-UVIC-BSW-L1-NONE", "CAMOSUN-UVIC-ENGL151", "CAMOSUN-UVIC-ENGL151-BELOW-C",
                                                "CAMOSUN-UVIC-HIST110", "CAMOSUN-UVIC-HIST120", "CAMOSUN-UVIC-HIST220"]
     hist = next(r for r in rows if r["rule"] == "CAMOSUN-UVIC-HIST110")
     assert (hist["from_label"], hist["to_label"], hist["to_title"], hist["in_effect"]) == (
@@ -164,10 +166,11 @@ def test_the_council_sees_a_courses_neighbourhood(tab: Tab, served: Served) -> N
     page.goto(f"{served.base}/council/node?id=CAMOSUN:ENGL-151")
     expect(page.locator("#graph canvas").first).to_be_attached()
     table = page.get_by_role("table", name="The same routes as a table")
-    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table.locator("tbody tr")).to_have_count(4)
     expect(table).to_contain_text("UVIC ENGL 135 (1.5)")
+    expect(table).to_contain_text("UVIC ENGL 1XX (1.5)")  # below C: unassigned credit (CAMOSUN-UVIC-ENGL151-BELOW-C)
     expect(table).to_contain_text("OKANAGAN ENGL 100 (3)")
-    assert page.evaluate("() => document.querySelector('#graph')._cyreg.cy.nodes().length") == 3
+    assert page.evaluate("() => document.querySelector('#graph')._cyreg.cy.nodes().length") == 4
     finish(tab, served, "council-node")
 
 

@@ -62,13 +62,15 @@ class Snapshot:
 
     @cached_property
     def pairs(self) -> dict[tuple[str, str], list[str]]:
-        """Rules of every kind by (institution of a node required, institution of a node granted), for the council's page."""
+        """Rules of every kind by (institution of a node required, institution of a node granted), for the council's page.
+
+        A "no credit" agreement grants nothing: it pairs with its receiving institution, ``granted_by``."""
         nodes = self.engine.nodes
         out: dict[tuple[str, str], list[str]] = defaultdict(list)
         for rule_id in sorted(self.engine.rules):
             rule = self.engine.rules[rule_id]
             sources = {nodes[n].institution for n in rule.mentions() if n in nodes}
-            targets = {nodes[g.node].institution for g in rule.grants if g.node in nodes}
+            targets = {nodes[g.node].institution for g in rule.grants if g.node in nodes} if rule.grants else {rule.granted_by}
             for a in sorted(s for s in sources if s is not None):
                 for b in sorted(t for t in targets if t is not None):
                     out[(a, b)].append(rule_id)

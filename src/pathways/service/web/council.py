@@ -54,7 +54,9 @@ def agreement_rows(snapshot: Snapshot, source: str, target: str, as_of: dt.date)
             "rule": rule_id, "kind": rule.kind, "status": rule.status,
             "from_label": "; ".join(names[n]["label"] for n in sources), "from_title": "; ".join(names[n]["title"] for n in sources),
             "requires": plain_requirement(rule.to_json()["requires"], names),
-            "to_label": "; ".join(names[g.node]["label"] for g in grants), "to_title": "; ".join(names[g.node]["title"] for g in grants),
+            # an agreement that grants nothing is the guide's "No credit"
+            "to_label": "; ".join(names[g.node]["label"] for g in grants) if rule.grants else "No credit",
+            "to_title": "; ".join(names[g.node]["title"] for g in grants),
             "credits": sum(float(g.credits if g.credits is not None else engine.nodes[g.node].credits) for g in grants),
             "valid_from": rule.valid_from.isoformat() if rule.valid_from else "",
             "valid_to": rule.valid_to.isoformat() if rule.valid_to else "",
