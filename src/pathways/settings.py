@@ -72,7 +72,10 @@ SETTINGS: tuple[Setting, ...] = (
             "reach, countToward and plan weighted)", int),
     Setting("graphql_max_depth", "PATHWAYS_GRAPHQL_MAX_DEPTH", "12", "deepest selection nesting of a GraphQL operation", int),
     Setting("request_time_limit", "PATHWAYS_REQUEST_TIME_LIMIT", "30",
-            "seconds an evaluation, reach, plan or GraphQL operation may compute before it stops with 503", float),
+            "seconds an evaluation, reach, plan, impact, validation or GraphQL operation may compute before it stops with 503",
+            float),
+    Setting("impact_max_listed", "PATHWAYS_IMPACT_MAX_LISTED", "1000",
+            "most reach pairs, and most routes, one impact answer lists per list (gained, lost); the totals stay exact", int),
 )
 
 
@@ -91,6 +94,7 @@ class Settings:
     graphql_max_cost: int = 10000
     graphql_max_depth: int = 12
     request_time_limit: float = 30.0
+    impact_max_listed: int = 1000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

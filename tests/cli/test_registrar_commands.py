@@ -79,7 +79,7 @@ def test_impact_change_file_as_json(seeded: str, tmp_path: Path, capsys: pytest.
     assert main(["impact", "--json", "--change", str(write_json(tmp_path / "rule.json", rule))]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["reach"] == {"gained": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-2XX"}],
-                            "lost": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-111"}]}
+                            "lost": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-111"}], "gained_total": 1, "lost_total": 1}
 
 
 def test_impact_unknown_rule_is_one_line(seeded: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pathways.engine import Deadline
 from pathways.engine.checks import check_graph, dependents
+from pathways.errors import DeadlineExceeded
 from pathways.model import Document, Grant, Rule, parse_document
 from pathways.model.requirements import CreditsWhere, NodeLeaf, requirement_unit, walk
 from .oracle import in_hours_pools
@@ -201,3 +204,30 @@ def test_reachable_agrees_with_rounds_over_every_rule(data: st.DataObject) -> No
              for k in range(data.draw(st.integers(0, 8)))]
     doc = parse_document({"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}], "nodes": nodes, "rules": rules})
     assert _reachable(doc, TODAY) == _reachable_by_rounds(doc, TODAY)
+
+
+class _Counted(Deadline):
+    """A deadline that passes after ``allowed`` checks: where the walks look at it, and how often."""
+
+    __slots__ = ("allowed", "seen")
+
+    def __init__(self, allowed: float) -> None:
+        super().__init__()
+        self.allowed, self.seen = allowed, 0
+
+    def check(self, what: str) -> None:
+        self.seen += 1
+        if self.seen > self.allowed:
+            raise DeadlineExceeded(f"{what} stopped: its deadline passed or its client left")
+
+
+def test_the_checks_stop_at_the_deadline_inside_their_walks() -> None:
+    rules = [rule(f"R{i}", {"node": "U:A" if i % 2 else "U:B"}, "U:C" if i % 3 else "U:D") for i in range(40)]
+    doc = graph(rules)
+    counted = _Counted(float("inf"))
+    whole = check_graph(doc, deadline=counted)
+    assert counted.seen >= 3 * len(rules)  # the walks over every rule check once per rule
+    for allowed in (0, len(rules), 3 * len(rules)):
+        with pytest.raises(DeadlineExceeded, match="validation"):
+            check_graph(doc, deadline=_Counted(allowed))
+    assert check_graph(doc, deadline=Deadline.after(60)) == whole

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathways.engine import Engine
+from pathways.engine import Deadline, Engine
 from pathways.engine.impact import CREDENTIAL_KINDS, ImpactIndex, ReachPair, Route, impact, parse_change
-from pathways.errors import InvalidInput, NotFound
+from pathways.errors import DeadlineExceeded, InvalidInput, NotFound
 from pathways.model import Document, Rule
 from pathways.model.requirements import CompetencyLeaf, NodeLeaf, walk
 
@@ -28,8 +28,8 @@ def test_ending_camosun_to_uvic_hist_removes_exactly_the_routes_it_carried(seed:
     result = impact(seed, parse_change(seed, {"end": "CAMOSUN-UVIC-HIST110", "date": "2026-12-01"}))
     assert result.to_json() == {
         "change": {"end": "CAMOSUN-UVIC-HIST110", "date": "2026-12-01"},
-        "reach": {"gained": [], "lost": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-111"}]},
-        "routes": {"gained": [], "lost": []},
+        "reach": {"gained": [], "lost": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-111"}], "gained_total": 0, "lost_total": 1},
+        "routes": {"gained": [], "lost": [], "gained_total": 0, "lost_total": 0},
         "evaluations": {"stored": 0, "changed": 0},
     }
     assert result.lost_pairs == tuple(_oracle(seed, "CAMOSUN-UVIC-HIST110", _ended(seed, "CAMOSUN-UVIC-HIST110"), DAY)[0][0])
@@ -46,7 +46,7 @@ def test_ending_a_transfer_loses_the_credential_routes_downstream(seed: Engine) 
 
 def test_a_rule_already_closed_changes_nothing(seed: Engine) -> None:
     result = impact(seed, parse_change(seed, {"end": "CAMOSUN-UVIC-HIST120", "date": "2026-12-01"}))
-    assert result.to_json()["reach"] == {"gained": [], "lost": []}
+    assert result.to_json()["reach"] == {"gained": [], "lost": [], "gained_total": 0, "lost_total": 0}
 
 
 def test_a_proposed_rule_gains_what_it_would_carry(seed: Engine) -> None:
@@ -54,14 +54,32 @@ def test_a_proposed_rule_gains_what_it_would_carry(seed: Engine) -> None:
             "requires": {"node": "CAMOSUN:HIST-120"}, "grants": [{"node": "UVIC:HIST-111"}]}
     out = impact(seed, parse_change(seed, {"rule": rule}, today=DAY)).to_json()
     assert out["change"] == {"rule": "CAMOSUN-UVIC-HIST120-NEW"}
-    assert out["reach"] == {"gained": [{"source": "CAMOSUN:HIST-120", "target": "UVIC:HIST-111"}], "lost": []}
+    assert out["reach"] == {"gained": [{"source": "CAMOSUN:HIST-120", "target": "UVIC:HIST-111"}], "lost": [],
+                            "gained_total": 1, "lost_total": 0}
 
 
 def test_changing_a_rule_moves_its_target(seed: Engine) -> None:
     rule = seed.rules["CAMOSUN-UVIC-HIST110"].to_json() | {"grants": [{"node": "UVIC:HIST-2XX", "credits": 1.5}]}
     out = impact(seed, parse_change(seed, {"rule": rule}, today=DAY)).to_json()
     assert out["reach"] == {"gained": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-2XX"}],
-                            "lost": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-111"}]}
+                            "lost": [{"source": "CAMOSUN:HIST-110", "target": "UVIC:HIST-111"}], "gained_total": 1, "lost_total": 1}
+
+
+def test_a_bounded_answer_lists_the_first_items_beside_exact_totals(seed: Engine) -> None:
+    change = parse_change(seed, {"end": "KCTCS-UK-CIT105", "date": "2026-12-01"})
+    whole = impact(seed, change)
+    cut = impact(seed, change, max_listed=2)
+    assert len(whole.lost_pairs) > 2 and len(whole.lost_routes) > 2
+    assert cut.lost_pairs == whole.lost_pairs[:2] and cut.lost_routes == whole.lost_routes[:2]
+    assert cut.to_json()["reach"]["lost_total"] == len(whole.lost_pairs)
+    assert cut.to_json()["routes"]["lost_total"] == len(whole.lost_routes)
+
+
+def test_a_passed_deadline_stops_the_comparison(seed: Engine) -> None:
+    deadline = Deadline.after(60)
+    deadline.cancel()
+    with pytest.raises(DeadlineExceeded, match="impact"):
+        impact(seed, parse_change(seed, {"end": "KCTCS-UK-CIT105", "date": "2026-12-01"}), deadline=deadline)
 
 
 @pytest.mark.parametrize(("body", "path"), [
@@ -164,16 +182,18 @@ def graphs(draw: Any) -> tuple[Engine, dict[str, Any]]:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(graphs())
-def test_impact_agrees_with_full_reach_before_and_after(case: tuple[Engine, dict[str, Any]]) -> None:
+@given(graphs(), st.one_of(st.none(), st.integers(1, 4)))
+def test_impact_agrees_with_full_reach_before_and_after(case: tuple[Engine, dict[str, Any]], max_listed: int | None) -> None:
     engine, body = case
     change = parse_change(engine, body)
-    result = impact(engine, change, index=ImpactIndex(engine))
+    result = impact(engine, change, index=ImpactIndex(engine), max_listed=max_listed)
     (lost, gained), (lost_routes, gained_routes) = _oracle(engine, change.rule, change.after, change.day)
-    assert list(result.lost_pairs) == lost
-    assert list(result.gained_pairs) == gained
-    assert set(result.lost_routes) == lost_routes
-    assert set(result.gained_routes) == gained_routes
+    assert list(result.lost_pairs) == lost[:max_listed]
+    assert list(result.gained_pairs) == gained[:max_listed]
+    assert list(result.lost_routes) == sorted(lost_routes)[:max_listed]
+    assert list(result.gained_routes) == sorted(gained_routes)[:max_listed]
+    assert (result.lost_pairs_total, result.gained_pairs_total) == (len(lost), len(gained))
+    assert (result.lost_routes_total, result.gained_routes_total) == (len(lost_routes), len(gained_routes))
 
 
 def _ended(engine: Engine, rule_id: str) -> Rule:

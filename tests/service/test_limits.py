@@ -67,12 +67,15 @@ def test_reach_depth_and_answer_size_limits(limited: Client) -> None:
 def test_past_the_request_time_limit_the_answer_is_503_with_retry_after(limited: Client) -> None:
     for response in (limited.post("/evaluate", json={"holdings": THREE_MICRO_COURSES}),
                      limited.get("/nodes/UFV:PS-ESS/counts-toward"),
-                     limited.post("/plan", json={"holdings": THREE_MICRO_COURSES, "target": "SFU:IAT1XX"})):
+                     limited.post("/plan", json={"holdings": THREE_MICRO_COURSES, "target": "SFU:IAT1XX"}),
+                     limited.post("/impact", json={"end": "UFV-GD157-PLAR", "date": "2026-09-01"}),
+                     limited.get("/validate")):
         assert response.status_code == 503, response.text
         assert response.headers["retry-after"] == "5"
         assert _problem(response)["title"] == "time limit reached"
-    body = gql(limited, '{ countToward(holdings: [{node: "UFV:PS-ESS"}]) { asOf } }')
-    assert body["errors"][0]["extensions"]["status"] == 503
+    for query in ('{ countToward(holdings: [{node: "UFV:PS-ESS"}]) { asOf } }', "{ validation { check } }"):
+        body = gql(limited, query)
+        assert body["errors"][0]["extensions"]["status"] == 503, query
     assert limited.get("/health").status_code == 200
 
 
@@ -92,6 +95,22 @@ def test_graphql_cost_counts_aliases_and_depth_is_limited(limited: Client) -> No
     assert "errors" not in gql(limited, deep.replace("{ paths { rule } }", "{ node }"))
     body = gql(limited, deep)
     assert "PATHWAYS_GRAPHQL_MAX_DEPTH" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("limited", [dict(impact_max_listed=2)], indirect=True)
+def test_an_impact_lists_at_most_the_limit_beside_exact_totals(limited: Client) -> None:
+    body = limited.post("/impact", json={"end": "UFV-GD157-PLAR", "date": "2026-09-01"}).json()
+    assert body["reach"] == {"gained": [], "gained_total": 0, "lost_total": 6,
+                             "lost": [{"source": "UFV:IL-GD", "target": "SFU:IAT1XX"}, {"source": "UFV:IL-GD", "target": "UFV:GD157"}]}
+    rule = {"id": "SFU-BA-LADDER", "kind": "ladder", "granted_by": "SFU", "requires": {"node": "SFU:IAT1XX"}, "grants": [{"node": "SFU:BA"}]}
+    routes = limited.post("/impact", json={"rule": rule}).json()["routes"]
+    assert routes["gained_total"] == 5 and [r["source"] for r in routes["gained"]] == ["SFU:IAT1XX", "UFV:GD157"]
+
+
+def test_graphql_validation_is_weighed_as_a_walk_of_the_whole_graph(client: Client) -> None:
+    assert "errors" not in gql(client, "{ validation { check } }")
+    body = gql(client, "{ a: validation { check } b: validation { check } }")
+    assert body["data"] is None and "PATHWAYS_GRAPHQL_MAX_COST" in body["errors"][0]["message"]
 
 
 def test_every_limit_setting_is_documented() -> None:

@@ -112,3 +112,23 @@ def test_two_workers_answer_a_kept_alive_client_without_a_delayed_ack(tmp_path: 
             took.append(time.perf_counter() - start)
     took.sort()
     assert took[len(took) // 2] < 0.02, f"median {took[len(took) // 2] * 1000:.1f} ms per kept-alive request"
+
+
+def _count(metrics: str, route: str) -> float:
+    line = f'pathways_requests_total{{method="GET",route="{route}",status="200"}} '
+    return sum(float(row.removeprefix(line)) for row in metrics.splitlines() if row.startswith(line))
+
+
+def test_metrics_add_up_every_worker_whichever_answers(tmp_path: Path, tokens_file: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    with pathways_serve(tmp_path, tokens_file, workers=2, settings={"TMPDIR": str(temp)}) as served:
+        assert [p.name for p in temp.iterdir()][0].startswith("pathways-metrics-")
+        before = _count(httpx.get(f"{served.base}/metrics", timeout=10).text, "/health")
+        for _ in range(30):  # a new connection each: the kernel spreads them over the two workers
+            assert httpx.get(f"{served.base}/health", timeout=10).status_code == 200
+        scrapes = [httpx.get(f"{served.base}/metrics", timeout=10).text for _ in range(8)]
+        assert [_count(s, "/health") - before for s in scrapes] == [30.0] * 8
+        assert all('pathways_request_duration_seconds_count{method="GET",route="/health"}' in s for s in scrapes)
+    assert served.returncode == 0
+    assert list(temp.iterdir()) == []  # the metrics directory is removed with the server

@@ -87,3 +87,13 @@ def test_ending_an_agreement_sets_its_last_day(web: Client, tmp_path: Path) -> N
                     headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
     assert done.status_code == 200 and "now ends on 2026-06-30" in done.text
     assert web.get("/rules/UFV-BUS348-PLAR").json()["valid_to"] == "2026-06-30"
+
+
+def test_the_impact_preview_says_the_totals_when_the_lists_are_cut(web: Client) -> None:
+    answer = web.post("/impact", json={"end": "UFV-GD157-PLAR", "date": "2026-09-01"}).json()
+    answer["reach"]["lost"] = answer["reach"]["lost"][:2]  # as a bounded answer lists them
+    page = web.post("/registrar/impact-view", json=answer).text
+    assert "This change removes 6 routes between courses" in page and "The first 2 are listed." in page
+    assert page.count("<li>") == 2
+    whole = web.post("/registrar/impact-view", json=web.post("/impact", json={"end": "UFV-GD157-PLAR", "date": "2026-09-01"}).json()).text
+    assert "removes 6 routes" in whole and "are listed" not in whole

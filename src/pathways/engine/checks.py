@@ -63,6 +63,7 @@ from ..model import (
     requirement_unit,
     walk,
 )
+from .deadline import NEVER, Deadline
 from .index import GRADE_RANK, filter_matches
 
 __all__ = ["DEFAULT_PILOT_REVIEW_YEARS", "SEVERITY", "Finding", "check_graph", "dependents"]
@@ -110,15 +111,20 @@ def check_graph(
     institution: str | None = None,
     today: dt.date | None = None,
     pilot_review_years: float = DEFAULT_PILOT_REVIEW_YEARS,
+    deadline: Deadline = NEVER,
 ) -> list[Finding]:
     """Every finding of every check, errors first; ``institution`` keeps those touching its
-    rules or its nodes. ``today`` (default: today) dates the window and pilot checks."""
+    rules or its nodes. ``today`` (default: today) dates the window and pilot checks.
+
+    Raises:
+        DeadlineExceeded: ``deadline`` (checked in every walk over the rules) passed first.
+    """
     day = today or dt.date.today()
     nodes = {n.id: n for n in doc.nodes}
     rules = [r for r in doc.rules if r.status in _ACTIVE]
-    findings = [*_same_source(rules, nodes), *_circular(rules), *_inflating(rules, nodes), *_retired_references(rules, nodes),
-                *_closed_approved(rules, day), *_pilot_overdue(rules, day, pilot_review_years),
-                *_unreachable_credentials(doc, day)]
+    findings = [*_same_source(rules, nodes, deadline), *_circular(rules, deadline), *_inflating(rules, nodes, deadline),
+                *_retired_references(rules, nodes, deadline), *_closed_approved(rules, day),
+                *_pilot_overdue(rules, day, pilot_review_years), *_unreachable_credentials(doc, day, deadline)]
     if institution is not None:
         mine = {r.id for r in rules if r.granted_by == institution}
         findings = [f for f in findings
@@ -146,7 +152,7 @@ def _granted(rule: Rule) -> str:
     return " and ".join(g.node for g in rule.grants) or "no credit"
 
 
-def _same_source(rules: list[Rule], nodes: dict[str, Node]) -> list[Finding]:
+def _same_source(rules: list[Rule], nodes: dict[str, Node], deadline: Deadline) -> list[Finding]:
     """Pairs of one institution's rules on the same single course whose windows and grade
     ranges overlap: ``ambiguous``/``overlapping`` when both grant, different nodes;
     ``no_credit_conflict`` when one grants nothing. A grade range is a minimum grade up to
@@ -157,6 +163,7 @@ def _same_source(rules: list[Rule], nodes: dict[str, Node]) -> list[Finding]:
             by_source[(rule.granted_by, rule.requires.node)].append(rule)
     out = []
     for (granted_by, source), group in by_source.items():
+        deadline.check("validation")
         for a, b in combinations(sorted(group, key=lambda r: r.id), 2):
             if not _windows_overlap(a, b):
                 continue
@@ -230,7 +237,7 @@ def _weight(node: Node, unit: str) -> float:
     return float(node.hours or 0) if unit == "hours" else float(node.credits)
 
 
-def _reachable(doc: Document, day: dt.date) -> set[str]:
+def _reachable(doc: Document, day: dt.date, deadline: Deadline = NEVER) -> set[str]:
     """The nodes (and competencies) a chain of applicable rules (approved, window not closed)
     leads to from what a learner can take: active courses and micro-credentials. A worklist:
     each node reached re-checks only the rules it can fill a leaf or a credit pool of."""
@@ -249,6 +256,7 @@ def _reachable(doc: Document, day: dt.date) -> set[str]:
     fired: set[int] = set()
     queue = [n.id for n in doc.nodes if n.status == "active" and n.kind in ("course", "micro_credential")]
     while queue:
+        deadline.check("validation")
         ident = queue.pop()
         if ident in held:
             continue
@@ -269,10 +277,10 @@ def _reachable(doc: Document, day: dt.date) -> set[str]:
     return held
 
 
-def _unreachable_credentials(doc: Document, day: dt.date) -> list[Finding]:
+def _unreachable_credentials(doc: Document, day: dt.date, deadline: Deadline) -> list[Finding]:
     """Active credentials outside :func:`_reachable`; generous where it must guess (credits are an
     upper bound, lineages are not kept apart), so that what it reports is truly out of reach."""
-    held = _reachable(doc, day)
+    held = _reachable(doc, day, deadline)
     granting: dict[str, list[str]] = defaultdict(list)
     for rule in doc.rules:
         for g in rule.grants:
@@ -286,9 +294,10 @@ def _unreachable_credentials(doc: Document, day: dt.date) -> list[Finding]:
     ]
 
 
-def _rule_graph(rules: list[Rule]) -> nx.DiGraph:
+def _rule_graph(rules: list[Rule], deadline: Deadline) -> nx.DiGraph:
     graph = nx.DiGraph()
     for rule in rules:
+        deadline.check("validation")
         for source in rule.mentions():
             for grant in rule.grants:
                 graph.add_edge(source, grant.node)
@@ -296,10 +305,11 @@ def _rule_graph(rules: list[Rule]) -> nx.DiGraph:
     return graph
 
 
-def _circular(rules: list[Rule]) -> list[Finding]:
-    graph = _rule_graph(rules)
+def _circular(rules: list[Rule], deadline: Deadline) -> list[Finding]:
+    graph = _rule_graph(rules, deadline)
     out = []
     for component in nx.strongly_connected_components(graph):
+        deadline.check("validation")
         if len(component) < 2:
             continue
         ids = sorted({r for u, v, data in graph.subgraph(component).edges(data=True) for r in data["rules"]})
@@ -324,9 +334,10 @@ def _least_credits(req: Requirement, nodes: dict[str, Node]) -> float | None:
     return sum(known[:need]) if len(known) == len(parts) else None
 
 
-def _inflating(rules: list[Rule], nodes: dict[str, Node]) -> list[Finding]:
+def _inflating(rules: list[Rule], nodes: dict[str, Node], deadline: Deadline) -> list[Finding]:
     out = []
     for rule in rules:
+        deadline.check("validation")
         least = _least_credits(rule.requires, nodes)
         if least is None:
             continue
@@ -336,9 +347,10 @@ def _inflating(rules: list[Rule], nodes: dict[str, Node]) -> list[Finding]:
     return out
 
 
-def _retired_references(rules: list[Rule], nodes: dict[str, Node]) -> list[Finding]:
+def _retired_references(rules: list[Rule], nodes: dict[str, Node], deadline: Deadline) -> list[Finding]:
     out = []
     for rule in rules:
+        deadline.check("validation")
         retired = sorted(i for i in rule.mentions() | {g.node for g in rule.grants} if i in nodes and nodes[i].status == "retired")
         if retired:
             out.append(Finding("retired_reference", (rule.id,), f"refers to retired node(s) {', '.join(retired)}"))

@@ -20,6 +20,10 @@ rule's requirement (walking back from the nodes it names), what its grants lead 
 those sources reach. Reachability over that part is computed once per side with one bitset
 per strongly connected component, so the work grows with the part, not with the graph.
 
+Every loop checks a :class:`~pathways.engine.deadline.Deadline` (the service's request
+deadline), and the answer can be bounded: with ``max_listed`` each of the four lists (reach
+pairs and routes, gained and lost) holds at most that many, in order, beside its exact total.
+
 Example:
     >>> from pathways.model import Document
     >>> from .index import Engine
@@ -39,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -46,6 +51,7 @@ from typing import Any
 from ..errors import InvalidInput, NotFound, Problem
 from ..model import CompetencyLeaf, CreditsWhere, Document, KnownIds, NodeLeaf, Rule, parse_entity, walk
 from ..model.document import reference_problems
+from .deadline import NEVER, Deadline
 from .index import Engine
 
 __all__ = ["CREDENTIAL_KINDS", "Impact", "ImpactIndex", "ReachPair", "Route", "RuleChange", "impact", "parse_change"]
@@ -94,20 +100,29 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class Impact:
-    """What a :class:`RuleChange` gains and loses; :meth:`to_json` is ``POST /impact``'s answer."""
+    """What a :class:`RuleChange` gains and loses; :meth:`to_json` is ``POST /impact``'s answer.
+
+    Each list holds the first ``max_listed`` items in order (all of them without a bound); the
+    ``*_total`` counts are exact whatever was listed."""
 
     change: RuleChange
     gained_pairs: tuple[ReachPair, ...]
     lost_pairs: tuple[ReachPair, ...]
     gained_routes: tuple[Route, ...]
     lost_routes: tuple[Route, ...]
+    gained_pairs_total: int
+    lost_pairs_total: int
+    gained_routes_total: int
+    lost_routes_total: int
 
     def to_json(self) -> dict[str, Any]:
         """The answer; ``evaluations`` is always zero: pathways keeps no evaluations, so none can change."""
         return {
             "change": self.change.to_json(),
-            "reach": {"gained": [p.to_json() for p in self.gained_pairs], "lost": [p.to_json() for p in self.lost_pairs]},
-            "routes": {"gained": [r.to_json() for r in self.gained_routes], "lost": [r.to_json() for r in self.lost_routes]},
+            "reach": {"gained": [p.to_json() for p in self.gained_pairs], "lost": [p.to_json() for p in self.lost_pairs],
+                      "gained_total": self.gained_pairs_total, "lost_total": self.lost_pairs_total},
+            "routes": {"gained": [r.to_json() for r in self.gained_routes], "lost": [r.to_json() for r in self.lost_routes],
+                       "gained_total": self.gained_routes_total, "lost_total": self.lost_routes_total},
             "evaluations": {"stored": 0, "changed": 0},
         }
 
@@ -274,11 +289,12 @@ class _Side:
             yield from self.entries
 
 
-def _closure(starts: Iterable[str], sides: tuple[_Side, _Side], forward: bool) -> set[str]:
+def _closure(starts: Iterable[str], sides: tuple[_Side, _Side], forward: bool, deadline: Deadline) -> set[str]:
     """Every node reachable from ``starts`` (themselves included) on either side, forward or back."""
     seen = set(starts)
     stack = list(seen)
     while stack:
+        deadline.check("impact")
         node = stack.pop()
         for side in sides:
             for nxt in side.successors(node) if forward else side.predecessors(node):
@@ -288,10 +304,11 @@ def _closure(starts: Iterable[str], sides: tuple[_Side, _Side], forward: bool) -
     return seen
 
 
-def _reach_bits(side: _Side, region: list[str], bit: dict[str, int]) -> dict[str, int]:
+def _reach_bits(side: _Side, region: list[str], bit: dict[str, int], deadline: Deadline) -> dict[str, int]:
     """For each node of ``region`` (closed under successors), the bitset of the region's nodes it
     reaches by one rule or more, by Tarjan's strongly connected components (iteratively)."""
     succ = {n: [m for m in dict.fromkeys(side.successors(n)) if m in bit] for n in region}
+    deadline.check("impact")
     number: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -324,6 +341,7 @@ def _reach_bits(side: _Side, region: list[str], bit: dict[str, int]) -> dict[str
                 low[parent] = min(low[parent], low[node])
             if low[node] != number[node]:
                 continue
+            deadline.check("impact")
             component = []
             while True:
                 member = stack.pop()
@@ -344,34 +362,52 @@ def _reach_bits(side: _Side, region: list[str], bit: dict[str, int]) -> dict[str
     return reach
 
 
-def impact(engine: Engine, change: RuleChange, *, index: ImpactIndex | None = None) -> Impact:
+def impact(engine: Engine, change: RuleChange, *, index: ImpactIndex | None = None, deadline: Deadline = NEVER,
+           max_listed: int | None = None) -> Impact:
     """The reach pairs and credentials' routes ``change`` gains and loses (see the module).
 
-    ``index`` is the engine's :class:`ImpactIndex`, kept by a caller that asks many times.
+    ``index`` is the engine's :class:`ImpactIndex`, kept by a caller that asks many times;
+    ``deadline`` is checked in every loop; ``max_listed`` bounds each list (the totals stay exact).
+
+    Raises:
+        DeadlineExceeded: ``deadline`` passed before the comparison was complete.
     """
     index = index or ImpactIndex(engine)
+    limit = max_listed if max_listed is not None else -1
     sides = (_Side(index, change, change.before), _Side(index, change, change.after))
-    sources = _closure(sides[0].entries | sides[1].entries, sides, forward=False)
-    region = sorted(_closure(sources, sides, forward=True))
+    sources = _closure(sides[0].entries | sides[1].entries, sides, forward=False, deadline=deadline)
+    region = sorted(_closure(sources, sides, forward=True, deadline=deadline))
     bit = {node: i for i, node in enumerate(region)}
-    reach = [_reach_bits(side, region, bit) for side in sides]
+    reach = [_reach_bits(side, region, bit, deadline) for side in sides]
     # region is sorted and bits ascend with it: pairs come out in order, with no sort
     pairs: tuple[list[ReachPair], list[ReachPair]] = ([], [])
+    totals = [0, 0]
     moved: dict[str, int] = {}
     for source in sorted(sources):
+        deadline.check("impact")
         before, after = reach[0].get(source, 0), reach[1].get(source, 0)
         if before == after:
             continue
         moved[source] = before ^ after
-        for which, bits in ((0, before & ~after), (1, after & ~before)):
-            pairs[which].extend(ReachPair(source, target) for target in _members(bits, region) if target != source)
-    routes = _routes(sides, sources, moved, region, bit, reach)
+        own = ~(1 << bit[source])
+        for which, bits in ((0, before & ~after & own), (1, after & ~before & own)):
+            totals[which] += bits.bit_count()
+            room = limit - len(pairs[which]) if limit >= 0 else bits.bit_count()
+            if room > 0:
+                pairs[which].extend(ReachPair(source, target) for target in islice(_members(bits, region), room))
+    routes = _routes(sides, sources, moved, region, bit, reach, deadline)
+    lost, gained = sorted(routes[0] - routes[1]), sorted(routes[1] - routes[0])
+    shown = slice(None, limit if limit >= 0 else None)
     return Impact(
         change,
         gained_pairs=tuple(pairs[1]),
         lost_pairs=tuple(pairs[0]),
-        gained_routes=tuple(sorted(routes[1] - routes[0])),
-        lost_routes=tuple(sorted(routes[0] - routes[1])),
+        gained_routes=tuple(Route(*r) for r in gained[shown]),
+        lost_routes=tuple(Route(*r) for r in lost[shown]),
+        gained_pairs_total=totals[1],
+        lost_pairs_total=totals[0],
+        gained_routes_total=len(gained),
+        lost_routes_total=len(lost),
     )
 
 
@@ -384,23 +420,26 @@ def _members(bits: int, region: list[str]) -> Iterator[str]:
 
 def _routes(
     sides: tuple[_Side, _Side], sources: set[str], moved: dict[str, int], region: list[str], bit: dict[str, int],
-    reach: list[dict[str, int]],
-) -> tuple[set[Route], set[Route]]:
-    """Each side's routes that may differ: through the changed rule from every source, and
-    through another rule only from a source whose reach moved onto one of that rule's entries."""
-    out: tuple[set[Route], set[Route]] = (set(), set())
+    reach: list[dict[str, int]], deadline: Deadline,
+) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """Each side's routes that may differ, as ``(credential, rule, source)``: through the changed
+    rule from every source, and through another rule only from a source whose reach moved onto
+    one of that rule's entries."""
+    out: tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]] = (set(), set())
     for which, side in enumerate(sides):
         if side.credentials:
             mask = sum(1 << bit[n] for n in side.entries if n in bit)
             for source in sources:
+                deadline.check("impact")
                 if (reach[which].get(source, 0) | (1 << bit[source])) & mask:
-                    out[which].update(Route(c, side.rule, source) for c in side.credentials)
+                    out[which].update((c, side.rule, source) for c in side.credentials)
     touched = 0
     for bits in moved.values():
         touched |= bits
     side = sides[0]
     candidates: dict[str, tuple[tuple[str, ...], int]] = {}
     for node in _members(touched, region):
+        deadline.check("impact")
         for rule_id, valid_to, _, credentials in side.index.forward(node):
             if credentials and rule_id != side.rule and rule_id not in candidates and _open(valid_to, side.day):
                 entries = side.index.entries(side.index.engine.rules[rule_id])
@@ -408,8 +447,9 @@ def _routes(
     for source, bits in moved.items():
         own = 1 << bit[source]
         for rule_id, (credentials, mask) in candidates.items():
+            deadline.check("impact")
             if bits & mask:
                 for which in (0, 1):
                     if (reach[which].get(source, 0) | own) & mask:
-                        out[which].update(Route(c, rule_id, source) for c in credentials)
+                        out[which].update((c, rule_id, source) for c in credentials)
     return out

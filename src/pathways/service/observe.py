@@ -8,9 +8,11 @@ counts the request in the app's metrics: ``pathways_requests_total`` by route te
 method and status, and ``pathways_request_duration_seconds``, a histogram by route template
 and method. ``GET /metrics`` serves them in the Prometheus text format.
 
-Each app has its own registry (two apps in one process never mix counts); with ``pathways
-serve --workers N`` each worker process counts its own requests and ``/metrics`` answers
-with the counts of the worker that took the scrape.
+Each app has its own registry (two apps in one process never mix counts). With ``pathways
+serve --workers N`` the workers run in prometheus-client's multiprocess mode
+(``PROMETHEUS_MULTIPROC_DIR``, set by :func:`~pathways.service.server.run`): each keeps its
+counts in files there, and ``/metrics`` adds up every worker's (a
+:class:`~prometheus_client.multiprocess.MultiProcessCollector`), whichever worker answers.
 
 Example:
     >>> metrics = Metrics()
@@ -23,11 +25,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,9 +48,12 @@ _log = logging.getLogger(ACCESS_LOGGER)
 
 
 class Metrics:
-    """One app's request counter and latency histogram, in a registry of its own."""
+    """One app's request counter and latency histogram, in a registry of its own; in
+    multiprocess mode (``PROMETHEUS_MULTIPROC_DIR`` set when the process started) the values
+    live in that directory's files and :meth:`exposition` adds up every process's."""
 
     def __init__(self) -> None:
+        self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         self.registry = CollectorRegistry()
         self.requests = Counter("pathways_requests", "HTTP requests answered, by route template, method and status",
                                 ("route", "method", "status"), registry=self.registry)
@@ -58,8 +65,12 @@ class Metrics:
         self.latency.labels(route, method).observe(seconds)
 
     def exposition(self) -> bytes:
-        """The Prometheus text format of every metric."""
-        return generate_latest(self.registry)
+        """The Prometheus text format of every metric (of every worker, in multiprocess mode)."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]  # untyped upstream
+        return generate_latest(every_worker)
 
 
 class Observe:

@@ -90,20 +90,23 @@ def plan_json(snapshot: Snapshot, body: object, *, limits: Limits, deadline: Dea
     return result
 
 
-def impact_json(snapshot: Snapshot, body: object) -> dict[str, Any]:
+def impact_json(snapshot: Snapshot, body: object, *, limits: Limits, deadline: Deadline) -> dict[str, Any]:
     """``POST /impact``: validate the proposed change (422 with paths, 404 for an unknown rule),
-    return what it gains and loses (:mod:`pathways.engine.impact`)."""
+    return what it gains and loses (:mod:`pathways.engine.impact`) under ``deadline``, each list
+    cut to the impact size limit beside its exact total."""
     change = parse_change(snapshot.engine, body)
-    result: dict[str, Any] = impact(snapshot.engine, change, index=snapshot.impact_index).to_json()
+    result: dict[str, Any] = impact(snapshot.engine, change, index=snapshot.impact_index, deadline=deadline,
+                                    max_listed=limits.impact_max_listed).to_json()
     return result
 
 
-def validation_json(snapshot: Snapshot, institution: str | None, *, pilot_review_years: float) -> dict[str, Any]:
-    """``GET /validate``: the registrar checks of the current graph (:mod:`pathways.engine.checks`),
-    those touching ``institution``'s rules or nodes when it is given."""
+def validation_json(snapshot: Snapshot, institution: str | None, *, pilot_review_years: float,
+                    deadline: Deadline) -> dict[str, Any]:
+    """``GET /validate``: the registrar checks of the current graph (:mod:`pathways.engine.checks`)
+    under ``deadline``, those touching ``institution``'s rules or nodes when it is given."""
     engine = snapshot.engine
     # the snapshot's entities are validated already: assembled, not parsed again
     doc = Document.model_construct(institutions=list(engine.institutions.values()), nodes=list(engine.nodes.values()),
                                    rules=list(engine.rules.values()))
-    findings = check_graph(doc, institution=institution, pilot_review_years=pilot_review_years)
+    findings = check_graph(doc, institution=institution, pilot_review_years=pilot_review_years, deadline=deadline)
     return {"findings": [f.as_json() for f in findings]}

@@ -17,6 +17,11 @@ So several workers each get their own listening socket on the same port
 on it, which Linux passes on to every accepted connection (:func:`listeners`). One worker
 runs plain uvicorn: asyncio binds that socket itself and sets ``TCP_NODELAY``.
 
+Several workers also share their metrics: :func:`run` points ``PROMETHEUS_MULTIPROC_DIR`` at a
+fresh temporary directory before starting them, where prometheus-client keeps each worker's
+counts in files, so ``GET /metrics`` adds up every worker whichever one takes the scrape
+(:mod:`~pathways.service.observe`); the directory is removed when the server stops.
+
 Example:
     >>> import socket
     >>> socks = listeners("127.0.0.1", 0, 2)
@@ -30,8 +35,11 @@ from __future__ import annotations
 
 import copy
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
+import tempfile
 from types import FrameType
 from typing import Any
 
@@ -40,10 +48,12 @@ from uvicorn.config import LOGGING_CONFIG
 
 from .observe import ACCESS_LOGGER
 
-__all__ = ["APP", "listeners", "log_config", "run"]
+__all__ = ["APP", "MULTIPROC_DIR", "listeners", "log_config", "run"]
 
 APP = "pathways.service.app:app_from_env"
 """The app factory every worker imports (each builds its own store connection and engine cache)."""
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus-client's multiprocess mode keeps each worker's metrics (set by :func:`run` for several workers)."""
 
 
 def listeners(host: str, port: int, count: int) -> list[socket.socket]:
@@ -92,6 +102,10 @@ def run(*, host: str, port: int, workers: int, access_log: bool) -> None:
     procs = [spawn.Process(target=_worker, args=(config, sock), name=f"pathways-worker-{i}") for i, sock in enumerate(socks)]
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job may start with it ignored
         signal.signal(signum, _interrupt)
+    # fresh for each run (counts of an earlier one would be added in), inherited by the spawned workers
+    metrics_dir = tempfile.mkdtemp(prefix="pathways-metrics-")
+    previous = os.environ.get(MULTIPROC_DIR)
+    os.environ[MULTIPROC_DIR] = metrics_dir
     try:
         for proc in procs:
             proc.start()
@@ -109,6 +123,11 @@ def run(*, host: str, port: int, workers: int, access_log: bool) -> None:
                 proc.kill()
         for sock in socks:
             sock.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        if previous is None:
+            os.environ.pop(MULTIPROC_DIR, None)
+        else:
+            os.environ[MULTIPROC_DIR] = previous
 
 
 def _worker(config: uvicorn.Config, sock: socket.socket) -> None:

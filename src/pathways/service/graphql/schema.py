@@ -234,8 +234,9 @@ class Query:
     @strawberry.field(description="Registrar checks of the graph, errors first: GET /validate; `institution` keeps "
                                   "findings touching its rules or nodes.")
     def validation(self, info: Info, institution: str | None = None) -> list[ValidationFinding]:
-        years = info.context.settings.pilot_review_years
-        found = validation_json(info.context.cache.current(), institution, pilot_review_years=years)["findings"]
+        ctx = info.context
+        found = validation_json(ctx.cache.current(), institution, pilot_review_years=ctx.settings.pilot_review_years,
+                                deadline=ctx.work.deadline)["findings"]
         return [ValidationFinding.from_json(f) for f in found]
 
 

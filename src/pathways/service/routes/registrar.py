@@ -1,5 +1,6 @@
 """``POST /impact`` (what a rule change would gain and lose, before it is made) and
-``GET /validate`` (the registrar checks): open to anyone, they write nothing."""
+``GET /validate`` (the registrar checks): open to anyone, they write nothing. Both run off the
+event loop under the request's deadline (503 with ``Retry-After`` past it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from ..dependencies import Body, Cache, CurrentSettings
+from ..dependencies import AppLimits, Body, Cache, CurrentSettings, RequestWork
 from ..openapi import answers
 from ..queries import impact_json, validation_json
 from ..responses import FastJSONResponse
@@ -20,6 +21,14 @@ _PAIRS = {"type": "array", "items": {"type": "object", "required": ["source", "t
                                      "properties": {"source": {"type": "string"}, "target": {"type": "string"}}}}
 _ROUTES = {"type": "array", "items": {"type": "object", "required": ["credential", "rule", "source"],
                                       "properties": {k: {"type": "string"} for k in ("credential", "rule", "source")}}}
+
+
+def _listed(items: dict[str, Any], what: str) -> dict[str, Any]:
+    return {"type": "object", "required": ["gained", "lost", "gained_total", "lost_total"],
+            "description": f"{what} gained and lost: at most PATHWAYS_IMPACT_MAX_LISTED of each, in order, beside exact totals",
+            "properties": {"gained": items, "lost": items, "gained_total": {"type": "integer"}, "lost_total": {"type": "integer"}}}
+
+
 _IMPACT_REQUEST: dict[str, Any] = {
     "description": "exactly one of: end a rule on a date (default today), or a whole proposed rule (upsert by its id)",
     "oneOf": [
@@ -34,8 +43,8 @@ _IMPACT_RESPONSE: dict[str, Any] = {
     "required": ["change", "reach", "routes", "evaluations"],
     "properties": {
         "change": {"type": "object", "description": '{"end": RULE, "date": D} or {"rule": RULE}'},
-        "reach": {"type": "object", "properties": {"gained": _PAIRS, "lost": _PAIRS}},
-        "routes": {"type": "object", "properties": {"gained": _ROUTES, "lost": _ROUTES}},
+        "reach": _listed(_PAIRS, "reach pairs"),
+        "routes": _listed(_ROUTES, "credentials' routes"),
         "evaluations": {"type": "object", "description": "stored evaluations whose grants would change: pathways keeps none",
                         "properties": {"stored": {"type": "integer"}, "changed": {"type": "integer"}}},
     },
@@ -49,19 +58,22 @@ _IMPACT_RESPONSE: dict[str, Any] = {
                200: {"description": "the impact", "content": {"application/json": {"schema": _IMPACT_RESPONSE}}}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _IMPACT_REQUEST}}}},
 )
-def post_impact(body: Body, cache: Cache) -> FastJSONResponse:
+async def post_impact(body: Body, cache: Cache, limits: AppLimits, work: RequestWork) -> FastJSONResponse:
     """Nothing is written. Compared: the rules that count for learning earned after the date
-    (approved, not closed by then), before and after the change."""
-    return FastJSONResponse(impact_json(cache.current(), body))
+    (approved, not closed by then), before and after the change. Each list holds at most
+    ``PATHWAYS_IMPACT_MAX_LISTED`` items, in order; ``gained_total`` and ``lost_total`` are exact."""
+    return await work.run(lambda: FastJSONResponse(impact_json(cache.current(), body, limits=limits, deadline=work.deadline)))
 
 
 @router.get("/validate", summary="Registrar checks of the graph: ambiguous, overlapping, inflating, overdue... rules",
             responses=answers(503))
-def get_validate(
+async def get_validate(
     cache: Cache,
     settings: CurrentSettings,
+    work: RequestWork,
     institution: Annotated[str | None, Query(description="only findings touching rules this institution grants, or its nodes")] = None,
 ) -> FastJSONResponse:
     """``{"findings": [{"check", "severity", "rules", "nodes", "message"}]}``, errors first; pilots
     are judged against ``PATHWAYS_PILOT_REVIEW_YEARS``."""
-    return FastJSONResponse(validation_json(cache.current(), institution, pilot_review_years=settings.pilot_review_years))
+    return await work.run(lambda: FastJSONResponse(validation_json(cache.current(), institution, deadline=work.deadline,
+                                                                   pilot_review_years=settings.pilot_review_years)))
