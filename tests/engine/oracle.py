@@ -156,14 +156,10 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
             seen |= h["lineage"]
         if not ok:
             continue
-        for inst, max_rec, min_res in limits:
-            rec = sum(h["credits"] for h in used if h["kind"] in ("plar", "transfer"))
-            res = sum(
-                h["credits"]
-                for h in used
-                if (h["kind"] is None or h["kind"] in ("stack", "ladder")) and doc_nodes[h["node"]].institution == inst
-            )
-            if (max_rec is not None and rec > max_rec + 1e-9) or (min_res is not None and res < min_res - 1e-9):
+        for inst, _, min_res in limits:  # a recognized maximum never refuses (amendment 9)
+            # residency: the credits of the used lineages' direct holdings earned at inst
+            res = sum(float(doc_nodes[e].credits) for h in used for e in h["lineage"] if doc_nodes[e].institution == inst)
+            if min_res is not None and res < min_res - 1e-9:
                 ok = False
         if not ok:
             continue
@@ -216,6 +212,10 @@ def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str
             if found is None:
                 continue
             (size, lineage, uses), used = found
+            caps = [float(cap) for g in rule.grants if doc_nodes[g.node].kind == "credential" and doc_nodes[g.node].limits is not None
+                    and (cap := doc_nodes[g.node].limits.max_recognized_credits) is not None]
+            recognized = sum(u["credits"] for u in used if u["kind"] in ("plar", "transfer"))
+            not_applied = max(0.0, recognized - min(caps)) if caps else 0.0
             for g in rule.grants:
                 if any(h["node"] == g.node for h in held):
                     continue
@@ -230,6 +230,7 @@ def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str
                     "grade": lowest_letter([u["grade"] for u in used]),
                     "uses": uses,
                     "lineage": frozenset(lineage),
+                    "not_applied": not_applied,
                 }
                 # precedence (second edition): higher priority, then more credits, then SPEC's order
                 key = (-(rule.priority or 0), -h["credits"], size, lineage, rule.id)
@@ -264,6 +265,7 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
             "node": h["node"], "credits": int(credits) if credits.is_integer() else credits, "rule": h["rule"],
             "kind": h["kind"], "granted_by": h["granted_by"], "earned": h["earned"].isoformat(), "grade": h["grade"],
             "uses": h["uses"], "lineage": sorted(h["lineage"]),
+            "not_applied": int(h["not_applied"]) if float(h["not_applied"]).is_integer() else round(h["not_applied"], 6),
         })
     return out, {h["rule"] for h in granted}
 

@@ -49,7 +49,7 @@ def test_three_micro_courses_grant_a_course_with_dates_grade_and_lineage() -> No
                     {"node": "U:M3", "earned": "2024-12-01"}])
     assert out["granted"] == [{"node": "U:C", "credits": 3, "rule": "R", "kind": "plar", "granted_by": "U",
                                "earned": "2025-04-30", "grade": "B-", "uses": ["U:M1", "U:M2", "U:M3"],
-                               "lineage": ["U:M1", "U:M2", "U:M3"]}]
+                               "lineage": ["U:M1", "U:M2", "U:M3"], "not_applied": 0}]
     assert out["progress"] == [] and out["skipped"] == [] and out["unrecognized"] == []
 
 

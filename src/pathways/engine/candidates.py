@@ -30,9 +30,10 @@ _EPS = 1e-9
 class Candidate:
     """A holding that fits some slots of one rule.
 
-    ``recognized`` marks a holding derived by a ``plar`` or ``transfer`` rule; ``resident_of``
-    is the node's institution when the holding is direct or derived by ``stack``/``ladder``
-    (it counts toward residency there), else ``None``. ``credits`` is what the rule's pools
+    ``recognized`` marks a holding derived by a ``plar`` or ``transfer`` rule. ``residence``
+    pairs each institution with the credits of the holding's lineage's direct holdings earned
+    there (what residency counts, second edition amendment 9); left ``None``, the holding's
+    credits are resident at ``resident_of``. ``credits`` is what the rule's pools
     add up: the holding's credits, or its node's hours for a rule of hours pools, whose
     ``held_credits`` then keeps the holding's credits for the credential limits.
     """
@@ -44,11 +45,24 @@ class Candidate:
     recognized: bool = False
     resident_of: str | None = None
     held_credits: float | None = None
+    residence: tuple[tuple[str, float], ...] | None = None
 
     @property
     def limit_credits(self) -> float:
         """The credits the credential limits count (SPEC section 4, condition 3)."""
         return self.credits if self.held_credits is None else self.held_credits
+
+    def resident_credits(self, institution: str | None) -> float:
+        """The credits this holding adds to ``institution``'s ``min_residency_credits``.
+
+        >>> Candidate("U:C", frozenset({"U:A", "V:B"}), 6.0, (0,), residence=(("U", 3.0), ("V", 3.0))).resident_credits("U")
+        3.0
+        """
+        if institution is None:
+            return 0.0
+        if self.residence is not None:
+            return next((credits for inst, credits in self.residence if inst == institution), 0.0)
+        return self.limit_credits if self.resident_of == institution else 0.0
 
 
 def interchangeable_pruned(cands: list[Candidate], *, max_recognized: bool = False, residency: bool = False) -> list[Candidate]:
@@ -75,8 +89,8 @@ def interchangeable_pruned(cands: list[Candidate], *, max_recognized: bool = Fal
     if len(cands) < 2:
         return cands
 
-    def standing(c: Candidate) -> tuple[bool | None, str | None]:
-        return (c.recognized if max_recognized else None, c.resident_of if residency else None)
+    def standing(c: Candidate) -> tuple[bool | None, Any]:
+        return (c.recognized if max_recognized else None, (c.resident_of, c.residence) if residency else None)
 
     # first the cheap case of dominance, identical but for the id (a course's copies
     # transferred to many institutions): the smallest id stands for the rest

@@ -294,7 +294,7 @@ def fewest_placements(
         if max_rec is not None:
             program.row([(v, model.cands[i].limit_credits) for v, i, _ in model.x if model.cands[i].recognized], -np.inf, max_rec + _EPS)
         if min_res is not None:
-            resident = [(v, model.cands[i].limit_credits) for v, i, _ in model.x if inst is not None and model.cands[i].resident_of == inst]
+            resident = [(v, model.cands[i].resident_credits(inst)) for v, i, _ in model.x]
             program.row(resident, min_res - _EPS, np.inf)
     values = model.decide()
     return None if values is None else model.placements(values)

@@ -49,6 +49,8 @@ class HoldingState(NamedTuple):
     granted_by: str | None = None
     uses: tuple[str, ...] = ()
     round: int = 0
+    not_applied: float = 0.0
+    """Recognized credits of ``uses`` past the credential's ``max_recognized_credits``."""
 
     @property
     def direct(self) -> bool:
@@ -67,6 +69,7 @@ class HoldingState(NamedTuple):
             "grade": self.grade,
             "uses": list(self.uses),
             "lineage": sorted(self.lineage),
+            "not_applied": number(self.not_applied),
         }
 
 

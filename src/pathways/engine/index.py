@@ -223,7 +223,10 @@ class CompiledRule:
 
     ``grants`` pairs each granted node with its credits (the grant's, else the node's);
     ``limits`` holds ``(institution, max_recognized_credits, min_residency_credits)`` for each
-    granted credential that has limits (SPEC section 4, condition 3).
+    granted credential with a ``min_residency_credits`` (SPEC section 4, condition 3; the
+    maximum there is always ``None``). ``max_recognized`` is the smallest
+    ``max_recognized_credits`` of the granted credentials: it never refuses a match, it bounds
+    the recognized credits the grant applies (second edition, amendment 9).
     """
 
     id: str
@@ -237,6 +240,7 @@ class CompiledRule:
     valid_to: dt.date | None
     max_age_years: float | None
     limits: tuple[tuple[str | None, float | None, float | None], ...]
+    max_recognized: float | None = None
     priority: int | None = None
     pass_counts_as: str | None = None
     necessary: tuple[int, ...] = ()
@@ -345,16 +349,19 @@ class Engine:
                 self._add_unique(self._pools[slot[3].institution][slot[3]], rule.id)
         grant_list = []
         limits = []
+        caps: list[float] = []
         for grant in rule.grants:
             node = self.nodes.get(grant.node)
             credits = grant.credits if grant.credits is not None else (node.credits if node else 0)
             grant_list.append((self._ids.get(grant.node, grant.node), self._share(float(credits))))
             if node is not None and node.kind == "credential" and node.limits is not None:
                 lim = node.limits
-                if lim.max_recognized_credits is not None or lim.min_residency_credits is not None:
-                    limits.append((node.institution, lim.max_recognized_credits, lim.min_residency_credits))
+                if lim.min_residency_credits is not None:
+                    limits.append((node.institution, None, lim.min_residency_credits))
+                if lim.max_recognized_credits is not None:
+                    caps.append(float(lim.max_recognized_credits))
         grants = tuple(grant_list)
-        if tree[0] != LEAF or limits or rule.unless is not None or not grants or rule.pass_counts_as is not None:
+        if tree[0] != LEAF or limits or caps or rule.unless is not None or not grants or rule.pass_counts_as is not None:
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
@@ -389,6 +396,7 @@ class Engine:
             valid_to=rule.valid_to,
             max_age_years=None if rule.max_age_years is None else float(rule.max_age_years),
             limits=tuple(limits),
+            max_recognized=min(caps) if caps else None,
             priority=rule.priority,
             pass_counts_as=rule.pass_counts_as,
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),

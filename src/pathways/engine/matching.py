@@ -104,7 +104,7 @@ class _Firing(SearchState):
             suf = [0.0] * (n + 1)
             for i in range(n - 1, -1, -1):
                 c = self.cands[i]
-                suf[i] = suf[i + 1] + (c.limit_credits if inst is not None and c.resident_of == inst else 0.0)
+                suf[i] = suf[i + 1] + c.resident_credits(inst)
             self.suf_res.append(suf)
         self.best: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None
         self.best_clean: list[int] | None = None
@@ -123,7 +123,7 @@ class _Firing(SearchState):
                 if rec > max_rec + _EPS:
                     ok = rec_ok = False
             if min_res is not None:
-                res = sum(self.cands[i].limit_credits for i in used if inst is not None and self.cands[i].resident_of == inst)
+                res = sum(self.cands[i].resident_credits(inst) for i in used)
                 if res < min_res - _EPS:
                     ok = False
         return ok, rec_ok
@@ -132,7 +132,7 @@ class _Firing(SearchState):
         for (inst, _, min_res), suf in zip(self.limits, self.suf_res, strict=True):
             if min_res is None:
                 continue
-            res = sum(self.cands[j].limit_credits for j in self.placed if inst is not None and self.cands[j].resident_of == inst)
+            res = sum(self.cands[j].resident_credits(inst) for j in self.placed)
             if res + suf[i] < min_res - _EPS:
                 return False
         return True

@@ -428,8 +428,15 @@ class Run:
         """The held node ``n`` as a candidate for ``slots``, with its standing for limits;
         weighed by its node's ``hours`` (none: 0) for a rule whose pools add hours."""
         h = self.held[n]
-        resident = h.rule is None or h.kind in ("stack", "ladder")
         node = self.engine.nodes[n]
+        # residency counts where the learning happened: the lineage's direct holdings (amendment 9)
+        residence: dict[str, float] = {}
+        for e in sorted(h.lineage):
+            direct = self.held.get(e)
+            if direct is not None and direct.rule is None:
+                inst = self.engine.nodes[e].institution
+                if inst is not None:
+                    residence[inst] = residence.get(inst, 0.0) + direct.credits
         return Candidate(
             node=n,
             lineage=h.lineage,
@@ -437,7 +444,7 @@ class Run:
             held_credits=h.credits if hours else None,
             slots=slots,
             recognized=h.kind in ("plar", "transfer"),
-            resident_of=node.institution if resident else None,
+            residence=tuple(sorted(residence.items())),
         )
 
     def match(
@@ -485,8 +492,13 @@ class Run:
         earned = max(h.earned for h in used)
         grade = lowest_letter([h.grade for h in used])
         lineage = frozenset(a.lineage)
+        not_applied = 0.0
+        if rule.max_recognized is not None:
+            # a credential's cap applies recognized credit up to it, the rest is reported (amendment 9)
+            recognized = sum(h.credits for h in used if h.kind in ("plar", "transfer"))
+            not_applied = max(0.0, recognized - rule.max_recognized)
         return [
-            HoldingState(node, credits, earned, grade, lineage, rule.id, rule.kind, rule.granted_by, a.uses, round_no)
+            HoldingState(node, credits, earned, grade, lineage, rule.id, rule.kind, rule.granted_by, a.uses, round_no, not_applied)
             for node, credits in rule.grants
             if node not in self.held
         ]
@@ -614,7 +626,7 @@ class Run:
                     src = held[won]
                     credits = leaf[10] if leaf[0] is not None else next(c for node, c in leaf[1] if node == g)
                     grade = src.grade if src.grade in GRADE_RANK else "P"
-                    d = _new(HoldingState, (g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (won,), round_no))
+                    d = _new(HoldingState, (g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (won,), round_no, 0.0))
                 held[g] = d
                 self.position[g] = len(self.order)
                 self.order.append(g)

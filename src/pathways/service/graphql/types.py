@@ -188,6 +188,7 @@ class GrantedHolding:
     grade: str
     uses: list[str]
     lineage: list[str]
+    not_applied: float
 
     @classmethod
     def from_json(cls, data: dict[str, Any], nodes: Mapping[str, model.Node]) -> GrantedHolding:
