@@ -47,7 +47,7 @@ def test_three_ufv_micro_courses_grant_gd157_and_transfer_to_sfu(seed: Engine) -
     assert out["granted"][0] == {"node": "UFV:GD157", "credits": 3, "rule": "UFV-GD157-PLAR", "kind": "plar",
                                  "granted_by": "UFV", "earned": "2025-04-30", "grade": "P",
                                  "uses": ["UFV:IL-GD", "UFV:PS-ESS", "UFV:PS-GD"],
-                                 "lineage": ["UFV:IL-GD", "UFV:PS-ESS", "UFV:PS-GD"]}
+                                 "lineage": ["UFV:IL-GD", "UFV:PS-ESS", "UFV:PS-GD"], "not_applied": 0}
     assert [g["node"] for g in out["granted"]][:2] == ["UFV:GD157", "SFU:IAT1XX"]
     digmkt = next(p for p in out["progress"] if p["rule"] == "UFV-DIGMKT-STACK")
     assert digmkt["fraction"] == 0.333 and len(digmkt["missing"]["all"]) == 6

@@ -9,7 +9,7 @@ from .conftest import THREE_MICRO_COURSES, Client, gql
 
 EVALUATION_FIELDS = """
   asOf
-  granted { node { id } credits rule kind grantedBy earned grade uses lineage }
+  granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied }
   noCredit { rule grantedBy uses }
   progress { rule target kind fraction uses missing creditsNeeded }
   progressTotal
@@ -51,7 +51,7 @@ def test_evaluate_grants_chains_and_reports_progress_and_skips(client: Client) -
     assert result["granted"][0] == {
         "node": "UFV:GD157", "credits": 3, "rule": "UFV-GD157-PLAR", "kind": "plar", "granted_by": "UFV",
         "earned": "2025-06-30", "grade": "P", "uses": ["UFV:IL-GD", "UFV:PS-ESS", "UFV:PS-GD"],
-        "lineage": ["UFV:IL-GD", "UFV:PS-ESS", "UFV:PS-GD"],
+        "lineage": ["UFV:IL-GD", "UFV:PS-ESS", "UFV:PS-GD"], "not_applied": 0,
     }
     # a P grade does not meet min_grade C: the transfer does not fire
     assert [g["node"] for g in result["granted"]] == ["UFV:GD157"]
@@ -101,7 +101,7 @@ def test_plan_finds_the_cheapest_route_and_matches_graphql(client: Client) -> No
     assert rest["plans"][0]["items"] == ["UFV:IL-GD", "UFV:PS-GD"]
     assert rest["plans"][0]["total"] == 60
     query = """query($i: PlanInput!) { plan(input: $i) { target objective feasible reason nodes
-      plans { items total sequence granted { node { id } credits rule kind grantedBy earned grade uses lineage } } } }"""
+      plans { items total sequence granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied } } } }"""
     answer = gql(client, query, {"i": {"holdings": [THREE_MICRO_COURSES[0]], "target": "UFV:GD157", "asOf": "2026-01-01"}})
     assert node_ids(answer["data"]["plan"]) == camel(rest)
 
