@@ -161,6 +161,11 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
             res = sum(float(doc_nodes[e].credits) for h in used for e in h["lineage"] if doc_nodes[e].institution == inst)
             if min_res is not None and res < min_res - 1e-9:
                 ok = False
+        for g in rule.grants:  # a credential's credits past its recognized maximum: learning not recognized
+            n = doc_nodes[g.node]
+            cap = n.limits.max_recognized_credits if n.kind == "credential" and n.limits is not None else None
+            if cap is not None and sum(h["credits"] for h in used if h["kind"] not in ("plar", "transfer")) < float(n.credits) - cap - 1e-9:
+                ok = False
         if not ok:
             continue
         lineage = sorted(seen)
@@ -318,7 +323,8 @@ def oracle_assignment(
         ok = True
         for inst, max_rec, min_res in limits:
             rec = sum(h["credits"] for h in used if h["recognized"])
-            res = sum(h["credits"] for h in used if inst is not None and h["resident_of"] == inst)
+            # institution None: the credits not recognized (what a recognized maximum leaves over)
+            res = sum(h["credits"] for h in used if (h["resident_of"] == inst if inst is not None else not h["recognized"]))
             if (max_rec is not None and rec > max_rec + 1e-9) or (min_res is not None and res < min_res - 1e-9):
                 ok = False
         if not ok:

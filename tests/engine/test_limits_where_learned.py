@@ -51,3 +51,19 @@ def test_residency_counts_the_lineage_direct_holdings_earned_at_the_institution(
     # with both, the resident one is used
     out = run(eng, [{"node": "V:A"}, {"node": "U:M1"}, {"node": "U:M2"}])
     assert _grant(out, "U:DEG")["uses"] == ["U:MC"]  # type: ignore[index]
+
+
+def test_the_credential_credits_past_the_cap_must_come_from_learning_not_recognized() -> None:
+    nodes = [course("V:B", 4.5), course("U:B", 4.5), course("U:R", 3),
+             course("U:DEG", 6, kind="credential", limits={"max_recognized_credits": 3})]
+    eng = engine(nodes, [rule("XB", {"node": "V:B"}, "U:B", kind="transfer"), rule("DEG", DEGREE, "U:DEG")])
+    # 4.5 recognized and 3 of the learner's own: 3 + 3 applied reach the degree's 6
+    deg = _grant(run(eng, [{"node": "V:B"}, {"node": "U:R"}]), "U:DEG")
+    assert deg is not None and deg["uses"] == ["U:B", "U:R"] and deg["not_applied"] == 1.5
+    # 6 credits, all recognized, only 3 applied: not enough, and the limits are why
+    nodes.append(course("V:C", 1.5))
+    nodes.append(course("U:C", 1.5))
+    eng = engine(nodes, [rule("XB", {"node": "V:B"}, "U:B", kind="transfer"), rule("XC", {"node": "V:C"}, "U:C", kind="transfer"),
+                         rule("DEG", DEGREE, "U:DEG")])
+    out = run(eng, [{"node": "V:B"}, {"node": "V:C"}])
+    assert _grant(out, "U:DEG") is None and {"rule": "DEG", "reason": "limits"} in out["skipped"]

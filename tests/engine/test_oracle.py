@@ -63,7 +63,7 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
              for i, n in enumerate(NODES)]
     nodes.append({"id": "CMP:X", "kind": "competency", "title": "X"})
     has_limits = draw(st.booleans())
-    nodes.append({"id": "U:CRED", "kind": "credential", "institution": "U", "title": "Cred", "credits": 0,
+    nodes.append({"id": "U:CRED", "kind": "credential", "institution": "U", "title": "Cred", "credits": draw(st.integers(0, 6)),
                   **({"limits": {"max_recognized_credits": draw(st.integers(0, 4)),
                                  "min_residency_credits": draw(st.integers(0, 3))}} if has_limits else {})})
     rules = []

@@ -53,13 +53,15 @@ class Candidate:
         return self.credits if self.held_credits is None else self.held_credits
 
     def resident_credits(self, institution: str | None) -> float:
-        """The credits this holding adds to ``institution``'s ``min_residency_credits``.
+        """The credits this holding adds to ``institution``'s ``min_residency_credits``; with
+        ``institution`` ``None``, its credits unless recognized (what a recognized maximum
+        leaves to other learning, second edition amendment 9).
 
         >>> Candidate("U:C", frozenset({"U:A", "V:B"}), 6.0, (0,), residence=(("U", 3.0), ("V", 3.0))).resident_credits("U")
         3.0
         """
         if institution is None:
-            return 0.0
+            return 0.0 if self.recognized else self.limit_credits
         if self.residence is not None:
             return next((credits for inst, credits in self.residence if inst == institution), 0.0)
         return self.limit_credits if self.resident_of == institution else 0.0

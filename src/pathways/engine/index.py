@@ -224,9 +224,11 @@ class CompiledRule:
     ``grants`` pairs each granted node with its credits (the grant's, else the node's);
     ``limits`` holds ``(institution, max_recognized_credits, min_residency_credits)`` for each
     granted credential with a ``min_residency_credits`` (SPEC section 4, condition 3; the
-    maximum there is always ``None``). ``max_recognized`` is the smallest
-    ``max_recognized_credits`` of the granted credentials: it never refuses a match, it bounds
-    the recognized credits the grant applies (second edition, amendment 9).
+    maximum there is always ``None``) and, for a credential with a ``max_recognized_credits``
+    below its credits, ``(None, None, credits - max_recognized_credits)``: that many used
+    credits must not be recognized. ``max_recognized`` is the smallest
+    ``max_recognized_credits`` of the granted credentials: recognized credits past it are
+    not applied, and reported (second edition, amendment 9).
     """
 
     id: str
@@ -360,6 +362,10 @@ class Engine:
                     limits.append((node.institution, None, lim.min_residency_credits))
                 if lim.max_recognized_credits is not None:
                     caps.append(float(lim.max_recognized_credits))
+                    # the credential's credits past the cap must come from learning not recognized
+                    rest = float(node.credits) - float(lim.max_recognized_credits)
+                    if rest > 0:
+                        limits.append((None, None, rest))
         grants = tuple(grant_list)
         if tree[0] != LEAF or limits or caps or rule.unless is not None or not grants or rule.pass_counts_as is not None:
             for slot in slots:

@@ -229,7 +229,7 @@ def best_assignment(
         if limits and any(c.held_credits is not None for c in cands)
         else interchangeable_pruned(
             cands,
-            max_recognized=any(max_rec is not None for _, max_rec, _ in limits),
+            max_recognized=any(max_rec is not None or inst is None for inst, max_rec, _ in limits),
             residency=any(min_res is not None for _, _, min_res in limits),
         )
     )
