@@ -122,3 +122,17 @@ def test_reach_from_a_micro_course(seed: Engine) -> None:
 
 def test_networkx_view_finds_the_transfer_cycles(seed: Engine) -> None:
     assert ["CAMOSUN:ENGL-151", "OKANAGAN:ENGL-100"] in seed.cycles()
+
+
+def test_mba_applies_transfer_credit_up_to_its_cap_and_reports_the_rest(seed: Engine) -> None:
+    transfers = nodes("UCALGARY:MGST-611", "UCALGARY:MGST-612", "UCALGARY:MGST-614")
+    for h in transfers:
+        h["grade"] = "A"
+    own = nodes(*[f"AU:MBA-6{i:02}" for i in range(1, 16) if i not in (1, 2, 6)])
+    out = run(seed, transfers + own)
+    mba = next(g for g in out["granted"] if g["node"] == "AU:MBA")
+    # 3 + 3 + 4.5 recognized, 9 applied: the 12 AU courses bring the other 36
+    assert {"AU:MBA-601", "AU:MBA-602", "AU:MBA-606"} <= set(mba["uses"]) and mba["not_applied"] == 1.5
+    # one AU course fewer: 33 of the learner's own and 9 applied fall short of 45
+    out = run(seed, transfers + own[1:])
+    assert "AU:MBA" not in [g["node"] for g in out["granted"]]
