@@ -97,10 +97,10 @@ def test_count_toward_takes_the_same_options_and_gives_the_same_json(seed: Clien
     rest = _evaluate(seed, institutions=["UVIC", "UFV"], progress_limit=2, group_grants=True)
     query = """query($h: [HoldingInput!]!) { countToward(holdings: $h, asOf: "2026-01-01", institutions: ["UVIC", "UFV"],
       progressLimit: 2, groupGrants: true) {
-        asOf granted { node { id } credits rule kind grantedBy earned grade uses lineage }
+        asOf granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied }
         noCredit { rule grantedBy uses } progress { rule target kind fraction uses missing creditsNeeded } progressTotal
         skipped { rule reason } unrecognized recognized { input node expired }
-        byInstitution { institution name credits granted { node { id } credits rule kind grantedBy earned grade uses lineage } }
+        byInstitution { institution name credits granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied } }
         nodes } }"""
     body = gql(seed, query, {"h": LEARNER})
     assert "errors" not in body, body
