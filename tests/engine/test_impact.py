@@ -1,5 +1,5 @@
 """Impact before a change: on the seed graph, and against a brute-force oracle (full reach before
-and after) on random small graphs."""
+and after, by reach's rule: transfer credit does not transfer again) on random small graphs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathways.engine import Deadline, Engine
+from pathways.engine import Deadline, Engine, reach
 from pathways.engine.impact import CREDENTIAL_KINDS, ImpactIndex, ReachPair, Route, impact, parse_change
 from pathways.errors import DeadlineExceeded, InvalidInput, NotFound
 from pathways.model import Document, Rule
@@ -105,7 +105,10 @@ def test_an_unknown_rule_is_not_found(seed: Engine) -> None:
         parse_change(seed, {"end": "NO-SUCH-RULE"})
 
 
-# The oracle: every node's full reach on each side, by breadth-first search over the whole graph.
+# The oracle: every node's full reach on each side, by search over the whole graph, following
+# the rule `pathways reach` follows (engine/reach.py): a node granted by a transfer rule does not
+# fill a leaf of another transfer rule; rules of the other kinds use it, and what they grant is
+# held at its origin again.
 
 def _counts(rule: Rule | None, day: dt.date) -> bool:
     return rule is not None and rule.status == "approved" and (rule.valid_to is None or rule.valid_to > day)
@@ -126,23 +129,27 @@ def _oracle(engine: Engine, rule_id: str, after: Rule, day: dt.date) -> tuple[tu
     for version in (engine.rules.get(rule_id), after):
         rules = [r for r in engine.rules.values() if r.id != rule_id] + ([version] if version is not None else [])
         live = [r for r in rules if _counts(r, day)]
-        succ: dict[str, set[str]] = {n: set() for n in engine.nodes}
+        # (node, held as transfer credit) -> the states one rule leads to
+        succ: dict[tuple[str, bool], set[tuple[str, bool]]] = {(n, t): set() for n in engine.nodes for t in (False, True)}
         for r in live:
+            transfer = r.kind == "transfer"
             for e in _entries(engine, r):
-                succ[e].update(g.node for g in r.grants)
-        reach = {}
+                for held in (False, True) if not transfer else (False,):
+                    succ[e, held].update((g.node, transfer) for g in r.grants)
+        reached: dict[str, set[tuple[str, bool]]] = {}
         for n in engine.nodes:
-            seen: set[str] = set()
-            stack = list(succ[n])
+            seen: set[tuple[str, bool]] = set()
+            stack = list(succ[n, False])
             while stack:
                 m = stack.pop()
                 if m not in seen:
                     seen.add(m)
                     stack.extend(succ[m])
-            reach[n] = seen
-        pairs = {ReachPair(s, t) for s, ts in reach.items() for t in ts if s != t}
+            reached[n] = seen
+        pairs = {ReachPair(s, t) for s, ts in reached.items() for t, _ in ts if s != t}
         routes = {Route(g.node, r.id, s) for r in live for g in r.grants if engine.nodes[g.node].kind in CREDENTIAL_KINDS
-                  for s in engine.nodes if ({s} | reach[s]) & _entries(engine, r)}
+                  for s in engine.nodes
+                  if any(n in _entries(engine, r) and not (held and r.kind == "transfer") for n, held in {(s, False)} | reached[s])}
         sides.append((pairs, routes))
     (pb, rb), (pa, ra) = sides
     return (sorted(pb - pa), sorted(pa - pb)), (rb - ra, ra - rb)
@@ -165,8 +172,9 @@ def graphs(draw: Any) -> tuple[Engine, dict[str, Any]]:
                             st.builds(lambda xs: {"any": xs}, st.lists(leaf, min_size=1, max_size=3)))
     status = st.sampled_from(("approved", "approved", "approved", "pilot", "retired"))
     valid_to = st.sampled_from((None, None, "2025-01-01", "2027-01-01"))
+    kind = st.sampled_from(("transfer", "transfer", "transfer", "stack", "ladder", "plar", "admission"))
     def rule(i: int) -> dict[str, Any]:
-        out = {"id": f"R{i}", "kind": "transfer", "granted_by": "U", "requires": draw(requirement),
+        out = {"id": f"R{i}", "kind": draw(kind), "granted_by": "U", "requires": draw(requirement),
                "grants": [{"node": g} for g in draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))],
                "status": draw(status)}
         to = draw(valid_to)
@@ -199,3 +207,19 @@ def test_impact_agrees_with_full_reach_before_and_after(case: tuple[Engine, dict
 def _ended(engine: Engine, rule_id: str) -> Rule:
     return engine.rules[rule_id].model_copy(update={"valid_to": DAY})
 
+
+
+def test_transfer_credit_does_not_transfer_again_but_a_stack_uses_it() -> None:
+    """A -T-> B -T-> C is no chain (reach gives B only); B -stack-> D -T-> E is, since D is the
+    receiving institution's own credit. Ending the first transfer loses exactly A's pairs."""
+    ids = "ABCDE"
+    doc = Document.model_validate({"institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c} for c in ids],
+        "rules": [{"id": "T1", "kind": "transfer", "granted_by": "U", "requires": {"node": "U:A"}, "grants": [{"node": "U:B"}]},
+                  {"id": "T2", "kind": "transfer", "granted_by": "U", "requires": {"node": "U:B"}, "grants": [{"node": "U:C"}]},
+                  {"id": "S", "kind": "stack", "granted_by": "U", "requires": {"node": "U:B"}, "grants": [{"node": "U:D"}]},
+                  {"id": "T3", "kind": "transfer", "granted_by": "U", "requires": {"node": "U:D"}, "grants": [{"node": "U:E"}]}]})
+    engine = Engine(doc)
+    assert {t["node"] for t in reach(engine, "U:A", depth=5).to_json()["targets"]} == {"U:B", "U:D", "U:E"}
+    result = impact(engine, parse_change(engine, {"end": "T1", "date": "2026-12-01"}))
+    assert [(p.source, p.target) for p in result.lost_pairs] == [("U:A", "U:B"), ("U:A", "U:D"), ("U:A", "U:E")]

@@ -50,14 +50,19 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def test_health_answers_within_100_ms_while_500_aliased_reach_fields_run(heavy: tuple[Served, str, list[dict[str, object]]]) -> None:
-    served, hub, _ = heavy
-    query = "{ " + " ".join(f'a{i}: reach(node: "{hub}", depth: 4) {{ node }}' for i in range(500)) + " }"
+def test_health_answers_within_100_ms_while_500_aliased_engine_fields_run(heavy: tuple[Served, str, list[dict[str, object]]]) -> None:
+    served, hub, holdings = heavy
+    # 500 aliases of the engine's fields: reach alone no longer keeps this graph busy (transfer
+    # credit is assessed at its origin, so reach stops at the first transfer), evaluations do
+    fields = [f'a{i}: reach(node: "{hub}", depth: 10) {{ node }}' if i % 2 else f"a{i}: countToward(holdings: $h) {{ progressTotal }}"
+              for i in range(500)]
+    query = "query ($h: [HoldingInput!]!) { " + " ".join(fields) + " }"
+    variables = {"h": [{k: h[k] for k in ("node", "grade", "earned") if k in h} for h in holdings[:60]]}
     answer: dict[str, object] = {}
 
     def run() -> None:
         started = time.monotonic()
-        answer["response"] = httpx.post(f"{served.base}/graphql", json={"query": query}, timeout=60)
+        answer["response"] = httpx.post(f"{served.base}/graphql", json={"query": query, "variables": variables}, timeout=60)
         answer["seconds"] = time.monotonic() - started
 
     worker = threading.Thread(target=run)

@@ -5,10 +5,12 @@ A registrar about to end an agreement, or to save a new or changed rule, asks wh
 - *reach pairs*: ``source -> target`` where a holding of ``source`` counts toward ``target``
   through a chain of rules, exactly as ``pathways reach`` follows them (``node`` and
   ``competency`` leaves; credit pools are left out, as there, or every course would reach
-  every degree) but to any depth;
+  every degree; a node granted by a ``transfer`` rule does not fill a leaf of another
+  ``transfer`` rule, since transfer credit is assessed at its origin, while a stack, ladder,
+  PLAR or admission may use it) but to any depth;
 - *credentials' routes*: ``(credential, rule, source)`` where ``rule`` grants the credential
   (a node of kind ``credential`` or ``micro_credential``) and ``source`` counts toward it
-  through that rule.
+  through that rule (through a ``transfer`` rule only from what is held at its origin).
 
 The rules compared are those that count for learning earned after the change's date:
 ``approved`` and not closed by then (``valid_to`` null or later than the date). Ending a rule
@@ -18,7 +20,10 @@ judged after today unless a date is given.
 Only the part of the graph the rule touches is looked at: the nodes that count toward the
 rule's requirement (walking back from the nodes it names), what its grants lead to, and what
 those sources reach. Reachability over that part is computed once per side with one bitset
-per strongly connected component, so the work grows with the part, not with the graph.
+per strongly connected component, so the work grows with the part, not with the graph. The
+walk has two states per node, *held at its origin* (the source, or granted by a rule of
+another kind than ``transfer``) and *held as transfer credit*, and only the first fills a
+``transfer`` rule's leaf.
 
 Every loop checks a :class:`~pathways.engine.deadline.Deadline` (the service's request
 deadline), and the answer can be bounded: with ``max_listed`` each of the four lists (reach
@@ -127,8 +132,9 @@ class Impact:
         }
 
 
-Step = tuple[str, "dt.date | None", tuple[str, ...], tuple[str, ...]]
-"""One approved rule seen from a node: ``(rule id, valid_to, nodes on the other side, credentials it grants)``."""
+Step = tuple[str, "dt.date | None", tuple[str, ...], tuple[str, ...], bool]
+"""One approved rule seen from a node: ``(rule id, valid_to, nodes on the other side, credentials it
+grants, whether it is a transfer)``."""
 
 
 class ImpactIndex:
@@ -181,7 +187,7 @@ class ImpactIndex:
             rules = self.engine.rules
             touching = self.engine.rules_touching(node, pools=False) if node in self.engine.nodes else []
             steps = tuple(
-                (r.id, r.valid_to, tuple(g.node for g in r.grants), self.credentials(r))
+                (r.id, r.valid_to, tuple(g.node for g in r.grants), self.credentials(r), r.kind == "transfer")
                 for r in (rules[i] for i in touching)
                 if r.status == "approved"
             )
@@ -193,7 +199,8 @@ class ImpactIndex:
         steps = self._backward.get(node)
         if steps is None:
             rules = self.engine.rules
-            steps = tuple((i, rules[i].valid_to, tuple(sorted(self.entries(rules[i]))), ()) for i in self.granting.get(node, ()))
+            steps = tuple((i, rules[i].valid_to, tuple(sorted(self.entries(rules[i]))), (), rules[i].kind == "transfer")
+                          for i in self.granting.get(node, ()))
             self._backward[node] = steps
         return steps
 
@@ -268,6 +275,7 @@ class _Side:
         self.entries = index.entries(self.version) if self.version is not None else set()
         self.grants = tuple(g.node for g in self.version.grants) if self.version is not None else ()
         self.credentials = index.credentials(self.version) if self.version is not None else ()
+        self.transfer = self.version is not None and self.version.kind == "transfer"
 
     def steps(self, node: str) -> Iterator[Step]:
         """The counting rules a holding of ``node`` fills a leaf of (the changed one as this side has it)."""
@@ -275,14 +283,22 @@ class _Side:
             if step[0] != self.rule and _open(step[1], self.day):
                 yield step
         if self.version is not None and node in self.entries:
-            yield (self.rule, self.version.valid_to, self.grants, self.credentials)
+            yield (self.rule, self.version.valid_to, self.grants, self.credentials, self.transfer)
 
     def successors(self, node: str) -> Iterator[str]:
         for step in self.steps(node):
             yield from step[2]
 
+    def state_successors(self, node: str, as_transfer: bool) -> Iterator[tuple[str, bool]]:
+        """The ``(node, held as transfer credit)`` states one rule leads to from ``node`` held so:
+        transfer credit fills no ``transfer`` rule's leaf (SPEC section 4, second edition)."""
+        for _, _, grants, _, transfer in self.steps(node):
+            if not (as_transfer and transfer):
+                for granted in grants:
+                    yield granted, transfer
+
     def predecessors(self, node: str) -> Iterator[str]:
-        for rule_id, valid_to, entries, _ in self.index.backward(node):
+        for rule_id, valid_to, entries, _, _ in self.index.backward(node):
             if rule_id != self.rule and _open(valid_to, self.day):
                 yield from entries
         if self.version is not None and node in self.grants:
@@ -304,17 +320,26 @@ def _closure(starts: Iterable[str], sides: tuple[_Side, _Side], forward: bool, d
     return seen
 
 
-def _reach_bits(side: _Side, region: list[str], bit: dict[str, int], deadline: Deadline) -> dict[str, int]:
-    """For each node of ``region`` (closed under successors), the bitset of the region's nodes it
-    reaches by one rule or more, by Tarjan's strongly connected components (iteratively)."""
-    succ = {n: [m for m in dict.fromkeys(side.successors(n)) if m in bit] for n in region}
+def _state(bit: dict[str, int], node: str, as_transfer: bool) -> int:
+    """The bit of ``node``'s state: ``2 * i`` held at its origin, ``2 * i + 1`` as transfer credit."""
+    return 2 * bit[node] + as_transfer
+
+
+def _reach_bits(side: _Side, region: list[str], bit: dict[str, int], deadline: Deadline) -> dict[int, int]:
+    """For each state of ``region``'s nodes (closed under successors; see :func:`_state`), the
+    bitset of the states it reaches by one rule or more, by Tarjan's strongly connected
+    components (iteratively)."""
+    succ = {
+        _state(bit, n, held): list(dict.fromkeys(_state(bit, m, t) for m, t in side.state_successors(n, held) if m in bit))
+        for n in region for held in (False, True)
+    }
     deadline.check("impact")
-    number: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    reach: dict[str, int] = {}
-    for root in region:
+    number: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    reach: dict[int, int] = {}
+    for root in sorted(succ):
         if root in number:
             continue
         work = [(root, 0)]
@@ -353,10 +378,10 @@ def _reach_bits(side: _Side, region: list[str], bit: dict[str, int], deadline: D
             cyclic = len(component) > 1 or node in succ[node]
             for member in component:
                 for kid in succ[member]:
-                    bits |= reach[kid] | (1 << bit[kid]) if kid in reach else 1 << bit[kid]
+                    bits |= reach[kid] | (1 << kid) if kid in reach else 1 << kid
             if cyclic:
                 for member in component:
-                    bits |= 1 << bit[member]
+                    bits |= 1 << member
             for member in component:
                 reach[member] = bits
     return reach
@@ -379,23 +404,26 @@ def impact(engine: Engine, change: RuleChange, *, index: ImpactIndex | None = No
     region = sorted(_closure(sources, sides, forward=True, deadline=deadline))
     bit = {node: i for i, node in enumerate(region)}
     reach = [_reach_bits(side, region, bit, deadline) for side in sides]
+    at_origin = int("01" * len(region), 2) if region else 0
     # region is sorted and bits ascend with it: pairs come out in order, with no sort
     pairs: tuple[list[ReachPair], list[ReachPair]] = ([], [])
     totals = [0, 0]
     moved: dict[str, int] = {}
     for source in sorted(sources):
         deadline.check("impact")
-        before, after = reach[0].get(source, 0), reach[1].get(source, 0)
-        if before == after:
+        state = _state(bit, source, False)
+        before_states, after_states = reach[0].get(state, 0), reach[1].get(state, 0)
+        if before_states == after_states:
             continue
-        moved[source] = before ^ after
-        own = ~(1 << bit[source])
+        moved[source] = before_states ^ after_states
+        before, after = _nodes(before_states, at_origin), _nodes(after_states, at_origin)
+        own = ~(1 << state)
         for which, bits in ((0, before & ~after & own), (1, after & ~before & own)):
             totals[which] += bits.bit_count()
             room = limit - len(pairs[which]) if limit >= 0 else bits.bit_count()
             if room > 0:
-                pairs[which].extend(ReachPair(source, target) for target in islice(_members(bits, region), room))
-    routes = _routes(sides, sources, moved, region, bit, reach, deadline)
+                pairs[which].extend(ReachPair(source, target) for target in islice(_members(bits, region, at_origin), room))
+    routes = _routes(sides, sources, moved, region, bit, reach, at_origin, deadline)
     lost, gained = sorted(routes[0] - routes[1]), sorted(routes[1] - routes[0])
     shown = slice(None, limit if limit >= 0 else None)
     return Impact(
@@ -411,45 +439,59 @@ def impact(engine: Engine, change: RuleChange, *, index: ImpactIndex | None = No
     )
 
 
-def _members(bits: int, region: list[str]) -> Iterator[str]:
+def _nodes(states: int, at_origin: int) -> int:
+    """The nodes of a bitset of states, each on its at-origin bit: a node is reached in either state."""
+    return (states | states >> 1) & at_origin
+
+
+def _members(bits: int, region: list[str], at_origin: int) -> Iterator[str]:
+    """The nodes of a bitset of states, in order (each node once, its two bits folded)."""
+    bits = _nodes(bits, at_origin)
     while bits:
         low = bits & -bits
-        yield region[low.bit_length() - 1]
+        yield region[(low.bit_length() - 1) // 2]
         bits ^= low
 
 
 def _routes(
     sides: tuple[_Side, _Side], sources: set[str], moved: dict[str, int], region: list[str], bit: dict[str, int],
-    reach: list[dict[str, int]], deadline: Deadline,
+    reach: list[dict[int, int]], at_origin: int, deadline: Deadline,
 ) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
     """Each side's routes that may differ, as ``(credential, rule, source)``: through the changed
     rule from every source, and through another rule only from a source whose reach moved onto
-    one of that rule's entries."""
+    one of that rule's entries (in a state that fills its leaves)."""
     out: tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]] = (set(), set())
     for which, side in enumerate(sides):
         if side.credentials:
-            mask = sum(1 << bit[n] for n in side.entries if n in bit)
+            mask = _entry_mask(side.entries, bit, side.transfer)
             for source in sources:
                 deadline.check("impact")
-                if (reach[which].get(source, 0) | (1 << bit[source])) & mask:
+                state = _state(bit, source, False)
+                if (reach[which].get(state, 0) | (1 << state)) & mask:
                     out[which].update((c, side.rule, source) for c in side.credentials)
     touched = 0
     for bits in moved.values():
         touched |= bits
     side = sides[0]
     candidates: dict[str, tuple[tuple[str, ...], int]] = {}
-    for node in _members(touched, region):
+    for node in _members(touched, region, at_origin):
         deadline.check("impact")
-        for rule_id, valid_to, _, credentials in side.index.forward(node):
+        for rule_id, valid_to, _, credentials, transfer in side.index.forward(node):
             if credentials and rule_id != side.rule and rule_id not in candidates and _open(valid_to, side.day):
                 entries = side.index.entries(side.index.engine.rules[rule_id])
-                candidates[rule_id] = (credentials, sum(1 << bit[n] for n in entries if n in bit))
+                candidates[rule_id] = (credentials, _entry_mask(entries, bit, transfer))
     for source, bits in moved.items():
-        own = 1 << bit[source]
+        state = _state(bit, source, False)
+        own = 1 << state
         for rule_id, (credentials, mask) in candidates.items():
             deadline.check("impact")
             if bits & mask:
                 for which in (0, 1):
-                    if (reach[which].get(source, 0) | own) & mask:
+                    if (reach[which].get(state, 0) | own) & mask:
                         out[which].update((c, rule_id, source) for c in credentials)
     return out
+
+
+def _entry_mask(entries: Iterable[str], bit: dict[str, int], transfer: bool) -> int:
+    """The states filling a leaf of a rule with these entries: at origin only for a transfer."""
+    return sum((1 << _state(bit, n, False)) | (0 if transfer else 1 << _state(bit, n, True)) for n in entries if n in bit)
