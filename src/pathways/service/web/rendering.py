@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..engine_cache import Snapshot
 from ...engine.holdings import number
-from ...answers import label
+from ...answers import label, summaries_of
 
 __all__ = ["KIND_WORDS", "SKIP_WORDS", "form_data", "node_label", "plain_requirement", "render", "summaries"]
 
@@ -102,6 +102,6 @@ async def form_data(request: Request) -> dict[str, list[str]]:
     return parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
 
 
-def summaries(snapshot: Snapshot, ids: set[str] | list[str]) -> dict[str, dict[str, Any]]:
-    """The summaries of ``ids`` (those the graph holds), for templates."""
-    return {n: snapshot.summaries[n] for n in ids if n in snapshot.summaries}
+def summaries(snapshot: Snapshot, ids: set[str] | list[str]) -> dict[str, Mapping[str, Any]]:
+    """The summaries of ``ids`` (those the graph holds), for templates: an answer's ``nodes``."""
+    return summaries_of(snapshot.summaries, ids)
