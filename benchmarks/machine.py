@@ -17,7 +17,7 @@ import os
 import platform
 from pathlib import Path
 
-__all__ = ["describe", "machine_line", "peak_rss_mib"]
+__all__ = ["describe", "machine_line", "peak_rss_mib", "spent", "worker_cpu_s"]
 
 
 def _cpu_model() -> str:
@@ -64,6 +64,38 @@ def peak_rss_mib() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_cpu_s(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each child of process ``pid``: a server's
+    workers, so a benchmark can show how its load was spread over them (Linux ``/proc``; empty
+    elsewhere).
+
+    >>> worker_cpu_s(os.getpid()) == {} or all(v >= 0 for v in worker_cpu_s(os.getpid()).values())
+    True
+    """
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the command name (field 2) may hold spaces: split after its closing parenthesis
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:  # fields[1] is the parent's pid; utime and stime are fields 14 and 15 of stat
+            out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> list[float]:
+    """The CPU seconds each worker used between two :func:`worker_cpu_s` readings, largest
+    first, leaving out helper processes that used none.
+
+    >>> spent({1: 2.0, 2: 1.0}, {1: 5.0, 2: 1.5, 3: 0.0})
+    [3.0, 0.5]
+    """
+    used = [round(cpu - before.get(pid, 0.0), 2) for pid, cpu in after.items()]
+    return sorted((u for u in used if u > 0), reverse=True)
 
 
 if __name__ == "__main__":
