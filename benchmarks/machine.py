@@ -67,24 +67,29 @@ def peak_rss_mib() -> float:
 
 
 def worker_cpu_s(pid: int) -> dict[int, float]:
-    """CPU seconds (user + system) used so far by each child of process ``pid``: a server's
-    workers, so a benchmark can show how its load was spread over them (Linux ``/proc``; empty
-    elsewhere).
+    """CPU seconds (user + system) used so far by each child of process ``pid`` (a server's
+    workers), or by ``pid`` itself when it has none (one worker serves in the server's own
+    process), so a benchmark can show how its load was spread (Linux ``/proc``; empty elsewhere).
 
-    >>> worker_cpu_s(os.getpid()) == {} or all(v >= 0 for v in worker_cpu_s(os.getpid()).values())
+    >>> list(worker_cpu_s(os.getpid())) in ([os.getpid()], [])  # no children here: this process
     True
     """
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    out: dict[int, float] = {}
+    children: dict[int, float] = {}
+    own: dict[int, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             # the command name (field 2) may hold spaces: split after its closing parenthesis
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if int(fields[1]) == pid:  # fields[1] is the parent's pid; utime and stime are fields 14 and 15 of stat
-            out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
-    return out
+        # fields[1] is the parent's pid; utime and stime are fields 14 and 15 of stat
+        cpu = (int(fields[11]) + int(fields[12])) / ticks
+        if int(fields[1]) == pid:
+            children[int(stat.parent.name)] = cpu
+        elif int(stat.parent.name) == pid:
+            own[pid] = cpu
+    return children or own
 
 
 def spent(before: dict[int, float], after: dict[int, float]) -> list[float]:
