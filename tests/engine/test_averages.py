@@ -147,3 +147,39 @@ def test_an_average_is_validated_naming_the_field(requires: dict[str, Any], path
     messages = {p.path: p.message for p in err.value.problems}
     assert path in messages, messages
     assert messages[path].startswith(start), messages[path]
+
+
+def test_the_planner_takes_an_average_as_met_and_its_plans_are_verified_by_evaluation() -> None:
+    from pathways.engine import plan
+    from pathways.model import PlanRequest
+
+    nodes = [*NODES, course("U:T", 0, kind="credential")]
+    three = {"at_least": 2, "of": [{"node": "U:A"}, {"node": "U:B"}, {"node": "U:D"}]}
+
+    def planned(avg: dict[str, Any]) -> dict[str, Any]:
+        eng = engine(nodes, [rule("R", {"all": [avg, three]}, "U:T")])
+        request = {"target": "U:T", "objective": "items", "as_of": "2026-06-01", "holdings": [{"node": "U:A", "grade": "D"}]}
+        return plan(eng, PlanRequest.model_validate(request)).to_json()
+
+    # planned items are graded A+: with two of them the U average is (1.0 + 2 * 4.33) / 3 = 3.22, a B
+    out = planned({"average": "B", "where": {"institution": "U"}})
+    assert out["feasible"] and [p["items"] for p in out["plans"]] == [["U:B", "U:D"]]
+    # an average over the D alone no plan raises (a held course is never retaken): no plan, no error
+    out = planned({"average": "B", "of": [{"node": "U:A"}]})
+    assert not out["feasible"] and out["plans"] == []
+
+
+def test_graph_checks_and_exporters_read_an_average() -> None:
+    import io
+
+    from pathways.engine.checks import check_graph
+    from pathways.io.csv_export import write_agreements
+    from pathways.io.ctdl import ctdl_document, read_ctdl
+
+    requires = {"all": [{"average": "B", "of": [{"node": "U:A"}]}, {"node": "U:A"}]}
+    doc = parse_document({"format": "pathways/1", "institutions": [{"id": "U", "name": "U"}, {"id": "V", "name": "V"}],
+                          "nodes": NODES, "rules": [rule("R", requires, "V:X", kind="transfer")]})
+    assert check_graph(doc) == []
+    # CTDL carries the requirement whole; the transfer-guide table cannot say an average: the rule is left out
+    assert read_ctdl(ctdl_document(doc)).rules[0].requires == doc.rules[0].requires
+    assert write_agreements(doc, "U", io.StringIO()) == (0, 1)
