@@ -53,8 +53,8 @@ def grade_average(avg: Compiled, members: Iterable[str], held: Mapping[str, Hold
     for e in learning:
         h = held.get(e)
         grade = counted_grade(h.grade, pass_counts_as) if h is not None else None
-        if h is not None and grade in GRADE_POINTS:
-            graded.append((h, GRADE_POINTS[grade]))  # type: ignore[index]
+        if h is not None and grade is not None and grade in GRADE_POINTS:
+            graded.append((h, GRADE_POINTS[grade]))
     last = avg[5]
     if last is not None:
         graded.sort(key=lambda hp: (-hp[0].earned.toordinal(), hp[0].node))

@@ -198,6 +198,8 @@ def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
         out = (POOL, len(slots), r.credits, r.where, r.unit)
         slots.append(out)
         return out
+    # averages sit only under the top-level all (the model refuses them elsewhere), split off before
+    assert not isinstance(r, Average), "an average is compiled apart: compile_averages"
     children = tuple(_compile_into(c, slots) for c in r.of)
     if isinstance(r, All):
         return (ALL, children)
