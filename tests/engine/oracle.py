@@ -18,9 +18,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from pathways.model import (
+    GRADE_POINTS,
     All,
     Any_,
     AtLeast,
+    Average,
     CompetencyLeaf,
     CreditsOf,
     CreditsWhere,
@@ -48,6 +50,8 @@ def _minus_years(day: dt.date, years: float) -> dt.date:
 
 
 def _leaves(req: Requirement, out: list[Requirement]) -> None:
+    if isinstance(req, Average):  # a condition, no slot
+        return
     if isinstance(req, (NodeLeaf, CompetencyLeaf, CreditsWhere)):
         out.append(req)
     else:
@@ -62,6 +66,8 @@ def _fits(doc_nodes: dict[str, Any], leaf: Requirement, h: dict[str, Any], pass_
         return h["node"] == leaf.node and meets_grade(grade, leaf.min_grade, leaf.max_grade)
     if isinstance(leaf, CompetencyLeaf):
         return h["node"] == leaf.competency or leaf.competency in node.competencies
+    if isinstance(leaf, Average):
+        return h["node"] in leaf.of if leaf.of is not None else _fits(doc_nodes, CreditsWhere(1.0, leaf.where), h)  # type: ignore[arg-type]
     assert isinstance(leaf, CreditsWhere)
     w = leaf.where
     return (
@@ -88,8 +94,33 @@ def _weight(h: dict[str, Any], pool: CreditsOf | CreditsWhere) -> float:
     return float(h.get("hours", h["credits"]) if pool.unit == "hours" else h["credits"])
 
 
-def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, list[dict[str, Any]]]) -> tuple[bool, list[dict[str, Any]]]:
-    """Whether ``req`` is met, and the holdings placed under its met parts."""
+def _average_met(doc_nodes: dict[str, Any], avg: Average, held: Held, pass_counts_as: str | None) -> bool:
+    """Amendment 7 read literally: the grade points of the learning behind the holdings the
+    average is taken over, each direct node once at its best attempt, weighed by credits."""
+    learning = set().union(*(h["lineage"] for h in held if _fits(doc_nodes, avg, h)))
+    graded = []
+    for e in sorted(learning):
+        best = max((h for h in held if h["node"] == e and h["kind"] is None),
+                   key=lambda h: (_rank(h["grade"]), h["earned"], h["grade"] == "P"))
+        grade = pass_counts_as if best["grade"] == "P" and pass_counts_as else best["grade"]
+        if grade in GRADE_POINTS:
+            graded.append((best["earned"], e, best["credits"], GRADE_POINTS[grade]))
+    if avg.last_credits is not None:
+        graded.sort(key=lambda g: (-g[0].toordinal(), g[1]))
+        taken = 0
+        while taken < len(graded) and sum(g[2] for g in graded[:taken]) < avg.last_credits - 1e-9:
+            taken += 1
+        graded = graded[:taken]
+    total = sum(g[2] for g in graded)
+    return total > 0 and sum(g[2] * g[3] for g in graded) / total >= GRADE_POINTS[avg.grade] - 1e-9
+
+
+def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, list[dict[str, Any]]],
+         averages: dict[int, bool] | None = None) -> tuple[bool, list[dict[str, Any]]]:
+    """Whether ``req`` is met, and the holdings placed under its met parts (``averages``: whether
+    each average, by id, is met)."""
+    if isinstance(req, Average):
+        return (averages or {}).get(id(req), False), []
     if isinstance(req, (NodeLeaf, CompetencyLeaf)):
         got = placed.get(id(req), [])
         return bool(got), got
@@ -97,7 +128,7 @@ def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, li
         got = placed.get(id(req), [])
         ok = sum(_weight(h, req) for h in got) >= req.credits - 1e-9
         return ok, (got if ok else [])
-    kids = [_met(c, slot_of, placed) for c in req.of]
+    kids = [_met(c, slot_of, placed, averages) for c in req.of]
     met_kids = [k for k in kids if k[0]]
     if isinstance(req, All):
         ok = len(met_kids) == len(kids)
@@ -126,6 +157,9 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
 
     # transfer credit is assessed at its origin: a transfer rule never uses another's grant
     holdings = [h for h in held if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer")]
+    # averages: a condition over the whole record (windows aside), using no holding
+    averages = {id(a): _average_met(doc_nodes, a, held, getattr(rule, "pass_counts_as", None))
+                for a in (rule.requires.of if isinstance(rule.requires, All) else ()) if isinstance(a, Average)}
     options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h, getattr(rule, "pass_counts_as", None))]] for h in holdings]
     limits = []
     for g in rule.grants:
@@ -146,7 +180,7 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
             placed.setdefault(id(leaf), []).append(h)
         if not ok:
             continue
-        met, used = _met(rule.requires, {}, placed)
+        met, used = _met(rule.requires, {}, placed, averages)
         if not met:
             continue
         seen: set[str] = set()

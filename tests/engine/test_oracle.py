@@ -55,6 +55,20 @@ def _count_slots(req: dict[str, Any]) -> int:
 
 dates = st.dates(dt.date(2019, 1, 1), AS_OF)
 
+averages = st.one_of(
+    st.builds(lambda g, ns: {"average": g, "of": [{"node": n} for n in ns]}, st.sampled_from(["A", "B+", "B", "C+", "C", "D-"]),
+              st.lists(st.sampled_from(NODES), min_size=1, max_size=3)),
+    st.builds(lambda g, w, last: {"average": g, "where": w, **({"last_credits": last} if last else {})},
+              st.sampled_from(["A", "B+", "B", "C+", "C", "D-"]),
+              st.sampled_from([{"institution": "U"}, {"institution": "V"}, {"subject": "S"}, {"level_min": 2}]),
+              st.sampled_from([None, 1, 2, 3, 4.5])),
+)
+"""Averages (amendment 7), added under a rule's top-level ``all``."""
+
+
+def _with_average(req: dict[str, Any], avg: dict[str, Any]) -> dict[str, Any]:
+    return {"all": [*req["all"], avg]} if "all" in req else {"all": [req, avg]}
+
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
@@ -73,6 +87,8 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
             req = {"node": draw(st.sampled_from(NODES))}
         if draw(st.integers(0, 3)) == 0:  # hours pools (amendment 8): a node's hours, not its credits
             req = in_hours_pools(req)
+        if draw(st.booleans()):
+            req = _with_average(req, draw(averages))
         grants = [{"node": draw(st.sampled_from(["U:C", "V:D", "V:E", "V:E", "U:F", "U:F", "U:CRED"]))}]
         if draw(st.booleans()):
             grants[0]["credits"] = draw(st.integers(0, 3))

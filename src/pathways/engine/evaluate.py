@@ -31,9 +31,10 @@ from ..errors import InvalidInput, Problem
 from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement, requirement_unit
 from ..model.grades import FAIL
 from .attempts import rank_attempts
+from .averages import with_averages
 from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, synthetic_holdings, years_before
-from .index import LEAF, CompiledRule, Engine, compile_requirement
+from .index import LEAF, CompiledRule, Engine, compile_averages, compile_requirement
 from .matching import Progress
 from .progress import best_progress
 from .rounds import Run
@@ -303,7 +304,9 @@ def _report(run: Run, result: Evaluation) -> None:
         p = made.get(alike)
         if p is None:
             cands = run.stand_ins(rule)
-            p = made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
+            p = made[alike] = best_progress(rule.tree, rule.slots, cands) if cands or rule.averages else _NONE
+        if rule.averages:
+            p = with_averages(p, rule.tree, rule.averages, run.averages(rule))
         if 0.0 < p.fraction < 1.0 - 1e-9:
             target = next(node for node, _ in rule.grants if node not in run.held)
             result.progress.append(ProgressEntry(rule_id, target, rule.kind, p.fraction, p.uses, p.missing))
@@ -317,14 +320,17 @@ def requirement_progress(engine: Engine, requirement: Requirement | str, held: M
     ``fraction`` 1.0 means met with pairwise disjoint lineages, and ``missing`` is the
     requirement reduced to what is still needed (``None`` when met).
     """
+    pass_as = None
     if isinstance(requirement, str):
         compiled = engine.compiled[requirement]
-        tree, slots = compiled.tree, compiled.slots
+        tree, slots, averages, pass_as = compiled.tree, compiled.slots, compiled.averages, compiled.pass_counts_as
     else:
         tree, slots = compile_requirement(requirement)
+        averages = compile_averages(requirement)
     unit = engine.compiled[requirement].unit if isinstance(requirement, str) else requirement_unit(requirement)
     rule = CompiledRule("", "stack", "", "approved", tree, slots, (), None, None, None, (), unit=unit)
     run = Run(engine, dt.date.max, True)
     for h in held.values():
         run.add(h)
-    return best_progress(tree, slots, run.candidates(rule))
+    progress = best_progress(tree, slots, run.candidates(rule))
+    return with_averages(progress, tree, averages, [run.average(avg, pass_as) for avg in averages])

@@ -436,7 +436,10 @@ def derivation(evaluation: Evaluation, target: str) -> tuple[HoldingState, ...]:
 
 
 def _missing_nodes(missing: dict[str, Any]) -> list[str]:
-    """Node ids named by ``node`` leaves of a ``missing`` requirement, in order."""
+    """Node ids named by ``node`` leaves of a ``missing`` requirement, in order (an average's
+    ``of`` names what it is taken over, nothing to take)."""
+    if "average" in missing:
+        return []
     if "node" in missing:
         return [missing["node"]]
     out: list[str] = []

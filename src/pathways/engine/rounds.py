@@ -26,6 +26,7 @@ from itertools import chain
 from ..model import counted_grade, lowest_letter, meets_grade
 from ..model.requirements import Filter
 from .attempts import in_bounds
+from .averages import averages_met, grade_average
 from .candidates import may_meet
 from .deadline import NEVER, Deadline
 from .holdings import HoldingState, years_before
@@ -447,6 +448,16 @@ class Run:
             residence=tuple(sorted(residence.items())),
         )
 
+    def average(self, avg: Compiled, pass_counts_as: str | None) -> float | None:
+        """:func:`~pathways.engine.averages.grade_average` of a compiled average over the holdings now held."""
+        held = self.held
+        members = self.in_pool(avg[4]) if avg[4] is not None else [n for n in avg[3] if n in held]
+        return grade_average(avg, members, held, pass_counts_as)
+
+    def averages(self, rule: CompiledRule) -> list[float | None]:
+        """:meth:`average` of each of ``rule``'s averages."""
+        return [self.average(avg, rule.pass_counts_as) for avg in rule.averages]
+
     def match(
         self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True, grades: bool = True
     ) -> Assignment | None:
@@ -454,7 +465,10 @@ class Run:
 
         A match depends only on the candidates, so it is kept until new candidates arrive.
         With ``grades`` false, a ``node`` leaf's ``min_grade`` is lifted (any letter grade meets it).
+        A rule's averages are a condition beside its tree, checked first (none is lifted).
         """
+        if rule.averages and not averages_met(rule.averages, self.averages(rule)):
+            return None
         if grades and not self.may_fire(rule):
             return None
         state = self._grown(rule, window, age, grades)
