@@ -96,6 +96,7 @@ class Node:
     status: str
     details: JSON
     limits: Limits | None
+    excludes: list[str] = strawberry.field(description="Anti-requisites: credit for only one of them counts at the institution (symmetric).")
 
     @strawberry.field(description="The name of the node's institution (null for a competency).")
     def institution_name(self, info: strawberry.Info[Any, None]) -> str | None:
@@ -405,6 +406,7 @@ class NodeInput:
     status: str | None = None
     details: JSON | None = None
     limits: LimitsInput | None = None
+    excludes: list[str] | None = None
 
 
 @strawberry.input
