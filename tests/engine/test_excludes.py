@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from pathways.engine import Engine, evaluate, plan
 from pathways.errors import InvalidInput
-from pathways.model import parse_document
+from pathways.model import Document, EvaluationRequest, PlanRequest, parse_document
 
 from .test_evaluate import course, engine, rule, run
 
@@ -110,3 +111,27 @@ def test_excludes_are_validated_naming_the_field() -> None:
         'nodes[0].excludes[0]: unknown node "U:Z"',
         'nodes[0].excludes[1]: "CMP:C" is a competency: only nodes with an institution exclude each other',
     ]
+
+
+UVIC_FIRST_YEAR = ["UVIC:HIST-111", "UVIC:ENGL-135", "UVIC:PHIL-100", "UVIC:ECON-103", "UVIC:PSYC-100A", "UVIC:SOCI-100A"]
+
+
+def test_seed_uvic_math_100_and_102_count_once_toward_second_year(seed_document: Document) -> None:
+    eng = Engine(seed_document)
+    holdings = [{"node": n, "earned": "2024-04-30"} for n in UVIC_FIRST_YEAR]
+    holdings += [{"node": "UVIC:MATH-100", "earned": "2023-12-15"}, {"node": "UVIC:MATH-102", "earned": "2024-04-30"}]
+    out = evaluate(eng, EvaluationRequest.from_json({"holdings": holdings, "as_of": "2026-11-22"})).to_json()
+    # 8 courses of 1.5 units make 12, but MATH 102 (the later) does not count at UVic: 10.5 of 12
+    assert "UVIC:BA-Y2" not in _granted(out)
+    assert {"rule": "UVIC-BA-Y2-ADMISSION", "reason": "excluded"} in out["skipped"]
+    progress = next(p for p in out["progress"] if p["rule"] == "UVIC-BA-Y2-ADMISSION")
+    assert progress["fraction"] == 0.875 and "UVIC:MATH-102" not in progress["uses"]
+
+
+def test_seed_the_planner_never_plans_an_anti_requisite_of_a_held_course(seed_document: Document) -> None:
+    eng = Engine(seed_document)
+    holdings = [{"node": n, "earned": "2024-04-30"} for n in [*UVIC_FIRST_YEAR, "UVIC:MATH-100"]]
+    result = plan(eng, PlanRequest.model_validate({"holdings": holdings, "target": "UVIC:BA-Y2", "as_of": "2026-11-22",
+                                                   "objective": "items", "alternatives": 7}))
+    assert result.feasible and len(result.plans) == 7  # without the exclusion, MATH 102 alone is the seventh
+    assert all(p.items != ("UVIC:MATH-102",) and "UVIC:MATH-102" not in p.items for p in result.plans)
