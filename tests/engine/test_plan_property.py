@@ -11,8 +11,11 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from pathways.engine import Engine, Evaluation, evaluate, plan, requirement_progress
+from pathways.engine.antirequisites import losers
+from pathways.engine.evaluate import HoldingState
 from pathways.engine.plan_bound import PlanBound
-from pathways.model import Document, EvaluationRequest, Holding, PlanRequest
+from pathways.model import Document, EvaluationRequest, Holding, NodeLeaf, PlanRequest
+from pathways.model.requirements import walk
 
 from .oracle import in_hours_pools
 
@@ -189,6 +192,11 @@ def test_evaluation_limited_to_the_target_s_rules_holds_what_a_full_one_holds(pr
     event("target held" if "U:T" in full.held else "target not held")
 
 
+def mentioned(req: Any) -> set[str]:
+    """The nodes a requirement's leaves name."""
+    return {leaf.node for leaf in walk(req) if isinstance(leaf, NodeLeaf)}
+
+
 def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
     note(json.dumps({"nodes": [n.to_json() for n in engine.nodes.values()], "rules": [r.to_json() for r in engine.rules.values()]}))
     oracle = Oracle(engine, request)
@@ -208,10 +216,16 @@ def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
     for s, p in zip(items, result.plans, strict=True):
         assert s in oracle.valid  # every returned plan is a plan
         assert not any(s - {n} in oracle.valid for n in s)  # and minimal
-        # never two anti-requisites together, nor an item a held node excludes: at U (every rule's institution) one of
-        # them would count for nothing
-        mine = s | set(oracle.evaluation(frozenset()).held)
-        assert not any(engine.excludes.get(n, frozenset()) & mine for n in s)
+        # no planned item that loses to an anti-requisite (planned or held), unless it serves without counting: every
+        # rule is U's, where a loser counts for nothing, so only as a prerequisite or by what an unless sees
+        held = oracle.evaluation(s).held
+        attempts: dict[str, list[HoldingState]] = {}
+        for h in request.holdings:  # the first earned attempt decides
+            if h.node in held:
+                attempts.setdefault(h.node, []).append(held[h.node]._replace(earned=h.earned or AS_OF))
+        serving = {m for n in s if (pre := engine.nodes[n].prerequisites) is not None for m in mentioned(pre)}
+        serving |= {m for r in engine.rules.values() if r.unless is not None for m in mentioned(r.unless)}
+        assert all(n in serving for n in losers(engine, held, attempts) if n in s)
         assert abs(p.total - oracle.total(s)) < 1e-9
         assert sorted(n for step in p.sequence for n in step) == sorted(s)
         for i, step in enumerate(p.sequence):  # each step's prerequisites met by the steps before
