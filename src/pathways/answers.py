@@ -136,7 +136,8 @@ def plan_nodes(answer: Mapping[str, Any], summaries: Mapping[str, Mapping[str, A
 
 
 def reach_nodes(answer: Mapping[str, Any], summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """``nodes`` of a reach answer: the node, every target, and what each step grants and still needs."""
+    """``nodes`` of a reach answer: the node, every target (credit-pool targets too), and what
+    each step grants and still needs."""
     ids = {answer["node"]}
     for target in answer["targets"]:
         ids.add(target["node"])
@@ -144,6 +145,9 @@ def reach_nodes(answer: Mapping[str, Any], summaries: Mapping[str, Mapping[str, 
             for step in path:
                 ids.add(step["grants"])
                 requirement_nodes(step["also_needs"], ids)
+    for pool in answer.get("pool_targets", ()):
+        ids.add(pool["node"])
+        requirement_nodes(pool["also_needs"], ids)
     return summaries_of(summaries, ids)
 
 

@@ -142,7 +142,8 @@ def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, li
     return ok, ([h for k in met_kids for h in k[1]] if ok else [])
 
 
-def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> tuple[Any, list[dict[str, Any]]] | None:
+def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date,
+          losers: dict[str, str] | None = None) -> tuple[Any, list[dict[str, Any]]] | None:
     leaves: list[Requirement] = []
     _leaves(rule.requires, leaves)
 
@@ -157,6 +158,8 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
 
     # transfer credit is assessed at its origin: a transfer rule never uses another's grant
     holdings = [h for h in held if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer")]
+    # a node that lost to an anti-requisite counts in no rule of its own institution
+    holdings = [h for h in holdings if (losers or {}).get(h["node"], "") != getattr(rule, "granted_by", None)]
     # averages: a condition over the whole record (windows aside), using no holding
     averages = {id(a): _average_met(doc_nodes, a, held, getattr(rule, "pass_counts_as", None))
                 for a in (rule.requires.of if isinstance(rule.requires, All) else ()) if isinstance(a, Average)}
@@ -232,7 +235,7 @@ def _rule(doc: Document, rule_id: str) -> Any:
 
 
 def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date,
-              include_pilot: bool, excluded: set[str]) -> tuple[Held, list[dict[str, Any]]]:
+              include_pilot: bool, excluded: set[str], losers: dict[str, str]) -> tuple[Held, list[dict[str, Any]]]:
     """Every holding and the derived ones, rounds to the fixpoint, ``excluded`` rules never firing."""
     held: Held = []
     for node, grade, earned in dict.fromkeys(holdings):
@@ -247,7 +250,7 @@ def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str
         for rule in doc.rules:
             if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)) or rule.id in excluded:
                 continue
-            found = _best(doc_nodes, rule, held, as_of)
+            found = _best(doc_nodes, rule, held, as_of, losers)
             if found is None:
                 continue
             (size, lineage, uses), used = found
@@ -289,14 +292,18 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
     given more than once being several attempts."""
     doc_nodes = {n.id: n for n in doc.nodes}
     excluded: set[str] = set()
-    while True:  # passes: a rule that fired although the final holdings meet its unless is switched off
-        held, granted = _fixpoint(doc, doc_nodes, holdings, as_of, include_pilot, excluded)
+    losers: dict[str, str] = {}
+    while True:  # passes: a rule that fired although the final holdings meet its unless is switched off,
+        # and a node that lost to an anti-requisite stops counting at its institution; both for good
+        held, granted = _fixpoint(doc, doc_nodes, holdings, as_of, include_pilot, excluded, losers)
         more = {h["rule"] for h in granted if (unless := _rule(doc, h["rule"]).unless) is not None
                 and _best(doc_nodes, SimpleNamespace(requires=unless, kind="stack", grants=[], valid_from=None,
                                                      valid_to=None, max_age_years=None), held, as_of) is not None}
-        if not more:
+        lost = {n: i for n, i in _losers(doc_nodes, held).items() if n not in losers}
+        if not more and not lost:
             break
         excluded |= more
+        losers.update(lost)
     out = []
     for h in granted:
         credits = h["credits"]
@@ -307,6 +314,27 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
             "not_applied": int(h["not_applied"]) if float(h["not_applied"]).is_integer() else round(h["not_applied"], 6),
         })
     return out, {h["rule"] for h in granted}
+
+
+def _losers(doc_nodes: dict[str, Any], held: Held) -> dict[str, str]:
+    """Held nodes that lose to a held anti-requisite (either node listing the other): in order
+    of first earned, higher credits, id, a node counts unless one counting already excludes it."""
+    first: dict[str, Any] = {}
+    for h in held:
+        key = (h["earned"], -h["credits"], h["node"])
+        first[h["node"]] = min(first.get(h["node"], key), key)
+
+    def exclusive(a: str, b: str) -> bool:
+        return b in doc_nodes[a].excludes or a in doc_nodes[b].excludes
+
+    counted: list[str] = []
+    out: dict[str, str] = {}
+    for n in sorted(first, key=first.__getitem__):
+        if any(exclusive(n, c) for c in counted):
+            out[n] = doc_nodes[n].institution
+        else:
+            counted.append(n)
+    return out
 
 
 def _assignments(req: Requirement, cands: list[Any]) -> tuple[list[Requirement], list[dict[str, Any]], Any]:

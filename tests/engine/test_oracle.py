@@ -75,6 +75,9 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
     nodes = [_node(i, n, draw(st.integers(0, 3)), draw(st.sampled_from(["S", "T"])), draw(st.integers(1, 3)), draw(st.booleans()),
                    draw(st.sampled_from([None, 0, 10, 20, 30])))
              for i, n in enumerate(NODES)]
+    for node in nodes:  # anti-requisites (amendment 5): drawn one way, read both ways
+        if draw(st.integers(0, 2)) == 0:
+            node["excludes"] = draw(st.lists(st.sampled_from([n for n in NODES if n != node["id"]]), min_size=1, max_size=2, unique=True))
     nodes.append({"id": "CMP:X", "kind": "competency", "title": "X"})
     has_limits = draw(st.booleans())
     nodes.append({"id": "U:CRED", "kind": "credential", "institution": "U", "title": "Cred", "credits": draw(st.integers(0, 6)),
@@ -97,7 +100,7 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
         if lo and hi and lo > hi:
             lo, hi = hi, lo
         rules.append({"id": f"R{r}", "kind": draw(st.sampled_from(["stack", "ladder", "plar", "transfer", "admission"])),
-                      "granted_by": "U", "requires": req, "grants": grants, "valid_from": lo and lo.isoformat(),
+                      "granted_by": draw(st.sampled_from(["U", "U", "V"])), "requires": req, "grants": grants, "valid_from": lo and lo.isoformat(),
                       "valid_to": hi and hi.isoformat(), "max_age_years": draw(st.one_of(st.none(), st.none(), st.integers(1, 5))),
                       "status": draw(st.sampled_from(["approved", "approved", "approved", "pilot", "proposed"])),
                       "priority": draw(st.sampled_from([None, None, None, 1, 2])),

@@ -11,8 +11,11 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from pathways.engine import Engine, Evaluation, evaluate, plan, requirement_progress
+from pathways.engine.antirequisites import losers
+from pathways.engine.evaluate import HoldingState
 from pathways.engine.plan_bound import PlanBound
-from pathways.model import Document, EvaluationRequest, Holding, PlanRequest
+from pathways.model import Document, EvaluationRequest, Holding, NodeLeaf, PlanRequest
+from pathways.model.requirements import walk
 
 from .oracle import in_hours_pools
 
@@ -61,6 +64,8 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
                 node[attr] = value + draw(st.sampled_from([0, 0, 0.5, 0.25]))  # the solver weighs in integers: scaled
         if i and draw(st.integers(0, 3)) == 0:
             node["prerequisites"] = {"node": draw(st.sampled_from(courses[:i] + middles))} if middles or i else None
+        if draw(st.integers(0, 3)) == 0:  # anti-requisites (amendment 5)
+            node["excludes"] = [draw(st.sampled_from([c for c in courses if c != node["id"]]))]
         nodes.append(node)
     for m in middles:
         nodes.append({"id": m, "kind": "credential", "institution": "U", "title": m, "credits": draw(st.integers(0, 3)), "subject": "X"})
@@ -171,7 +176,8 @@ def test_planner_matches_brute_force_on_cycles_of_transfers(problem: tuple[Engin
 def test_evaluation_limited_to_the_target_s_rules_holds_what_a_full_one_holds(problem: tuple[Engine, PlanRequest],
                                                                               data: st.DataObject) -> None:  # fmt: skip
     # The planner verifies with only the rules its bound found relevant: every relevant node must come out the same.
-    # (With exclusions in the graph it verifies with full evaluations: an unless may name a node outside them.)
+    # (With exclusions in the graph it verifies with full evaluations: an unless or an anti-requisite may name a node
+    # outside them.)
     engine, request = problem
     base = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), report=False)
     bound = PlanBound(engine, target="U:T", held=base.held, weight=lambda n: 1.0 if n not in base.held else None,
@@ -181,9 +187,14 @@ def test_evaluation_limited_to_the_target_s_rules_holds_what_a_full_one_holds(pr
     extra = [Holding(node=n, grade="A+", earned=AS_OF) for n in items]
     full = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), extra_holdings=extra, report=False)
     only = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), extra_holdings=extra, report=False,
-                    only=None if engine.has_unless else frozenset(bound.rules))  # fmt: skip
+                    only=None if not engine.monotone else frozenset(bound.rules))  # fmt: skip
     assert {n: h for n, h in only.held.items() if n in bound.nodes} == {n: h for n, h in full.held.items() if n in bound.nodes}
     event("target held" if "U:T" in full.held else "target not held")
+
+
+def mentioned(req: Any) -> set[str]:
+    """The nodes a requirement's leaves name."""
+    return {leaf.node for leaf in walk(req) if isinstance(leaf, NodeLeaf)}
 
 
 def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
@@ -205,6 +216,16 @@ def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
     for s, p in zip(items, result.plans, strict=True):
         assert s in oracle.valid  # every returned plan is a plan
         assert not any(s - {n} in oracle.valid for n in s)  # and minimal
+        # no planned item that loses to an anti-requisite (planned or held), unless it serves without counting: every
+        # rule is U's, where a loser counts for nothing, so only as a prerequisite or by what an unless sees
+        held = oracle.evaluation(s).held
+        attempts: dict[str, list[HoldingState]] = {}
+        for h in request.holdings:  # the first earned attempt decides
+            if h.node in held:
+                attempts.setdefault(h.node, []).append(held[h.node]._replace(earned=h.earned or AS_OF))
+        serving = {m for n in s if (pre := engine.nodes[n].prerequisites) is not None for m in mentioned(pre)}
+        serving |= {m for r in engine.rules.values() if r.unless is not None for m in mentioned(r.unless)}
+        assert all(n in serving for n in losers(engine, held, attempts) if n in s)
         assert abs(p.total - oracle.total(s)) < 1e-9
         assert sorted(n for step in p.sequence for n in step) == sorted(s)
         for i, step in enumerate(p.sequence):  # each step's prerequisites met by the steps before

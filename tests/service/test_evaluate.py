@@ -90,7 +90,22 @@ def test_count_toward_over_graphql_is_the_rest_json_field_for_field(client: Clie
 
 def test_reach_over_graphql_is_the_rest_json_field_for_field(client: Client) -> None:
     rest = client.get("/nodes/UFV:PS-ESS/counts-toward", params={"depth": 2}).json()
-    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } noCredit { rule grantedBy } nodes } }"
+    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } noCredit { rule grantedBy } " \
+            "poolTargets { node rule share alsoNeeds } poolTargetsTotal nodes } }"
+    assert gql(client, query)["data"]["reach"] == camel(rest)
+
+
+def test_reach_lists_credit_pool_targets_the_same_over_rest_and_graphql(client: Client) -> None:
+    from .conftest import bearer
+
+    pool = {"kind": "stack", "granted_by": "SFU", "requires": {"credits": 120, "where": {"institution": "SFU"}}, "grants": [{"node": "SFU:BA"}]}
+    assert client.put("/rules/SFU-BA-POOL", json=pool, headers=bearer("registrar:SFU")).status_code == 201
+    rest = client.get("/nodes/SFU:IAT1XX/counts-toward").json()
+    assert rest["pool_targets"] == [{"node": "SFU:BA", "rule": "SFU-BA-POOL", "share": 0.025,
+                                     "also_needs": {"credits": 117, "where": {"institution": "SFU"}}}]
+    assert rest["pool_targets_total"] == 1 and "SFU:BA" in rest["nodes"]
+    query = "{ reach(node: \"SFU:IAT1XX\") { node depth targets { node distance paths { rule grants alsoNeeds } } " \
+            "noCredit { rule grantedBy } poolTargets { node rule share alsoNeeds } poolTargetsTotal nodes } }"
     assert gql(client, query)["data"]["reach"] == camel(rest)
 
 

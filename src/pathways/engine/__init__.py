@@ -29,7 +29,7 @@ from .index import CompiledRule, Engine, compile_requirement, filter_matches
 from .matching import Assignment, Candidate, Progress, best_assignment
 from .progress import best_progress
 from .plan import Plan, PlanResult, plan
-from .reach import Reach, ReachStep, ReachTarget, reach
+from .reach import Reach, ReachPoolTarget, ReachStep, ReachTarget, reach
 
 __all__ = [
     "NEVER",
@@ -46,6 +46,7 @@ __all__ = [
     "Progress",
     "ProgressEntry",
     "Reach",
+    "ReachPoolTarget",
     "ReachStep",
     "ReachTarget",
     "Skipped",

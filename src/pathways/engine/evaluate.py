@@ -30,6 +30,7 @@ from typing import Any
 from ..errors import InvalidInput, Problem
 from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement, requirement_unit
 from ..model.grades import FAIL
+from .antirequisites import losers as anti_losers
 from .attempts import rank_attempts
 from .averages import with_averages
 from .deadline import NEVER, Deadline, active
@@ -55,7 +56,8 @@ __all__ = [
 
 SKIP_REASONS: tuple[str, ...] = ("pilot", "outside_window", "expired", "limits", "below_min_grade", "excluded")
 """Why a rule did not fire, in the order SPEC checks them (``below_min_grade``: a held node's
-letter grade is below a leaf's ``min_grade``; ``excluded``: its ``unless`` is met)."""
+letter grade is below a leaf's ``min_grade``; ``excluded``: its ``unless`` is met, or it needs
+a node that lost to an anti-requisite at the rule's institution)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,18 +220,22 @@ def evaluate(
         raise InvalidInput(problems)
     ranked = {node: rank_attempts(presented[node]) for node in sorted(presented)}
     excluded: frozenset[str] = frozenset()
+    losers: dict[str, str] = {}
     with active(deadline):
         while True:
-            run = Run(engine, as_of, request.include_pilot, only, deadline=deadline, excluded=excluded)
+            run = Run(engine, as_of, request.include_pilot, only, deadline=deadline, excluded=excluded, losers=losers)
             for node, attempts in ranked.items():
                 if len(attempts) > 1:
                     run.attempts[node] = attempts
                 run.add(attempts[0])
             granted = run.rounds()
             more = _excluded(run, granted)
-            if not more:
+            lost = {n: inst for n, inst in anti_losers(engine, run.held, run.attempts).items() if n not in losers}
+            if not more and not lost:
                 break
             excluded |= more
+            # a node once found losing stays so (as a rule switched off stays off): passes end
+            losers = {**losers, **lost}
         result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)),
                             recognized=recognized)
         if report:
@@ -294,13 +300,15 @@ def _report(run: Run, result: Evaluation) -> None:
                 reason = "limits"
             elif any(s[0] == LEAF and s[3] is not None for s in rule.slots) and run.match(rule, grades=False) is not None:
                 reason = "below_min_grade"
+            elif rule.granted_by in run.benching and run.match(rule, excludes=False) is not None:
+                reason = "excluded"  # but for a node that lost to an anti-requisite at the rule's institution
         if reason is not None:
             skipped.append(Skipped(rule_id, reason))
         if not run.applicable(rule):
             continue
         # a rule's candidates follow from its slots and dates: rules alike in both (one
         # degree at several institutions) make the same progress
-        alike = (rule.tree, run.bounds(rule))
+        alike = (rule.tree, run.bounds(rule), rule.granted_by if rule.granted_by in run.benching else None)
         p = made.get(alike)
         if p is None:
             cands = run.stand_ins(rule)

@@ -309,8 +309,12 @@ class Engine:
             (:mod:`pathways.engine.rounds`), which reads it directly; nodes that fire nothing
             but credit pools are left out.
         pooled: whether any rule has a credit pool (else no holding needs :meth:`pool_rules`).
-        has_unless: whether any rule has an ``unless``: then more holdings may derive less, and
-            the planner may not rule out the subsets of a set that fails.
+        has_unless: whether any rule has an ``unless``.
+        excludes: each node's anti-requisites, both ways (a node listing another excludes it and
+            is excluded by it); nodes without any are left out.
+        monotone: whether more holdings always derive at least as much: false when a rule has an
+            ``unless`` or a node ``excludes`` another, and then the planner may not rule out the
+            subsets of a set that fails.
         pool_cache: :meth:`pool_rules` by node, filled on first use.
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
     """
@@ -347,6 +351,14 @@ class Engine:
             for rule in doc.rules:
                 self.compiled[rule.id] = self._compile(rule, leaf_rules)
             self.has_unless = any(rule.unless is not None for rule in doc.rules)
+            excludes: dict[str, set[str]] = defaultdict(set)
+            for node in doc.nodes:
+                for other in node.excludes:
+                    if other in self.nodes:
+                        excludes[node.id].add(other)
+                        excludes[other].add(node.id)
+            self.excludes: dict[str, frozenset[str]] = {n: frozenset(others) for n, others in excludes.items()}
+            self.monotone = not self.has_unless and not self.excludes
             others: dict[str, list[str]] = {n: list(ids) for n, ids in self._general_by_node.items()}
             for n, comps in self.demonstrated.items():
                 for comp in comps:

@@ -302,9 +302,9 @@ class _Planner:
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, deadline=deadline,
         )
-        # an unless may name a node no rule toward the target needs: with exclusions in the graph,
-        # plans are verified by full evaluations
-        self.only = None if self.engine.has_unless else frozenset(bound.rules)
+        # an unless or an anti-requisite may name a node no rule toward the target needs: with
+        # exclusions in the graph, plans are verified by full evaluations
+        self.only = None if not self.engine.monotone else frozenset(bound.rules)
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
@@ -357,8 +357,9 @@ class _Planner:
             if cuts > MAX_CUTS:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
             # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no
-            # more (unless a rule's unless can switch it off when more is held: then only this set is ruled out)
-            monotone = not self.engine.has_unless
+            # more (unless a rule's unless or an anti-requisite can switch it off when more is held: then only
+            # this set is ruled out)
+            monotone = self.engine.monotone
             cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
             history.append((cut, items))
             getattr(model, cut)(items)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from itertools import chain
 
 from ..model import counted_grade, lowest_letter, meets_grade
@@ -120,14 +120,20 @@ class Run:
     ``touched`` the ids of the other rules each round's new holdings touch (one set a round).
     ``only``, when given, limits the rules that are matched (one-to-one rules aside, which cost
     a lookup) to these: the planner's rules that can matter for its target. ``excluded`` rules
-    (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire.
+    (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire. ``losers`` maps
+    each node that lost to a held anti-requisite (:mod:`.antirequisites`) to its institution:
+    it is no candidate of that institution's rules.
     """
 
     def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None,
-                 *, deadline: Deadline = NEVER, excluded: frozenset[str] = frozenset()) -> None:
+                 *, deadline: Deadline = NEVER, excluded: frozenset[str] = frozenset(),
+                 losers: Mapping[str, str] | None = None) -> None:
         self.engine = engine
         self.deadline = deadline
         self.excluded = excluded
+        self.losers: Mapping[str, str] = losers or {}
+        self.benching: frozenset[str] = frozenset(self.losers.values())
+        """The institutions at which some held node does not count (an anti-requisite won)."""
         self.as_of = as_of
         self.include_pilot = include_pilot
         self.only = only
@@ -142,7 +148,7 @@ class Run:
         self.pending: list[tuple[LeafRule, str]] = []
         self.touched: list[set[str]] = []
         self._oldest: dict[float, dt.date] = {}
-        self._fits: dict[tuple[str, bool, bool, bool], _Fits] = {}
+        self._fits: dict[tuple[str, bool, bool, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._made_hours: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
@@ -295,7 +301,8 @@ class Run:
         institutions are one candidate for a degree's pools). They come in the order
         :meth:`candidates` gives them. Other rules get :meth:`candidates`.
         """
-        if rule.unit != "credits" or any(spec[0] != POOL for spec in rule.slots):
+        if rule.unit != "credits" or any(spec[0] != POOL for spec in rule.slots) or rule.granted_by in self.benching:
+            # a stand-in may be a node the rule's institution does not count: every candidate then
             return self.candidates(rule, window=window, age=age)
         lo, hi = self.bounds(rule, window, age)
         at_origin = rule.kind == "transfer"
@@ -344,9 +351,10 @@ class Run:
         self._stand_ins[key] = (len(self.order), members)
         return members
 
-    def _grown(self, rule: CompiledRule, window: bool, age: bool, grades: bool = True) -> _Fits:
-        """The rule's :class:`_Fits` for these lifted conditions, grown to the holdings now held."""
-        key = (rule.id, window, age, grades)
+    def _grown(self, rule: CompiledRule, window: bool, age: bool, grades: bool = True, excludes: bool = True) -> _Fits:
+        """The rule's :class:`_Fits` for these lifted conditions, grown to the holdings now held
+        (``excludes`` false: nodes that lost to an anti-requisite count at the rule's institution too)."""
+        key = (rule.id, window, age, grades, excludes)
         state = self._fits.get(key)
         if state is None or state.rule is not rule:
             state = self._fits[key] = _Fits(rule, [0] * len(rule.slots))
@@ -356,6 +364,8 @@ class Run:
         lo, hi = self.bounds(rule, window, age)
         at_origin, pass_as = rule.kind == "transfer", rule.pass_counts_as
         held, fits, cursors, attempts = self.held, state.fits, state.cursors, self.attempts
+        benched = excludes and rule.granted_by in self.benching
+        losers, here = self.losers, rule.granted_by
         fresh: list[str] = []
         for i, spec in enumerate(rule.slots):
             tag, slot = spec[0], spec[1]
@@ -392,6 +402,8 @@ class Run:
                         h = in_bounds(attempts[n], lo, hi) or h
                     earned = h.earned
                     if (lo is not None and earned < lo) or (hi is not None and earned > hi) or (at_origin and h.kind == "transfer"):
+                        continue
+                    if benched and losers.get(n) == here:
                         continue
                     fits[n] = entry = (i, j, [])
                     fresh.append(n)
@@ -459,19 +471,21 @@ class Run:
         return [self.average(avg, rule.pass_counts_as) for avg in rule.averages]
 
     def match(
-        self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True, grades: bool = True
+        self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True, grades: bool = True,
+        excludes: bool = True,
     ) -> Assignment | None:
         """The assignment that fires ``rule`` against the holdings now held, or ``None``.
 
         A match depends only on the candidates, so it is kept until new candidates arrive.
-        With ``grades`` false, a ``node`` leaf's ``min_grade`` is lifted (any letter grade meets it).
+        With ``grades`` false, a ``node`` leaf's ``min_grade`` is lifted (any letter grade meets it);
+        with ``excludes`` false, nodes that lost to an anti-requisite count at the rule's institution.
         A rule's averages are a condition beside its tree, checked first (none is lifted).
         """
         if rule.averages and not averages_met(rule.averages, self.averages(rule)):
             return None
         if grades and not self.may_fire(rule):
             return None
-        state = self._grown(rule, window, age, grades)
+        state = self._grown(rule, window, age, grades, excludes)
         cands = state.cands
         if not cands:
             return None
@@ -484,7 +498,7 @@ class Run:
         elif limits and rule.limits:
             a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits)
         else:  # without limits, the stand-ins decide as every candidate would
-            if not grades:
+            if not grades or not excludes:
                 a = best_assignment(rule.tree, rule.slots, list(cands))
             else:
                 # a rule's candidates follow from its slots, dates, kind (transfer at origin) and how
@@ -492,7 +506,8 @@ class Run:
                 if self._alike_at != len(self.order):
                     self._alike.clear()
                     self._alike_at = len(self.order)
-                alike = (rule.tree, self.bounds(rule, window, age), rule.kind == "transfer", rule.pass_counts_as)
+                alike = (rule.tree, self.bounds(rule, window, age), rule.kind == "transfer", rule.pass_counts_as,
+                         rule.granted_by if rule.granted_by in self.benching else None)
                 if alike in self._alike:
                     a = self._alike[alike]
                 else:
@@ -528,15 +543,24 @@ class Run:
         return in_bounds(attempts, lo, hi, fits) or in_bounds(attempts, lo, hi) or self.held[n]
 
     def _leaf_attempts(self, n: str, leaf_rules: Iterable[LeafRule], best: dict[str, _Best], round_no: int) -> None:
-        """The one-to-one rules naming ``n``, a node presented more than once: each derives from
-        the best attempt it accepts (grade, window, age), or is remembered for ``skipped``."""
+        """The one-to-one rules naming ``n``, a node presented more than once or one that lost to
+        an anti-requisite: each derives from the best attempt it accepts (grade, window, age), or
+        is remembered for ``skipped`` (a rule of the institution where ``n`` lost, always)."""
         held = self.held
-        standing = (1, self.sorted_lineage[n])
+        standing = (len(held[n].lineage), self.sorted_lineage[n])
+        attempts = self.attempts.get(n, (held[n],))
+        transferred = held[n].kind == "transfer"
+        benched_at = self.losers.get(n)
         for lr in leaf_rules:
             one = lr[0]
             if one in held or (one is None and all(g in held for g, _ in lr[1])):
                 continue
-            graded = [h for h in self.attempts[n] if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]]
+            if transferred and lr[8] == "transfer":
+                continue
+            if benched_at == lr[9]:
+                self.pending.append((lr, n))
+                continue
+            graded = [h for h in attempts if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]]
             if not graded:
                 self.pending.append((lr, n))
                 continue
@@ -586,7 +610,7 @@ class Run:
                             break
                     else:
                         continue  # every grant already held: nothing to decide
-                if n in self.attempts:
+                if n in self.attempts or n in self.losers:
                     self._leaf_attempts(n, chain(single, several), best, round_no)
                     continue
                 h = held[n]
@@ -658,6 +682,9 @@ class Run:
         if all(g in self.held for g, _ in lr[1]):
             return None
         attempts = self.attempts.get(node, (self.held[node],))
+        if self.losers.get(node) == lr[9]:  # lost to an anti-requisite: excluded, when all else is met
+            fits = any(lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11] and self._reason(lr, h.earned) is None for h in attempts)
+            return "excluded" if fits else None
         reasons = {self._reason(lr, h.earned) for h in attempts if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]}
         if lr[4] > 1 and any(0 < GRADE_RANK.get(h.grade, 0) < lr[4] and self._reason(lr, h.earned) is None for h in attempts):
             reasons.add("below_min_grade")  # a min_grade (rank 1 is only a max_grade's bound) the grade misses, all else met

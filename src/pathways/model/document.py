@@ -201,6 +201,12 @@ def reference_problems(doc: Document, known: KnownIds) -> list[Problem]:
             problems.append(Problem(f"nodes[{i}].institution", f'unknown institution "{node.institution}"'))
         for j, comp in enumerate(node.competencies):
             competency_ref(f"nodes[{i}].competencies[{j}]", comp)
+        for j, other in enumerate(node.excludes):
+            kind = kinds.get(other)
+            if kind is None:
+                problems.append(Problem(f"nodes[{i}].excludes[{j}]", f'unknown node "{other}"'))
+            elif kind == "competency":
+                problems.append(Problem(f"nodes[{i}].excludes[{j}]", f'"{other}" is a competency: only nodes with an institution exclude each other'))
         if node.prerequisites is not None:
             requirement_refs(f"nodes[{i}].prerequisites", node.prerequisites)
     for i, rule in enumerate(doc.rules):

@@ -96,6 +96,7 @@ class Node:
     status: str
     details: JSON
     limits: Limits | None
+    excludes: list[str] = strawberry.field(description="Anti-requisites: credit for only one of them counts at the institution (symmetric).")
 
     @strawberry.field(description="The name of the node's institution (null for a competency).")
     def institution_name(self, info: strawberry.Info[Any, None]) -> str | None:
@@ -301,6 +302,15 @@ class ReachNoCredit:
     granted_by: str
 
 
+@strawberry.type(description="A node granted by a rule with a credit (or hours) pool the node fits: its share of the pool "
+                             "and what else the rule needs with it held.")
+class ReachPoolTarget:
+    node: str
+    rule: str
+    share: float
+    also_needs: JSON | None
+
+
 @strawberry.type
 class ReachTarget:
     node: str
@@ -314,6 +324,8 @@ class Reach:
     depth: int
     targets: list[ReachTarget]
     no_credit: list[ReachNoCredit]
+    pool_targets: list[ReachPoolTarget]
+    pool_targets_total: int
     nodes: JSON
 
     @classmethod
@@ -323,7 +335,9 @@ class Reach:
             for t in data["targets"]
         ]
         no_credit = [ReachNoCredit(**n) for n in data["no_credit"]]
-        return cls(node=data["node"], depth=data["depth"], targets=targets, no_credit=no_credit, nodes=data["nodes"])
+        pools = [ReachPoolTarget(**p) for p in data["pool_targets"]]
+        return cls(node=data["node"], depth=data["depth"], targets=targets, no_credit=no_credit, pool_targets=pools,
+                   pool_targets_total=data["pool_targets_total"], nodes=data["nodes"])
 
 
 @strawberry.type(description="One minimal plan: the items to take, their total, in what order, and what they earn.")
@@ -405,6 +419,7 @@ class NodeInput:
     status: str | None = None
     details: JSON | None = None
     limits: LimitsInput | None = None
+    excludes: list[str] | None = None
 
 
 @strawberry.input
