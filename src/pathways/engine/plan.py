@@ -83,6 +83,8 @@ class Plan:
     total: float
     sequence: tuple[tuple[str, ...], ...]
     granted: tuple[HoldingState, ...]
+    retakes: tuple[str, ...] = ()
+    """The items the learner presented before (held attempts, a failed one, an expired badge): taken again."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +92,7 @@ class Plan:
             "total": number(self.total),
             "sequence": [list(step) for step in self.sequence],
             "granted": [h.to_json() for h in self.granted],
+            "retakes": list(self.retakes),
         }
 
     def counts_toward(self, item: str) -> list[str]:
@@ -166,13 +169,21 @@ class _Planner:
         self.only: frozenset[str] | None = None  # once the bound knows them: the rules that can matter for the target
         self.deadline = math.inf  # once the question starts: one limit for all of it
         self.base = self.evaluation(frozenset())
+        # what the learner presented, whatever became of it (an F, an expired badge): planned again, it is a retake
+        self.direct = frozenset(n for n, h in self.base.held.items() if h.direct)
+        self.presented = frozenset({h.node for h in request.holdings} | {r.node for r in self.base.recognized})
 
     # -- candidates ---------------------------------------------------------------------------
 
     def why_not_candidate(self, n: str) -> str | None:
-        """Why node ``n`` cannot be a plan item, or ``None`` when it can."""
+        """Why node ``n`` cannot be a plan item, or ``None`` when it can.
+
+        A node the learner holds by derivation is no candidate; one held directly is (a retake:
+        a new attempt, earned on as_of with grade A+, beside the attempts presented).
+        """
         node = self.engine.nodes[n]
-        if n in self.base.held:
+        held = self.base.held.get(n)
+        if held is not None and not held.direct:
             return "already held"
         if node.kind not in _PLANNABLE:
             return f"a {node.kind}, not a course or micro-credential"
@@ -265,6 +276,7 @@ class _Planner:
             total=sum(self.weight(n) or 0.0 for n in items),
             sequence=sequence,
             granted=derivation(self.evaluation(items), self.request.target),
+            retakes=tuple(sorted(items & self.presented)),
         )
 
     # -- the loop -------------------------------------------------------------------------------
@@ -337,7 +349,10 @@ class _Planner:
                     floor=floor, deadline=deadline,
                 )
                 for cut, cut_items in history:
-                    getattr(model, cut)(cut_items)
+                    if cut == "exclude_subsets":
+                        model.exclude_subsets(cut_items, keeping=cut_items & self.direct)
+                    else:
+                        getattr(model, cut)(cut_items)
             found = model.solve()
             if found is None or found[1] > level + 1e-9 * max(1.0, level):
                 if level >= limit:
@@ -356,12 +371,17 @@ class _Planner:
             cuts += 1
             if cuts > MAX_CUTS:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
-            # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no
-            # more (unless a rule's unless can switch it off when more is held: then only this set is ruled out)
+            # only the order of prerequisites fails; or the target is not earned, and fewer new nodes derive no
+            # more (unless a rule's unless can switch it off when more is held: then only this set is ruled out).
+            # A retake is no new node: its attempt can move what a rule derives to as_of, out of a later rule's
+            # window, so the subsets cut keep this set's retakes.
             monotone = not self.engine.has_unless
-            cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
-            history.append((cut, items))
-            getattr(model, cut)(items)
+            if target in self.evaluation(items).held or not monotone:
+                history.append(("exclude_exactly", items))
+                model.exclude_exactly(items)
+            else:
+                history.append(("exclude_subsets", items))
+                model.exclude_subsets(items, keeping=items & self.direct)
         if plans:
             plans.sort(key=lambda p: (p.total, len(p.items), p.items))
             return self.result(True, None, plans)

@@ -201,8 +201,10 @@ class PlanModel:
         return rule.status == "approved" or (rule.status == "pilot" and self.include_pilot)
 
     def candidate_weight(self, node: str) -> float | None:
-        """The objective value of ``node`` as a plan item, or ``None`` when it is no candidate."""
-        if node in self.held or node not in self.engine.nodes:
+        """The objective value of ``node`` as a plan item, or ``None`` when it is no candidate (a node
+        held by derivation never is; one held directly may be retaken)."""
+        h = self.held.get(node)
+        if (h is not None and not h.direct) or node not in self.engine.nodes:
             return None
         return self._weight(node)
 
@@ -215,8 +217,11 @@ class PlanModel:
                 continue
             self.nodes.add(n)
             h = self.held.get(n)
-            if h is not None and h.direct:
+            if h is not None and h.direct:  # no rule derives it; a retake may renew it
+                stack.extend(self._add_candidate(n))
                 continue
+            if h is not None:  # a retake of the learning it stands on renews it
+                stack.extend(h.lineage)
             # A derived holding stays relevant: plan items can derive it again with another
             # lineage, which can decide whether a later rule finds disjoint lineages.
             for rule_id in self.index.granting.get(n, ()):
@@ -224,12 +229,16 @@ class PlanModel:
                 if rule_id not in self.rules and self.applicable(rule) and (self.only is None or rule_id in self.only):
                     self.rules[rule_id] = rule
                     stack.extend(self.index.mentions(self.engine, rule.requires))
-            w = self.candidate_weight(n)
-            if w is not None:
-                self.weights[n] = float(w)
-                prerequisites = self.engine.nodes[n].prerequisites
-                if prerequisites is not None:
-                    stack.extend(self.index.mentions(self.engine, prerequisites))
+            stack.extend(self._add_candidate(n))
+
+    def _add_candidate(self, n: str) -> list[str]:
+        """Record ``n``'s weight when it is a candidate; the nodes its prerequisites mention, to walk to."""
+        w = self.candidate_weight(n)
+        if w is None:
+            return []
+        self.weights[n] = float(w)
+        prerequisites = self.engine.nodes[n].prerequisites
+        return [] if prerequisites is None else self.index.mentions(self.engine, prerequisites)
 
     # -- atoms and rules ----------------------------------------------------------------------
 
@@ -302,7 +311,9 @@ class PlanModel:
         The rule grants a node held by derivation. With plan items, that node's holding changes
         (another holding, another round, or none) only when the holding of a node that one of
         its rules mentions changes: a node not held before is now held, or one held by derivation
-        holds anew (its ``y``), recursively; direct holdings never change. A rule that needs a
+        holds anew (its ``y``), recursively. (A retake of a direct holding renews the holdings
+        standing on it with the same lineage: :meth:`_renewed`, for the leaves they do not fill;
+        a pool gains no credits by it.) A rule that needs a
         node not held is met only through that node, which its own literal says; this one says it
         for the rules met without plan items, which would otherwise make the node free (the
         learner's C- counted as a C).
@@ -339,11 +350,19 @@ class PlanModel:
         if h is not None:
             if meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned)):
                 return TRUE
-            # one that does not fill the leaf (grade, date) may, when derived, be derived anew
-            return self._anew(n, rule)
+            # one that does not fill the leaf (grade, date) may be derived anew or renewed by a retake
+            return self._renewed(n, rule)
         if rule is not None and not self.in_window(rule, self.as_of):
             return FALSE
         return self.node_literal(n)
+
+    def _renewed(self, n: str, rule: Rule | None) -> int:
+        """The literal "``n``, held, gets a new holding through plan items, earned on as_of": derived anew, or a
+        direct holding of its lineage retaken (a new attempt graded A+, which the rules standing on it use)."""
+        if rule is not None and not self.in_window(rule, self.as_of):
+            return FALSE
+        lits = [self.x[m] for m in sorted(self.held[n].lineage) if m in self.x]
+        return self._any([*lits, self._anew(n, rule)])
 
     def _anew(self, n: str, rule: Rule | None) -> int:
         """The literal "``n``, held by derivation, is derived anew through plan items (earned on as_of)"."""
@@ -471,10 +490,12 @@ class PlanModel:
         chosen = set(items)
         self._constraint([var if n in chosen else -var for n, var in self.x.items()])
 
-    def exclude_subsets(self, items: Iterable[str]) -> None:
-        """Cut off ``items`` and every subset of it (the target is not held even with all of them taken)."""
+    def exclude_subsets(self, items: Iterable[str], keeping: Iterable[str] = ()) -> None:
+        """Cut off ``items`` and every subset of it that keeps ``keeping`` (the target is not held even with all of
+        them taken; ``keeping``: the retakes, whose attempts can lose a derivation that fewer holdings keep)."""
         chosen = set(items)
-        self._constraint([-var for n, var in self.x.items() if n not in chosen])
+        kept = [self.x[n] for n in sorted(set(keeping)) if n in self.x]
+        self._constraint(kept + [-var for n, var in self.x.items() if n not in chosen])
 
     def exclude_supersets(self, items: Iterable[str]) -> None:
         """Cut off ``items`` and every superset of it (an accepted plan: the next one must differ)."""
