@@ -349,10 +349,7 @@ class _Planner:
                     floor=floor, deadline=deadline,
                 )
                 for cut, cut_items in history:
-                    if cut == "exclude_subsets":
-                        model.exclude_subsets(cut_items, keeping=cut_items & self.direct)
-                    else:
-                        getattr(model, cut)(cut_items)
+                    self.cut(model, cut, cut_items)
             found = model.solve()
             if found is None or found[1] > level + 1e-9 * max(1.0, level):
                 if level >= limit:
@@ -376,16 +373,21 @@ class _Planner:
             # A retake is no new node: its attempt can move what a rule derives to as_of, out of a later rule's
             # window, so the subsets cut keep this set's retakes.
             monotone = not self.engine.has_unless
-            if target in self.evaluation(items).held or not monotone:
-                history.append(("exclude_exactly", items))
-                model.exclude_exactly(items)
-            else:
-                history.append(("exclude_subsets", items))
-                model.exclude_subsets(items, keeping=items & self.direct)
+            cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
+            history.append((cut, items))
+            self.cut(model, cut, items)
         if plans:
             plans.sort(key=lambda p: (p.total, len(p.items), p.items))
             return self.result(True, None, plans)
         return self.result(False, self.explain(bound), [])
+
+    def cut(self, model: PlanModel, cut: str, items: frozenset[str]) -> None:
+        """Rule ``items`` out of ``model``: ``exclude_exactly``, ``exclude_subsets`` (those keeping its retakes)
+        or ``exclude_supersets``."""
+        if cut == "exclude_subsets":
+            model.exclude_subsets(items, keeping=items & self.direct)
+        else:
+            getattr(model, cut)(items)
 
     def result(self, feasible: bool, reason: str | None, plans: list[Plan]) -> PlanResult:
         return PlanResult(self.request.target, self.request.objective, feasible, reason, tuple(plans))
