@@ -89,14 +89,15 @@ def test_with_an_unless_a_failing_set_is_ruled_out_alone_not_with_its_subsets(mo
 
 
 def test_a_failing_set_with_a_retake_is_ruled_out_with_only_the_subsets_that_keep_the_retake(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A (2019) gives M, earned 2019, inside R2's window (to 2020), which gives N. Retaking A (free) gives M on
-    # as_of, outside it: {A, X} fails where {X} earns T. A solver may return {A, X} first (a tie); its cut must
-    # spare {X}: evaluation is not monotone in retakes.
+    # A (B in 2019) gives M, earned 2019, inside R2's window (to 2020), which gives N. Retaking A (free) gives M on
+    # as_of, outside it: {A, X} fails where {X} earns T. RQ (A with an A, and B) puts A's retake in the program.
+    # A solver may return {A, X} first (a tie); its cut must spare {X}: evaluation is not monotone in retakes.
     engine = graph([course("A", hours=0), course("X", hours=5), course("B", hours=9),
                     {"id": "U:M", "kind": "credential", "institution": "U", "title": "M"},
                     {"id": "U:N", "kind": "credential", "institution": "U", "title": "N"}],
                    [rule("R1", node("A"), grants="U:M"), rule("R2", node("M"), grants="U:N", valid_to="2020-12-31"),
-                    rule("RT", {"all": [node("N"), node("X")]}), rule("RB", node("B"))])  # fmt: skip
+                    rule("RT", {"all": [node("N"), node("X")]}),
+                    rule("RQ", {"all": [{"node": "U:A", "min_grade": "A"}, node("B")]})])  # fmt: skip
     real = PlanModel.solve
     answers: list[tuple[frozenset[str], float] | None] = []
 
@@ -106,7 +107,7 @@ def test_a_failing_set_with_a_retake_is_ruled_out_with_only_the_subsets_that_kee
         return found
 
     monkeypatch.setattr(PlanModel, "solve", tie_broken_the_other_way)
-    request = PlanRequest.model_validate({"holdings": [{"node": "U:A", "grade": "A", "earned": "2019-05-01"}],
+    request = PlanRequest.model_validate({"holdings": [{"node": "U:A", "grade": "B", "earned": "2019-05-01"}],
                                           "target": "U:T", "as_of": AS_OF, "alternatives": 2})  # fmt: skip
-    assert plans(plan(engine, request)) == [(["U:X"], 5), (["U:B"], 9)]
+    assert plans(plan(engine, request)) == [(["U:X"], 5), (["U:A", "U:B"], 9)]
     assert answers[0] == (frozenset({"U:A", "U:X"}), 5.0)

@@ -1,11 +1,12 @@
 """Route planning (SPEC section 5): the cheapest set of courses that, added to what a learner holds, earns a target.
 
 :func:`plan` answers "what is the cheapest / shortest route from what I hold to that
-credential?". Candidates are active ``course`` and ``micro_credential`` nodes not held, whose
-objective attribute is known, within ``institutions`` and not in ``exclude``. A plan is a set
-S of them such that evaluating holdings + S (each earned on ``as_of`` with grade ``A+``)
-grants the target, and S can be taken in steps, each step's prerequisites met by the holdings,
-the earlier steps and what they derive.
+credential?". Candidates are active ``course`` and ``micro_credential`` nodes not held by
+derivation, whose objective attribute is known, within ``institutions`` and not in
+``exclude``; one held directly is a *retake* (a new attempt, for an attempt too old, too low
+or outside a window). A plan is a set S of them such that evaluating holdings + S (each
+earned on ``as_of`` with grade ``A+``) grants the target, and S can be taken in steps, each
+step's prerequisites met by the holdings, the earlier steps and what they derive.
 
 The optimum is proven, not guessed. First a lower bound (:class:`~.plan_bound.PlanBound`):
 no plan costs less than ``lb(target)``; the candidates of the derivation that realizes it are
@@ -17,8 +18,8 @@ answer-set solver clingo; its optimum is checked with :func:`~.evaluate.evaluate
 the rules that can matter for the target, which derives every node they can exactly as a
 full evaluation does). A set that passes is a plan of
 the least possible total (nothing cheaper passes the relaxation); one that fails is cut off
-(with all its subsets when it does not even earn the target: fewer holdings derive no more) and
-the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
+(with all its subsets that keep its retakes when it does not even earn the target: fewer new
+nodes derive no more; only itself when the graph has an ``unless``) and the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
 a plan is dropped) and then cut off with all its supersets, so the next solve yields the next
 best distinct minimal plan. The program is restricted to the nodes whose ``lb_total`` does not
 exceed a *level* (no plan of total at most the level holds a dearer node), first

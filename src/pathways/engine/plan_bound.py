@@ -6,9 +6,9 @@ computes ``lb(n)`` for every node there: 0 when held, else the least of the node
 (when it is a candidate) and, over the applicable rules granting it, the bound of the rule's
 requirement:
 
-- a ``node`` leaf: the node's bound (0 or no way at all for a holding already held, as the
-  rule's window and ``min_grade`` allow; no way for a node not held when the window excludes
-  ``as_of``, the day plan items are earned);
+- a ``node`` leaf: the node's bound (0 for a holding already held that fills it; one that does
+  not is renewed, derived anew or a direct holding of its lineage retaken; no way for a node
+  not held when the window excludes ``as_of``, the day plan items are earned);
 - ``all``: the sum of its children; ``any``: the least; ``at_least k``: the k least;
 - ``credits c of`` and ``credits c where F``: a fractional knapsack, the cheapest credits
   first (bound per credit), each holding at the most credits it can carry.

@@ -18,7 +18,9 @@ can only let it accept more. Its optimum is therefore a lower bound on the best 
 planner verifies the optimum with the real evaluation and, when it is not a plan, cuts that
 set off (a constraint added to the same solver, which keeps what it learned) and solves again.
 Rules whose window excludes ``as_of`` can use only holdings already held (plan items are
-earned on ``as_of``).
+earned on ``as_of``). A node the learner holds directly may be taken again (a retake: a new
+attempt): a leaf its attempts do not fill, or one that a holding derived from it does not
+fill, is met by its ``x`` (see ``_renewed``).
 
 Why an answer-set solver: courses and their transfer equivalents at a dozen institutions grant
 one another, in cycles. Under answer-set semantics an atom is true only when it has a
@@ -182,6 +184,10 @@ class PlanModel:
         self.x: dict[str, int] = {}
         self.y: dict[str, int] = {}
         self._candidate: dict[clingo.Symbol, str] = {}
+        self._retakes: set[str] = set()
+        self._retaken: set[str] = set()
+        self._scaled: dict[str, int] = {}
+        self._scale = 1
         self._defined: dict[tuple[object, ...], int] = {}
         self._mentions: dict[str, frozenset[str]] = {}
         self._atoms = 0
@@ -253,18 +259,12 @@ class PlanModel:
     def _build(self, floor: float) -> None:
         if time.monotonic() > self.deadline:
             raise self._unproven()
-        for i, n in enumerate(sorted(self.weights)):
-            symbol = clingo.Function("x", [clingo.Number(i)])
-            self._candidate[symbol] = n
-            self.x[n] = self._atom(symbol)
-        if self.x:
-            self._rule(sorted(self.x.values()), [], choice=True)
-            scaled, scale = integral_weights([self.weights[n] for n in self.x])
-            terms = list(zip(self.x.values(), scaled, strict=True))
-            self._backend.add_minimize(0, terms)
-            if floor > 0:  # a bound computed in floats: lowered by a hair, so that a plan of exactly that total stays
-                enough = self._weighted(math.ceil((floor - 1e-9 * max(1.0, floor)) * scale), terms)
-                self._rule([], [-enough])
+        ordered = sorted(self.weights)
+        scaled, self._scale = integral_weights([self.weights[n] for n in ordered])
+        self._scaled = dict(zip(ordered, scaled, strict=True))
+        # a node held directly is a retake: its atom is made only where a leaf it does not fill asks for it
+        self._retakes = {n for n in ordered if n in self.held}
+        self._choose([n for n in ordered if n not in self._retakes])
         derivable = defaultdict(list)
         for rule in self.rules.values():
             for grant in rule.grants:
@@ -290,20 +290,51 @@ class PlanModel:
                     self._rule([var], [] if lit == TRUE else [lit])
             if n in self.x:
                 self._rule([var], [self.x[n]])
-        for n in sorted(self.x):
-            prerequisites = self.engine.nodes[n].prerequisites
-            if prerequisites is not None:
-                if time.monotonic() > self.deadline:
-                    raise self._unproven()
-                lit, _ = self._encode(prerequisites, None, requirement_unit(prerequisites))
-                if lit != TRUE:
-                    self._rule([], [self.x[n]] if lit == FALSE else [self.x[n], -lit])
+        done: set[str] = set()
+        while len(done) < len(self.x):  # a prerequisite may ask for a retake, which may have prerequisites
+            for n in sorted(set(self.x) - done):
+                done.add(n)
+                prerequisites = self.engine.nodes[n].prerequisites
+                if prerequisites is not None:
+                    if time.monotonic() > self.deadline:
+                        raise self._unproven()
+                    lit, _ = self._encode(prerequisites, None, requirement_unit(prerequisites))
+                    if lit != TRUE:
+                        self._rule([], [self.x[n]] if lit == FALSE else [self.x[n], -lit])
+        self._choose(sorted(self._retaken))
+        if self.x and floor > 0:  # a bound computed in floats: lowered by a hair, so that a plan of exactly that total stays
+            terms = [(var, self._scaled[n]) for n, var in self.x.items()]
+            enough = self._weighted(math.ceil((floor - 1e-9 * max(1.0, floor)) * self._scale), terms)
+            self._rule([], [-enough])
         self.reachable = True
         goal = self.node_literal(self.target)
         if goal == FALSE:
             self.reachable = False
         elif goal != TRUE:
             self._rule([], [-goal])
+
+    def _choose(self, nodes: list[str]) -> None:
+        """The choice atoms of ``nodes`` and their terms of the objective (one scale for all)."""
+        if not nodes:
+            return
+        for n in nodes:
+            if n not in self.x:
+                self.x[n] = self._candidate_atom(n)
+        self._rule(sorted(self.x[n] for n in nodes), [], choice=True)
+        self._backend.add_minimize(0, [(self.x[n], self._scaled[n]) for n in nodes])
+
+    def _candidate_atom(self, n: str) -> int:
+        symbol = clingo.Function("x", [clingo.Number(len(self._candidate))])
+        self._candidate[symbol] = n
+        return self._atom(symbol)
+
+    def _retake(self, n: str) -> int:
+        """The atom "``n``, held directly, is retaken", made on first use (its choice comes at the end of the build)."""
+        found = self.x.get(n)
+        if found is None:
+            found = self.x[n] = self._candidate_atom(n)
+            self._retaken.add(n)
+        return found
 
     def _touched(self, rule_id: str) -> int:
         """For a rule met by the holdings alone: the literal "a node it mentions holds anew".
@@ -361,7 +392,7 @@ class PlanModel:
         direct holding of its lineage retaken (a new attempt graded A+, which the rules standing on it use)."""
         if rule is not None and not self.in_window(rule, self.as_of):
             return FALSE
-        lits = [self.x[m] for m in sorted(self.held[n].lineage) if m in self.x]
+        lits = [self._retake(m) for m in sorted(self.held[n].lineage) if m in self._retakes]
         return self._any([*lits, self._anew(n, rule)])
 
     def _anew(self, n: str, rule: Rule | None) -> int:
