@@ -83,8 +83,9 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
         rules.append(rule)
     engine = Engine(Document.model_validate({"institutions": [{"id": "U", "name": "U"}], "nodes": nodes, "rules": rules}))
     held = draw(st.lists(st.sampled_from(courses), max_size=3))  # a course drawn twice: two attempts
-    holdings = [{"node": n, "grade": draw(st.sampled_from(["A", "C", "P", "F"])), "earned": draw(st.sampled_from(["2019-05-01", "2025-05-01"]))}
-                for n in held]  # old or low attempts (and failed ones) may be retaken
+    # old or low attempts (and failed ones) may be retaken
+    holdings = [{"node": n, "grade": draw(st.sampled_from(["A", "C", "P", "F"])),
+                 "earned": draw(st.sampled_from(["2019-05-01", "2025-05-01"]))} for n in held]
     request = PlanRequest.model_validate({"holdings": holdings, "target": "U:T", "as_of": AS_OF.isoformat(),
                                           "objective": draw(st.sampled_from(OBJECTIVES)), "alternatives": draw(st.integers(1, 4))})
     return engine, request

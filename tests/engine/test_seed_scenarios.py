@@ -142,7 +142,7 @@ def test_the_mass_timber_ladder_has_priority_over_the_challenge(seed: Engine) ->
     # Both BCIT-MT-LADDER and BCIT-CHALLENGE-MTCS1010 (whose id sorts first, equal credits, same lineage) grant
     # MTCS 1010 to a holder of the micro-credential: the ladder's priority 1 decides, so it is no PLAR credit.
     [granted] = run(seed, nodes("BCIT:MT-INTRO"))["granted"]
-    assert (granted["node"], granted["rule"], granted["kind"], granted["credits"]) == ("BCIT:MTCS-1010", "BCIT-MT-LADDER", "ladder", 2.5)
+    assert [granted[k] for k in ("node", "rule", "kind", "credits")] == ["BCIT:MTCS-1010", "BCIT-MT-LADDER", "ladder", 2.5]
 
 
 def test_a_pass_counts_as_c_for_the_ufv_bus_247_transfer(seed: Engine) -> None:

@@ -101,7 +101,8 @@ def test_plan_finds_the_cheapest_route_and_matches_graphql(client: Client) -> No
     assert rest["plans"][0]["items"] == ["UFV:IL-GD", "UFV:PS-GD"]
     assert rest["plans"][0]["total"] == 60
     query = """query($i: PlanInput!) { plan(input: $i) { target objective feasible reason nodes
-      plans { items total sequence granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied } retakes } } }"""
+      plans { items total sequence retakes
+              granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied } } } }"""
     answer = gql(client, query, {"i": {"holdings": [THREE_MICRO_COURSES[0]], "target": "UFV:GD157", "asOf": "2026-01-01"}})
     assert node_ids(answer["data"]["plan"]) == camel(rest)
 

@@ -115,7 +115,8 @@ def plan_lines(engine: Engine, result: PlanResult) -> list[str]:
                 hours = "hours ?" if node.hours is None else f"{_number(node.hours)} h"
                 toward = ", ".join(p.counts_toward(n)) or "-"
                 again = "  (retake)" if n in p.retakes else ""
-                lines.append(f"    {n:<18} {node.title}  ({hours}, {money(node.cost)}, {_number(node.credits)} credits)  -> {toward}{again}")
+                facts = f"({hours}, {money(node.cost)}, {_number(node.credits)} credits)"
+                lines.append(f"    {n:<18} {node.title}  {facts}  -> {toward}{again}")
         for h in p.granted:
             lines.append(f"  earns {h.node} by {h.rule} ({h.kind}, {h.granted_by})")
     return lines

@@ -19,9 +19,10 @@ the rules that can matter for the target, which derives every node they can exac
 full evaluation does). A set that passes is a plan of
 the least possible total (nothing cheaper passes the relaxation); one that fails is cut off
 (with all its subsets that keep its retakes when it does not even earn the target: fewer new
-nodes derive no more; only itself when the graph has an ``unless``) and the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
-a plan is dropped) and then cut off with all its supersets, so the next solve yields the next
-best distinct minimal plan. The program is restricted to the nodes whose ``lb_total`` does not
+nodes derive no more; only itself when the graph has an ``unless``) and the program solved
+again. Each accepted plan is made minimal (an item whose removal keeps it a plan is dropped)
+and then cut off with all its supersets, so the next solve yields the next best distinct
+minimal plan. The program is restricted to the nodes whose ``lb_total`` does not
 exceed a *level* (no plan of total at most the level holds a dearer node), first
 ``lb_total(target)``; an optimum above the level proves only that no plan fits within it, so
 the program is rebuilt at that optimum (at most the total of a plan already verified), the
