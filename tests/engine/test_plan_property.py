@@ -77,8 +77,10 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
                                 "requires": draw(requirements(courses + middles)), "grants": [{"node": grants}]}
         if draw(st.integers(0, 5)) == 0:
             rule["valid_to"] = "2020-12-31"
-        if draw(st.integers(0, 5)) == 0:  # second edition: exclusions, precedence
-            rule["unless"] = {"node": draw(st.sampled_from(courses))}
+        if draw(st.integers(0, 5)) == 0:  # attempts of 2019 too old: a retake renews them
+            rule["max_age_years"] = 5
+        if draw(st.integers(0, 4)) == 0:  # second edition: exclusions ("not both", "no credit if taken with"), precedence
+            rule["unless"] = draw(st.one_of(st.sampled_from(courses).map(lambda n: {"node": n}), requirements(courses, 1)))
         if draw(st.integers(0, 4)) == 0:
             rule["priority"] = draw(st.integers(1, 2))
         if draw(st.integers(0, 3)) == 0:  # hours pools (amendment 8)
@@ -86,15 +88,21 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
         rules.append(rule)
     engine = Engine(Document.model_validate({"institutions": [{"id": "U", "name": "U"}], "nodes": nodes, "rules": rules}))
     held = draw(st.lists(st.sampled_from(courses), max_size=3))  # a course drawn twice: two attempts
-    holdings = [{"node": n, "grade": draw(st.sampled_from(["A", "C", "P"])), "earned": draw(st.sampled_from(["2019-05-01", "2025-05-01"]))}
-                for n in held]
+    # old or low attempts (and failed ones) may be retaken
+    holdings = [{"node": n, "grade": draw(st.sampled_from(["A", "C", "P", "F"])),
+                 "earned": draw(st.sampled_from(["2019-05-01", "2025-05-01"]))} for n in held]
     request = PlanRequest.model_validate({"holdings": holdings, "target": "U:T", "as_of": AS_OF.isoformat(),
                                           "objective": draw(st.sampled_from(OBJECTIVES)), "alternatives": draw(st.integers(1, 4))})
     return engine, request
 
 
 class Oracle:
-    """Every subset of the candidates, each checked by evaluation and prerequisite order."""
+    """Every subset of the candidates, each checked by evaluation and prerequisite order.
+
+    A candidate is any active course or micro-credential with a known objective value that the
+    learner does not hold by derivation: one held directly is taken again (a retake, a new
+    attempt beside the presented ones).
+    """
 
     def __init__(self, engine: Engine, request: PlanRequest) -> None:
         self.engine = engine
@@ -102,7 +110,8 @@ class Oracle:
         base = self.evaluation(frozenset())
         self.weights: dict[str, float] = {}
         for n, node in engine.nodes.items():
-            if node.kind not in ("course", "micro_credential") or node.status != "active" or n in base.held:
+            derived = n in base.held and not base.held[n].direct
+            if node.kind not in ("course", "micro_credential") or node.status != "active" or derived:
                 continue
             value = 1 if request.objective == "items" else getattr(node, request.objective)
             if value is not None:
@@ -210,6 +219,17 @@ def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
         return
     items = [frozenset(p.items) for p in result.plans]
     totals = [p.total for p in result.plans]
+    presented = {h.node for h in request.holdings}
+    for s, p in zip(items, result.plans, strict=True):
+        assert p.retakes == tuple(sorted(s & presented))  # the items taken again are said to be retakes
+        if p.retakes:
+            event("a plan retakes a presented course")
+        final = oracle.evaluation(s)
+        for h in p.granted:  # no plan relies on a rule that its items, together, switch off
+            unless = engine.rules[h.rule].unless if h.rule else None
+            assert unless is None or requirement_progress(engine, unless, final.held).fraction < 1 - 1e-9
+            if unless is not None:
+                event("a plan relies on a rule with an unless")
     assert abs(totals[0] - min(map(oracle.total, oracle.valid))) < 1e-9  # the proven optimum
     assert len(set(items)) == len(items)  # distinct
     assert totals == sorted(totals)  # best first

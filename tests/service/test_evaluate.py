@@ -116,9 +116,20 @@ def test_plan_finds_the_cheapest_route_and_matches_graphql(client: Client) -> No
     assert rest["plans"][0]["items"] == ["UFV:IL-GD", "UFV:PS-GD"]
     assert rest["plans"][0]["total"] == 60
     query = """query($i: PlanInput!) { plan(input: $i) { target objective feasible reason nodes
-      plans { items total sequence granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied } } } }"""
+      plans { items total sequence retakes
+              granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied } } } }"""
     answer = gql(client, query, {"i": {"holdings": [THREE_MICRO_COURSES[0]], "target": "UFV:GD157", "asOf": "2026-01-01"}})
     assert node_ids(answer["data"]["plan"]) == camel(rest)
+
+
+def test_a_plan_s_retakes_are_the_same_over_rest_and_graphql(client: Client) -> None:
+    # Illustrator for GD was failed: taking it again is a retake
+    holdings = [THREE_MICRO_COURSES[0], {"node": "UFV:IL-GD", "grade": "F", "earned": "2025-04-30"}]
+    rest = client.post("/plan", json={"holdings": holdings, "target": "UFV:GD157", "as_of": "2026-01-01"}).json()
+    assert [(p["items"], p["retakes"]) for p in rest["plans"]] == [(["UFV:IL-GD", "UFV:PS-GD"], ["UFV:IL-GD"])]
+    query = """query($i: PlanInput!) { plan(input: $i) { plans { items retakes } } }"""
+    answer = gql(client, query, {"i": {"holdings": holdings, "target": "UFV:GD157", "asOf": "2026-01-01"}})
+    assert answer["data"]["plan"]["plans"] == [{"items": ["UFV:IL-GD", "UFV:PS-GD"], "retakes": ["UFV:IL-GD"]}]
 
 
 def test_plan_for_an_unknown_target_is_404_and_bad_objective_422(client: Client) -> None:

@@ -340,12 +340,14 @@ class Reach:
                    pool_targets_total=data["pool_targets_total"], nodes=data["nodes"])
 
 
-@strawberry.type(description="One minimal plan: the items to take, their total, in what order, and what they earn.")
+@strawberry.type(description="One minimal plan: the items to take, their total, in what order, what they earn, and which "
+                              "items the learner presented before (retakes: a new attempt).")
 class PlanOption:
     items: list[str]
     total: float
     sequence: list[list[str]]
     granted: list[GrantedHolding]
+    retakes: list[str]
 
 
 @strawberry.type(description="The answer to plan: the same fields as POST /plan.")
@@ -361,7 +363,7 @@ class Plan:
     def from_json(cls, data: dict[str, Any], nodes: Mapping[str, model.Node]) -> Plan:
         plans = [
             PlanOption(items=p["items"], total=p["total"], sequence=p["sequence"],
-                       granted=[GrantedHolding.from_json(g, nodes) for g in p["granted"]])
+                       granted=[GrantedHolding.from_json(g, nodes) for g in p["granted"]], retakes=p["retakes"])
             for p in data["plans"]
         ]
         return cls(target=data["target"], objective=data["objective"], feasible=data["feasible"], reason=data["reason"], plans=plans,
