@@ -33,9 +33,11 @@ from ..model.grades import FAIL
 from .attempts import rank_attempts
 from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, synthetic_holdings, years_before
+from .candidates import Candidate
 from .index import LEAF, CompiledRule, Engine, compile_requirement
 from .matching import Progress
 from .progress import best_progress
+from .ranking import Contender, ProgressEntry, ProgressFocus, fraction_bound, missing_credits, surely_partial, top_progress
 from .rounds import Run
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "HoldingState",
     "NoCredit",
     "ProgressEntry",
+    "ProgressFocus",
     "Recognized",
     "Skipped",
     "evaluate",
@@ -84,28 +87,6 @@ class NoCredit:
 
 
 @dataclass(frozen=True, slots=True)
-class ProgressEntry:
-    """A rule partly met by the final holdings: how far (fraction), with what, what is missing."""
-
-    rule: str
-    target: str
-    kind: str
-    fraction: float
-    uses: tuple[str, ...]
-    missing: dict[str, Any] | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "target": self.target,
-            "kind": self.kind,
-            "fraction": round(self.fraction, 3),
-            "uses": list(self.uses),
-            "missing": self.missing,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class Skipped:
     """A rule that would fire if one condition were lifted; ``reason`` is one of :data:`SKIP_REASONS`."""
 
@@ -118,7 +99,11 @@ class Skipped:
 
 @dataclass
 class Evaluation:
-    """The result of :func:`evaluate`; ``held`` maps every node held at the end (direct and derived)."""
+    """The result of :func:`evaluate`; ``held`` maps every node held at the end (direct and derived).
+
+    ``progress`` is every partly met rule by rule id, or, under a ``focus``, those of interest
+    ranked and cut (:mod:`pathways.engine.ranking`); ``progress_total`` counts them before the cut.
+    """
 
     as_of: dt.date
     held: dict[str, HoldingState]
@@ -128,6 +113,8 @@ class Evaluation:
     skipped: list[Skipped] = field(default_factory=list)
     unrecognized: list[str] = field(default_factory=list)
     recognized: list[Recognized] = field(default_factory=list)
+    progress_total: int = 0
+    focus: ProgressFocus | None = None
 
     @property
     def fired(self) -> set[str]:
@@ -157,6 +144,7 @@ def evaluate(
     report: bool = True,
     only: Collection[str] | None = None,
     deadline: Deadline = NEVER,
+    focus: ProgressFocus | None = None,
 ) -> Evaluation:
     """Evaluate holdings against the graph (SPEC section 4).
 
@@ -174,6 +162,10 @@ def evaluate(
             nodes their requirements mention, and so on): every such node is then held exactly as
             in a full evaluation, since no other rule feeds it; the rest may be missing.
         deadline: checked once per rule matched; past it the evaluation stops.
+        focus: when given, ``progress`` holds only the entries it admits, ranked and cut to its
+            limit, and only the progress that can make the cut is computed (``progress_total``
+            stays the count of every entry admitted): an answer's shape, decided here so that
+            the rest is never computed.
 
     Raises:
         InvalidInput: a holding or badge dated after ``as_of`` (path ``holdings[i].earned``).
@@ -232,7 +224,7 @@ def evaluate(
         result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)),
                             recognized=recognized)
         if report:
-            _report(run, result)
+            _report(run, result, focus)
     return result
 
 
@@ -253,19 +245,21 @@ _NONE = Progress(fraction=0.0, uses=(), missing=None)
 """The progress of a rule without candidates (never reported)."""
 
 
-def _report(run: Run, result: Evaluation) -> None:
+def _report(run: Run, result: Evaluation, focus: ProgressFocus | None) -> None:
     """Fill ``progress`` and ``skipped`` from the final holdings.
 
     One-to-one rules never show progress (their fraction is 0 or 1) and were decided as
     their node arrived: only those remembered in ``run.pending`` can be skipped. Every other
-    rule a held node touches is matched again, with each condition lifted in turn.
+    rule a held node touches is matched again, with each condition lifted in turn. Under a
+    ``focus``, the rules of interest are contenders for :func:`~pathways.engine.ranking.top_progress`,
+    which computes the progress of those that can make the cut.
     """
     engine = run.engine
     fired = result.fired
     skipped = [Skipped(lr[2], reason) for lr, node in run.pending if (reason := run.pending_reason(lr, node)) is not None]
     skipped += [Skipped(r, "excluded") for r in run.excluded if not all(node in run.held for node, _ in engine.compiled[r].grants)]
     touched = sorted(set().union(*run.touched))
-    made: dict[tuple[Any, ...], Progress] = {}
+    progress = _Progress(run)
     for rule_id in touched:
         run.deadline.check("evaluation")
         rule = engine.compiled[rule_id]
@@ -297,17 +291,82 @@ def _report(run: Run, result: Evaluation) -> None:
             skipped.append(Skipped(rule_id, reason))
         if not run.applicable(rule):
             continue
-        # a rule's candidates follow from its slots and dates: rules alike in both (one
-        # degree at several institutions) make the same progress
-        alike = (rule.tree, run.bounds(rule))
-        p = made.get(alike)
-        if p is None:
-            cands = run.stand_ins(rule)
-            p = made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
-        if 0.0 < p.fraction < 1.0 - 1e-9:
-            target = next(node for node, _ in rule.grants if node not in run.held)
-            result.progress.append(ProgressEntry(rule_id, target, rule.kind, p.fraction, p.uses, p.missing))
+        if focus is None:
+            entry = progress.entry(rule_id)
+            if entry is not None:
+                result.progress.append(entry)
+            continue
+        target = progress.target(rule)
+        if focus.admits(target, engine.nodes[target].institution):
+            progress.contend(rule_id)
+    if focus is None:
+        result.progress_total = len(result.progress)
+    else:
+        result.progress, result.progress_total = top_progress(progress.contenders, progress.exact, focus.limit)
+        result.focus = focus
     result.skipped = sorted(skipped, key=lambda s: s.rule)
+
+
+class _Progress:
+    """The progress of the rules :func:`_report` looks at, each computed once.
+
+    A rule's candidates follow from its slots and dates: rules alike in both (one degree at
+    several institutions) have the same candidates, bound and progress, shared here.
+    """
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.contenders: list[Contender] = []
+        self.cands: dict[tuple[Any, ...], list[Candidate]] = {}
+        self.bounds: dict[tuple[Any, ...], tuple[float, bool]] = {}
+        self.made: dict[tuple[Any, ...], Progress] = {}
+
+    def target(self, rule: CompiledRule) -> str:
+        """The node ``rule`` would grant that is not held yet (the entry's ``target``)."""
+        return next(node for node, _ in rule.grants if node not in self.run.held)
+
+    def _alike(self, rule: CompiledRule) -> tuple[Any, ...]:
+        return (rule.tree, self.run.bounds(rule))
+
+    def _candidates(self, rule: CompiledRule, alike: tuple[Any, ...]) -> list[Candidate]:
+        cands = self.cands.get(alike)
+        if cands is None:
+            cands = self.cands[alike] = self.run.stand_ins(rule)
+        return cands
+
+    def contend(self, rule_id: str) -> None:
+        """Add ``rule_id`` to :attr:`contenders`, with its bound."""
+        rule = self.run.engine.compiled[rule_id]
+        alike = self._alike(rule)
+        known = self.bounds.get(alike)
+        if known is None:
+            cands = self._candidates(rule, alike)
+            bound = fraction_bound(rule.tree, rule.slots, cands)
+            known = self.bounds[alike] = (bound, bound < 1.0 - _PARTIAL and surely_partial(rule.tree, rule.slots, cands))
+        if known[0] > 0.0:
+            self.contenders.append(Contender(rule_id, *known))
+
+    def exact(self, contender: Contender) -> ProgressEntry | None:
+        """:meth:`entry` of a contender."""
+        return self.entry(contender.rule)
+
+    def entry(self, rule_id: str) -> ProgressEntry | None:
+        """The progress entry of ``rule_id``, ``None`` unless it is partly met."""
+        engine = self.run.engine
+        rule = engine.compiled[rule_id]
+        alike = self._alike(rule)
+        p = self.made.get(alike)
+        if p is None:
+            cands = self._candidates(rule, alike)
+            p = self.made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
+        if not 0.0 < p.fraction < 1.0 - _PARTIAL:
+            return None
+        needed = missing_credits(p.missing, lambda n: float(engine.nodes[n].credits) if n in engine.nodes else None)
+        return ProgressEntry(rule_id, self.target(rule), rule.kind, p.fraction, p.uses, p.missing, needed)
+
+
+_PARTIAL = 1e-9
+"""A fraction this close to 1 is met, not partly met."""
 
 
 def requirement_progress(engine: Engine, requirement: Requirement | str, held: Mapping[str, HoldingState]) -> Progress:
