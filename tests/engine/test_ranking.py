@@ -21,12 +21,15 @@ from pathways.engine import Engine, ProgressEntry, ProgressFocus, evaluate
 from pathways.engine.index import compile_requirement
 from pathways.engine.matching import Candidate
 from pathways.engine.progress import best_progress
-from pathways.engine.ranking import Contender, fraction_bound, missing_credits, surely_partial, top_progress
+from pathways.engine.ranking import Contender, Outlook, missing_credits, outlook, top_progress
 from pathways.model import EvaluationRequest, parse_document, parse_requirement
 
 from . import test_oracle, test_report
 
 HOLDINGS = ["a", "b", "c", "d", "e"]
+
+
+CREDITS = {node: float(i % 4) * 1.5 for i, node in enumerate(test_oracle.NODES)}
 
 
 @st.composite
@@ -44,22 +47,26 @@ def matches(draw: st.DrawFn) -> tuple[Any, tuple[Any, ...], list[Candidate]]:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matches())
-def test_the_bound_is_never_below_the_best_progress(case: tuple[Any, tuple[Any, ...], list[Candidate]]) -> None:
+def test_the_outlook_never_promises_less_than_the_best_progress(case: tuple[Any, tuple[Any, ...], list[Candidate]]) -> None:
     tree, slots, cands = case
-    exact = best_progress(tree, slots, cands).fraction if cands else 0.0
-    bound = fraction_bound(tree, slots, cands)
-    assert bound >= exact - 1e-12
-    assert (bound == 0.0) == (not cands) or bound >= 0.0
-    if surely_partial(tree, slots, cands):
-        assert exact > 0.0
+    seen = outlook(tree, slots, cands, CREDITS.get)
+    if not cands:
+        assert seen == Outlook(0.0, 0.0, False)
+        return
+    best = best_progress(tree, slots, cands)
+    assert seen.bound >= best.fraction - 1e-12
+    assert seen.needed <= missing_credits(best.missing, CREDITS.get) + 1e-6
+    if seen.partial:
+        assert 0.0 < best.fraction < 1.0 - 1e-9
 
 
-def test_the_bound_is_tight_for_a_pool_filled_by_separate_holdings() -> None:
+def test_the_outlook_is_tight_for_a_pool_filled_by_separate_holdings() -> None:
     tree, slots = compile_requirement(parse_requirement({"all": [{"credits": 6, "where": {}}, {"node": "A"}]}))
     cands = [Candidate("X", frozenset({"x"}), 3.0, (0,)), Candidate("Y", frozenset({"x"}), 4.5, (0,)),
              Candidate("Z", frozenset({"z"}), 1.5, (0,))]
     # one of X and Y (they share a holding) and Z: 6 of 6 at most, the leaf empty
-    assert fraction_bound(tree, slots, cands) == 0.5 == best_progress(tree, slots, cands).fraction
+    assert outlook(tree, slots, cands, {"A": 3.0}.get) == Outlook(0.5, 3.0, True)
+    assert best_progress(tree, slots, cands).fraction == 0.5
 
 
 def _focuses(institutions: list[str], targets: list[str]) -> st.SearchStrategy[ProgressFocus]:
@@ -156,8 +163,12 @@ def test_a_credit_pool_needs_its_credits_and_a_competency_none() -> None:
     assert missing_credits({"all": [{"credits": 6, "where": {"subject": "HIST"}}, {"competency": "CMP:X"}]}, {}.get) == 6
 
 
-def _entry(rule: str, fraction: float) -> ProgressEntry:
-    return ProgressEntry(rule, "T", "stack", fraction, (), None, 0.0)
+def _entry(rule: str, fraction: float, needed: float = 0.0) -> ProgressEntry:
+    return ProgressEntry(rule, "T", "stack", fraction, (), None, needed)
+
+
+def _refined(c: Contender) -> Contender:
+    raise AssertionError(f"{c.rule} is refined already")
 
 
 def test_only_what_can_make_the_cut_is_computed() -> None:
@@ -168,45 +179,66 @@ def test_only_what_can_make_the_cut_is_computed() -> None:
         computed.append(c.rule)
         return _entry(c.rule, fractions[c.rule])
 
-    contenders = [Contender(rule, f, partial=True) for rule, f in fractions.items()]
-    entries, total = top_progress(contenders, exact, 3)
+    contenders = [Contender(rule, Outlook(f, 0.0, True)) for rule, f in fractions.items()]
+    entries, total = top_progress(contenders, _refined, exact, 3)
     assert [e.rule for e in entries] == ["R00", "R01", "R02"] and total == 50
     assert computed == ["R00", "R01", "R02"]
 
 
-def test_a_tie_at_the_cut_is_computed_and_an_uncertain_rule_is_decided() -> None:
-    # R2's bound ties with the last kept fraction as shown: it may rank before it (fewer credits)
+def test_a_tie_at_the_cut_is_computed_unless_it_needs_more_credits() -> None:
+    # R2's bound ties with the last kept fraction as shown: it may rank before it (fewer credits);
+    # R5's too, but it needs more credits than R1 does
     computed = []
-    exact_of = {"R1": _entry("R1", 0.5), "R2": _entry("R2", 0.5), "R3": None, "R4": None}
+    exact_of = {"R1": _entry("R1", 0.5, 3.0), "R2": _entry("R2", 0.5, 3.0), "R3": None, "R4": None}
 
     def exact(c: Contender) -> ProgressEntry | None:
         computed.append(c.rule)
         return exact_of[c.rule]
 
-    contenders = [Contender("R1", 0.6, True), Contender("R2", 0.5004, True), Contender("R3", 1.0, False),
-                  Contender("R4", 0.2, False)]
-    entries, total = top_progress(contenders, exact, 1)
-    assert [e.rule for e in entries] == ["R1"] and total == 2
+    contenders = [Contender("R1", Outlook(0.6, 0.0, True)), Contender("R2", Outlook(0.5004, 1.0, True)),
+                  Contender("R3", Outlook(1.0, 0.0, False)), Contender("R4", Outlook(0.2, 0.0, False)),
+                  Contender("R5", Outlook(0.5004, 4.5, True))]
+    entries, total = top_progress(contenders, _refined, exact, 1)
+    assert [e.rule for e in entries] == ["R1"] and total == 3
     # R3 (bound 1: perhaps met) is computed before the cut; R4 (not surely partial) after it
     assert computed == ["R3", "R1", "R2", "R4"]
 
 
+def test_a_loose_outlook_is_refined_before_anything_is_computed() -> None:
+    refined = {"R1": Contender("R1", Outlook(0.2, 0.0, True)), "R2": Contender("R2", Outlook(0.4, 0.0, True))}
+    steps = []
+
+    def refine(c: Contender) -> Contender:
+        steps.append(f"refine {c.rule}")
+        return refined[c.rule]
+
+    def exact(c: Contender) -> ProgressEntry:
+        steps.append(f"exact {c.rule}")
+        return _entry(c.rule, c.outlook.bound)
+
+    loose = [Contender("R1", Outlook(0.9, 0.0, True), refined=False), Contender("R2", Outlook(0.9, 0.0, True), refined=False),
+             Contender("R3", Outlook(0.3, 0.0, True), refined=False)]
+    entries, total = top_progress(loose, refine, exact, 1)
+    # R3, surely partly met and below R2 even at best, counts on its loose outlook
+    assert [e.rule for e in entries] == ["R2"] and total == 3
+    assert steps == ["refine R1", "refine R2", "exact R2"]
+
+
 def test_a_limit_of_zero_computes_only_the_count() -> None:
-    contenders = [Contender(f"R{i}", 0.5, partial=i % 2 == 0) for i in range(6)]
+    contenders = [Contender(f"R{i}", Outlook(0.5, 0.0, i % 2 == 0)) for i in range(6)]
     computed = []
 
     def exact(c: Contender) -> ProgressEntry | None:
         computed.append(c.rule)
         return None
 
-    assert top_progress(contenders, exact, 0) == ([], 3)
+    assert top_progress(contenders, _refined, exact, 0) == ([], 3)
     assert computed == ["R1", "R3", "R5"]
 
 
 def test_entries_rank_by_fraction_as_shown_then_credits_needed() -> None:
-    close = {r: ProgressEntry(r, "T", "stack", f, (), None, c)
-             for r, f, c in [("R1", 0.5, 6.0), ("R2", 0.5001, 3.0), ("R3", 0.6, 9.0), ("R0", 0.5, 3.0)]}
+    close = {r: _entry(r, f, c) for r, f, c in [("R1", 0.5, 6.0), ("R2", 0.5001, 3.0), ("R3", 0.6, 9.0), ("R0", 0.5, 3.0)]}
     for limit in (None, 2):
-        entries, total = top_progress([Contender(e.rule, e.fraction, True) for e in close.values()],
-                                      lambda c: close[c.rule], limit)
+        entries, total = top_progress([Contender(e.rule, Outlook(e.fraction, 0.0, True)) for e in close.values()],
+                                      _refined, lambda c: close[c.rule], limit)
         assert [e.rule for e in entries] == ["R3", "R0", "R2", "R1"][:limit] and total == 4

@@ -34,10 +34,10 @@ from .attempts import rank_attempts
 from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, synthetic_holdings, years_before
 from .candidates import Candidate
-from .index import LEAF, CompiledRule, Engine, compile_requirement
+from .index import LEAF, POOL, CompiledRule, Engine, compile_requirement
 from .matching import Progress
-from .progress import best_progress
-from .ranking import Contender, ProgressEntry, ProgressFocus, fraction_bound, missing_credits, surely_partial, top_progress
+from .progress import best_progress, bounded
+from .ranking import NOTHING, Contender, Outlook, ProgressEntry, ProgressFocus, missing_credits, outlook, relaxed_outlook, top_progress
 from .rounds import Run
 
 __all__ = [
@@ -302,7 +302,7 @@ def _report(run: Run, result: Evaluation, focus: ProgressFocus | None) -> None:
     if focus is None:
         result.progress_total = len(result.progress)
     else:
-        result.progress, result.progress_total = top_progress(progress.contenders, progress.exact, focus.limit)
+        result.progress, result.progress_total = top_progress(progress.contenders, progress.refine, progress.exact, focus.limit)
         result.focus = focus
     result.skipped = sorted(skipped, key=lambda s: s.rule)
 
@@ -311,15 +311,17 @@ class _Progress:
     """The progress of the rules :func:`_report` looks at, each computed once.
 
     A rule's candidates follow from its slots and dates: rules alike in both (one degree at
-    several institutions) have the same candidates, bound and progress, shared here.
+    several institutions) have the same candidates, outlook and progress, shared here.
     """
 
     def __init__(self, run: Run) -> None:
         self.run = run
         self.contenders: list[Contender] = []
         self.cands: dict[tuple[Any, ...], list[Candidate]] = {}
-        self.bounds: dict[tuple[Any, ...], tuple[float, bool]] = {}
+        self.outlooks: dict[tuple[Any, ...], Outlook] = {}
         self.made: dict[tuple[Any, ...], Progress] = {}
+        nodes = run.engine.nodes
+        self.credits = lambda n: float(nodes[n].credits) if n in nodes else None
 
     def target(self, rule: CompiledRule) -> str:
         """The node ``rule`` would grant that is not held yet (the entry's ``target``)."""
@@ -335,16 +337,33 @@ class _Progress:
         return cands
 
     def contend(self, rule_id: str) -> None:
-        """Add ``rule_id`` to :attr:`contenders`, with its bound."""
-        rule = self.run.engine.compiled[rule_id]
+        """Add ``rule_id`` to :attr:`contenders`, with the outlook of what its slots could hold
+        (:meth:`Run.slot_most <pathways.engine.rounds.Run.slot_most>`, dates ignored), or, for a
+        rule of hours, its own. Without dates, nor transfer credit left out (a ``transfer``
+        rule's), every held node a slot could hold is a candidate: then one that fills a slot
+        surely advances a rule without ``credits ... of``."""
+        run = self.run
+        rule = run.engine.compiled[rule_id]
+        if rule.unit != "credits":
+            contender = self.refine(Contender(rule_id, NOTHING, refined=False))
+        else:
+            most, filled = run.slot_most(rule)
+            if not filled:
+                return
+            state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
+            advances = rule.kind != "transfer" and run.bounds(rule) == (None, None) and bounded(rule.tree)
+            contender = Contender(rule_id, relaxed_outlook(rule.tree, state, self.credits, advances=advances), refined=False)
+        if contender.outlook.bound > 0.0:
+            self.contenders.append(contender)
+
+    def refine(self, contender: Contender) -> Contender:
+        """``contender`` with the outlook of its own candidates."""
+        rule = self.run.engine.compiled[contender.rule]
         alike = self._alike(rule)
-        known = self.bounds.get(alike)
+        known = self.outlooks.get(alike)
         if known is None:
-            cands = self._candidates(rule, alike)
-            bound = fraction_bound(rule.tree, rule.slots, cands)
-            known = self.bounds[alike] = (bound, bound < 1.0 - _PARTIAL and surely_partial(rule.tree, rule.slots, cands))
-        if known[0] > 0.0:
-            self.contenders.append(Contender(rule_id, *known))
+            known = self.outlooks[alike] = outlook(rule.tree, rule.slots, self._candidates(rule, alike), self.credits)
+        return Contender(contender.rule, known)
 
     def exact(self, contender: Contender) -> ProgressEntry | None:
         """:meth:`entry` of a contender."""
@@ -352,8 +371,7 @@ class _Progress:
 
     def entry(self, rule_id: str) -> ProgressEntry | None:
         """The progress entry of ``rule_id``, ``None`` unless it is partly met."""
-        engine = self.run.engine
-        rule = engine.compiled[rule_id]
+        rule = self.run.engine.compiled[rule_id]
         alike = self._alike(rule)
         p = self.made.get(alike)
         if p is None:
@@ -361,7 +379,7 @@ class _Progress:
             p = self.made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
         if not 0.0 < p.fraction < 1.0 - _PARTIAL:
             return None
-        needed = missing_credits(p.missing, lambda n: float(engine.nodes[n].credits) if n in engine.nodes else None)
+        needed = missing_credits(p.missing, self.credits)
         return ProgressEntry(rule_id, self.target(rule), rule.kind, p.fraction, p.uses, p.missing, needed)
 
 
