@@ -48,7 +48,10 @@ def matches(draw: st.DrawFn) -> tuple[Any, tuple[Any, ...], list[Candidate]]:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matches())
 def test_the_outlook_never_promises_less_than_the_best_progress(case: tuple[Any, tuple[Any, ...], list[Candidate]]) -> None:
-    tree, slots, cands = case
+    _check_outlook(*case)
+
+
+def _check_outlook(tree: Any, slots: tuple[Any, ...], cands: list[Candidate]) -> None:
     seen = outlook(tree, slots, cands, CREDITS.get)
     if not cands:
         assert seen == Outlook(0.0, 0.0, False)
@@ -58,6 +61,33 @@ def test_the_outlook_never_promises_less_than_the_best_progress(case: tuple[Any,
     assert seen.needed <= missing_credits(best.missing, CREDITS.get) + 1e-6
     if seen.partial:
         assert 0.0 < best.fraction < 1.0 - 1e-9
+
+
+@st.composite
+def pooled_matches(draw: st.DrawFn) -> tuple[Any, tuple[Any, ...], list[Candidate]]:
+    """Credit pools of several needs under an ``all`` (some nested, some beside a leaf), and
+    more candidates than they need together, each fitting several pools: the shape of a
+    degree's requirement, where the pools compete for the same holdings."""
+    pools = [{"credits": draw(st.sampled_from([1, 2, 3, 6, 9, 12])), "where": {"subject": f"S{i}"}}
+             for i in range(draw(st.integers(2, 4)))]
+    parts: list[dict[str, Any]] = list(pools)
+    if draw(st.booleans()):
+        parts.append({"node": "U:A"})
+    if draw(st.booleans()):
+        parts = [{"any": [{"all": parts}, {"credits": 30, "where": {}}]}]
+    tree, slots = compile_requirement(parse_requirement({"all": parts}))
+    cands = []
+    for i in range(draw(st.integers(1, 8))):
+        fits = draw(st.lists(st.integers(0, len(slots) - 1), min_size=1, max_size=len(slots), unique=True))
+        cands.append(Candidate(f"N{i}", frozenset({HOLDINGS[i % len(HOLDINGS)]} if draw(st.booleans()) else {f"h{i}"}),
+                               float(draw(st.sampled_from([1, 1.5, 3, 4, 6]))), tuple(sorted(fits))))
+    return tree, slots, sorted(cands, key=lambda c: (sorted(c.lineage), c.node))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pooled_matches())
+def test_the_outlook_of_pools_competing_for_holdings(case: tuple[Any, tuple[Any, ...], list[Candidate]]) -> None:
+    _check_outlook(*case)
 
 
 def test_the_outlook_is_tight_for_a_pool_filled_by_separate_holdings() -> None:

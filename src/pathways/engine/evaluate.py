@@ -339,9 +339,8 @@ class _Progress:
     def contend(self, rule_id: str) -> None:
         """Add ``rule_id`` to :attr:`contenders`, with the outlook of what its slots could hold
         (:meth:`Run.slot_most <pathways.engine.rounds.Run.slot_most>`, dates ignored), or, for a
-        rule of hours, its own. Without dates, nor transfer credit left out (a ``transfer``
-        rule's), every held node a slot could hold is a candidate: then one that fills a slot
-        surely advances a rule without ``credits ... of``."""
+        rule of hours, its own. A held node that is surely a candidate for a slot it fills surely
+        advances a rule without ``credits ... of`` (:meth:`_advanced`)."""
         run = self.run
         rule = run.engine.compiled[rule_id]
         if rule.unit != "credits":
@@ -351,10 +350,37 @@ class _Progress:
             if not filled:
                 return
             state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
-            advances = rule.kind != "transfer" and run.bounds(rule) == (None, None) and bounded(rule.tree)
+            advances = bounded(rule.tree) and self._advanced(rule, filled)
             contender = Contender(rule_id, relaxed_outlook(rule.tree, state, self.credits, advances=advances), refined=False)
         if contender.outlook.bound > 0.0:
             self.contenders.append(contender)
+
+    def _advanced(self, rule: CompiledRule, filled: set[int]) -> bool:
+        """Whether a held node is surely a candidate of ``rule`` for a filled slot (with credits,
+        for a pool): one inside the rule's dates, transfer credit aside for a ``transfer`` rule
+        (:meth:`Run.candidates <pathways.engine.rounds.Run.candidates>`). A leaf is filled by its
+        node graded as the leaf needs; a node presented more than once is left to the candidates."""
+        run = self.run
+        held, attempts = run.held, run.attempts
+        lo, hi = run.bounds(rule)
+        at_origin = rule.kind == "transfer"
+
+        def fits(n: str) -> bool:
+            h = held[n]
+            return (n not in attempts and not (at_origin and h.kind == "transfer")
+                    and (lo is None or h.earned >= lo) and (hi is None or h.earned <= hi))
+
+        for s in filled:
+            spec = rule.slots[s]
+            if spec[0] == LEAF:
+                if fits(spec[2]):
+                    return True
+            elif spec[0] == POOL:
+                if any(held[n].credits > 0 and fits(n) for n in run.in_pool(spec[3])):
+                    return True
+            elif any(fits(n) for n in run.holders.get(spec[2], ())):
+                return True
+        return False
 
     def refine(self, contender: Contender) -> Contender:
         """``contender`` with the outlook of its own candidates."""

@@ -253,8 +253,8 @@ def relaxed_outlook(tree: Compiled, state: Sequence[float], credits: Callable[[s
     assignment has a larger fraction, nor needs fewer credits (:func:`missing_credits` of its
     ``missing``, which names the unmet leaves and reduces the unmet pools and counts). A holding
     counts in every pool at once there; ``shared``, when given, is the most some pools can hold
-    together (each holding in one of them): the pools of an ``all`` lack at least their needs
-    less that.
+    together (each holding in one of them): the pools of an ``all`` can fill no more than that,
+    and lack at least their needs less that.
     """
     bound, _, _, needed = _relaxed(tree, state, credits, shared)
     return Outlook(bound, needed, advances and bound < 1.0 - _EPS)
@@ -325,8 +325,10 @@ def _relaxed(node: Compiled, state: Sequence[float], credits: Callable[[str], fl
     """(fraction, met, credits used under met parts, fewest credits still needed) of ``node``
     when each slot holds ``state`` (a leaf: -1 when empty, else its holding's credits; a pool:
     its credits). The credits still needed follow :func:`missing_credits`: a leaf its node's
-    credits, a pool or a ``credits ... of`` what it lacks (0 in hours), a competency 0; an
-    ``all``'s pools of credits at least their needs less what they can hold together (``shared``)."""
+    credits, a pool or a ``credits ... of`` what it lacks (0 in hours), a competency 0. With
+    ``shared`` (what pools can hold together, each holding in one of them), an ``all``'s pools
+    add to its fraction at most what :func:`_filled` says, and, in credits, lack at least their
+    needs less what they hold together."""
     tag = node[0]
     if tag == LEAF:
         held = state[node[1]]
@@ -342,12 +344,17 @@ def _relaxed(node: Compiled, state: Sequence[float], credits: Callable[[str], fl
     kids = [_relaxed(c, state, credits, shared) for c in node[-1]]
     if tag == ALL:
         met = all(k[1] for k in kids)
+        fraction = sum(k[0] for k in kids) / len(kids)
         needed = sum(k[3] for k in kids)
-        pools = tuple(c[1] for c in node[-1] if c[0] == POOL and c[4] == "credits")
+        pools = [c for c in node[-1] if c[0] == POOL]
         if shared is not None and len(pools) > 1:
-            rest = sum(k[3] for c, k in zip(node[-1], kids, strict=True) if not (c[0] == POOL and c[4] == "credits"))
-            needed = max(needed, rest + sum(c[2] for c in node[-1] if c[0] == POOL and c[4] == "credits") - shared(pools))
-        return sum(k[0] for k in kids) / len(kids), met, (sum(k[2] for k in kids) if met else 0.0), needed
+            together = shared(tuple(c[1] for c in pools))
+            fraction = min(fraction, (sum(k[0] for c, k in zip(node[-1], kids, strict=True) if c[0] != POOL)
+                                      + _filled(pools, state, together)) / len(kids))
+            if all(c[4] == "credits" for c in pools):
+                rest = sum(k[3] for c, k in zip(node[-1], kids, strict=True) if c[0] != POOL)
+                needed = max(needed, rest + sum(c[2] for c in pools) - together)
+        return fraction, met, (sum(k[2] for k in kids) if met else 0.0), needed
     if tag == ANY:
         return max(k[0] for k in kids), any(k[1] for k in kids), sum(k[2] for k in kids if k[1]), min(k[3] for k in kids)
     if tag == AT_LEAST:
@@ -361,6 +368,19 @@ def _relaxed(node: Compiled, state: Sequence[float], credits: Callable[[str], fl
     met = cur >= node[1] - _EPS
     needed = 0.0 if met or node[2] != "credits" else node[1] - cur
     return min(1.0, cur / node[1]), met, (cur if met else 0.0), needed
+
+
+def _filled(pools: list[Compiled], state: Sequence[float], together: float) -> float:
+    """The most the pools' fractions can add up to when each holds at most ``state`` and all of
+    them ``together``: the smallest needs filled first (a fractional knapsack, each credit worth
+    one over its pool's need)."""
+    gain = 0.0
+    for pool in sorted(pools, key=lambda p: p[2]):
+        take = min(state[pool[1]], pool[2], together)
+        if take > 0:
+            gain += take / pool[2]
+            together -= take
+    return gain
 
 
 def _weigh(node: Compiled, weight: float, out: list[float]) -> bool:
