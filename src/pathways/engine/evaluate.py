@@ -319,6 +319,7 @@ class _Progress:
         self.contenders: list[Contender] = []
         self.cands: dict[tuple[Any, ...], list[Candidate]] = {}
         self.outlooks: dict[tuple[Any, ...], Outlook] = {}
+        self.loose: dict[tuple[Any, ...], Outlook] = {}
         self.made: dict[tuple[Any, ...], Progress] = {}
         nodes = run.engine.nodes
         self.credits = lambda n: float(nodes[n].credits) if n in nodes else None
@@ -346,14 +347,22 @@ class _Progress:
         if rule.unit != "credits":
             contender = self.refine(Contender(rule_id, NOTHING, refined=False))
         else:
-            most, filled = run.slot_most(rule)
-            if not filled:
-                return
-            state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
-            advances = bounded(rule.tree) and self._advanced(rule, filled)
-            contender = Contender(rule_id, relaxed_outlook(rule.tree, state, self.credits, advances=advances), refined=False)
+            # what the outlook reads of the rule: rules alike in it share one
+            alike = (rule.tree, run.bounds(rule), rule.kind == "transfer", rule.pass_counts_as)
+            loose = self.loose.get(alike)
+            if loose is None:
+                loose = self.loose[alike] = self._loose(rule)
+            contender = Contender(rule_id, loose, refined=False)
         if contender.outlook.bound > 0.0:
             self.contenders.append(contender)
+
+    def _loose(self, rule: CompiledRule) -> Outlook:
+        most, filled = self.run.slot_most(rule)
+        if not filled:
+            return NOTHING
+        state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
+        advances = bounded(rule.tree) and self._advanced(rule, filled)
+        return relaxed_outlook(rule.tree, state, self.credits, advances=advances)
 
     def _advanced(self, rule: CompiledRule, filled: set[int]) -> bool:
         """Whether a held node is surely a candidate of ``rule`` for a filled slot (with credits,
