@@ -320,6 +320,7 @@ class _Progress:
         self.cands: dict[tuple[Any, ...], list[Candidate]] = {}
         self.outlooks: dict[tuple[Any, ...], Outlook] = {}
         self.loose: dict[tuple[Any, ...], Outlook] = {}
+        self.held_together: float | None = None
         self.made: dict[tuple[Any, ...], Progress] = {}
         nodes = run.engine.nodes
         self.credits = lambda n: float(nodes[n].credits) if n in nodes else None
@@ -362,7 +363,20 @@ class _Progress:
             return NOTHING
         state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
         advances = bounded(rule.tree) and self._advanced(rule, filled)
-        return relaxed_outlook(rule.tree, state, self.credits, advances=advances)
+        return relaxed_outlook(rule.tree, state, self.credits, advances=advances, shared=self._together)
+
+    def _together(self, pools: tuple[int, ...]) -> float:
+        """The most any pools can hold together: each holding placed once, and holdings sharing a
+        lineage holding (grouped by the smallest) exclude one another, so per group the largest
+        credits held."""
+        if self.held_together is None:
+            largest: dict[str, float] = {}
+            for h in self.run.held.values():
+                group = min(h.lineage)
+                if h.credits > largest.get(group, 0.0):
+                    largest[group] = h.credits
+            self.held_together = sum(largest.values())
+        return self.held_together
 
     def _advanced(self, rule: CompiledRule, filled: set[int]) -> bool:
         """Whether a held node is surely a candidate of ``rule`` for a filled slot (with credits,
