@@ -173,7 +173,7 @@ def shape(evaluation: Evaluation, engine: Engine, summaries: Mapping[str, Mappin
     if evaluation.focus == focus:
         entries, total = evaluation.progress, evaluation.progress_total
     elif evaluation.focus is None:
-        entries, total = focused(evaluation.progress, focus, lambda n: engine.nodes[n].institution)
+        entries, total = focused(evaluation.progress, focus, institution=lambda n: engine.nodes[n].institution)
     else:
         raise ValueError(f"an evaluation made under {evaluation.focus} cannot be shaped to {focus}")
     granted = [h.to_json() for h in evaluation.granted]

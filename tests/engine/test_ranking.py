@@ -52,7 +52,7 @@ def test_the_outlook_never_promises_less_than_the_best_progress(case: tuple[Any,
 
 
 def _check_outlook(tree: Any, slots: tuple[Any, ...], cands: list[Candidate]) -> None:
-    seen = outlook(tree, slots, cands, CREDITS.get)
+    seen = outlook(tree, slots, cands=cands, credits=CREDITS.get)
     if not cands:
         assert seen == Outlook(0.0, 0.0, False)
         return
@@ -95,7 +95,7 @@ def test_the_outlook_is_tight_for_a_pool_filled_by_separate_holdings() -> None:
     cands = [Candidate("X", frozenset({"x"}), 3.0, (0,)), Candidate("Y", frozenset({"x"}), 4.5, (0,)),
              Candidate("Z", frozenset({"z"}), 1.5, (0,))]
     # one of X and Y (they share a holding) and Z: 6 of 6 at most, the leaf empty
-    assert outlook(tree, slots, cands, {"A": 3.0}.get) == Outlook(0.5, 3.0, True)
+    assert outlook(tree, slots, cands=cands, credits={"A": 3.0}.get) == Outlook(0.5, 3.0, True)
     assert best_progress(tree, slots, cands).fraction == 0.5
 
 
@@ -210,7 +210,7 @@ def test_only_what_can_make_the_cut_is_computed() -> None:
         return _entry(c.rule, fractions[c.rule])
 
     contenders = [Contender(rule, Outlook(f, 0.0, True)) for rule, f in fractions.items()]
-    entries, total = top_progress(contenders, _refined, exact, 3)
+    entries, total = top_progress(contenders, 3, refine=_refined, exact=exact)
     assert [e.rule for e in entries] == ["R00", "R01", "R02"] and total == 50
     assert computed == ["R00", "R01", "R02"]
 
@@ -228,7 +228,7 @@ def test_a_tie_at_the_cut_is_computed_unless_it_needs_more_credits() -> None:
     contenders = [Contender("R1", Outlook(0.6, 0.0, True)), Contender("R2", Outlook(0.5004, 1.0, True)),
                   Contender("R3", Outlook(1.0, 0.0, False)), Contender("R4", Outlook(0.2, 0.0, False)),
                   Contender("R5", Outlook(0.5004, 4.5, True))]
-    entries, total = top_progress(contenders, _refined, exact, 1)
+    entries, total = top_progress(contenders, 1, refine=_refined, exact=exact)
     assert [e.rule for e in entries] == ["R1"] and total == 3
     # R3 (bound 1: perhaps met) is computed before the cut; R4 (not surely partial) after it
     assert computed == ["R3", "R1", "R2", "R4"]
@@ -248,7 +248,7 @@ def test_a_loose_outlook_is_refined_before_anything_is_computed() -> None:
 
     loose = [Contender("R1", Outlook(0.9, 0.0, True), refined=False), Contender("R2", Outlook(0.9, 0.0, True), refined=False),
              Contender("R3", Outlook(0.3, 0.0, True), refined=False)]
-    entries, total = top_progress(loose, refine, exact, 1)
+    entries, total = top_progress(loose, 1, refine=refine, exact=exact)
     # R3, surely partly met and below R2 even at best, counts on its loose outlook
     assert [e.rule for e in entries] == ["R2"] and total == 3
     assert steps == ["refine R1", "refine R2", "exact R2"]
@@ -262,13 +262,13 @@ def test_a_limit_of_zero_computes_only_the_count() -> None:
         computed.append(c.rule)
         return None
 
-    assert top_progress(contenders, _refined, exact, 0) == ([], 3)
+    assert top_progress(contenders, 0, refine=_refined, exact=exact) == ([], 3)
     assert computed == ["R1", "R3", "R5"]
 
 
 def test_entries_rank_by_fraction_as_shown_then_credits_needed() -> None:
     close = {r: _entry(r, f, c) for r, f, c in [("R1", 0.5, 6.0), ("R2", 0.5001, 3.0), ("R3", 0.6, 9.0), ("R0", 0.5, 3.0)]}
     for limit in (None, 2):
-        entries, total = top_progress([Contender(e.rule, Outlook(e.fraction, 0.0, True)) for e in close.values()],
-                                      _refined, lambda c: close[c.rule], limit)
+        entries, total = top_progress([Contender(e.rule, Outlook(e.fraction, 0.0, True)) for e in close.values()], limit,
+                                      refine=_refined, exact=lambda c: close[c.rule])
         assert [e.rule for e in entries] == ["R3", "R0", "R2", "R1"][:limit] and total == 4

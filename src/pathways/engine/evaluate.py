@@ -302,7 +302,8 @@ def _report(run: Run, result: Evaluation, focus: ProgressFocus | None) -> None:
     if focus is None:
         result.progress_total = len(result.progress)
     else:
-        result.progress, result.progress_total = top_progress(progress.contenders, progress.refine, progress.exact, focus.limit)
+        result.progress, result.progress_total = top_progress(progress.contenders, focus.limit, refine=progress.refine,
+                                                                 exact=progress.exact)
         result.focus = focus
     result.skipped = sorted(skipped, key=lambda s: s.rule)
 
@@ -363,7 +364,7 @@ class _Progress:
             return NOTHING
         state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
         advances = bounded(rule.tree) and self._advanced(rule, filled)
-        return relaxed_outlook(rule.tree, state, self.credits, advances=advances, shared=self._together)
+        return relaxed_outlook(rule.tree, state, credits=self.credits, advances=advances, shared=self._together)
 
     def _together(self, pools: tuple[int, ...]) -> float:
         """The most any pools can hold together: each holding placed once, and holdings sharing a
@@ -411,7 +412,8 @@ class _Progress:
         alike = self._alike(rule)
         known = self.outlooks.get(alike)
         if known is None:
-            known = self.outlooks[alike] = outlook(rule.tree, rule.slots, self._candidates(rule, alike), self.credits)
+            known = self.outlooks[alike] = outlook(rule.tree, rule.slots, cands=self._candidates(rule, alike),
+                                                        credits=self.credits)
         return Contender(contender.rule, known)
 
     def exact(self, contender: Contender) -> ProgressEntry | None:

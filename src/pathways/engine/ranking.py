@@ -20,8 +20,8 @@ Example:
     >>> from .index import compile_requirement
     >>> tree, slots = compile_requirement(parse_requirement({"all": [{"node": "A"}, {"credits": 6, "where": {}}]}))
     >>> cands = [Candidate("A", frozenset({"A"}), 3.0, (0, 1)), Candidate("B", frozenset({"B"}), 1.5, (1,))]
-    >>> outlook(tree, slots, cands, {"A": 3.0}.get)
-    Outlook(bound=0.875, needed=4.5, partial=True)
+    >>> outlook(tree, slots, cands=cands, credits={"A": 3.0}.get)
+    Outlook(bound=0.625, needed=1.5, partial=True)
     >>> missing_credits({"all": [{"node": "A"}, {"credits": 2, "where": {}}]}, {"A": 3.0}.get)
     5.0
 """
@@ -159,7 +159,7 @@ def ranked(entries: Iterable[ProgressEntry], limit: int | None) -> list[Progress
     return heapq.nsmallest(limit, entries, key=rank_key)
 
 
-def focused(entries: Iterable[ProgressEntry], focus: ProgressFocus,
+def focused(entries: Iterable[ProgressEntry], focus: ProgressFocus, *,
             institution: Callable[[str], str | None]) -> tuple[list[ProgressEntry], int]:
     """Every progress entry (an evaluation without focus) as ``focus`` shows them: the entries it
     admits (``institution`` gives a target's), ranked and cut, and how many it admits."""
@@ -182,7 +182,7 @@ NOTHING = Outlook(0.0, 0.0, False)
 """The outlook of a rule without candidates: no progress."""
 
 
-def outlook(tree: Compiled, slots: tuple[Compiled, ...], cands: Sequence[Candidate],
+def outlook(tree: Compiled, slots: tuple[Compiled, ...], *, cands: Sequence[Candidate],
             credits: Callable[[str], float | None]) -> Outlook:
     """The outlook of :func:`~pathways.engine.progress.best_progress` over ``cands``.
 
@@ -236,14 +236,14 @@ def outlook(tree: Compiled, slots: tuple[Compiled, ...], cands: Sequence[Candida
                     held[group] = most
         return sum(held.values())
 
-    relaxed = relaxed_outlook(tree, state, credits, advances=False, shared=shared)
+    relaxed = relaxed_outlook(tree, state, credits=credits, advances=False, shared=shared)
     if weights is None:
         return relaxed
     bound = min(relaxed.bound, sum(gains.values()))
     return Outlook(bound, relaxed.needed, advances and bound < 1.0 - _EPS)
 
 
-def relaxed_outlook(tree: Compiled, state: Sequence[float], credits: Callable[[str], float | None], *, advances: bool,
+def relaxed_outlook(tree: Compiled, state: Sequence[float], *, credits: Callable[[str], float | None], advances: bool,
                     shared: Callable[[tuple[int, ...]], float] | None = None) -> Outlook:
     """The outlook of a rule when each slot holds at once all it could get (``state``: a leaf's
     holding's credits, -1 when empty; a pool's credits), ``advances`` when some candidate alone
@@ -274,8 +274,8 @@ class Contender:
         return (-_shown(self.outlook.bound + _SLACK), round(self.outlook.needed - _CREDIT_SLACK, CREDIT_DIGITS), self.rule)
 
 
-def top_progress(contenders: Iterable[Contender], refine: Callable[[Contender], Contender],
-                 exact: Callable[[Contender], ProgressEntry | None], limit: int | None) -> tuple[list[ProgressEntry], int]:
+def top_progress(contenders: Iterable[Contender], limit: int | None, *, refine: Callable[[Contender], Contender],
+                 exact: Callable[[Contender], ProgressEntry | None]) -> tuple[list[ProgressEntry], int]:
     """The first ``limit`` progress entries by :func:`rank_key`, and how many there are in all.
 
     ``refine`` gives a contender's outlook from its own candidates; ``exact`` computes its entry
