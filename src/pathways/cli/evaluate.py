@@ -69,7 +69,7 @@ def _evaluate(args: argparse.Namespace, ctx: Context) -> int:
         update["include_pilot"] = True
     request = request.model_copy(update=update)
     engine = ctx.engine()
-    result = evaluate(engine, request, badges=badge_claims(request.credentials))
+    result = evaluate(engine, request, badges=badge_claims(request.credentials), focus=request.focus() if args.json else None)
     if args.json:
         ctx.print_json(shape(result, engine, node_summaries(engine), request))
     else:

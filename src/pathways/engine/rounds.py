@@ -230,7 +230,6 @@ class Run:
         slots found empty."""
         if rule.unit != "credits":  # the shared pool bounds add credits: no cheap test for hours
             return True
-        held = self.held
         for i in rule.necessary:
             spec = rule.slots[i]
             tag = spec[0]
@@ -242,6 +241,14 @@ class Run:
                     return False
             elif not self.holders.get(spec[2]):
                 return False
+        most, filled = self.slot_most(rule)
+        return may_meet(rule.tree, most, filled)[0]
+
+    def slot_most(self, rule: CompiledRule) -> tuple[list[float], set[int]]:
+        """Per slot of ``rule``, the most any held node could put there, dates ignored (a pool:
+        :meth:`pool_most`; a leaf: its graded holding's credits), and the slots some held node
+        fills: an upper bound on any match or progress, from indexes shared by all rules."""
+        held = self.held
         most = [0.0] * len(rule.slots)
         filled: set[int] = set()
         for spec in rule.slots:
@@ -260,7 +267,7 @@ class Run:
                 if holders:
                     most[slot] = max(max(held[n].credits for n in holders), 0.0)
                     filled.add(slot)
-        return may_meet(rule.tree, most, filled)[0]
+        return most, filled
 
     def _graded(self, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
         """A holding (an attempt, for a node presented more than once) of a ``node`` leaf's node
