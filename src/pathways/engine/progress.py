@@ -60,7 +60,7 @@ from .exact import fullest_placements
 from .candidates import may_meet
 from .matching import Assignment, Candidate, Progress, interchangeable_pruned, leaves_apart
 from .search import SearchState
-from .progress_bound import _Bound, _weigh
+from .progress_bound import _Bound, slot_weights
 
 __all__ = ["MAX_BRANCHES", "MAX_STATES", "TooLarge", "best_progress", "bounded", "fewest_assignment"]
 
@@ -94,7 +94,7 @@ class _Progress(SearchState):
         # the weight of each slot in the fraction, when it is a weighted sum bound (no
         # ``credits ... of``): see :class:`_Bound`
         self.weights: list[float] | None = [0.0] * len(slots)
-        if not _weigh(tree, 1.0, self.weights):
+        if not slot_weights(tree, 1.0, self.weights):
             self.weights = None
         self.best_fraction = -1.0
         self.best_key: _Key = (0, (), ())
@@ -349,7 +349,7 @@ def bounded(tree: Compiled) -> bool:
     >>> bounded(compile_requirement(parse_requirement({"all": [{"node": "A"}, {"credits": 3, "of": [{"node": "B"}]}]}))[0])
     False
     """
-    return _weigh(tree, 1.0, [0.0] * _slot_count(tree))
+    return slot_weights(tree, 1.0, [0.0] * _slot_count(tree))
 
 
 def _slot_count(node: Compiled) -> int:

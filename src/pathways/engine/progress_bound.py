@@ -19,7 +19,7 @@ from .shortfall import Shortfall
 if TYPE_CHECKING:
     from .progress import _Progress
 
-__all__: list[str] = []
+__all__ = ["slot_weights"]
 
 _EPS = 1e-9
 
@@ -194,15 +194,7 @@ class _Bound:
                 return added
             if j < g:
                 continue
-            best, pick = 0.0, None
-            for s, credits, room, _, _ in self.moves[j]:
-                held = after[s]
-                if room is None:
-                    gain = weights[s] if held < 0 else 0.0
-                else:
-                    gain = weights[s] * max(0.0, min(held + credits, room) - held) / room
-                if gain > best:
-                    best, pick = gain, (s, credits, room)
+            pick = _best_move(self.moves[j], after, weights)
             if pick is not None:
                 s, credits, room = pick
                 after[s] = credits if room is None else min(after[s] + credits, room)
@@ -229,23 +221,40 @@ class _Bound:
         weights = self.search.weights
         assert weights is not None
         for ms in self.moves[g:]:
-            best, pick = 0.0, None
-            for s, credits, room, _, _ in ms:
-                held = after[s]
-                if room is None:
-                    gain = weights[s] if held < 0 else 0.0
-                else:
-                    gain = weights[s] * max(0.0, min(held + credits, room) - held) / room
-                if gain > best:
-                    best, pick = gain, (s, credits, room)
+            pick = _best_move(ms, after, weights)
             if pick is not None:
                 s, credits, room = pick
                 after[s] = credits if room is None else min(after[s] + credits, room)
         return self.quick(tuple(after))
 
 
-def _weigh(node: Compiled, weight: float, out: list[float]) -> bool:
-    """Fill each slot's weight (see :class:`_Bound`); false under a ``credits ... of``."""
+def _best_move(moves: list[_Move], after: list[float], weights: list[float]) -> tuple[int, float, float | None] | None:
+    """Of one group's ``moves``, the one that gains the most from the slot state ``after``, by the
+    slot weights, as ``(slot, credits, room)``; ``None`` when none gains."""
+    best, pick = 0.0, None
+    for s, credits, room, _, _ in moves:
+        held = after[s]
+        if room is None:
+            gain = weights[s] if held < 0 else 0.0
+        else:
+            gain = weights[s] * max(0.0, min(held + credits, room) - held) / room
+        if gain > best:
+            best, pick = gain, (s, credits, room)
+    return pick
+
+
+def slot_weights(node: Compiled, weight: float, out: list[float]) -> bool:
+    """Fill ``out`` with each slot's weight in the fraction of ``node`` (see :class:`_Bound`):
+    its fraction grows by at most the sum of each slot's weight times the slot's own gain.
+    False under a ``credits ... of``, where no such weights exist.
+
+    >>> from pathways.model import parse_requirement
+    >>> from .index import compile_requirement
+    >>> out = [0.0, 0.0, 0.0]
+    >>> tree = compile_requirement(parse_requirement({"all": [{"node": "A"}, {"any": [{"node": "B"}, {"node": "C"}]}]}))[0]
+    >>> slot_weights(tree, 1.0, out), out
+    (True, [0.5, 0.5, 0.5])
+    """
     tag = node[0]
     if tag in (LEAF, COMPETENCY, POOL):
         out[node[1]] = weight
@@ -254,7 +263,7 @@ def _weigh(node: Compiled, weight: float, out: list[float]) -> bool:
         return False
     kids = node[-1]
     share = weight / len(kids) if tag == ALL else weight / node[1] if tag == AT_LEAST else weight
-    return all([_weigh(child, share, out) for child in kids])
+    return all([slot_weights(child, share, out) for child in kids])
 
 
 def _quick(node: Compiled) -> Callable[[_State], float]:

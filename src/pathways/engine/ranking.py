@@ -36,6 +36,7 @@ from typing import Any
 
 from .candidates import Candidate
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
+from .progress_bound import slot_weights
 
 __all__ = [
     "CREDIT_DIGITS",
@@ -206,7 +207,7 @@ def outlook(tree: Compiled, slots: tuple[Compiled, ...], *, cands: Sequence[Cand
         return NOTHING
     n = len(slots)
     weights: list[float] | None = [0.0] * n
-    if not _weigh(tree, 1.0, weights):  # type: ignore[arg-type]
+    if not slot_weights(tree, 1.0, weights):  # type: ignore[arg-type]
         weights = None
     best: list[dict[str, float]] = [{} for _ in range(n)]  # per slot: group -> largest credits
     gains: dict[str, float] = {}
@@ -381,16 +382,3 @@ def _filled(pools: list[Compiled], state: Sequence[float], together: float) -> f
             gain += take / pool[2]
             together -= take
     return gain
-
-
-def _weigh(node: Compiled, weight: float, out: list[float]) -> bool:
-    """Fill each slot's weight in the fraction; false under a ``credits ... of``."""
-    tag = node[0]
-    if tag in (LEAF, COMPETENCY, POOL):
-        out[node[1]] = weight
-        return True
-    if tag == CREDITS_OF:
-        return False
-    kids = node[-1]
-    share = weight / len(kids) if tag == ALL else weight / node[1] if tag == AT_LEAST else weight
-    return all([_weigh(child, share, out) for child in kids])
