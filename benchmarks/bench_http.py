@@ -111,8 +111,10 @@ def _serve(db: str, workers: int) -> tuple[subprocess.Popen[str], str]:
     env.pop("PATHWAYS_TOKENS_FILE", None)
     cmd = [sys.executable, "-c", "from pathways.cli import main; raise SystemExit(main())",
            "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"]
-    # its own session, so that stopping it also stops uvicorn's worker processes
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # its own session, so that stopping it also stops uvicorn's worker processes; its messages go to a
+    # file (a pipe nobody reads fills up and then blocks the server at its next message)
+    errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errors, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
     while True:
@@ -121,7 +123,8 @@ def _serve(db: str, workers: int) -> tuple[subprocess.Popen[str], str]:
             return proc, base
         except httpx.TransportError:
             if proc.poll() is not None:
-                raise RuntimeError(f"pathways serve exited: {proc.communicate()[1][-2000:]}") from None
+                errors.seek(0)
+                raise RuntimeError(f"pathways serve exited: {errors.read()[-2000:]}") from None
             if time.monotonic() > deadline:
                 raise RuntimeError("pathways serve did not start in 600 s") from None
             time.sleep(0.5)

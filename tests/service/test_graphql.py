@@ -166,3 +166,12 @@ def test_graphiql_is_served_to_a_browser(client: Client) -> None:
     response = client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+def test_a_document_that_does_not_validate_is_answered_not_logged(client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    # the caller's mistake: logging it would let any client fill the server's log (and, with
+    # the log on a pipe nobody reads, block the server)
+    with caplog.at_level("DEBUG"):
+        body = gql(client, '{ countToward(holdings: [{node: "UFV:PS-ESS"}]) { granted { node } } }')
+    assert "must have a selection of subfields" in body["errors"][0]["message"]
+    assert not [r for r in caplog.records if r.levelno >= 40], [r.getMessage() for r in caplog.records]

@@ -326,8 +326,9 @@ class _Schema(strawberry.Schema):
             query, variable_values, context_value, root_value, operation_name, allowed_operation_types, operation_extensions))
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        """Log unexpected errors only: a refused write or a bad input is the caller's, not ours."""
-        unexpected = [e for e in errors if not isinstance(e.original_error, PathwaysError)]
+        """Log unexpected errors only: a refused write, a bad input or a document that does not
+        parse or validate (no original error) is the caller's, not ours."""
+        unexpected = [e for e in errors if e.original_error is not None and not isinstance(e.original_error, PathwaysError)]
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
