@@ -32,7 +32,7 @@ from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement, require
 from ..model.grades import FAIL
 from .attempts import rank_attempts
 from .deadline import NEVER, Deadline, active
-from .holdings import HoldingState, synthetic_holdings, years_before
+from .holdings import HoldingState, node_id, synthetic_holdings, years_before
 from .index import LEAF, CompiledRule, Engine, compile_requirement
 from .matching import Progress
 from .progress import best_progress
@@ -118,7 +118,9 @@ class Skipped:
 
 @dataclass
 class Evaluation:
-    """The result of :func:`evaluate`; ``held`` maps every node held at the end (direct and derived)."""
+    """The result of :func:`evaluate`; ``held`` maps every node held at the end (direct and
+    derived) to its holding, and a repeatable node's further copies by their
+    :func:`~pathways.engine.holdings.copy_key` (``"UNBC:HIST-1ST 2"``)."""
 
     as_of: dt.date
     held: dict[str, HoldingState]
@@ -271,7 +273,7 @@ def _report(run: Run, result: Evaluation) -> None:
         rule = engine.compiled[rule_id]
         if not rule.grants:
             if run.applicable(rule) and (a := run.match(rule)) is not None:
-                result.no_credit.append(NoCredit(rule_id, rule.granted_by, a.uses))
+                result.no_credit.append(NoCredit(rule_id, rule.granted_by, tuple(map(node_id, a.uses))))
             continue
         if rule_id in fired or all(node in run.held for node, _ in rule.grants):
             continue
@@ -306,7 +308,7 @@ def _report(run: Run, result: Evaluation) -> None:
             p = made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
         if 0.0 < p.fraction < 1.0 - 1e-9:
             target = next(node for node, _ in rule.grants if node not in run.held)
-            result.progress.append(ProgressEntry(rule_id, target, rule.kind, p.fraction, p.uses, p.missing))
+            result.progress.append(ProgressEntry(rule_id, target, rule.kind, p.fraction, tuple(map(node_id, p.uses)), p.missing))
     result.skipped = sorted(skipped, key=lambda s: s.rule)
 
 
@@ -325,6 +327,6 @@ def requirement_progress(engine: Engine, requirement: Requirement | str, held: M
     unit = engine.compiled[requirement].unit if isinstance(requirement, str) else requirement_unit(requirement)
     rule = CompiledRule("", "stack", "", "approved", tree, slots, (), None, None, None, (), unit=unit)
     run = Run(engine, dt.date.max, True)
-    for h in held.values():
-        run.add(h)
+    for key, h in held.items():
+        run.add(h, key=key)
     return best_progress(tree, slots, run.candidates(rule))

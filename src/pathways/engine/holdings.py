@@ -19,7 +19,8 @@ from typing import Any, NamedTuple, Protocol
 
 from ..model import Holding
 
-__all__ = ["HoldingState", "Windowed", "disjoint_credits", "in_window", "number", "synthetic_holdings", "years_before"]
+__all__ = ["HoldingState", "Windowed", "copy_key", "disjoint_credits", "in_window", "node_id", "number", "synthetic_holdings",
+           "years_before"]
 
 
 def number(x: float) -> int | float:
@@ -36,7 +37,8 @@ class HoldingState(NamedTuple):
     """A holding in an evaluation: direct (``rule`` is ``None``) or derived by a rule.
 
     ``lineage`` is the set of direct holdings it stands on; ``uses`` the holdings its rule
-    used; ``round`` the derivation round (0 for direct holdings).
+    used, by holding key (:func:`copy_key`: a repeatable node's further copies are told apart);
+    ``round`` the derivation round (0 for direct holdings).
     """
 
     node: str
@@ -67,10 +69,29 @@ class HoldingState(NamedTuple):
             "granted_by": self.granted_by,
             "earned": self.earned.isoformat(),
             "grade": self.grade,
-            "uses": list(self.uses),
+            "uses": [node_id(u) for u in self.uses],
             "lineage": sorted(self.lineage),
             "not_applied": number(self.not_applied),
         }
+
+
+def copy_key(node: str, count: int) -> str:
+    """The key the ``count``-th holding of a repeatable node is held under in :attr:`pathways.engine.rounds.Run.held`:
+    the node id for the first, then the id, a space (no id has one) and the number.
+
+    >>> copy_key("UNBC:HIST-1ST", 1), copy_key("UNBC:HIST-1ST", 2)
+    ('UNBC:HIST-1ST', 'UNBC:HIST-1ST 2')
+    """
+    return node if count == 1 else f"{node} {count}"
+
+
+def node_id(key: str) -> str:
+    """The node a holding key (:func:`copy_key`) holds.
+
+    >>> node_id("UNBC:HIST-1ST 2"), node_id("UNBC:HIST-1ST")
+    ('UNBC:HIST-1ST', 'UNBC:HIST-1ST')
+    """
+    return key.partition(" ")[0]
 
 
 def years_before(day: dt.date, years: float) -> dt.date:

@@ -250,6 +250,9 @@ class CompiledRule:
     unit: str = "credits"
     """What the requirement's pools add up (:func:`~pathways.model.requirement_unit`): a
     candidate carries its node's ``hours`` as its weight when this is ``"hours"``."""
+    repeats: tuple[str, ...] = ()
+    """The granted nodes that are ``repeatable``: the rule may grant each again, once per
+    lineage disjoint from the copies already held (second edition, amendment 4)."""
 
 
 def necessary_slots(tree: Compiled) -> tuple[int, ...]:
@@ -287,11 +290,13 @@ class Engine:
             the planner may not rule out the subsets of a set that fails.
         pool_cache: :meth:`pool_rules` by node, filled on first use.
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
+        repeatable: the ids of the ``repeatable`` nodes (held once per disjoint lineage).
     """
 
     def __init__(self, doc: Document) -> None:
         self.institutions: dict[str, Institution] = {i.id: i for i in doc.institutions}
         self.nodes: dict[str, Node] = {n.id: n for n in doc.nodes}
+        self.repeatable: frozenset[str] = frozenset(n.id for n in doc.nodes if n.repeatable)
         self.rules: dict[str, Rule] = {r.id: r for r in doc.rules}
         self._identifiers: dict[str, str] = {}
         for node in sorted(doc.nodes, key=lambda n: n.id):
@@ -367,7 +372,9 @@ class Engine:
                     if rest > 0:
                         limits.append((None, None, rest))
         grants = tuple(grant_list)
-        if tree[0] != LEAF or limits or caps or rule.unless is not None or not grants or rule.pass_counts_as is not None:
+        # a rule granting a repeatable node fires again on new lineages: never decided once, on arrival
+        repeats = tuple(g for g, _ in grants if g in self.nodes and self.nodes[g].repeatable)
+        if tree[0] != LEAF or limits or caps or rule.unless is not None or not grants or rule.pass_counts_as is not None or repeats:
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
@@ -407,6 +414,7 @@ class Engine:
             pass_counts_as=rule.pass_counts_as,
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),
             unit=requirement_unit(rule.requires),
+            repeats=repeats,
         )
 
     @staticmethod

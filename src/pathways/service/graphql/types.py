@@ -96,6 +96,7 @@ class Node:
     status: str
     details: JSON
     limits: Limits | None
+    repeatable: bool = strawberry.field(description="May be held several times with disjoint lineages (blanket credit).")
 
     @strawberry.field(description="The name of the node's institution (null for a competency).")
     def institution_name(self, info: strawberry.Info[Any, None]) -> str | None:
@@ -405,6 +406,7 @@ class NodeInput:
     status: str | None = None
     details: JSON | None = None
     limits: LimitsInput | None = None
+    repeatable: bool | None = None
 
 
 @strawberry.input
