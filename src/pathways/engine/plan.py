@@ -358,7 +358,8 @@ class _Planner:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
             # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no
             # more (unless a rule's unless can switch it off when more is held: then only this set is ruled out)
-            monotone = not self.engine.has_unless
+            # (nor when copies of a repeatable node compete: a new derivation may take a lineage another copy needed)
+            monotone = not self.engine.has_unless and not self.engine.repeatable
             cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
             history.append((cut, items))
             getattr(model, cut)(items)

@@ -12,6 +12,8 @@ requirement:
 - ``all``: the sum of its children; ``any``: the least; ``at_least k``: the k least;
 - ``credits c of`` and ``credits c where F``: a fractional knapsack, the cheapest credits
   first (bound per credit), each holding at the most credits it can carry.
+- a pool of hours, or one that a ``repeatable`` node passes (its copies, one per disjoint
+  lineage, may fill the pool alone): 0.
 
 Sums are valid because the holdings a rule uses have pairwise disjoint lineages (SPEC section
 4, condition 2): no plan item is in two children's derivations, so the items under a rule
@@ -52,7 +54,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import PlanUnproven
-from ..model import Requirement, meets_min_grade
+from ..model import Filter, Requirement, meets_min_grade
 from .holdings import HoldingState, in_window
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
 from .plan_index import plan_index
@@ -121,6 +123,7 @@ class PlanBound:
         self._pool_rules: dict[PoolKey, list[str]] = {}
         self._node_pools: dict[str, list[PoolKey]] = {}
         self._pools: dict[PoolKey, PoolBound] = {}
+        self._repeating: dict[Filter, bool] = {}
         self.changes: list[str] = []  # the nodes whose value changed, in order: what the pools catch up from
         self.total_changes: list[str] = []  # the same for lb_total
         self._relevance()
@@ -147,7 +150,7 @@ class PlanBound:
                 continue
             self.nodes.add(n)
             h = self.held.get(n)
-            if h is not None and h.direct:
+            if h is not None and h.direct and n not in engine.repeatable:  # a repeatable one: plan items may add copies
                 continue
             for rule_id in granting.get(n, ()):
                 if rule_id in self.rules:
@@ -324,7 +327,8 @@ class PlanBound:
         """
         h = self.held.get(n)
         is_open = rule is None or self._open[rule.id]
-        anew = self.value.get(n, INF) if is_open and (h is None or not h.direct) else INF
+        # a derived holding, or a further copy of a repeatable node, may be derived anew
+        anew = self.value.get(n, INF) if is_open and (h is None or not h.direct or n in self.engine.repeatable) else INF
         if h is not None and self.holding_serves(h, min_grade, rule):
             return 0.0, anew
         return anew, anew
@@ -347,12 +351,26 @@ class PlanBound:
     def _competency(self, comp: str) -> list[str]:
         return [n for n in (comp, *self.index.demonstrating.get(comp, ())) if n in self.engine.nodes]
 
+    def _unbounded(self, req: Compiled) -> bool:
+        """Whether ``req`` is bounded by nothing: a pool of hours (the bounds add credits), or a
+        pool a repeatable node fills (its copies count once each, however many lineages bring
+        them: one node may fill the pool alone)."""
+        if _hours(req):
+            return True
+        if req[0] != POOL or not self.engine.repeatable:
+            return False
+        where = req[3]
+        found = self._repeating.get(where)
+        if found is None:
+            found = self._repeating[where] = any(m in self.engine.repeatable for m in self.index.matching(self.engine, where))
+        return found
+
     def _requirement(self, req: Compiled, rule: CompiledRule | None) -> tuple[float, float, float]:
         """Bounds of a compiled requirement inside ``rule``: any way, with at least one plan item; and
         the most credits its holdings carry. Hours pools are bounded by nothing (0, and no cap):
         the bounds add credits, and 0 stays below every plan."""
         tag = req[0]
-        if _hours(req):
+        if self._unbounded(req):
             return 0.0, 0.0, INF
         if tag == LEAF:
             return (*self.leaf(req[2], req[3], rule), self.credits(req[2]))
@@ -427,7 +445,7 @@ class PlanBound:
         """Add the candidates of a cheapest way to meet ``req`` (with a plan item when ``some``);
         an hours pool has none (its bound is 0, no derivation realizes it)."""
         tag = req[0]
-        if _hours(req):
+        if self._unbounded(req):
             return False
         if tag == LEAF:
             return self._pick_leaf(req[2], req[3], rule, some, items, path)
@@ -503,7 +521,7 @@ class PlanBound:
             if len(nodes) % _CHECK_EVERY == 1 and time.monotonic() > self.deadline:
                 raise PlanUnproven(f"no program toward {self.target} within the question's time limit")
             h = self.held.get(n)
-            if h is not None and h.direct:
+            if h is not None and h.direct and n not in self.engine.repeatable:
                 continue
             for rule_id in self.index.granting.get(n, ()):
                 rule = self.rules.get(rule_id)

@@ -173,6 +173,11 @@ class PlanModel:
         self.index = plan_index(engine)
         self.target = target
         self.held = held
+        self._copies: dict[str, list[HoldingState]] = {}
+        if engine.repeatable:
+            for h in held.values():
+                if h.node in engine.repeatable:
+                    self._copies.setdefault(h.node, []).append(h)
         self.as_of = as_of
         self.include_pilot = include_pilot
         self.weights: dict[str, float] = {}
@@ -215,7 +220,7 @@ class PlanModel:
                 continue
             self.nodes.add(n)
             h = self.held.get(n)
-            if h is not None and h.direct:
+            if h is not None and h.direct and n not in self.engine.repeatable:  # a repeatable one: plan items may add copies
                 continue
             # A derived holding stays relevant: plan items can derive it again with another
             # lineage, which can decide whether a later rule finds disjoint lineages.
@@ -352,6 +357,12 @@ class PlanModel:
             return FALSE
         return self.y.get(n, FALSE)
 
+    def _holdings(self, n: str) -> list[HoldingState]:
+        """The holdings of ``n`` held before any plan item: several copies of a repeatable node."""
+        if n in self._copies:
+            return self._copies[n]
+        return [self.held[n]]
+
     def _credits(self, n: str, unit: str = "credits") -> float:
         if unit == "hours":
             return float(self.engine.nodes[n].hours or 0)
@@ -376,10 +387,14 @@ class PlanModel:
             # of them also counts when derived anew by plan items
             members = [(n, self._leaf(n, None, rule)) for n in self.index.matching(self.engine, req.where)]
             if unit == "hours":  # each held member's hours, lineages aside: no less than the evaluation's
-                free = sum(self._credits(n, unit) for n, lit in members if lit == TRUE)
+                free = sum(self._credits(n, unit) * len(self._holdings(n)) for n, lit in members if lit == TRUE)
             else:
-                free = disjoint_credits(self.held[n] for n, lit in members if lit == TRUE)
-            terms = [(self._credits(n, unit), self._anew(n, rule) if lit == TRUE else lit) for n, lit in members]
+                free = disjoint_credits(h for n, lit in members if lit == TRUE for h in self._holdings(n))
+            # a repeatable node, once held, may bring any number of copies (one per disjoint lineage,
+            # each dated by its own lineage): counted as enough alone
+            repeatable = self.engine.repeatable
+            terms = [(req.credits, self.node_literal(n)) if n in repeatable else (self._credits(n, unit), self._anew(n, rule) if lit == TRUE else lit)
+                     for n, lit in members]
             return self._threshold(req.credits, terms, free), free + sum(c for c, lit in terms if lit != FALSE)
         parts = [self._encode(child, rule, unit) for child in req.of]
         lits = [lit for lit, _ in parts]
