@@ -393,8 +393,11 @@ class PlanModel:
             # a repeatable node, once held, may bring any number of copies (one per disjoint lineage,
             # each dated by its own lineage): counted as enough alone
             repeatable = self.engine.repeatable
-            terms = [(req.credits, self.node_literal(n)) if n in repeatable else (self._credits(n, unit), self._anew(n, rule) if lit == TRUE else lit)
-                     for n, lit in members]
+            terms = [
+                (req.credits, self.node_literal(n)) if n in repeatable
+                else (self._credits(n, unit), self._anew(n, rule) if lit == TRUE else lit)
+                for n, lit in members
+            ]
             return self._threshold(req.credits, terms, free), free + sum(c for c, lit in terms if lit != FALSE)
         parts = [self._encode(child, rule, unit) for child in req.of]
         lits = [lit for lit, _ in parts]

@@ -13,7 +13,10 @@ rules the previous round's new holdings touch (:attr:`Engine.touch`, :meth:`Engi
   against the candidates the holdings give it, each time a new holding touches it.
 
 The round's derivations of each node compete on (lineage size, sorted lineage, rule id) and
-the winners are added together at the end of the round, as SPEC says.
+the winners are added together at the end of the round, as SPEC says. A ``repeatable`` node
+(second edition, amendment 4) keeps every derivation whose lineage is disjoint from its copies,
+each copy held under its own key (:func:`~pathways.engine.holdings.copy_key`); a rule granting
+one is matched again the next round, among the candidates disjoint from the copies held.
 """
 
 from __future__ import annotations
@@ -125,7 +128,9 @@ class Run:
     ``touched`` the ids of the other rules each round's new holdings touch (one set a round).
     ``only``, when given, limits the rules that are matched (one-to-one rules aside, which cost
     a lookup) to these: the planner's rules that can matter for its target. ``excluded`` rules
-    (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire.
+    (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire. ``copies`` maps
+    each repeatable node held to the keys of its holdings (its id first), ``node_of`` each further
+    copy's key to its node, and ``taken`` each repeatable node to the union of its copies' lineages.
     """
 
     def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None,
@@ -717,8 +722,8 @@ class Run:
                     for comp in comps:
                         self.holders[comp].append(g)
                 granted.append(d)
-            for key in copied:
-                self._copied(key, held[key])
+            for holding in copied:
+                self._copied(holding, held[holding])
         return granted
 
     def _copies_won(self, repeated: dict[str, list[tuple[_Key, str, HoldingState]]], best: dict[str, _Best]) -> list[str]:
