@@ -180,6 +180,7 @@ def test_audit_diffs_name_every_changed_field_before_and_after(store: Store) -> 
     assert [f.as_json() for f in created["SFU:IAT1XX"].fields] == [
         {"field": "credits", "before": None, "after": 3}, {"field": "id", "before": None, "after": "SFU:IAT1XX"},
         {"field": "institution", "before": None, "after": "SFU"}, {"field": "kind", "before": None, "after": "course"},
+        {"field": "repeatable", "before": None, "after": True},
         {"field": "status", "before": None, "after": "active"}, {"field": "title", "before": None, "after": "IAT 1XX"}]
     rule = store.get_rule("UFV-GD157-PLAR")
     assert rule is not None
