@@ -194,3 +194,16 @@ def test_copies_agree_with_the_brute_force_oracle(scenario: tuple[dict[str, Any]
                                       AS_OF, False)
     assert result.to_json()["granted"] == expected
     assert result.fired == fired
+
+
+def test_a_grant_keeps_the_keys_of_the_copies_it_used_so_its_tree_shows_each() -> None:
+    from pathways.cli.evaluate import _evaluation_lines
+
+    raw = _doc([_transfer(110), _transfer(120), _POOL])
+    request = EvaluationRequest.from_json({"holdings": [{"node": "C:HIST-110"}, {"node": "C:HIST-120"}], "as_of": AS_OF.isoformat()})
+    result = evaluate(Engine(parse_document(raw)), request)
+    cert = result.granted[-1]
+    assert (cert.uses, cert.used_keys) == (("U:HIST-1ST", "U:HIST-1ST"), ("U:HIST-1ST", "U:HIST-1ST 2"))
+    lines = "\n".join(_evaluation_lines(result))
+    assert "├── U:HIST-1ST (3 cr, grade P, 2026-06-01) <- C-U-HIST110" in lines
+    assert "└── U:HIST-1ST (3 cr, grade P, 2026-06-01) <- C-U-HIST120" in lines

@@ -36,9 +36,9 @@ def number(x: float) -> int | float:
 class HoldingState(NamedTuple):
     """A holding in an evaluation: direct (``rule`` is ``None``) or derived by a rule.
 
-    ``lineage`` is the set of direct holdings it stands on; ``uses`` the holdings its rule
-    used, by holding key (:func:`copy_key`: a repeatable node's further copies are told apart);
-    ``round`` the derivation round (0 for direct holdings).
+    ``lineage`` is the set of direct holdings it stands on; ``uses`` the nodes of the holdings
+    its rule used (a repeatable node once per copy); ``round`` the derivation round (0 for
+    direct holdings).
     """
 
     node: str
@@ -53,6 +53,14 @@ class HoldingState(NamedTuple):
     round: int = 0
     not_applied: float = 0.0
     """Recognized credits of ``uses`` past the credential's ``max_recognized_credits``."""
+    used: tuple[str, ...] = ()
+    """The holdings used by their keys in an evaluation's ``held`` (:func:`copy_key`), when one
+    of them is a further copy of a repeatable node; else empty (``uses`` are the keys)."""
+
+    @property
+    def used_keys(self) -> tuple[str, ...]:
+        """The keys of the holdings its rule used, in an evaluation's ``held``."""
+        return self.used or self.uses
 
     @property
     def direct(self) -> bool:
@@ -69,7 +77,7 @@ class HoldingState(NamedTuple):
             "granted_by": self.granted_by,
             "earned": self.earned.isoformat(),
             "grade": self.grade,
-            "uses": [node_id(u) for u in self.uses],
+            "uses": list(self.uses),
             "lineage": sorted(self.lineage),
             "not_applied": number(self.not_applied),
         }

@@ -432,7 +432,7 @@ def derivation(evaluation: Evaluation, target: str) -> tuple[HoldingState, ...]:
         if h is None or h.direct or n in needed:
             continue
         needed.add(n)
-        stack.extend(h.uses)
+        stack.extend(h.used_keys)
     return tuple(h for h in evaluation.granted if h.node in needed)
 
 

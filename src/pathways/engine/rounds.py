@@ -565,9 +565,13 @@ class Run:
             # a credential's cap applies recognized credit up to it, the rest is reported (amendment 9)
             recognized = sum(h.credits for h in used if h.kind in ("plar", "transfer"))
             not_applied = max(0.0, recognized - rule.max_recognized)
-        held, taken = self.held, self.taken
+        held, taken, node_of = self.held, self.taken, self.node_of
+        uses: tuple[str, ...] = a.uses
+        keys: tuple[str, ...] = ()
+        if node_of and any(u in node_of for u in uses):  # further copies used: their nodes, the keys kept
+            uses, keys = tuple(sorted(node_of.get(u, u) for u in uses)), uses
         return [
-            HoldingState(node, credits, earned, grade, lineage, rule.id, rule.kind, rule.granted_by, a.uses, round_no, not_applied)
+            HoldingState(node, credits, earned, grade, lineage, rule.id, rule.kind, rule.granted_by, uses, round_no, not_applied, keys)
             for node, credits in rule.grants
             if node not in held or (node in rule.repeats and lineage and not lineage & taken[node])
         ]
@@ -712,7 +716,8 @@ class Run:
                     src = held[won]
                     credits = leaf[10] if leaf[0] is not None else next(c for node, c in leaf[1] if node == g)
                     grade = src.grade if src.grade in GRADE_RANK else "P"
-                    d = _new(HoldingState, (g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (won,), round_no, 0.0))
+                    d = _new(HoldingState, (g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (src.node,), round_no, 0.0,
+                                            () if src.node == won else (won,)))
                 held[g] = d
                 self.position[g] = len(self.order)
                 self.order.append(g)
