@@ -172,10 +172,17 @@ def _scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         rules.append({"id": f"R{r}", "kind": draw(st.sampled_from(["transfer", "stack", "plar"])), "granted_by": "U",
                       "requires": draw(_requirements()), "grants": grants,
                       "priority": draw(st.sampled_from([None, None, 1])),
+                      "pass_counts_as": draw(st.sampled_from([None, None, "C"])),  # a general rule, even for one leaf
                       "valid_from": draw(st.sampled_from([None, None, "2024-01-01"]))})
     for n in (110, 120, 130):  # course-to-blanket transfers, most of them
         if draw(st.integers(0, 2)) > 0:
             rules.append(_transfer(n, valid_from=draw(st.sampled_from([None, None, "2024-01-01"]))))
+    if draw(st.booleans()):  # a block: a copy of more credits and a larger lineage, taken first in its round
+        rules.append({"id": "BLOCK", "kind": "transfer", "granted_by": "U", "grants": [{"node": "U:HIST-1ST", "credits": 6}],
+                      "requires": {"all": [{"node": "C:HIST-110"}, {"node": draw(st.sampled_from(["C:HIST-120", "C:HIST-130"]))}]}})
+    if draw(st.booleans()):  # one copy taken by a rule matched against all of them
+        rules.append({"id": "ONE", "kind": "stack", "granted_by": "U", "requires": {"node": "U:HIST-1ST"}, "grants": [{"node": "U:Q"}],
+                      "pass_counts_as": "C"})
     if draw(st.booleans()):  # a pool the copies fill together
         rules.append({**_POOL, "requires": {"credits": draw(st.integers(4, 9)), "where": {"institution": "U"}}})
     holdings = [{"node": n, "grade": draw(st.sampled_from(_GRADES)),
@@ -184,7 +191,7 @@ def _scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return _doc(rules, repeatable=draw(st.integers(0, 3)) > 0, extra=extra), holdings
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_scenarios())
 def test_copies_agree_with_the_brute_force_oracle(scenario: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
     raw, holdings = scenario
@@ -207,3 +214,15 @@ def test_a_grant_keeps_the_keys_of_the_copies_it_used_so_its_tree_shows_each() -
     lines = "\n".join(_evaluation_lines(result))
     assert "├── U:HIST-1ST (3 cr, grade P, 2026-06-01) <- C-U-HIST110" in lines
     assert "└── U:HIST-1ST (3 cr, grade P, 2026-06-01) <- C-U-HIST120" in lines
+
+
+def test_a_leaf_rule_takes_the_copy_with_the_smallest_lineage_not_the_first_held() -> None:
+    block = {"id": "C-U-HIST-BLOCK", "kind": "transfer", "granted_by": "U",
+             "requires": {"all": [{"node": "C:HIST-110"}, {"node": "C:HIST-120"}]}, "grants": [{"node": "U:HIST-1ST", "credits": 6}]}
+    extra = [{"id": "U:Q", "kind": "course", "institution": "U", "title": "Q", "credits": 1}]
+    # pass_counts_as makes it a general rule: matched against every copy, not decided as each arrives
+    quiz = {"id": "U-Q", "kind": "stack", "granted_by": "U", "requires": {"node": "U:HIST-1ST"}, "grants": [{"node": "U:Q"}],
+            "pass_counts_as": "C"}
+    granted = _evaluate(_doc([block, _transfer(130), quiz], extra=extra), ["C:HIST-110", "C:HIST-120", "C:HIST-130"])["granted"]
+    assert [(g["rule"], g["lineage"]) for g in granted] == [
+        ("C-U-HIST-BLOCK", ["C:HIST-110", "C:HIST-120"]), ("C-U-HIST130", ["C:HIST-130"]), ("U-Q", ["C:HIST-130"])]

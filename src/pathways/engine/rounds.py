@@ -510,7 +510,7 @@ class Run:
         if limits in state.matched:
             return state.matched[limits]
         if rule.tree[0] == LEAF and not (limits and rule.limits):
-            a: Assignment | None = Assignment(uses=(cands[0].node,), lineage=self.sorted_lineage[cands[0].node])
+            a: Assignment | None = self._leaf_assignment(cands)
         elif not may_meet(rule.tree, [m + _SLACK for m in state.most], state.filled)[0]:
             a = None  # the bound best_assignment checks first, kept as candidates arrive
         elif limits and rule.limits:
@@ -549,8 +549,14 @@ class Run:
         if not cands:
             return None
         if rule.tree[0] == LEAF and not (limits and rule.limits):
-            return Assignment(uses=(cands[0].node,), lineage=self.sorted_lineage[cands[0].node])
+            return self._leaf_assignment(cands)
         return best_assignment(rule.tree, rule.slots, cands, rule.limits if limits else ())
+
+    def _leaf_assignment(self, cands: list[Candidate]) -> Assignment:
+        """The assignment of a requirement that is one leaf: its only candidate, or, among the
+        copies of a repeatable node, the smallest (lineage size, sorted lineage, key)."""
+        c = cands[0] if len(cands) == 1 else min(cands, key=lambda c: (len(c.lineage), self.sorted_lineage[c.node], c.node))
+        return Assignment(uses=(c.node,), lineage=self.sorted_lineage[c.node])
 
     def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:
         """The holdings ``rule`` grants through assignment ``a``: grants already held left out,
