@@ -39,7 +39,7 @@ import httpx
 
 from pathways.store import open_store
 
-from .machine import describe, machine_line
+from .machine import describe, machine_line, spent, worker_cpu_s
 from .synthetic import Shape, generate, transcripts
 
 __all__ = ["TARGETS", "lua_script", "main", "parse_wrk", "run"]
@@ -170,9 +170,11 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, holdings: int
                     t1 = time.perf_counter()
                     _wrk(base, scripts[answer], threads=threads, connections=max(connections, 2 * n), duration=warmup)
                     ready_s = time.perf_counter() - t1
+                    before = worker_cpu_s(proc.pid)
                     figures = parse_wrk(_wrk(base, scripts[answer], threads=threads, connections=connections, duration=duration))
                     results.append({"workers": n, "answer": answer, "connections": connections, "duration_s": duration,
-                                    "holdings": holdings, "shape": shape, "scale": scale, "warmup_s": round(ready_s, 1), **graph, **figures})
+                                    "holdings": holdings, "shape": shape, "scale": scale, "warmup_s": round(ready_s, 1), **graph, **figures,
+                                    "worker_cpu_s": spent(before, worker_cpu_s(proc.pid))})
             finally:
                 _stop(proc)
     return results
@@ -201,10 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = results[0]
     print(f"POST /evaluate, {first['shape']} shape scale {first['scale']} ({first['nodes']} nodes, {first['rules']} rules), "
           f"{first['holdings']}-holding transcripts, wrk -t{args.threads} -c{args.connections} -d{args.duration}s on loopback")
-    print(f"{'workers':>7} {'answer':>7} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"{'workers':>7} {'answer':>7} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}  CPU s per worker")
     for r in results:
         print(f"{r['workers']:>7} {r['answer']:>7} {r['requests_per_s']:>9.1f} {r['p50_ms']:>8.2f} {r['p90_ms']:>8.2f} {r['p99_ms']:>8.2f}"
-              f" {int(r['errors']):>7}")
+              f" {int(r['errors']):>7}  {' / '.join(f'{c:.1f}' for c in r['worker_cpu_s'])}")
     two = [r for r in results if r["workers"] == 2 and r["answer"] == "shaped"]
     if two:
         ok = two[0]["requests_per_s"] >= TARGETS["requests/s, 2 workers"][1] and two[0]["p99_ms"] <= TARGETS["p99 ms, 2 workers"][1]

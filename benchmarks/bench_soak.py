@@ -9,9 +9,12 @@
    /nodes/{id}/counts-toward`` at depth 3 of one of its holdings (25%), ``POST /plan`` toward a
    target one rule step from its holdings (15%), and a GraphQL ``countToward`` + ``reach``
    (20%);
+   Each request opens its own connection (no keep-alive): the kernel's ``SO_REUSEPORT`` hash
+   places connections on workers, and a few long-lived ones can all land on one worker;
 4. report, per kind and overall: requests, errors (a transport error or a status of 500 or
-   more; a 503 past a deadline counts), p50 and p99 latency; and the servers' resident memory
-   at the start and the end (the sum over the supervisor and its workers, from /proc).
+   more; a 503 past a deadline counts), p50 and p99 latency; the servers' resident memory
+   at the start and the end (the sum over the supervisor and its workers, from /proc); and the
+   CPU seconds each worker used, which shows whether the load was spread over them.
 
 ``python -m benchmarks.bench_soak --duration 600`` (the default) prints the figures and the
 machine. Bounded in time, loopback only; the load generator shares the machine.
@@ -39,7 +42,7 @@ from pathways.store import open_store
 from .bench_evaluate import percentile
 from .bench_http import _serve, _stop
 from .bench_plan import targets_at
-from .machine import machine_line
+from .machine import machine_line, spent, worker_cpu_s
 from .synthetic import generate, transcripts
 
 __all__ = ["MIX", "main", "server_rss_mib"]
@@ -95,7 +98,7 @@ def _client(base: str, requests: dict[str, list[tuple[str, str, Any]]], until: f
     rng = random.Random(seed)
     kinds = [k for k, _ in MIX if requests[k]]
     weights = [w for k, w in MIX if requests[k]]
-    with httpx.Client(base_url=base, timeout=120) as client:
+    with httpx.Client(base_url=base, timeout=120, limits=httpx.Limits(max_keepalive_connections=0)) as client:
         while time.monotonic() < until:
             kind = rng.choices(kinds, weights)[0]
             method, path, body = rng.choice(requests[kind])
@@ -132,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         proc, base = _serve(db, args.workers)
         try:
             rss_start = server_rss_mib(proc.pid)
+            cpu_start = worker_cpu_s(proc.pid)
             samples: dict[str, list[float]] = defaultdict(list)
             errors: dict[str, int] = defaultdict(int)
             lock = threading.Lock()
@@ -143,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for t in threads:
                 t.join()
             rss_end = server_rss_mib(proc.pid)
+            cpu = spent(cpu_start, worker_cpu_s(proc.pid))
         finally:
             _stop(proc)
     rows = []
@@ -153,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append({"kind": kind, "requests": len(values), "errors": sum(errors.values()) if kind == "all" else errors[kind],
                          "p50_ms": round(percentile(values, 50), 1), "p99_ms": round(percentile(values, 99), 1)})
     summary = {"scale": args.scale, "rules": rules, "workers": args.workers, "clients": args.clients,
-               "duration_s": args.duration, "rss_start_mib": round(rss_start), "rss_end_mib": round(rss_end), "rows": rows,
+               "duration_s": args.duration, "rss_start_mib": round(rss_start), "rss_end_mib": round(rss_end), "worker_cpu_s": cpu, "rows": rows,
                "machine": machine_line()}
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -164,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for row in rows:
         print(f"{row['kind']:10} {row['requests']:>9} {row['errors']:>7} {row['p50_ms']:>9} {row['p99_ms']:>9}")
     print(f"server RSS (supervisor + workers): {rss_start:,.0f} MiB at the start, {rss_end:,.0f} MiB at the end")
+    print(f"CPU seconds per worker: {' / '.join(f'{c:.0f}' for c in cpu)}")
     print(machine_line())
     return 0
 

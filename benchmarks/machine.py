@@ -17,7 +17,7 @@ import os
 import platform
 from pathlib import Path
 
-__all__ = ["describe", "machine_line", "peak_rss_mib"]
+__all__ = ["describe", "machine_line", "peak_rss_mib", "spent", "worker_cpu_s"]
 
 
 def _cpu_model() -> str:
@@ -64,6 +64,43 @@ def peak_rss_mib() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_cpu_s(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each child of process ``pid`` (a server's
+    workers), or by ``pid`` itself when it has none (one worker serves in the server's own
+    process), so a benchmark can show how its load was spread (Linux ``/proc``; empty elsewhere).
+
+    >>> list(worker_cpu_s(os.getpid())) in ([os.getpid()], [])  # no children here: this process
+    True
+    """
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    children: dict[int, float] = {}
+    own: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the command name (field 2) may hold spaces: split after its closing parenthesis
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # fields[1] is the parent's pid; utime and stime are fields 14 and 15 of stat
+        cpu = (int(fields[11]) + int(fields[12])) / ticks
+        if int(fields[1]) == pid:
+            children[int(stat.parent.name)] = cpu
+        elif int(stat.parent.name) == pid:
+            own[pid] = cpu
+    return children or own
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> list[float]:
+    """The CPU seconds each worker used between two :func:`worker_cpu_s` readings, largest
+    first, leaving out helper processes that used none.
+
+    >>> spent({1: 2.0, 2: 1.0}, {1: 5.0, 2: 1.5, 3: 0.0})
+    [3.0, 0.5]
+    """
+    used = [round(cpu - before.get(pid, 0.0), 2) for pid, cpu in after.items()]
+    return sorted((u for u in used if u > 0), reverse=True)
 
 
 if __name__ == "__main__":

@@ -508,3 +508,22 @@ def test_capu_certificate_counts_hours_beyond_the_award(seed: Document) -> None:
     (cert,) = [p for p in out["progress"] if p["rule"] == "CAPU-CERT-LEAD-STACK"]
     assert cert["missing"] == {"hours": 9, "where": {"institution": "CAPU", "subject": "LDR", "kind": "course"}}
     assert "CAPU:CERT-LEAD" in [g["node"] for g in evaluated([*eight, "CAPU:LDR-107"])["granted"]]
+
+
+def test_uvic_admits_a_camosun_transfer_student_on_a_c_plus_average_over_the_last_30_credits(seed: Document) -> None:
+    from pathways.engine import Engine, evaluate
+    from pathways.model import EvaluationRequest
+
+    eng = Engine(seed)
+
+    def evaluated(grades: dict[str, str]) -> dict[str, Any]:
+        holdings = [{"node": f"CAMOSUN:{c}", "grade": g, "earned": "2025-04-30"} for c, g in grades.items()]
+        return evaluate(eng, EvaluationRequest.from_json({"holdings": holdings, "as_of": "2026-06-01"})).to_json()
+
+    # B, C and C-: (3.0 + 2.0 + 1.67) * 3 / 9 = 2.22 < C+ (2.33); a B+ for the C-: 2.78
+    low = evaluated({"HIST-110": "B", "HIST-120": "C", "ENGL-151": "C-"})
+    assert "UVIC:TRANSFER-ENTRY" not in [g["node"] for g in low["granted"]]
+    (p,) = [p for p in low["progress"] if p["rule"] == "UVIC-CAMOSUN-TRANSFER-ADMISSION"]
+    assert p["missing"] == {"average": "C+", "where": {"institution": "CAMOSUN"}, "last_credits": 30}
+    high = evaluated({"HIST-110": "B", "HIST-120": "C", "ENGL-151": "B+"})
+    assert "UVIC:TRANSFER-ENTRY" in [g["node"] for g in high["granted"]]

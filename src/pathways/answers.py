@@ -7,7 +7,8 @@
 ``group_grants``. The answer keeps SPEC's keys and adds:
 
 - ``progress_total``: how many progress entries there were before the cut; the entries kept
-  are the closest first (largest fraction, then fewest credits still needed, then rule id);
+  are the closest first (largest fraction, then fewest credits still needed, ``credits_needed``,
+  then rule id: :mod:`pathways.engine.ranking`, where the evaluation computes only those);
 - ``nodes``: for every node id the answer mentions, its title, kind, credits, institution,
   institution name and BC Transfer Guide label (``"UVIC HIST 1XX (1.5)"``);
 - ``by_institution`` (with ``group_grants``): the grants grouped by the granted node's institution.
@@ -19,20 +20,19 @@ the credentials reached there and the closest progress.
 Example:
     >>> label({"id": "UVIC:HIST-1XX", "credits": 1.5})
     'UVIC HIST 1XX (1.5)'
-    >>> missing_credits({"all": [{"node": "A"}, {"credits": 2, "where": {}}]}, {"A": 3.0}.get)
-    5.0
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import Field
 
-from .engine import NEVER, Deadline, Engine, Evaluation, evaluate
+from .engine import NEVER, Deadline, Engine, Evaluation, ProgressEntry, ProgressFocus, evaluate
 from .engine.holdings import number
+from .engine.ranking import focused
 from .io.openbadges import badge_claims
 from .model import EvaluationRequest
 
@@ -43,7 +43,6 @@ __all__ = [
     "destinations_json",
     "label",
     "learner_json",
-    "missing_credits",
     "node_summaries",
     "plan_nodes",
     "reach_nodes",
@@ -65,6 +64,12 @@ class ShapedEvaluationRequest(EvaluationRequest):
                                        description="progress entries kept, closest first (null: all)")
     group_grants: bool = Field(default=False, description="add `by_institution`: the grants grouped by institution")
 
+    def focus(self) -> ProgressFocus:
+        """The progress this answer shows, for :func:`~pathways.engine.evaluate`."""
+        return ProgressFocus(limit=self.progress_limit,
+                             institutions=None if self.institutions is None else frozenset(self.institutions),
+                             targets=None if self.targets is None else frozenset(self.targets))
+
     @classmethod
     def from_json(cls, value: object) -> ShapedEvaluationRequest:
         """Validate JSON input (a bare list is taken as ``holdings``), naming every bad field."""
@@ -78,28 +83,6 @@ def label(node: Mapping[str, Any]) -> str:
     code = str(node["id"]).replace(":", " ", 1).replace("-", " ")
     credits = node.get("credits") or 0
     return f"{code} ({number(float(credits))})" if credits else code
-
-
-def missing_credits(missing: Any, credits: Callable[[str], float | None]) -> float:
-    """The fewest credits that would meet a ``missing`` requirement (a competency counts 0).
-
-    ``credits`` gives a node id's credits; an ``any`` takes its cheapest branch, an
-    ``at_least k`` its ``k`` cheapest.
-    """
-    if not isinstance(missing, dict):
-        return 0.0
-    if "node" in missing:
-        return float(credits(missing["node"]) or 0.0)
-    if "credits" in missing:
-        return float(missing["credits"])
-    parts = [missing_credits(m, credits) for m in missing.get("all") or missing.get("any") or missing.get("of") or []]
-    if "all" in missing:
-        return sum(parts)
-    if "any" in missing:
-        return min(parts, default=0.0)
-    if "at_least" in missing:
-        return sum(sorted(parts)[: int(missing["at_least"])])
-    return 0.0
 
 
 def node_summaries(engine: Engine) -> dict[str, dict[str, Any]]:
@@ -136,7 +119,8 @@ def plan_nodes(answer: Mapping[str, Any], summaries: Mapping[str, Mapping[str, A
 
 
 def reach_nodes(answer: Mapping[str, Any], summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """``nodes`` of a reach answer: the node, every target, and what each step grants and still needs."""
+    """``nodes`` of a reach answer: the node, every target (credit-pool targets too), and what
+    each step grants and still needs."""
     ids = {answer["node"]}
     for target in answer["targets"]:
         ids.add(target["node"])
@@ -144,6 +128,9 @@ def reach_nodes(answer: Mapping[str, Any], summaries: Mapping[str, Mapping[str, 
             for step in path:
                 ids.add(step["grants"])
                 requirement_nodes(step["also_needs"], ids)
+    for pool in answer.get("pool_targets", ()):
+        ids.add(pool["node"])
+        requirement_nodes(pool["also_needs"], ids)
     return summaries_of(summaries, ids)
 
 
@@ -174,14 +161,6 @@ def requirement_nodes(requirement: Any, into: set[str]) -> None:
                 requirement_nodes(part, into)
 
 
-def _credits(summaries: Mapping[str, Mapping[str, Any]]) -> Callable[[str], float | None]:
-    def of(node: str) -> float | None:
-        info = summaries.get(node)
-        return None if info is None else float(info["credits"])
-
-    return of
-
-
 def _at(summaries: Mapping[str, Mapping[str, Any]], node: str, institutions: frozenset[str]) -> bool:
     info = summaries.get(node)
     return info is not None and info["institution"] in institutions
@@ -189,26 +168,28 @@ def _at(summaries: Mapping[str, Mapping[str, Any]], node: str, institutions: fro
 
 def shape(evaluation: Evaluation, engine: Engine, summaries: Mapping[str, Mapping[str, Any]],
           shaping: ShapedEvaluationRequest) -> dict[str, Any]:
-    """SPEC section 4's JSON of ``evaluation``, filtered, ranked, cut and annotated as ``shaping`` says."""
+    """SPEC section 4's JSON of ``evaluation``, filtered, ranked, cut and annotated as ``shaping`` says.
+
+    ``evaluation`` was made under ``shaping.focus()`` (its progress is already what the answer
+    shows), or without a focus (every entry: filtered, ranked and cut here).
+    """
+    focus = shaping.focus()
+    if evaluation.focus == focus:
+        entries, total = evaluation.progress, evaluation.progress_total
+    elif evaluation.focus is None:
+        entries, total = focused(evaluation.progress, focus, institution=lambda n: engine.nodes[n].institution)
+    else:
+        raise ValueError(f"an evaluation made under {evaluation.focus} cannot be shaped to {focus}")
     granted = [h.to_json() for h in evaluation.granted]
-    progress = [p.to_json() for p in evaluation.progress]
+    progress = [_progress_json(p) for p in entries]
     skipped = [s.to_json() for s in evaluation.skipped]
     if shaping.institutions is not None:
         where = frozenset(shaping.institutions)
         granted = [g for g in granted if _at(summaries, g["node"], where)]
-        progress = [p for p in progress if _at(summaries, p["target"], where)]
         skipped = [s for s in skipped if any(_at(summaries, g.node, where) for g in engine.rules[s["rule"]].grants)]
     if shaping.targets is not None:
         targets = frozenset(shaping.targets)
-        progress = [p for p in progress if p["target"] in targets]
         skipped = [s for s in skipped if any(g.node in targets for g in engine.rules[s["rule"]].grants)]
-    credits = _credits(summaries)
-    for p in progress:
-        p["credits_needed"] = number(missing_credits(p["missing"], credits))
-    progress.sort(key=lambda p: (-p["fraction"], p["credits_needed"], p["rule"]))
-    total = len(progress)
-    if shaping.progress_limit is not None:
-        progress = progress[: shaping.progress_limit]
     no_credit = [n.to_json() for n in evaluation.no_credit]
     if shaping.institutions is not None:
         no_credit = [n for n in no_credit if n["granted_by"] in shaping.institutions]
@@ -220,6 +201,10 @@ def shape(evaluation: Evaluation, engine: Engine, summaries: Mapping[str, Mappin
         answer["by_institution"] = by_institution(granted, summaries)
     answer["nodes"] = summaries_of(summaries, _mentioned(answer))
     return answer
+
+
+def _progress_json(entry: ProgressEntry) -> dict[str, Any]:
+    return entry.to_json() | {"credits_needed": number(entry.credits_needed)}
 
 
 def by_institution(granted: Iterable[Mapping[str, Any]], summaries: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -238,15 +223,15 @@ def _name(summaries: Mapping[str, Mapping[str, Any]], node: str) -> str | None:
     return name
 
 
-def _evaluate(engine: Engine, request: EvaluationRequest, deadline: Deadline) -> Evaluation:
-    return evaluate(engine, request, badges=badge_claims(request.credentials), deadline=deadline)
+def _evaluate(engine: Engine, request: EvaluationRequest, deadline: Deadline, focus: ProgressFocus | None = None) -> Evaluation:
+    return evaluate(engine, request, badges=badge_claims(request.credentials), deadline=deadline, focus=focus)
 
 
 def shaped_evaluation_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object, *,
                            deadline: Deadline = NEVER) -> dict[str, Any]:
     """``POST /evaluate``: validate the body (422 with paths), evaluate under ``deadline``, shape."""
     request = ShapedEvaluationRequest.from_json(body)
-    return shape(_evaluate(engine, request, deadline), engine, summaries, request)
+    return shape(_evaluate(engine, request, deadline, request.focus()), engine, summaries, request)
 
 
 def learner_json(engine: Engine, summaries: Mapping[str, Mapping[str, Any]], body: object, *,
@@ -294,16 +279,13 @@ def destinations(evaluation: Evaluation, engine: Engine, summaries: Mapping[str,
             r["credentials"].append(h.node)
         if info["kind"] != "credential" and info["kind"] != "admission":
             r["credits"] += h.credits
-    credits = _credits(summaries)
     for p in sorted(evaluation.progress, key=lambda p: (-p.fraction, p.rule)):
         info = summaries.get(p.target)
         if info is None or info["institution"] is None:
             continue
         r = row(info["institution"])
         if r["closest"] is None:
-            closest = p.to_json()
-            closest["credits_needed"] = number(missing_credits(closest["missing"], credits))
-            r["closest"] = closest
+            r["closest"] = _progress_json(p)
     out = []
     for r in rows.values():
         accepted = sum(own[n] for n in r.pop("accepted"))

@@ -76,6 +76,8 @@ SETTINGS: tuple[Setting, ...] = (
             float),
     Setting("impact_max_listed", "PATHWAYS_IMPACT_MAX_LISTED", "1000",
             "most reach pairs, and most routes, one impact answer lists per list (gained, lost); the totals stay exact", int),
+    Setting("validate_max_listed", "PATHWAYS_VALIDATE_MAX_LISTED", "1000",
+            "most findings one validation answer lists (errors first); `findings_total` stays exact", int),
 )
 
 
@@ -95,6 +97,7 @@ class Settings:
     graphql_max_depth: int = 12
     request_time_limit: float = 30.0
     impact_max_listed: int = 1000
+    validate_max_listed: int = 1000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

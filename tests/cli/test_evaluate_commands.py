@@ -51,5 +51,9 @@ def test_reach_human_and_json(seeded: str, capsys: pytest.CaptureFixture[str]) -
     assert main(["reach", "UFV:PS-ESS", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["node"] == "UFV:PS-ESS" and data["depth"] == 3
+    assert main(["reach", "UVIC:MATH-100"]) == 0
+    assert "UVIC:BA-Y2 by UVIC-BA-Y2-ADMISSION: 12.5% of the pool (also needs 10.5 credits where institution=UVIC)" in capsys.readouterr().out
+    assert main(["reach", "UVIC:MATH-100", "--json"]) == 0
+    assert [p["node"] for p in json.loads(capsys.readouterr().out)["pool_targets"]] == ["UVIC:BA-Y2"]
     assert main(["reach", "XYZ:NOPE"]) == 1
     assert 'unknown node "XYZ:NOPE"' in capsys.readouterr().err

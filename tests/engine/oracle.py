@@ -18,9 +18,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from pathways.model import (
+    GRADE_POINTS,
     All,
     Any_,
     AtLeast,
+    Average,
     CompetencyLeaf,
     CreditsOf,
     CreditsWhere,
@@ -50,6 +52,8 @@ def _minus_years(day: dt.date, years: float) -> dt.date:
 
 
 def _leaves(req: Requirement, out: list[Requirement]) -> None:
+    if isinstance(req, Average):  # a condition, no slot
+        return
     if isinstance(req, (NodeLeaf, CompetencyLeaf, CreditsWhere)):
         out.append(req)
     else:
@@ -64,6 +68,8 @@ def _fits(doc_nodes: dict[str, Any], leaf: Requirement, h: dict[str, Any], pass_
         return h["node"] == leaf.node and meets_grade(grade, leaf.min_grade, leaf.max_grade)
     if isinstance(leaf, CompetencyLeaf):
         return h["node"] == leaf.competency or leaf.competency in node.competencies
+    if isinstance(leaf, Average):
+        return h["node"] in leaf.of if leaf.of is not None else _fits(doc_nodes, CreditsWhere(1.0, leaf.where), h)  # type: ignore[arg-type]
     assert isinstance(leaf, CreditsWhere)
     w = leaf.where
     return (
@@ -90,8 +96,33 @@ def _weight(h: dict[str, Any], pool: CreditsOf | CreditsWhere) -> float:
     return float(h.get("hours", h["credits"]) if pool.unit == "hours" else h["credits"])
 
 
-def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, list[dict[str, Any]]]) -> tuple[bool, list[dict[str, Any]]]:
-    """Whether ``req`` is met, and the holdings placed under its met parts."""
+def _average_met(doc_nodes: dict[str, Any], avg: Average, held: Held, pass_counts_as: str | None) -> bool:
+    """Amendment 7 read literally: the grade points of the learning behind the holdings the
+    average is taken over, each direct node once at its best attempt, weighed by credits."""
+    learning = set().union(*(h["lineage"] for h in held if _fits(doc_nodes, avg, h)))
+    graded = []
+    for e in sorted(learning):
+        best = max((h for h in held if h["node"] == e and h["kind"] is None),
+                   key=lambda h: (_rank(h["grade"]), h["earned"], h["grade"] == "P"))
+        grade = pass_counts_as if best["grade"] == "P" and pass_counts_as else best["grade"]
+        if grade in GRADE_POINTS:
+            graded.append((best["earned"], e, best["credits"], GRADE_POINTS[grade]))
+    if avg.last_credits is not None:
+        graded.sort(key=lambda g: (-g[0].toordinal(), g[1]))
+        taken = 0
+        while taken < len(graded) and sum(g[2] for g in graded[:taken]) < avg.last_credits - 1e-9:
+            taken += 1
+        graded = graded[:taken]
+    total = sum(g[2] for g in graded)
+    return total > 0 and sum(g[2] * g[3] for g in graded) / total >= GRADE_POINTS[avg.grade] - 1e-9
+
+
+def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, list[dict[str, Any]]],
+         averages: dict[int, bool] | None = None) -> tuple[bool, list[dict[str, Any]]]:
+    """Whether ``req`` is met, and the holdings placed under its met parts (``averages``: whether
+    each average, by id, is met)."""
+    if isinstance(req, Average):
+        return (averages or {}).get(id(req), False), []
     if isinstance(req, (NodeLeaf, CompetencyLeaf)):
         got = placed.get(id(req), [])
         return bool(got), got
@@ -99,7 +130,7 @@ def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, li
         got = placed.get(id(req), [])
         ok = sum(_weight(h, req) for h in got) >= req.credits - 1e-9
         return ok, (got if ok else [])
-    kids = [_met(c, slot_of, placed) for c in req.of]
+    kids = [_met(c, slot_of, placed, averages) for c in req.of]
     met_kids = [k for k in kids if k[0]]
     if isinstance(req, All):
         ok = len(met_kids) == len(kids)
@@ -122,7 +153,8 @@ def _taken(doc_nodes: dict[str, Any], rule: Any, held: Held) -> set[str]:
     return {e for h in held if h["node"] in grants and doc_nodes[h["node"]].repeatable for e in h["lineage"]}
 
 
-def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> tuple[Any, list[dict[str, Any]]] | None:
+def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date,
+          losers: dict[str, str] | None = None) -> tuple[Any, list[dict[str, Any]]] | None:
     leaves: list[Requirement] = []
     _leaves(rule.requires, leaves)
 
@@ -138,6 +170,11 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
     # transfer credit is assessed at its origin: a transfer rule never uses another's grant
     taken = _taken(doc_nodes, rule, held)
     holdings = [h for h in held if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer") and not h["lineage"] & taken]
+    # a node that lost to an anti-requisite counts in no rule of its own institution
+    holdings = [h for h in holdings if (losers or {}).get(h["node"], "") != getattr(rule, "granted_by", None)]
+    # averages: a condition over the whole record (windows aside), using no holding
+    averages = {id(a): _average_met(doc_nodes, a, held, getattr(rule, "pass_counts_as", None))
+                for a in (rule.requires.of if isinstance(rule.requires, All) else ()) if isinstance(a, Average)}
     options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h, getattr(rule, "pass_counts_as", None))]] for h in holdings]
     limits = []
     for g in rule.grants:
@@ -158,7 +195,7 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date) -> t
             placed.setdefault(id(leaf), []).append(h)
         if not ok:
             continue
-        met, used = _met(rule.requires, {}, placed)
+        met, used = _met(rule.requires, {}, placed, averages)
         if not met:
             continue
         seen: set[str] = set()
@@ -210,7 +247,7 @@ def _rule(doc: Document, rule_id: str) -> Any:
 
 
 def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str, str | None, dt.date]], as_of: dt.date,
-              include_pilot: bool, excluded: set[str]) -> tuple[Held, list[dict[str, Any]]]:
+              include_pilot: bool, excluded: set[str], losers: dict[str, str]) -> tuple[Held, list[dict[str, Any]]]:
     """Every holding and the derived ones, rounds to the fixpoint, ``excluded`` rules never firing."""
     held: Held = []
     for node, grade, earned in dict.fromkeys(holdings):
@@ -226,7 +263,7 @@ def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str
         for rule in doc.rules:
             if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)) or rule.id in excluded:
                 continue
-            found = _best(doc_nodes, rule, held, as_of)
+            found = _best(doc_nodes, rule, held, as_of, losers)
             if found is None:
                 continue
             (size, lineage, uses), used = found
@@ -286,14 +323,18 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
     given more than once being several attempts."""
     doc_nodes = {n.id: n for n in doc.nodes}
     excluded: set[str] = set()
-    while True:  # passes: a rule that fired although the final holdings meet its unless is switched off
-        held, granted = _fixpoint(doc, doc_nodes, holdings, as_of, include_pilot, excluded)
+    losers: dict[str, str] = {}
+    while True:  # passes: a rule that fired although the final holdings meet its unless is switched off,
+        # and a node that lost to an anti-requisite stops counting at its institution; both for good
+        held, granted = _fixpoint(doc, doc_nodes, holdings, as_of, include_pilot, excluded, losers)
         more = {h["rule"] for h in granted if (unless := _rule(doc, h["rule"]).unless) is not None
                 and _best(doc_nodes, SimpleNamespace(requires=unless, kind="stack", grants=[], valid_from=None,
                                                      valid_to=None, max_age_years=None), held, as_of) is not None}
-        if not more:
+        lost = {n: i for n, i in _losers(doc_nodes, held).items() if n not in losers}
+        if not more and not lost:
             break
         excluded |= more
+        losers.update(lost)
     out = []
     for h in granted:
         credits = h["credits"]
@@ -304,6 +345,27 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
             "not_applied": int(h["not_applied"]) if float(h["not_applied"]).is_integer() else round(h["not_applied"], 6),
         })
     return out, {h["rule"] for h in granted}
+
+
+def _losers(doc_nodes: dict[str, Any], held: Held) -> dict[str, str]:
+    """Held nodes that lose to a held anti-requisite (either node listing the other): in order
+    of first earned, higher credits, id, a node counts unless one counting already excludes it."""
+    first: dict[str, Any] = {}
+    for h in held:
+        key = (h["earned"], -h["credits"], h["node"])
+        first[h["node"]] = min(first.get(h["node"], key), key)
+
+    def exclusive(a: str, b: str) -> bool:
+        return b in doc_nodes[a].excludes or a in doc_nodes[b].excludes
+
+    counted: list[str] = []
+    out: dict[str, str] = {}
+    for n in sorted(first, key=first.__getitem__):
+        if any(exclusive(n, c) for c in counted):
+            out[n] = doc_nodes[n].institution
+        else:
+            counted.append(n)
+    return out
 
 
 def _assignments(req: Requirement, cands: list[Any]) -> tuple[list[Requirement], list[dict[str, Any]], Any]:

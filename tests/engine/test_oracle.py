@@ -55,6 +55,20 @@ def _count_slots(req: dict[str, Any]) -> int:
 
 dates = st.dates(dt.date(2019, 1, 1), AS_OF)
 
+averages = st.one_of(
+    st.builds(lambda g, ns: {"average": g, "of": [{"node": n} for n in ns]}, st.sampled_from(["A", "B+", "B", "C+", "C", "D-"]),
+              st.lists(st.sampled_from(NODES), min_size=1, max_size=3)),
+    st.builds(lambda g, w, last: {"average": g, "where": w, **({"last_credits": last} if last else {})},
+              st.sampled_from(["A", "B+", "B", "C+", "C", "D-"]),
+              st.sampled_from([{"institution": "U"}, {"institution": "V"}, {"subject": "S"}, {"level_min": 2}]),
+              st.sampled_from([None, 1, 2, 3, 4.5])),
+)
+"""Averages (amendment 7), added under a rule's top-level ``all``."""
+
+
+def _with_average(req: dict[str, Any], avg: dict[str, Any]) -> dict[str, Any]:
+    return {"all": [*req["all"], avg]} if "all" in req else {"all": [req, avg]}
+
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
@@ -64,6 +78,9 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
     for node in nodes:  # repeatable nodes (amendment 4): granted once per disjoint lineage
         if draw(st.integers(0, 2)) == 0:
             node["repeatable"] = True
+    for node in nodes:  # anti-requisites (amendment 5): drawn one way, read both ways
+        if draw(st.integers(0, 2)) == 0:
+            node["excludes"] = draw(st.lists(st.sampled_from([n for n in NODES if n != node["id"]]), min_size=1, max_size=2, unique=True))
     nodes.append({"id": "CMP:X", "kind": "competency", "title": "X"})
     has_limits = draw(st.booleans())
     nodes.append({"id": "U:CRED", "kind": "credential", "institution": "U", "title": "Cred", "credits": draw(st.integers(0, 6)),
@@ -76,6 +93,8 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
             req = {"node": draw(st.sampled_from(NODES))}
         if draw(st.integers(0, 3)) == 0:  # hours pools (amendment 8): a node's hours, not its credits
             req = in_hours_pools(req)
+        if draw(st.booleans()):
+            req = _with_average(req, draw(averages))
         grants = [{"node": draw(st.sampled_from(["U:C", "V:D", "V:E", "V:E", "U:F", "U:F", "U:CRED"]))}]
         if draw(st.booleans()):
             grants[0]["credits"] = draw(st.integers(0, 3))
@@ -88,7 +107,7 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
         if lo and hi and lo > hi:
             lo, hi = hi, lo
         rules.append({"id": f"R{r}", "kind": draw(st.sampled_from(["stack", "ladder", "plar", "transfer", "admission"])),
-                      "granted_by": "U", "requires": req, "grants": grants, "valid_from": lo and lo.isoformat(),
+                      "granted_by": draw(st.sampled_from(["U", "U", "V"])), "requires": req, "grants": grants, "valid_from": lo and lo.isoformat(),
                       "valid_to": hi and hi.isoformat(), "max_age_years": draw(st.one_of(st.none(), st.none(), st.integers(1, 5))),
                       "status": draw(st.sampled_from(["approved", "approved", "approved", "pilot", "proposed"])),
                       "priority": draw(st.sampled_from([None, None, None, 1, 2])),

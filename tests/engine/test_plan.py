@@ -74,7 +74,7 @@ def test_holdings_reduce_the_plan_and_a_held_target_needs_nothing() -> None:
 def test_output_has_exactly_the_spec_fields() -> None:
     data = run(THREE).to_json()
     assert list(data) == ["target", "objective", "feasible", "reason", "plans"]
-    assert list(data["plans"][0]) == ["items", "total", "sequence", "granted"]
+    assert list(data["plans"][0]) == ["items", "total", "sequence", "granted", "retakes"]
     assert data["plans"][0]["granted"][0]["rule"] == "R" and data["plans"][0]["granted"][0]["uses"] == ["U:A", "U:C"]
 
 
@@ -95,9 +95,13 @@ def test_prerequisite_chain_joins_the_plan_in_steps() -> None:
     result = run(engine)
     assert result.plans[0].items == ("U:A", "U:B", "U:C", "U:X")
     assert result.plans[0].sequence == (("U:A", "U:X"), ("U:B",), ("U:C",))
-    # a held prerequisite with too low a grade does not count; D is then cheaper than a retake path
+    # a held prerequisite with too low a grade does not count: X is retaken (1 h), cheaper than D
     held = run(engine, holdings=[{"node": "U:A"}, {"node": "U:B"}, {"node": "U:X", "grade": "C"}])
-    assert plans(held) == [(["U:D"], 20)]
+    assert plans(held) == [(["U:C", "U:X"], 4)]
+    assert held.plans[0].sequence == (("U:X",), ("U:C",)) and held.plans[0].retakes == ("U:X",)
+    # when X cannot be taken again, D is the way
+    low_x = [{"node": "U:A"}, {"node": "U:B"}, {"node": "U:X", "grade": "C"}]
+    assert plans(run(engine, holdings=low_x, exclude=["U:X"])) == [(["U:D"], 20)]
 
 
 def test_prerequisite_met_by_a_derived_holding() -> None:

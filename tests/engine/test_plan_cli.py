@@ -47,3 +47,13 @@ def test_plan_bad_option_is_one_error_line(holdings: Path, capsys: pytest.Captur
     assert "alternatives" in capsys.readouterr().err
     assert main(["plan", str(holdings), "--target", "NOPE:X"]) == 1
     assert 'unknown node "NOPE:X"' in capsys.readouterr().err
+
+
+def test_plan_text_marks_a_retake(holdings: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = {"holdings": [{"node": "FOODSAFE:L1", "earned": "2019-06-01"}], "as_of": "2026-11-22"}
+    old = write_json(holdings.parent / "old.json", body)
+    assert main(["plan", str(old), "--target", "VCC:CULINARY-ENTRY"]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "FOODSAFE:L1" in ln)
+    assert "(8 h, $100, 0 credits)  -> VCC:CULINARY-ENTRY  (retake)" in line
+    assert main(["plan", str(old), "--target", "VCC:CULINARY-ENTRY", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["plans"][0]["retakes"] == ["FOODSAFE:L1"]

@@ -11,8 +11,11 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from pathways.engine import Engine, Evaluation, evaluate, plan, requirement_progress
+from pathways.engine.antirequisites import losers
+from pathways.engine.evaluate import HoldingState
 from pathways.engine.plan_bound import PlanBound
-from pathways.model import Document, EvaluationRequest, Holding, PlanRequest
+from pathways.model import Document, EvaluationRequest, Holding, NodeLeaf, PlanRequest
+from pathways.model.requirements import walk
 
 from .oracle import in_hours_pools
 
@@ -61,6 +64,8 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
                 node[attr] = value + draw(st.sampled_from([0, 0, 0.5, 0.25]))  # the solver weighs in integers: scaled
         if i and draw(st.integers(0, 3)) == 0:
             node["prerequisites"] = {"node": draw(st.sampled_from(courses[:i] + middles))} if middles or i else None
+        if draw(st.integers(0, 3)) == 0:  # anti-requisites (amendment 5)
+            node["excludes"] = [draw(st.sampled_from([c for c in courses if c != node["id"]]))]
         nodes.append(node)
     for m in middles:
         nodes.append({"id": m, "kind": "credential", "institution": "U", "title": m, "credits": draw(st.integers(0, 3)), "subject": "X"})
@@ -75,8 +80,10 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
                                 "requires": draw(requirements(courses + middles)), "grants": [{"node": grants}]}
         if draw(st.integers(0, 5)) == 0:
             rule["valid_to"] = "2020-12-31"
-        if draw(st.integers(0, 5)) == 0:  # second edition: exclusions, precedence
-            rule["unless"] = {"node": draw(st.sampled_from(courses))}
+        if draw(st.integers(0, 5)) == 0:  # attempts of 2019 too old: a retake renews them
+            rule["max_age_years"] = 5
+        if draw(st.integers(0, 4)) == 0:  # second edition: exclusions ("not both", "no credit if taken with"), precedence
+            rule["unless"] = draw(st.one_of(st.sampled_from(courses).map(lambda n: {"node": n}), requirements(courses, 1)))
         if draw(st.integers(0, 4)) == 0:
             rule["priority"] = draw(st.integers(1, 2))
         if draw(st.integers(0, 3)) == 0:  # hours pools (amendment 8)
@@ -84,15 +91,21 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
         rules.append(rule)
     engine = Engine(Document.model_validate({"institutions": [{"id": "U", "name": "U"}], "nodes": nodes, "rules": rules}))
     held = draw(st.lists(st.sampled_from(courses), max_size=3))  # a course drawn twice: two attempts
-    holdings = [{"node": n, "grade": draw(st.sampled_from(["A", "C", "P"])), "earned": draw(st.sampled_from(["2019-05-01", "2025-05-01"]))}
-                for n in held]
+    # old or low attempts (and failed ones) may be retaken
+    holdings = [{"node": n, "grade": draw(st.sampled_from(["A", "C", "P", "F"])),
+                 "earned": draw(st.sampled_from(["2019-05-01", "2025-05-01"]))} for n in held]
     request = PlanRequest.model_validate({"holdings": holdings, "target": "U:T", "as_of": AS_OF.isoformat(),
                                           "objective": draw(st.sampled_from(OBJECTIVES)), "alternatives": draw(st.integers(1, 4))})
     return engine, request
 
 
 class Oracle:
-    """Every subset of the candidates, each checked by evaluation and prerequisite order."""
+    """Every subset of the candidates, each checked by evaluation and prerequisite order.
+
+    A candidate is any active course or micro-credential with a known objective value that the
+    learner does not hold by derivation: one held directly is taken again (a retake, a new
+    attempt beside the presented ones).
+    """
 
     def __init__(self, engine: Engine, request: PlanRequest) -> None:
         self.engine = engine
@@ -100,7 +113,8 @@ class Oracle:
         base = self.evaluation(frozenset())
         self.weights: dict[str, float] = {}
         for n, node in engine.nodes.items():
-            if node.kind not in ("course", "micro_credential") or node.status != "active" or n in base.held:
+            derived = n in base.held and not base.held[n].direct
+            if node.kind not in ("course", "micro_credential") or node.status != "active" or derived:
                 continue
             value = 1 if request.objective == "items" else getattr(node, request.objective)
             if value is not None:
@@ -177,7 +191,8 @@ def test_planner_matches_brute_force_on_cycles_of_transfers(problem: tuple[Engin
 def test_evaluation_limited_to_the_target_s_rules_holds_what_a_full_one_holds(problem: tuple[Engine, PlanRequest],
                                                                               data: st.DataObject) -> None:  # fmt: skip
     # The planner verifies with only the rules its bound found relevant: every relevant node must come out the same.
-    # (With exclusions in the graph it verifies with full evaluations: an unless may name a node outside them.)
+    # (With exclusions in the graph it verifies with full evaluations: an unless or an anti-requisite may name a node
+    # outside them.)
     engine, request = problem
     base = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), report=False)
     bound = PlanBound(engine, target="U:T", held=base.held, weight=lambda n: 1.0 if n not in base.held else None,
@@ -187,9 +202,14 @@ def test_evaluation_limited_to_the_target_s_rules_holds_what_a_full_one_holds(pr
     extra = [Holding(node=n, grade="A+", earned=AS_OF) for n in items]
     full = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), extra_holdings=extra, report=False)
     only = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), extra_holdings=extra, report=False,
-                    only=None if engine.has_unless else frozenset(bound.rules))  # fmt: skip
+                    only=None if not engine.monotone else frozenset(bound.rules))  # fmt: skip
     assert {n: h for n, h in only.held.items() if n in bound.nodes} == {n: h for n, h in full.held.items() if n in bound.nodes}
     event("target held" if "U:T" in full.held else "target not held")
+
+
+def mentioned(req: Any) -> set[str]:
+    """The nodes a requirement's leaves name."""
+    return {leaf.node for leaf in walk(req) if isinstance(leaf, NodeLeaf)}
 
 
 def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
@@ -205,12 +225,33 @@ def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
         return
     items = [frozenset(p.items) for p in result.plans]
     totals = [p.total for p in result.plans]
+    presented = {h.node for h in request.holdings}
+    for s, p in zip(items, result.plans, strict=True):
+        assert p.retakes == tuple(sorted(s & presented))  # the items taken again are said to be retakes
+        if p.retakes:
+            event("a plan retakes a presented course")
+        final = oracle.evaluation(s)
+        for h in p.granted:  # no plan relies on a rule that its items, together, switch off
+            unless = engine.rules[h.rule].unless if h.rule else None
+            assert unless is None or requirement_progress(engine, unless, final.held).fraction < 1 - 1e-9
+            if unless is not None:
+                event("a plan relies on a rule with an unless")
     assert abs(totals[0] - min(map(oracle.total, oracle.valid))) < 1e-9  # the proven optimum
     assert len(set(items)) == len(items)  # distinct
     assert totals == sorted(totals)  # best first
     for s, p in zip(items, result.plans, strict=True):
         assert s in oracle.valid  # every returned plan is a plan
         assert not any(s - {n} in oracle.valid for n in s)  # and minimal
+        # no planned item that loses to an anti-requisite (planned or held), unless it serves without counting: every
+        # rule is U's, where a loser counts for nothing, so only as a prerequisite or by what an unless sees
+        held = oracle.evaluation(s).held
+        attempts: dict[str, list[HoldingState]] = {}
+        for h in request.holdings:  # the first earned attempt decides
+            if h.node in held:
+                attempts.setdefault(h.node, []).append(held[h.node]._replace(earned=h.earned or AS_OF))
+        serving = {m for n in s if (pre := engine.nodes[n].prerequisites) is not None for m in mentioned(pre)}
+        serving |= {m for r in engine.rules.values() if r.unless is not None for m in mentioned(r.unless)}
+        assert all(n in serving for n in losers(engine, held, attempts) if n in s)
         assert abs(p.total - oracle.total(s)) < 1e-9
         assert sorted(n for step in p.sequence for n in step) == sorted(s)
         for i, step in enumerate(p.sequence):  # each step's prerequisites met by the steps before

@@ -37,8 +37,10 @@ GRADE = graph({"M": 10, "B2": 20, "Q": 10, "D": 50},
               [("RM", {"node": "U:M"}, "B", {}), ("RB2", {"node": "U:B2"}, "B", {}),
                ("RT", {"all": [{"node": "U:B", "min_grade": "C"}, {"node": "U:Q"}]}, "T", {}),
                ("RD", {"node": "U:D"}, "T", {})])  # fmt: skip
+# M itself is not retaken here (excluded): see the retake tests below.
 GRADE_REQUEST = PlanRequest.model_validate({"holdings": [{"node": "U:M", "grade": "C-", "earned": "2025-05-01"}],
-                                            "target": "U:T", "as_of": AS_OF.isoformat()})  # fmt: skip
+                                            "target": "U:T", "as_of": AS_OF.isoformat(), "exclude": ["U:M"]})  # fmt: skip
+RETAKE_REQUEST = GRADE_REQUEST.model_copy(update={"exclude": []})
 
 
 def test_a_held_derivation_short_of_a_grade_is_renewed_only_through_a_change_upstream() -> None:
@@ -56,6 +58,34 @@ def test_a_held_derivation_that_nothing_upstream_can_change_is_never_renewed() -
                     ("RD", {"node": "U:D"}, "T", {})])  # fmt: skip
     model = model_of(engine, GRADE_REQUEST)
     assert model.solve() == (frozenset({"U:D"}), 50.0) and model.solves == 1
+
+
+def test_a_held_derivation_short_of_a_grade_is_renewed_by_retaking_the_course_it_stands_on() -> None:
+    # Retaking M (10 h, graded A+ on as_of) gives B again from M's new attempt, graded A+: M + Q beats B2 + Q.
+    model = model_of(GRADE, RETAKE_REQUEST)
+    assert model.solve() == (frozenset({"U:M", "U:Q"}), 20.0) and model.solves == 1
+    [best] = plan(GRADE, RETAKE_REQUEST).plans
+    assert (best.items, best.total, best.retakes) == (("U:M", "U:Q"), 20.0, ("U:M",))
+    assert [h.grade for h in best.granted if h.node == "U:B"] == ["A+"]
+
+
+def test_a_retake_renews_a_held_derivation_without_counting_its_credits_again() -> None:
+    # A pool member held by derivation and renewed by a retake keeps its lineage: it brings no more credits. The
+    # learner's M (3 credits, transferred to B) fills 3 of T's 6; retaking M adds nothing, Q (3 credits) is needed.
+    engine = Engine(Document.model_validate({
+        "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "hours": h, "credits": 3, "subject": "X"}
+                  for c, h in (("M", 1), ("Q", 10))]
+                 + [{"id": "U:B", "kind": "course", "institution": "U", "title": "B", "credits": 3, "subject": "X"},
+                    {"id": "U:T", "kind": "credential", "institution": "U", "title": "T"}],
+        "rules": [{"id": "RM", "kind": "transfer", "granted_by": "U", "requires": {"node": "U:M"}, "grants": [{"node": "U:B"}]},
+                  {"id": "RT", "kind": "stack", "granted_by": "U", "requires": {"credits": 6, "where": {"subject": "X"}},
+                   "grants": [{"node": "U:T"}]}],
+    }))  # fmt: skip
+    request = PlanRequest.model_validate({"holdings": [{"node": "U:M", "grade": "A", "earned": "2025-05-01"}],
+                                          "target": "U:T", "as_of": AS_OF.isoformat()})  # fmt: skip
+    model = model_of(engine, request)
+    assert model.solve() == (frozenset({"U:Q"}), 10.0) and model.solves == 1
 
 
 # Two rings of equivalents, E1 <-> E2 and E3 <-> E4, joined by transfers whose window closed before as_of.

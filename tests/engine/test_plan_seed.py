@@ -73,3 +73,13 @@ def test_infeasible_target_is_explained(engine: Engine) -> None:
     assert result.reason is not None
     assert "UBCV-BCIT-FSM-STACK" in result.reason and "BCIT:FSM-1100" in result.reason
     assert "outside the institutions given" in result.reason
+
+
+def test_an_expired_food_safety_certificate_is_retaken_for_culinary_entry(engine: Engine) -> None:
+    # FOODSAFE Level 1 from 2019 is past VCC's five years: the plan takes it again (8 h), a retake
+    holdings = [{"node": "FOODSAFE:L1", "earned": "2019-06-01"}]
+    result = plan(engine, PlanRequest.model_validate({"holdings": holdings, "target": "VCC:CULINARY-ENTRY", "as_of": AS_OF}))
+    [best] = result.plans
+    assert (best.items, best.total, best.retakes) == (("FOODSAFE:L1",), 8, ("FOODSAFE:L1",))
+    granted = [(h.node, h.rule, h.earned.isoformat()) for h in best.granted]
+    assert granted == [("VCC:CULINARY-ENTRY", "VCC-CULINARY-ADMISSION", AS_OF)]

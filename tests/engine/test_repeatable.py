@@ -226,3 +226,33 @@ def test_a_leaf_rule_takes_the_copy_with_the_smallest_lineage_not_the_first_held
     granted = _evaluate(_doc([block, _transfer(130), quiz], extra=extra), ["C:HIST-110", "C:HIST-120", "C:HIST-130"])["granted"]
     assert [(g["rule"], g["lineage"]) for g in granted] == [
         ("C-U-HIST-BLOCK", ["C:HIST-110", "C:HIST-120"]), ("C-U-HIST130", ["C:HIST-130"]), ("U-Q", ["C:HIST-130"])]
+
+
+def test_an_average_naming_a_repeatable_node_takes_the_learning_behind_every_copy() -> None:
+    # HIST 110 (A) and HIST 120 (C) each give a copy: the average over U:HIST-1ST is B, short of A-
+    admit = {"id": "U-CERT", "kind": "stack", "granted_by": "U",
+             "requires": {"all": [{"node": "U:HIST-1ST"}, {"average": "A-", "of": [{"node": "U:HIST-1ST"}]}]},
+             "grants": [{"node": "U:CERT"}]}
+    nodes = [{"node": "C:HIST-110", "grade": "A", "earned": "2025-01-10"}, {"node": "C:HIST-120", "grade": "C", "earned": "2025-02-10"}]
+    assert _evaluate(_doc([_transfer(110), _transfer(120), admit]), nodes)["granted"][-1]["node"] == "U:HIST-1ST"
+    assert _evaluate(_doc([_transfer(110), _transfer(120), admit]), nodes[:1])["granted"][-1]["node"] == "U:CERT"
+
+
+def test_a_repeatable_node_meets_an_anti_requisite_with_its_first_earned_copy_and_all_its_copies_lose_together() -> None:
+    alt = {"id": "U:ALT", "kind": "course", "institution": "U", "title": "Alternative", "credits": 3, "subject": "MATH",
+           "excludes": ["U:HIST-1ST"]}
+    by_alt = {"id": "U-ALT", "kind": "stack", "granted_by": "U", "requires": {"node": "U:ALT"}, "grants": [{"node": "U:CERT"}]}
+    by_copy = {"id": "U-ONE", "kind": "stack", "granted_by": "U",
+               "requires": {"credits": 3, "where": {"institution": "U", "subject": "HIST"}}, "grants": [{"node": "U:CERT"}]}
+    # the copy from HIST 120 (2024) is earned before ALT (mid 2024): HIST-1ST counts, ALT loses
+    early = [{"node": "C:HIST-110", "earned": "2025-06-01"}, {"node": "C:HIST-120", "earned": "2024-01-01"},
+             {"node": "U:ALT", "earned": "2024-06-01"}]
+    out = _evaluate(_doc([_transfer(110), _transfer(120), by_alt], extra=[alt]), early)
+    assert "U:CERT" not in [g["node"] for g in out["granted"]]
+    assert {"rule": "U-ALT", "reason": "excluded"} in out["skipped"]
+    # ALT first: every copy of HIST-1ST loses at U, the second as much as the first
+    late = [{"node": "C:HIST-110", "earned": "2025-06-01"}, {"node": "C:HIST-120", "earned": "2025-01-01"},
+            {"node": "U:ALT", "earned": "2024-06-01"}]
+    out = _evaluate(_doc([_transfer(110), _transfer(120), by_copy], extra=[alt]), late)
+    assert "U:CERT" not in [g["node"] for g in out["granted"]]
+

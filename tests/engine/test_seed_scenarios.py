@@ -150,3 +150,20 @@ def test_two_history_courses_each_give_unbc_blanket_credit_and_six_credits_admit
     assert out["granted"][2]["uses"] == ["UNBC:HIST-1ST", "UNBC:HIST-1ST"]
     one = run(seed, [{"node": "CAMOSUN:HIST-104", "earned": "2025-04-30"}])
     assert [p["fraction"] for p in one["progress"] if p["rule"] == "UNBC-BA-HIST-Y2-ADMISSION"] == [0.5]
+
+
+def test_the_mass_timber_ladder_has_priority_over_the_challenge(seed: Engine) -> None:
+    # Both BCIT-MT-LADDER and BCIT-CHALLENGE-MTCS1010 (whose id sorts first, equal credits, same lineage) grant
+    # MTCS 1010 to a holder of the micro-credential: the ladder's priority 1 decides, so it is no PLAR credit.
+    [granted] = run(seed, nodes("BCIT:MT-INTRO"))["granted"]
+    assert [granted[k] for k in ("node", "rule", "kind", "credits")] == ["BCIT:MTCS-1010", "BCIT-MT-LADDER", "ladder", 2.5]
+
+
+def test_a_pass_counts_as_c_for_the_ufv_bus_247_transfer(seed: Engine) -> None:
+    # BUS 247 from three pass/fail micro-courses is graded P; UFV-SFU-BUS247 asks a C and counts a P as one
+    out = run(seed, nodes("UFV:SEO", "UFV:PPC", "UFV:ANALYTICS"))
+    assert [(g["node"], g["rule"], g["grade"]) for g in out["granted"]][:2] == [
+        ("UFV:BUS-247", "UFV-BUS247-PLAR", "P"), ("SFU:BUS-2XX", "UFV-SFU-BUS247", "P")]
+    # a letter below C is still below it
+    low = run(seed, [{"node": "UFV:BUS-247", "grade": "C-", "earned": "2025-04-30"}])
+    assert low["granted"] == [] and {"rule": "UFV-SFU-BUS247", "reason": "below_min_grade"} in low["skipped"]

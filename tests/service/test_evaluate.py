@@ -90,7 +90,22 @@ def test_count_toward_over_graphql_is_the_rest_json_field_for_field(client: Clie
 
 def test_reach_over_graphql_is_the_rest_json_field_for_field(client: Client) -> None:
     rest = client.get("/nodes/UFV:PS-ESS/counts-toward", params={"depth": 2}).json()
-    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } noCredit { rule grantedBy } nodes } }"
+    query = "{ reach(node: \"UFV:PS-ESS\", depth: 2) { node depth targets { node distance paths { rule grants alsoNeeds } } noCredit { rule grantedBy } " \
+            "poolTargets { node rule share alsoNeeds } poolTargetsTotal nodes } }"
+    assert gql(client, query)["data"]["reach"] == camel(rest)
+
+
+def test_reach_lists_credit_pool_targets_the_same_over_rest_and_graphql(client: Client) -> None:
+    from .conftest import bearer
+
+    pool = {"kind": "stack", "granted_by": "SFU", "requires": {"credits": 120, "where": {"institution": "SFU"}}, "grants": [{"node": "SFU:BA"}]}
+    assert client.put("/rules/SFU-BA-POOL", json=pool, headers=bearer("registrar:SFU")).status_code == 201
+    rest = client.get("/nodes/SFU:IAT1XX/counts-toward").json()
+    assert rest["pool_targets"] == [{"node": "SFU:BA", "rule": "SFU-BA-POOL", "share": 0.025,
+                                     "also_needs": {"credits": 117, "where": {"institution": "SFU"}}}]
+    assert rest["pool_targets_total"] == 1 and "SFU:BA" in rest["nodes"]
+    query = "{ reach(node: \"SFU:IAT1XX\") { node depth targets { node distance paths { rule grants alsoNeeds } } " \
+            "noCredit { rule grantedBy } poolTargets { node rule share alsoNeeds } poolTargetsTotal nodes } }"
     assert gql(client, query)["data"]["reach"] == camel(rest)
 
 
@@ -101,9 +116,20 @@ def test_plan_finds_the_cheapest_route_and_matches_graphql(client: Client) -> No
     assert rest["plans"][0]["items"] == ["UFV:IL-GD", "UFV:PS-GD"]
     assert rest["plans"][0]["total"] == 60
     query = """query($i: PlanInput!) { plan(input: $i) { target objective feasible reason nodes
-      plans { items total sequence granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied } } } }"""
+      plans { items total sequence retakes
+              granted { node { id } credits rule kind grantedBy earned grade uses lineage notApplied } } } }"""
     answer = gql(client, query, {"i": {"holdings": [THREE_MICRO_COURSES[0]], "target": "UFV:GD157", "asOf": "2026-01-01"}})
     assert node_ids(answer["data"]["plan"]) == camel(rest)
+
+
+def test_a_plan_s_retakes_are_the_same_over_rest_and_graphql(client: Client) -> None:
+    # Illustrator for GD was failed: taking it again is a retake
+    holdings = [THREE_MICRO_COURSES[0], {"node": "UFV:IL-GD", "grade": "F", "earned": "2025-04-30"}]
+    rest = client.post("/plan", json={"holdings": holdings, "target": "UFV:GD157", "as_of": "2026-01-01"}).json()
+    assert [(p["items"], p["retakes"]) for p in rest["plans"]] == [(["UFV:IL-GD", "UFV:PS-GD"], ["UFV:IL-GD"])]
+    query = """query($i: PlanInput!) { plan(input: $i) { plans { items retakes } } }"""
+    answer = gql(client, query, {"i": {"holdings": holdings, "target": "UFV:GD157", "asOf": "2026-01-01"}})
+    assert answer["data"]["plan"]["plans"] == [{"items": ["UFV:IL-GD", "UFV:PS-GD"], "retakes": ["UFV:IL-GD"]}]
 
 
 def test_plan_for_an_unknown_target_is_404_and_bad_objective_422(client: Client) -> None:

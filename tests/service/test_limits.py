@@ -107,6 +107,16 @@ def test_an_impact_lists_at_most_the_limit_beside_exact_totals(limited: Client) 
     assert routes["gained_total"] == 5 and [r["source"] for r in routes["gained"]] == ["SFU:IAT1XX", "UFV:GD157"]
 
 
+@pytest.mark.parametrize("limited", [dict(validate_max_listed=1)], indirect=True)
+def test_a_validation_lists_at_most_the_limit_errors_first_beside_the_exact_total(limited: Client, client: Client) -> None:
+    every = client.get("/validate").json()
+    assert every["findings_total"] == len(every["findings"]) > 1
+    body = limited.get("/validate").json()
+    assert body == {"findings": every["findings"][:1], "findings_total": every["findings_total"]}
+    listed = gql(limited, "{ validation { check rules } }")["data"]["validation"]
+    assert listed == [{"check": f["check"], "rules": f["rules"]} for f in every["findings"][:1]]
+
+
 def test_graphql_validation_is_weighed_as_a_walk_of_the_whole_graph(client: Client) -> None:
     assert "errors" not in gql(client, "{ validation { check } }")
     body = gql(client, "{ a: validation { check } b: validation { check } }")

@@ -63,11 +63,12 @@ def test_every_node_in_an_answer_has_its_title_kind_credits_and_institution_name
 def test_progress_is_ranked_by_fraction_then_credits_needed_and_cut_to_the_limit(seed: Client) -> None:
     full = _evaluate(seed, progress_limit=None)
     ranked = [(-p["fraction"], p["credits_needed"], p["rule"]) for p in full["progress"]]
-    assert ranked == sorted(ranked) and len(ranked) == full["progress_total"] == 5
-    assert full["progress"][0]["rule"] == "CAMOSUN-UVIC-BIOL150" and full["progress"][0]["credits_needed"] == 1.5
+    assert ranked == sorted(ranked) and len(ranked) == full["progress_total"] == 6
+    # the learner's B average meets UVic's transfer admission, 7.5 of its 9 Camosun credits held
+    assert full["progress"][0]["rule"] == "UVIC-CAMOSUN-TRANSFER-ADMISSION" and full["progress"][0]["credits_needed"] == 1.5
     cut = _evaluate(seed, progress_limit=2)
-    assert cut["progress"] == full["progress"][:2] and cut["progress_total"] == 5
-    assert _evaluate(seed)["progress"] == full["progress"]  # 5 <= the default of 20
+    assert cut["progress"] == full["progress"][:2] and cut["progress_total"] == 6
+    assert _evaluate(seed)["progress"] == full["progress"]  # 6 <= the default of 20
 
 
 def test_bad_shaping_options_are_422_naming_the_field(seed: Client) -> None:
@@ -79,7 +80,7 @@ def test_bad_shaping_options_are_422_naming_the_field(seed: Client) -> None:
 def test_institutions_and_targets_keep_what_is_asked_about(seed: Client) -> None:
     uvic = _evaluate(seed, institutions=["UVIC"])
     assert [g["node"] for g in uvic["granted"]] == ["UVIC:ENGL-135", "UVIC:HIST-111"]
-    assert [p["target"] for p in uvic["progress"]] == ["UVIC:BIOL-184", "UVIC:BA-Y2"]
+    assert [p["target"] for p in uvic["progress"]] == ["UVIC:TRANSFER-ENTRY", "UVIC:BIOL-184", "UVIC:BA-Y2"]
     targeted = _evaluate(seed, targets=["UFV:GD157"])
     assert [p["target"] for p in targeted["progress"]] == ["UFV:GD157"] and targeted["progress_total"] == 1
     assert len(targeted["granted"]) == 3  # grants are what the learner earns: kept whatever the targets
@@ -120,8 +121,8 @@ def test_destinations_rank_institutions_by_what_the_credits_are_worth_there(seed
     rows = [(d["institution"], d["credits"], d["share"], d["granted"]) for d in rest["destinations"]]
     # UVIC takes ENGL 151 and HIST 110 (6 of the learner's 9.5 credits), Okanagan ENGL 151 (3 of 9.5)
     assert rows == [("UVIC", 3, 0.632, 2), ("OKANAGAN", 3, 0.316, 1), ("UFV", 0, 0.211, 0)]
-    assert rest["destinations"][0]["closest"]["target"] == "UVIC:BIOL-184"
-    assert rest["nodes"]["UVIC:BIOL-184"]["title"] == "Evolution and Biodiversity"
+    assert rest["destinations"][0]["closest"]["target"] == "UVIC:TRANSFER-ENTRY"
+    assert rest["nodes"]["UVIC:TRANSFER-ENTRY"]["title"] == "Admission to UVic as a transfer student from Camosun"
     query = """query($h: [HoldingInput!]!) { destinations(holdings: $h, asOf: "2026-01-01") { asOf
       destinations { institution name credits share credentials granted closest { rule target kind fraction uses missing creditsNeeded } }
       nodes } }"""

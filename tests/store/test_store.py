@@ -26,7 +26,7 @@ def tiny() -> Document:
              "details": {"delivery_mode": "online"}},
             {"id": "UFV:IL-GD", "kind": "course", "institution": "UFV", "title": "Illustrator for Graphic Design", "credits": 1},
             {"id": "UFV:GD157", "kind": "course", "institution": "UFV", "title": "Digital Imaging", "credits": 3, "level": 1,
-             "subject": "GD", "prerequisites": {"node": "UFV:PS-ESS"}},
+             "subject": "GD", "prerequisites": {"node": "UFV:PS-ESS"}, "excludes": ["UFV:IL-GD"]},
             {"id": "SFU:IAT1XX", "kind": "course", "institution": "SFU", "title": "IAT 1XX", "credits": 3, "repeatable": True},
             {"id": "SFU:BA", "kind": "credential", "institution": "SFU", "title": "BA",
              "limits": {"max_recognized_credits": 60, "min_residency_credits": 30}},
@@ -115,6 +115,21 @@ def test_references_resolve_against_the_store(store: Store) -> None:
     assert sorted(str(p) for p in err.value.problems) == [
         'rules[0].granted_by: unknown institution "NOPE"',
         'rules[0].requires.competency: "UFV:GD157" is a course node, not a competency',
+    ]
+
+
+def test_a_node_s_excludes_resolve_against_the_store(store: Store) -> None:
+    store.import_document(tiny(), actor="admin")
+    assert store.get_node("UFV:GD157").excludes == ["UFV:IL-GD"]  # type: ignore[union-attr]
+    anti = Node(id="UFV:PS-ALT", kind="course", institution="UFV", title="Photoshop (alternate)", credits=1, excludes=["UFV:PS-ESS"])
+    store.import_document(Document(nodes=[anti]), actor="admin")
+    assert store.get_node("UFV:PS-ALT") == anti
+    wrong = Node(id="UFV:PS-BAD", kind="course", institution="UFV", title="Bad", excludes=["UFV:NOPE", "CMP:IMAGE"])
+    with pytest.raises(InvalidDocument) as err:
+        store.import_document(Document(nodes=[wrong]), actor="admin")
+    assert [str(p) for p in err.value.problems] == [
+        'nodes[0].excludes[0]: unknown node "UFV:NOPE"',
+        'nodes[0].excludes[1]: "CMP:IMAGE" is a competency: only nodes with an institution exclude each other',
     ]
 
 

@@ -69,7 +69,7 @@ def _evaluate(args: argparse.Namespace, ctx: Context) -> int:
         update["include_pilot"] = True
     request = request.model_copy(update=update)
     engine = ctx.engine()
-    result = evaluate(engine, request, badges=badge_claims(request.credentials))
+    result = evaluate(engine, request, badges=badge_claims(request.credentials), focus=request.focus() if args.json else None)
     if args.json:
         ctx.print_json(shape(result, engine, node_summaries(engine), request))
     else:
@@ -153,10 +153,11 @@ def _reach(args: argparse.Namespace, ctx: Context) -> int:
         answer = result.to_json()
         ctx.print_json(answer | {"nodes": reach_nodes(answer, node_summaries(engine))})
         return 0
-    if not result.targets:
+    if not result.targets and not result.pool_targets:
         print(f"{result.node} counts toward nothing within {result.depth} steps.")
         return 0
-    print(f"{result.node} counts toward ({len(result.targets)} within {result.depth} steps):")
+    if result.targets:
+        print(f"{result.node} counts toward ({len(result.targets)} within {result.depth} steps):")
     for t in result.targets:
         print(f"  {t.node} (distance {t.distance})")
         for path in t.paths:
@@ -165,4 +166,11 @@ def _reach(args: argparse.Namespace, ctx: Context) -> int:
                 needs = "nothing else" if step.also_needs is None else describe(step.also_needs)
                 steps.append(f"{step.rule} -> {step.grants} (also needs {needs})")
             print("    via " + "; then ".join(steps))
+    if result.pool_targets:
+        shown = len(result.pool_targets)
+        more = f", the {shown} largest shares shown" if shown < result.pool_targets_total else ""
+        print(f"{result.node} fills part of a credit pool toward ({result.pool_targets_total}{more}):")
+        for p in result.pool_targets:
+            needs = "nothing else" if p.also_needs is None else describe(p.also_needs)
+            print(f"  {p.node} by {p.rule}: {p.share:.1%} of the pool (also needs {needs})")
     return 0

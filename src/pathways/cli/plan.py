@@ -114,7 +114,9 @@ def plan_lines(engine: Engine, result: PlanResult) -> list[str]:
                 node = engine.nodes[n]
                 hours = "hours ?" if node.hours is None else f"{_number(node.hours)} h"
                 toward = ", ".join(p.counts_toward(n)) or "-"
-                lines.append(f"    {n:<18} {node.title}  ({hours}, {money(node.cost)}, {_number(node.credits)} credits)  -> {toward}")
+                again = "  (retake)" if n in p.retakes else ""
+                facts = f"({hours}, {money(node.cost)}, {_number(node.credits)} credits)"
+                lines.append(f"    {n:<18} {node.title}  {facts}  -> {toward}{again}")
         for h in p.granted:
             lines.append(f"  earns {h.node} by {h.rule} ({h.kind}, {h.granted_by})")
     return lines

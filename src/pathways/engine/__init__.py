@@ -3,7 +3,8 @@
 It imports the model only, never a store, io or the service: a store hands it a
 :class:`~pathways.model.Document` and :class:`Engine` compiles it once.
 
-- :func:`evaluate`: what holdings (and presented badges) earn, here and elsewhere, and why.
+- :func:`evaluate`: what holdings (and presented badges) earn, here and elsewhere, and why;
+  under a :class:`ProgressFocus`, only the progress an answer shows, ranked and cut.
 - :func:`reach`: what one node counts toward, to a depth, each path explained.
 - :func:`requirement_progress`: fraction and ``missing`` of a requirement for given holdings
   (the planner's view), :func:`synthetic_holdings`: holdings the planner adds.
@@ -19,6 +20,7 @@ from .evaluate import (
     Evaluation,
     HoldingState,
     ProgressEntry,
+    ProgressFocus,
     Skipped,
     evaluate,
     requirement_progress,
@@ -29,7 +31,7 @@ from .index import CompiledRule, Engine, compile_requirement, filter_matches
 from .matching import Assignment, Candidate, Progress, best_assignment
 from .progress import best_progress
 from .plan import Plan, PlanResult, plan
-from .reach import Reach, ReachStep, ReachTarget, reach
+from .reach import Reach, ReachPoolTarget, ReachStep, ReachTarget, reach
 
 __all__ = [
     "NEVER",
@@ -45,7 +47,9 @@ __all__ = [
     "PlanResult",
     "Progress",
     "ProgressEntry",
+    "ProgressFocus",
     "Reach",
+    "ReachPoolTarget",
     "ReachStep",
     "ReachTarget",
     "Skipped",

@@ -30,8 +30,9 @@ __all__ = ["in_bounds", "rank_attempts"]
 
 
 def rank_attempts(attempts: Iterable[HoldingState]) -> tuple[HoldingState, ...]:
-    """The distinct attempts of one node, best first: the better grade, then the later date."""
-    return tuple(sorted(set(attempts), key=lambda h: (GRADE_RANK.get(h.grade, 0), h.earned), reverse=True))
+    """The distinct attempts of one node, best first: the better grade, then the later date
+    (then a ``P`` before no grade, so that the order never depends on a set's)."""
+    return tuple(sorted(set(attempts), key=lambda h: (GRADE_RANK.get(h.grade, 0), h.earned, h.grade == "P"), reverse=True))
 
 
 def in_bounds(

@@ -51,6 +51,7 @@ from ..model import (
     All,
     Any_,
     AtLeast,
+    Average,
     CompetencyLeaf,
     CreditsOf,
     CreditsWhere,
@@ -213,7 +214,9 @@ def _supply(
 ) -> tuple[bool, float]:
     """Whether ``req`` can be met by nodes in ``held`` (competencies demonstrated included), and
     an upper bound of the credits (or, with ``unit`` ``"hours"``, hours) they bring; ``pooled``
-    holds each pool's held credits or hours."""
+    holds each pool's held credits or hours. An average is taken as met (grades are the learner's)."""
+    if isinstance(req, Average):
+        return True, 0.0
     if isinstance(req, (NodeLeaf, CompetencyLeaf)):
         ident = req.node if isinstance(req, NodeLeaf) else req.competency
         ok = ident in held
@@ -318,7 +321,10 @@ def _circular(rules: list[Rule], deadline: Deadline) -> list[Finding]:
 
 
 def _least_credits(req: Requirement, nodes: dict[str, Node]) -> float | None:
-    """The fewest credits that can meet ``req``; ``None`` when a leaf's credits are unknown."""
+    """The fewest credits that can meet ``req``; ``None`` when a leaf's credits are unknown (an
+    average uses no holdings: none)."""
+    if isinstance(req, Average):
+        return 0.0
     if isinstance(req, NodeLeaf):
         node = nodes.get(req.node)
         return float(node.credits) if node is not None and node.credits > 0 else None

@@ -30,12 +30,16 @@ from typing import Any
 from ..errors import InvalidInput, Problem
 from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement, requirement_unit
 from ..model.grades import FAIL
+from .antirequisites import losers as anti_losers
 from .attempts import rank_attempts
+from .averages import with_averages
 from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, node_id, synthetic_holdings, years_before
-from .index import LEAF, CompiledRule, Engine, compile_requirement
+from .candidates import Candidate
+from .index import LEAF, POOL, CompiledRule, Engine, compile_averages, compile_requirement
 from .matching import Progress
-from .progress import best_progress
+from .progress import best_progress, bounded
+from .ranking import NOTHING, Contender, Outlook, ProgressEntry, ProgressFocus, missing_credits, outlook, relaxed_outlook, top_progress
 from .rounds import Run
 
 __all__ = [
@@ -44,6 +48,7 @@ __all__ = [
     "HoldingState",
     "NoCredit",
     "ProgressEntry",
+    "ProgressFocus",
     "Recognized",
     "Skipped",
     "evaluate",
@@ -54,7 +59,8 @@ __all__ = [
 
 SKIP_REASONS: tuple[str, ...] = ("pilot", "outside_window", "expired", "limits", "below_min_grade", "excluded")
 """Why a rule did not fire, in the order SPEC checks them (``below_min_grade``: a held node's
-letter grade is below a leaf's ``min_grade``; ``excluded``: its ``unless`` is met)."""
+letter grade is below a leaf's ``min_grade``; ``excluded``: its ``unless`` is met, or it needs
+a node that lost to an anti-requisite at the rule's institution)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,28 +90,6 @@ class NoCredit:
 
 
 @dataclass(frozen=True, slots=True)
-class ProgressEntry:
-    """A rule partly met by the final holdings: how far (fraction), with what, what is missing."""
-
-    rule: str
-    target: str
-    kind: str
-    fraction: float
-    uses: tuple[str, ...]
-    missing: dict[str, Any] | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "target": self.target,
-            "kind": self.kind,
-            "fraction": round(self.fraction, 3),
-            "uses": list(self.uses),
-            "missing": self.missing,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class Skipped:
     """A rule that would fire if one condition were lifted; ``reason`` is one of :data:`SKIP_REASONS`."""
 
@@ -120,7 +104,11 @@ class Skipped:
 class Evaluation:
     """The result of :func:`evaluate`; ``held`` maps every node held at the end (direct and
     derived) to its holding, and a repeatable node's further copies by their
-    :func:`~pathways.engine.holdings.copy_key` (``"UNBC:HIST-1ST 2"``)."""
+    :func:`~pathways.engine.holdings.copy_key` (``"UNBC:HIST-1ST 2"``).
+
+    ``progress`` is every partly met rule by rule id, or, under a ``focus``, those of interest
+    ranked and cut (:mod:`pathways.engine.ranking`); ``progress_total`` counts them before the cut.
+    """
 
     as_of: dt.date
     held: dict[str, HoldingState]
@@ -130,6 +118,8 @@ class Evaluation:
     skipped: list[Skipped] = field(default_factory=list)
     unrecognized: list[str] = field(default_factory=list)
     recognized: list[Recognized] = field(default_factory=list)
+    progress_total: int = 0
+    focus: ProgressFocus | None = None
 
     @property
     def fired(self) -> set[str]:
@@ -159,6 +149,7 @@ def evaluate(
     report: bool = True,
     only: Collection[str] | None = None,
     deadline: Deadline = NEVER,
+    focus: ProgressFocus | None = None,
 ) -> Evaluation:
     """Evaluate holdings against the graph (SPEC section 4).
 
@@ -176,6 +167,10 @@ def evaluate(
             nodes their requirements mention, and so on): every such node is then held exactly as
             in a full evaluation, since no other rule feeds it; the rest may be missing.
         deadline: checked once per rule matched; past it the evaluation stops.
+        focus: when given, ``progress`` holds only the entries it admits, ranked and cut to its
+            limit, and only the progress that can make the cut is computed (``progress_total``
+            stays the count of every entry admitted): an answer's shape, decided here so that
+            the rest is never computed.
 
     Raises:
         InvalidInput: a holding or badge dated after ``as_of`` (path ``holdings[i].earned``).
@@ -219,22 +214,26 @@ def evaluate(
         raise InvalidInput(problems)
     ranked = {node: rank_attempts(presented[node]) for node in sorted(presented)}
     excluded: frozenset[str] = frozenset()
+    losers: dict[str, str] = {}
     with active(deadline):
         while True:
-            run = Run(engine, as_of, request.include_pilot, only, deadline=deadline, excluded=excluded)
+            run = Run(engine, as_of, request.include_pilot, only, deadline=deadline, excluded=excluded, losers=losers)
             for node, attempts in ranked.items():
                 if len(attempts) > 1:
                     run.attempts[node] = attempts
                 run.add(attempts[0])
             granted = run.rounds()
             more = _excluded(run, granted)
-            if not more:
+            lost = {n: inst for n, inst in anti_losers(engine, run.held, run.attempts).items() if n not in losers}
+            if not more and not lost:
                 break
             excluded |= more
+            # a node once found losing stays so (as a rule switched off stays off): passes end
+            losers = {**losers, **lost}
         result = Evaluation(as_of=as_of, held=dict(run.held), granted=granted, unrecognized=sorted(set(unrecognized)),
                             recognized=recognized)
         if report:
-            _report(run, result)
+            _report(run, result, focus)
     return result
 
 
@@ -255,19 +254,21 @@ _NONE = Progress(fraction=0.0, uses=(), missing=None)
 """The progress of a rule without candidates (never reported)."""
 
 
-def _report(run: Run, result: Evaluation) -> None:
+def _report(run: Run, result: Evaluation, focus: ProgressFocus | None) -> None:
     """Fill ``progress`` and ``skipped`` from the final holdings.
 
     One-to-one rules never show progress (their fraction is 0 or 1) and were decided as
     their node arrived: only those remembered in ``run.pending`` can be skipped. Every other
-    rule a held node touches is matched again, with each condition lifted in turn.
+    rule a held node touches is matched again, with each condition lifted in turn. Under a
+    ``focus``, the rules of interest are contenders for :func:`~pathways.engine.ranking.top_progress`,
+    which computes the progress of those that can make the cut.
     """
     engine = run.engine
     fired = result.fired
     skipped = [Skipped(lr[2], reason) for lr, node in run.pending if (reason := run.pending_reason(lr, node)) is not None]
     skipped += [Skipped(r, "excluded") for r in run.excluded if not all(node in run.held for node, _ in engine.compiled[r].grants)]
     touched = sorted(set().union(*run.touched))
-    made: dict[tuple[Any, ...], Progress] = {}
+    progress = _Progress(run)
     for rule_id in touched:
         run.deadline.check("evaluation")
         rule = engine.compiled[rule_id]
@@ -295,21 +296,166 @@ def _report(run: Run, result: Evaluation) -> None:
                 reason = "limits"
             elif any(s[0] == LEAF and s[3] is not None for s in rule.slots) and run.match(rule, grades=False) is not None:
                 reason = "below_min_grade"
+            elif rule.granted_by in run.benching and run.match(rule, excludes=False) is not None:
+                reason = "excluded"  # but for a node that lost to an anti-requisite at the rule's institution
         if reason is not None:
             skipped.append(Skipped(rule_id, reason))
         if not run.applicable(rule):
             continue
-        # a rule's candidates follow from its slots and dates: rules alike in both (one
-        # degree at several institutions) make the same progress
-        alike = (rule.tree, run.bounds(rule))
-        p = made.get(alike)
-        if p is None:
-            cands = run.stand_ins(rule)
-            p = made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
-        if 0.0 < p.fraction < 1.0 - 1e-9:
-            target = next(node for node, _ in rule.grants if node not in run.held)
-            result.progress.append(ProgressEntry(rule_id, target, rule.kind, p.fraction, tuple(map(node_id, p.uses)), p.missing))
+        if focus is None:
+            entry = progress.entry(rule_id)
+            if entry is not None:
+                result.progress.append(entry)
+            continue
+        target = progress.target(rule)
+        if focus.admits(target, engine.nodes[target].institution):
+            progress.contend(rule_id)
+    if focus is None:
+        result.progress_total = len(result.progress)
+    else:
+        result.progress, result.progress_total = top_progress(progress.contenders, focus.limit, refine=progress.refine,
+                                                                 exact=progress.exact)
+        result.focus = focus
     result.skipped = sorted(skipped, key=lambda s: s.rule)
+
+
+class _Progress:
+    """The progress of the rules :func:`_report` looks at, each computed once.
+
+    A rule's candidates follow from its slots and dates: rules alike in both (one degree at
+    several institutions) have the same candidates, outlook and progress, shared here.
+    """
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.contenders: list[Contender] = []
+        self.cands: dict[tuple[Any, ...], list[Candidate]] = {}
+        self.outlooks: dict[tuple[Any, ...], Outlook] = {}
+        self.loose: dict[tuple[Any, ...], Outlook] = {}
+        self.held_together: float | None = None
+        self.made: dict[tuple[Any, ...], Progress] = {}
+        nodes = run.engine.nodes
+        self.credits = lambda n: float(nodes[n].credits) if n in nodes else None
+
+    def target(self, rule: CompiledRule) -> str:
+        """The node ``rule`` would grant that is not held yet (the entry's ``target``)."""
+        return next(node for node, _ in rule.grants if node not in self.run.held)
+
+    def _alike(self, rule: CompiledRule) -> tuple[Any, ...]:
+        # at an institution where an anti-requisite lost, the rule's candidates leave the loser out
+        run = self.run
+        return (rule.tree, run.bounds(rule), rule.granted_by if rule.granted_by in run.benching else None)
+
+    def _candidates(self, rule: CompiledRule, alike: tuple[Any, ...]) -> list[Candidate]:
+        cands = self.cands.get(alike)
+        if cands is None:
+            cands = self.cands[alike] = self.run.stand_ins(rule)
+        return cands
+
+    def contend(self, rule_id: str) -> None:
+        """Add ``rule_id`` to :attr:`contenders`, with the outlook of what its slots could hold
+        (:meth:`Run.slot_most <pathways.engine.rounds.Run.slot_most>`, dates ignored), or, for a
+        rule of hours, its own. A held node that is surely a candidate for a slot it fills surely
+        advances a rule without ``credits ... of`` (:meth:`_advanced`)."""
+        run = self.run
+        rule = run.engine.compiled[rule_id]
+        if rule.averages:
+            # an average is one more part of the rule's fraction, which no outlook reads: computed when it may make the cut
+            contender = Contender(rule_id, Outlook(1.0, 0.0, False))
+        elif rule.unit != "credits":
+            contender = self.refine(Contender(rule_id, NOTHING, refined=False))
+        else:
+            # what the outlook reads of the rule: rules alike in it share one
+            alike = (rule.tree, run.bounds(rule), rule.kind == "transfer", rule.pass_counts_as,
+                     rule.granted_by if rule.granted_by in run.benching else None)
+            loose = self.loose.get(alike)
+            if loose is None:
+                loose = self.loose[alike] = self._loose(rule)
+            contender = Contender(rule_id, loose, refined=False)
+        if contender.outlook.bound > 0.0:
+            self.contenders.append(contender)
+
+    def _loose(self, rule: CompiledRule) -> Outlook:
+        most, filled = self.run.slot_most(rule)
+        if not filled:
+            return NOTHING
+        state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
+        # a node that lost to an anti-requisite is no candidate at its institution: left to the candidates there
+        advances = bounded(rule.tree) and rule.granted_by not in self.run.benching and self._advanced(rule, filled)
+        return relaxed_outlook(rule.tree, state, credits=self.credits, advances=advances, shared=self._together)
+
+    def _together(self, pools: tuple[int, ...]) -> float:
+        """The most any pools can hold together: each holding placed once, and holdings sharing a
+        lineage holding (grouped by the smallest) exclude one another, so per group the largest
+        credits held."""
+        if self.held_together is None:
+            largest: dict[str, float] = {}
+            for h in self.run.held.values():
+                group = min(h.lineage)
+                if h.credits > largest.get(group, 0.0):
+                    largest[group] = h.credits
+            self.held_together = sum(largest.values())
+        return self.held_together
+
+    def _advanced(self, rule: CompiledRule, filled: set[int]) -> bool:
+        """Whether a held node is surely a candidate of ``rule`` for a filled slot (with credits,
+        for a pool): one inside the rule's dates, transfer credit aside for a ``transfer`` rule
+        (:meth:`Run.candidates <pathways.engine.rounds.Run.candidates>`). A leaf is filled by its
+        node graded as the leaf needs; a node presented more than once is left to the candidates."""
+        run = self.run
+        held, attempts = run.held, run.attempts
+        lo, hi = run.bounds(rule)
+        at_origin = rule.kind == "transfer"
+
+        def fits(n: str) -> bool:
+            h = held[n]
+            return (n not in attempts and not (at_origin and h.kind == "transfer")
+                    and (lo is None or h.earned >= lo) and (hi is None or h.earned <= hi))
+
+        for s in filled:
+            spec = rule.slots[s]
+            if spec[0] == LEAF:
+                if fits(spec[2]):
+                    return True
+            elif spec[0] == POOL:
+                if any(held[n].credits > 0 and fits(n) for n in run.in_pool(spec[3])):
+                    return True
+            elif any(fits(n) for n in run.holders.get(spec[2], ())):
+                return True
+        return False
+
+    def refine(self, contender: Contender) -> Contender:
+        """``contender`` with the outlook of its own candidates."""
+        rule = self.run.engine.compiled[contender.rule]
+        alike = self._alike(rule)
+        known = self.outlooks.get(alike)
+        if known is None:
+            known = self.outlooks[alike] = outlook(rule.tree, rule.slots, cands=self._candidates(rule, alike),
+                                                        credits=self.credits)
+        return Contender(contender.rule, known)
+
+    def exact(self, contender: Contender) -> ProgressEntry | None:
+        """:meth:`entry` of a contender."""
+        return self.entry(contender.rule)
+
+    def entry(self, rule_id: str) -> ProgressEntry | None:
+        """The progress entry of ``rule_id``, ``None`` unless it is partly met."""
+        rule = self.run.engine.compiled[rule_id]
+        alike = self._alike(rule)
+        p = self.made.get(alike)
+        if p is None:
+            cands = self._candidates(rule, alike)
+            p = self.made[alike] = best_progress(rule.tree, rule.slots, cands) if cands or rule.averages else _NONE
+        if rule.averages:
+            p = with_averages(p, rule.tree, rule.averages, self.run.averages(rule))
+        if not 0.0 < p.fraction < 1.0 - _PARTIAL:
+            return None
+        needed = missing_credits(p.missing, self.credits)
+        return ProgressEntry(rule_id, self.target(rule), rule.kind, p.fraction, tuple(map(node_id, p.uses)), p.missing, needed)
+
+
+_PARTIAL = 1e-9
+"""A fraction this close to 1 is met, not partly met."""
 
 
 def requirement_progress(engine: Engine, requirement: Requirement | str, held: Mapping[str, HoldingState]) -> Progress:
@@ -319,14 +465,17 @@ def requirement_progress(engine: Engine, requirement: Requirement | str, held: M
     ``fraction`` 1.0 means met with pairwise disjoint lineages, and ``missing`` is the
     requirement reduced to what is still needed (``None`` when met).
     """
+    pass_as = None
     if isinstance(requirement, str):
         compiled = engine.compiled[requirement]
-        tree, slots = compiled.tree, compiled.slots
+        tree, slots, averages, pass_as = compiled.tree, compiled.slots, compiled.averages, compiled.pass_counts_as
     else:
         tree, slots = compile_requirement(requirement)
+        averages = compile_averages(requirement)
     unit = engine.compiled[requirement].unit if isinstance(requirement, str) else requirement_unit(requirement)
     rule = CompiledRule("", "stack", "", "approved", tree, slots, (), None, None, None, (), unit=unit)
     run = Run(engine, dt.date.max, True)
     for key, h in held.items():
         run.add(h, key=key)
-    return best_progress(tree, slots, run.candidates(rule))
+    progress = best_progress(tree, slots, run.candidates(rule))
+    return with_averages(progress, tree, averages, [run.average(avg, pass_as) for avg in averages])

@@ -38,9 +38,11 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ..heap import gc_paused
 from ..model import (
     LETTERS,
+    GRADE_POINTS,
     All,
     Any_,
     AtLeast,
+    Average,
     CompetencyLeaf,
     CreditsOf,
     CreditsWhere,
@@ -52,6 +54,7 @@ from ..model import (
     Requirement,
     Rule,
     requirement_unit,
+    split_averages,
 )
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ __all__ = [
     "ALL",
     "ANY",
     "AT_LEAST",
+    "AVERAGE",
     "COMPETENCY",
     "CREDITS_OF",
     "GRADE_RANK",
@@ -73,6 +77,7 @@ __all__ = [
     "NO_MAX",
     "Precedence",
     "Touch",
+    "compile_averages",
     "compile_requirement",
     "filter_matches",
     "leaf_json",
@@ -82,7 +87,7 @@ __all__ = [
 
 # Tags of compiled requirement tuples. Tuples rather than objects: a CUNY-sized graph holds
 # millions of them, and tuples are the most compact Python has.
-LEAF, COMPETENCY, POOL, ALL, ANY, AT_LEAST, CREDITS_OF = range(7)
+LEAF, COMPETENCY, POOL, ALL, ANY, AT_LEAST, CREDITS_OF, AVERAGE = range(8)
 
 Compiled: TypeAlias = tuple[Any, ...]
 """A compiled requirement:
@@ -93,6 +98,11 @@ Compiled: TypeAlias = tuple[Any, ...]
 - ``(ALL, children)``, ``(ANY, children)``, ``(AT_LEAST, k, children)``, ``(CREDITS_OF, credits, unit, children)``
 
 (``unit``: ``"credits"`` or ``"hours"``, what the pool adds up; ``credits`` is the amount needed.)
+
+An average (second edition, amendment 7) is no part of the tree: it uses no holdings, so the
+tree is the requirement without it (what the planner and the graph checks read: averages
+taken as met) and :func:`compile_averages` gives it apart:
+``(AVERAGE, points needed, grade, nodes of | None, Filter | None, last_credits | None)``.
 """
 
 
@@ -156,10 +166,21 @@ def compile_requirement(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...
     >>> tree, slots = compile_requirement(All((NodeLeaf("U:A"), NodeLeaf("U:B", "B"))))
     >>> tree[0] == ALL, [s[1:] for s in slots]
     (True, [(0, 'U:A', None, None), (1, 'U:B', 'B', None)])
+
+    Averages are left out (:func:`compile_averages`).
     """
     slots: list[Compiled] = []
-    tree = _compile_into(req, slots)
+    tree = _compile_into(split_averages(req)[0], slots)
     return tree, tuple(slots)
+
+
+def compile_averages(req: Requirement) -> tuple[Compiled, ...]:
+    """The averages of ``req`` compiled (see :data:`Compiled`), in order.
+
+    >>> compile_averages(All((Average("C+", of=("U:A",)), NodeLeaf("U:B"))))
+    ((7, 2.33, 'C+', ('U:A',), None, None),)
+    """
+    return tuple((AVERAGE, GRADE_POINTS[a.grade], a.grade, a.of, a.where, a.last_credits) for a in split_averages(req)[1])
 
 
 def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
@@ -177,6 +198,8 @@ def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
         out = (POOL, len(slots), r.credits, r.where, r.unit)
         slots.append(out)
         return out
+    # averages sit only under the top-level all (the model refuses them elsewhere), split off before
+    assert not isinstance(r, Average), "an average is compiled apart: compile_averages"
     children = tuple(_compile_into(c, slots) for c in r.of)
     if isinstance(r, All):
         return (ALL, children)
@@ -253,6 +276,9 @@ class CompiledRule:
     repeats: tuple[str, ...] = ()
     """The granted nodes that are ``repeatable``: the rule may grant each again, once per
     lineage disjoint from the copies already held (second edition, amendment 4)."""
+    averages: tuple[Compiled, ...] = ()
+    """:func:`compile_averages` of the requirement: conditions beside ``tree``, which the rule
+    must meet too (``tree``'s root is then an ``all``, whose other children ``tree`` keeps)."""
 
 
 def necessary_slots(tree: Compiled) -> tuple[int, ...]:
@@ -286,8 +312,12 @@ class Engine:
             (:mod:`pathways.engine.rounds`), which reads it directly; nodes that fire nothing
             but credit pools are left out.
         pooled: whether any rule has a credit pool (else no holding needs :meth:`pool_rules`).
-        has_unless: whether any rule has an ``unless``: then more holdings may derive less, and
-            the planner may not rule out the subsets of a set that fails.
+        has_unless: whether any rule has an ``unless``.
+        excludes: each node's anti-requisites, both ways (a node listing another excludes it and
+            is excluded by it); nodes without any are left out.
+        monotone: whether more holdings always derive at least as much: false when a rule has an
+            ``unless``, a node ``excludes`` another or a node is ``repeatable``, and then the planner may not rule out the
+            subsets of a set that fails.
         pool_cache: :meth:`pool_rules` by node, filled on first use.
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
         repeatable: the ids of the ``repeatable`` nodes (held once per disjoint lineage).
@@ -326,6 +356,15 @@ class Engine:
             for rule in doc.rules:
                 self.compiled[rule.id] = self._compile(rule, leaf_rules)
             self.has_unless = any(rule.unless is not None for rule in doc.rules)
+            excludes: dict[str, set[str]] = defaultdict(set)
+            for node in doc.nodes:
+                for other in node.excludes:
+                    if other in self.nodes:
+                        excludes[node.id].add(other)
+                        excludes[other].add(node.id)
+            self.excludes: dict[str, frozenset[str]] = {n: frozenset(others) for n, others in excludes.items()}
+            # copies of a repeatable node compete for lineages: a new derivation may take one another copy needed
+            self.monotone = not self.has_unless and not self.excludes and not self.repeatable
             others: dict[str, list[str]] = {n: list(ids) for n, ids in self._general_by_node.items()}
             for n, comps in self.demonstrated.items():
                 for comp in comps:
@@ -347,6 +386,7 @@ class Engine:
 
     def _compile(self, rule: Rule, leaf_rules: dict[str, list[LeafRule]]) -> CompiledRule:
         tree, slots = compile_requirement(rule.requires)
+        averages = compile_averages(rule.requires)
         for slot in slots:
             if slot[0] == LEAF:
                 self._add_unique(self._by_node[slot[2]], rule.id)
@@ -354,6 +394,12 @@ class Engine:
                 self._add_unique(self._by_competency[slot[2]], rule.id)
             else:
                 self._add_unique(self._pools[slot[3].institution][slot[3]], rule.id)
+        # a holding an average is taken over touches the rule: it may raise the average
+        for avg in averages:
+            if avg[4] is not None:
+                self._add_unique(self._pools[avg[4].institution][avg[4]], rule.id)
+            for n in avg[3] or ():
+                self._add_unique(self._general_by_node[n], rule.id)
         grant_list = []
         limits = []
         caps: list[float] = []
@@ -415,6 +461,7 @@ class Engine:
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),
             unit=requirement_unit(rule.requires),
             repeats=repeats,
+            averages=averages,
         )
 
     @staticmethod

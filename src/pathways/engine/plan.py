@@ -1,11 +1,12 @@
 """Route planning (SPEC section 5): the cheapest set of courses that, added to what a learner holds, earns a target.
 
 :func:`plan` answers "what is the cheapest / shortest route from what I hold to that
-credential?". Candidates are active ``course`` and ``micro_credential`` nodes not held, whose
-objective attribute is known, within ``institutions`` and not in ``exclude``. A plan is a set
-S of them such that evaluating holdings + S (each earned on ``as_of`` with grade ``A+``)
-grants the target, and S can be taken in steps, each step's prerequisites met by the holdings,
-the earlier steps and what they derive.
+credential?". Candidates are active ``course`` and ``micro_credential`` nodes not held by
+derivation, whose objective attribute is known, within ``institutions`` and not in
+``exclude``; one held directly is a *retake* (a new attempt, for an attempt too old, too low
+or outside a window). A plan is a set S of them such that evaluating holdings + S (each
+earned on ``as_of`` with grade ``A+``) grants the target, and S can be taken in steps, each
+step's prerequisites met by the holdings, the earlier steps and what they derive.
 
 The optimum is proven, not guessed. First a lower bound (:class:`~.plan_bound.PlanBound`):
 no plan costs less than ``lb(target)``; the candidates of the derivation that realizes it are
@@ -17,10 +18,11 @@ answer-set solver clingo; its optimum is checked with :func:`~.evaluate.evaluate
 the rules that can matter for the target, which derives every node they can exactly as a
 full evaluation does). A set that passes is a plan of
 the least possible total (nothing cheaper passes the relaxation); one that fails is cut off
-(with all its subsets when it does not even earn the target: fewer holdings derive no more) and
-the program solved again. Each accepted plan is made minimal (an item whose removal keeps it
-a plan is dropped) and then cut off with all its supersets, so the next solve yields the next
-best distinct minimal plan. The program is restricted to the nodes whose ``lb_total`` does not
+(with all its subsets that keep its retakes when it does not even earn the target: fewer new
+nodes derive no more; only itself when the graph has an ``unless``) and the program solved
+again. Each accepted plan is made minimal (an item whose removal keeps it a plan is dropped)
+and then cut off with all its supersets, so the next solve yields the next best distinct
+minimal plan. The program is restricted to the nodes whose ``lb_total`` does not
 exceed a *level* (no plan of total at most the level holds a dearer node), first
 ``lb_total(target)``; an optimum above the level proves only that no plan fits within it, so
 the program is rebuilt at that optimum (at most the total of a plan already verified), the
@@ -83,6 +85,8 @@ class Plan:
     total: float
     sequence: tuple[tuple[str, ...], ...]
     granted: tuple[HoldingState, ...]
+    retakes: tuple[str, ...] = ()
+    """The items the learner presented before (held attempts, a failed one, an expired badge): taken again."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +94,7 @@ class Plan:
             "total": number(self.total),
             "sequence": [list(step) for step in self.sequence],
             "granted": [h.to_json() for h in self.granted],
+            "retakes": list(self.retakes),
         }
 
     def counts_toward(self, item: str) -> list[str]:
@@ -166,13 +171,21 @@ class _Planner:
         self.only: frozenset[str] | None = None  # once the bound knows them: the rules that can matter for the target
         self.deadline = math.inf  # once the question starts: one limit for all of it
         self.base = self.evaluation(frozenset())
+        # what the learner presented, whatever became of it (an F, an expired badge): planned again, it is a retake
+        self.direct = frozenset(n for n, h in self.base.held.items() if h.direct)
+        self.presented = frozenset({h.node for h in request.holdings} | {r.node for r in self.base.recognized})
 
     # -- candidates ---------------------------------------------------------------------------
 
     def why_not_candidate(self, n: str) -> str | None:
-        """Why node ``n`` cannot be a plan item, or ``None`` when it can."""
+        """Why node ``n`` cannot be a plan item, or ``None`` when it can.
+
+        A node the learner holds by derivation is no candidate; one held directly is (a retake:
+        a new attempt, earned on as_of with grade A+, beside the attempts presented).
+        """
         node = self.engine.nodes[n]
-        if n in self.base.held:
+        held = self.base.held.get(n)
+        if held is not None and not held.direct:
             return "already held"
         if node.kind not in _PLANNABLE:
             return f"a {node.kind}, not a course or micro-credential"
@@ -265,6 +278,7 @@ class _Planner:
             total=sum(self.weight(n) or 0.0 for n in items),
             sequence=sequence,
             granted=derivation(self.evaluation(items), self.request.target),
+            retakes=tuple(sorted(items & self.presented)),
         )
 
     # -- the loop -------------------------------------------------------------------------------
@@ -302,9 +316,9 @@ class _Planner:
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, deadline=deadline,
         )
-        # an unless may name a node no rule toward the target needs: with exclusions in the graph,
-        # plans are verified by full evaluations
-        self.only = None if self.engine.has_unless else frozenset(bound.rules)
+        # an unless or an anti-requisite may name a node no rule toward the target needs: with
+        # exclusions in the graph, plans are verified by full evaluations
+        self.only = None if not self.engine.monotone else frozenset(bound.rules)
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
@@ -337,7 +351,7 @@ class _Planner:
                     floor=floor, deadline=deadline,
                 )
                 for cut, cut_items in history:
-                    getattr(model, cut)(cut_items)
+                    self.cut(model, cut, cut_items)
             found = model.solve()
             if found is None or found[1] > level + 1e-9 * max(1.0, level):
                 if level >= limit:
@@ -356,17 +370,26 @@ class _Planner:
             cuts += 1
             if cuts > MAX_CUTS:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
-            # only the order of prerequisites fails; or the target is not earned, and fewer holdings derive no
-            # more (unless a rule's unless can switch it off when more is held: then only this set is ruled out)
-            # (nor when copies of a repeatable node compete: a new derivation may take a lineage another copy needed)
-            monotone = not self.engine.has_unless and not self.engine.repeatable
+            # only the order of prerequisites fails; or the target is not earned, and fewer new nodes derive no
+            # more (unless a rule's unless or an anti-requisite can switch it off when more is held: then only
+            # this set is ruled out; so too when copies of a repeatable node compete for lineages). A retake is no new node: its attempt can move what a rule derives to as_of,
+            # out of a later rule's window, so the subsets cut keep this set's retakes.
+            monotone = self.engine.monotone
             cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
             history.append((cut, items))
-            getattr(model, cut)(items)
+            self.cut(model, cut, items)
         if plans:
             plans.sort(key=lambda p: (p.total, len(p.items), p.items))
             return self.result(True, None, plans)
         return self.result(False, self.explain(bound), [])
+
+    def cut(self, model: PlanModel, cut: str, items: frozenset[str]) -> None:
+        """Rule ``items`` out of ``model``: ``exclude_exactly``, ``exclude_subsets`` (those keeping its retakes)
+        or ``exclude_supersets``."""
+        if cut == "exclude_subsets":
+            model.exclude_subsets(items, keeping=items & self.direct)
+        else:
+            getattr(model, cut)(items)
 
     def result(self, feasible: bool, reason: str | None, plans: list[Plan]) -> PlanResult:
         return PlanResult(self.request.target, self.request.objective, feasible, reason, tuple(plans))
@@ -437,7 +460,10 @@ def derivation(evaluation: Evaluation, target: str) -> tuple[HoldingState, ...]:
 
 
 def _missing_nodes(missing: dict[str, Any]) -> list[str]:
-    """Node ids named by ``node`` leaves of a ``missing`` requirement, in order."""
+    """Node ids named by ``node`` leaves of a ``missing`` requirement, in order (an average's
+    ``of`` names what it is taken over, nothing to take)."""
+    if "average" in missing:
+        return []
     if "node" in missing:
         return [missing["node"]]
     out: list[str] = []

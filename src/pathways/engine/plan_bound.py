@@ -6,9 +6,9 @@ computes ``lb(n)`` for every node there: 0 when held, else the least of the node
 (when it is a candidate) and, over the applicable rules granting it, the bound of the rule's
 requirement:
 
-- a ``node`` leaf: the node's bound (0 or no way at all for a holding already held, as the
-  rule's window and ``min_grade`` allow; no way for a node not held when the window excludes
-  ``as_of``, the day plan items are earned);
+- a ``node`` leaf: the node's bound (0 for a holding already held that fills it; one that does
+  not is renewed, derived anew or a direct holding of its lineage retaken; no way for a node
+  not held when the window excludes ``as_of``, the day plan items are earned);
 - ``all``: the sum of its children; ``any``: the least; ``at_least k``: the k least;
 - ``credits c of`` and ``credits c where F``: a fractional knapsack, the cheapest credits
   first (bound per credit), each holding at the most credits it can carry.
@@ -124,6 +124,7 @@ class PlanBound:
         self._node_pools: dict[str, list[PoolKey]] = {}
         self._pools: dict[PoolKey, PoolBound] = {}
         self._repeating: dict[Filter, bool] = {}
+        self._renewing: dict[str, list[str]] = {}  # a direct holding -> the relevant derived holdings standing on it
         self.changes: list[str] = []  # the nodes whose value changed, in order: what the pools catch up from
         self.total_changes: list[str] = []  # the same for lb_total
         self._relevance()
@@ -150,9 +151,12 @@ class PlanBound:
                 continue
             self.nodes.add(n)
             h = self.held.get(n)
-            if h is not None and h.direct and n not in engine.repeatable:  # a repeatable one: plan items may add copies
-                continue
-            for rule_id in granting.get(n, ()):
+            if h is not None and not h.direct:  # a retake of the learning it stands on renews it
+                for m in h.lineage:
+                    self._renewing.setdefault(m, []).append(n)
+                    stack.append(m)
+            # held directly: no rule derives it, but a further copy of a repeatable one
+            for rule_id in () if h is not None and h.direct and n not in engine.repeatable else granting.get(n, ()):
                 if rule_id in self.rules:
                     continue
                 rule = engine.compiled[rule_id]
@@ -175,7 +179,7 @@ class PlanBound:
                             self._dependents.setdefault(m, []).append(rule_id)
                             if m not in self.nodes:
                                 stack.append(m)
-            if h is None:
+            if h is None or h.direct:  # a node held directly may be retaken
                 w = self._weight(n)
                 if w is not None:
                     self.weights[n] = float(w)
@@ -219,11 +223,11 @@ class PlanBound:
         return sorted(found)
 
     def _lower(self, rule: CompiledRule, v: float, values: dict[str, float], changed: set[str]) -> None:
-        """One step of a fixpoint: ``rule``'s grants (but those presented) lowered to ``v`` where
-        that is lower, each one lowered added to ``changed``."""
+        """One step of a fixpoint: ``rule``'s grants (but those presented, unless repeatable: a
+        further copy) lowered to ``v`` where that is lower, each one lowered added to ``changed``."""
         for g, _ in rule.grants:
             h = self.held.get(g)
-            if (h is None or not h.direct) and v < values.get(g, INF) - _EPS:
+            if (h is None or not h.direct or g in self.engine.repeatable) and v < values.get(g, INF) - _EPS:
                 values[g] = v
                 changed.add(g)
 
@@ -236,6 +240,10 @@ class PlanBound:
         """
         if n in self.held:
             return 0.0
+        return self._anew_total(n)
+
+    def _anew_total(self, n: str) -> float:
+        """:meth:`lb_total` of ``n`` as if it were not held: what deriving it anew, or retaking it, costs."""
         if self.total_value is None:
             self.total_value = {}
             if not self._fixpoint_total(self.total_value, min(self.deadline, time.monotonic() + TOTAL_BOUND_LIMIT)):
@@ -274,6 +282,7 @@ class PlanBound:
                 if v < total.get(n, INF) - _EPS:
                     total[n] = v
                     changed.add(n)
+                    changed.update(self._renewing.get(n, ()))  # their renewal by retaking n costs that too
             for i, rule_id in enumerate(dirty_rules):
                 if not i % _CHECK_EVERY and time.monotonic() > deadline:  # a pass over a BC-sized graph takes seconds
                     return False
@@ -287,10 +296,14 @@ class PlanBound:
     def total_leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> float:
         if self.leaf(n, min_grade, rule)[0] == 0.0:
             return 0.0
-        h = self.held.get(n)
-        if (rule is not None and not self._open[rule.id]) or (h is not None and h.direct):
+        if rule is not None and not self._open[rule.id]:
             return INF
-        return self.lb_total(n)
+        h = self.held.get(n)
+        if h is None:
+            return self.lb_total(n)
+        # held, it does not fill the leaf: derived anew or renewed by a retake of its lineage
+        renewed = min((self._anew_total(m) for m in h.lineage if m in self.weights), default=INF)
+        return renewed if h.direct and n not in self.engine.repeatable else min(renewed, self._anew_total(n))
 
     def _total(self, req: Compiled, rule: CompiledRule | None, some: bool) -> float:
         """The :meth:`lb_total` of a compiled requirement inside ``rule`` (with a plan item when ``some``)."""
@@ -319,19 +332,31 @@ class PlanBound:
     def leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> tuple[float, float]:
         """A leaf's bounds inside ``rule`` (``None``: a prerequisite, dates aside): any way, and with a plan item.
 
-        A holding already held that fills the leaf costs nothing. One that does not (its grade,
-        its date) is kept when held directly; a derived one can be derived anew at the cost of
-        the node's rules. A node not held is derived only through plan items (what holdings
-        alone derive is held already), so its holding is earned on ``as_of``: no way at all
-        when the rule's window excludes that day.
+        A holding already held that fills the leaf costs nothing (and, with a plan item, a derived
+        one derived anew at the cost of the node's rules: a new lineage). One that does not (its
+        grade, its date) is renewed: derived anew, or a direct holding of its lineage retaken (a
+        new attempt, earned on ``as_of`` with grade ``A+``, which the rules standing on it use).
+        A node not held is derived only through plan items (what holdings alone derive is held
+        already), so its holding is earned on ``as_of``: no way at all when the rule's window
+        excludes that day; so is a renewed one.
         """
         h = self.held.get(n)
         is_open = rule is None or self._open[rule.id]
+        if not is_open:
+            return (0.0, INF) if h is not None and self.holding_serves(h, min_grade, rule) else (INF, INF)
+        if h is None:
+            anew = self.value.get(n, INF)
+            return anew, anew
         # a derived holding, or a further copy of a repeatable node, may be derived anew
-        anew = self.value.get(n, INF) if is_open and (h is None or not h.direct or n in self.engine.repeatable) else INF
-        if h is not None and self.holding_serves(h, min_grade, rule):
+        anew = INF if h.direct and n not in self.engine.repeatable else self.value.get(n, INF)
+        if self.holding_serves(h, min_grade, rule):
             return 0.0, anew
-        return anew, anew
+        renewed = min(anew, self._retake(h))
+        return renewed, renewed
+
+    def _retake(self, h: HoldingState) -> float:
+        """The least weight of a direct holding of ``h``'s lineage, retaken (``INF`` when none is a candidate)."""
+        return min((self.weights.get(m, INF) for m in h.lineage), default=INF)
 
     def credits(self, n: str) -> float:
         """The most credits a holding of ``n`` can carry."""
@@ -437,9 +462,16 @@ class PlanBound:
 
     def _pick_leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None, some: bool, items: set[str], path: set[str]) -> bool:
         h = self.held.get(n)
-        if h is not None and not some and self.holding_serves(h, min_grade, rule):
+        if h is None:
+            return self._pick(n, items, path)
+        if self.holding_serves(h, min_grade, rule):
+            return True if not some else not h.direct and self._pick(n, items, path)
+        # renewed: a retake of its lineage, or derived anew, whichever the bound took
+        retake = min(((self.weights[m], m) for m in h.lineage if m in self.weights), default=None)
+        if retake is not None and (h.direct or retake[0] <= self.value.get(n, INF) + _EPS):
+            items.add(retake[1])
             return True
-        return (h is None or not h.direct) and self._pick(n, items, path)
+        return not h.direct and self._pick(n, items, path)
 
     def _pick_requirement(self, req: Compiled, rule: CompiledRule | None, some: bool, items: set[str], path: set[str]) -> bool:
         """Add the candidates of a cheapest way to meet ``req`` (with a plan item when ``some``);
@@ -515,15 +547,18 @@ class PlanBound:
         stack = [self.target]
         while stack:
             n = stack.pop()
-            if n in nodes or n not in self.nodes or self.lb_total(n) > slack:
+            if n in nodes or n not in self.nodes:
+                continue
+            h = self.held.get(n)
+            # a direct holding is kept only as a retake, at its own total
+            if (self._anew_total(n) if h is not None and h.direct else self.lb_total(n)) > slack:
                 continue
             nodes.add(n)
             if len(nodes) % _CHECK_EVERY == 1 and time.monotonic() > self.deadline:
                 raise PlanUnproven(f"no program toward {self.target} within the question's time limit")
-            h = self.held.get(n)
-            if h is not None and h.direct and n not in self.engine.repeatable:
-                continue
-            for rule_id in self.index.granting.get(n, ()):
+            if h is not None and not h.direct:
+                stack.extend(h.lineage)
+            for rule_id in () if h is not None and h.direct and n not in self.engine.repeatable else self.index.granting.get(n, ()):
                 rule = self.rules.get(rule_id)
                 if rule is None or rule_id in rules or self._requirement(rule.tree, rule)[1] > slack:
                     continue

@@ -18,7 +18,9 @@ can only let it accept more. Its optimum is therefore a lower bound on the best 
 planner verifies the optimum with the real evaluation and, when it is not a plan, cuts that
 set off (a constraint added to the same solver, which keeps what it learned) and solves again.
 Rules whose window excludes ``as_of`` can use only holdings already held (plan items are
-earned on ``as_of``).
+earned on ``as_of``). A node the learner holds directly may be taken again (a retake: a new
+attempt): a leaf its attempts do not fill, or one that a holding derived from it does not
+fill, is met by its ``x`` (see ``_renewed``).
 
 Why an answer-set solver: courses and their transfer equivalents at a dozen institutions grant
 one another, in cycles. Under answer-set semantics an atom is true only when it has a
@@ -73,6 +75,7 @@ from ..model import (
     All,
     Any_,
     AtLeast,
+    Average,
     CompetencyLeaf,
     CreditsOf,
     CreditsWhere,
@@ -187,6 +190,10 @@ class PlanModel:
         self.x: dict[str, int] = {}
         self.y: dict[str, int] = {}
         self._candidate: dict[clingo.Symbol, str] = {}
+        self._retakes: set[str] = set()
+        self._retaken: set[str] = set()
+        self._scaled: dict[str, int] = {}
+        self._scale = 1
         self._defined: dict[tuple[object, ...], int] = {}
         self._mentions: dict[str, frozenset[str]] = {}
         self._atoms = 0
@@ -206,8 +213,10 @@ class PlanModel:
         return rule.status == "approved" or (rule.status == "pilot" and self.include_pilot)
 
     def candidate_weight(self, node: str) -> float | None:
-        """The objective value of ``node`` as a plan item, or ``None`` when it is no candidate."""
-        if node in self.held or node not in self.engine.nodes:
+        """The objective value of ``node`` as a plan item, or ``None`` when it is no candidate (a node
+        held by derivation never is; one held directly may be retaken)."""
+        h = self.held.get(node)
+        if (h is not None and not h.direct) or node not in self.engine.nodes:
             return None
         return self._weight(node)
 
@@ -220,8 +229,12 @@ class PlanModel:
                 continue
             self.nodes.add(n)
             h = self.held.get(n)
-            if h is not None and h.direct and n not in self.engine.repeatable:  # a repeatable one: plan items may add copies
+            # held directly: no rule derives it (but a further copy of a repeatable one); a retake may renew it
+            if h is not None and h.direct and n not in self.engine.repeatable:
+                stack.extend(self._add_candidate(n))
                 continue
+            if h is not None and not h.direct:  # a retake of the learning it stands on renews it
+                stack.extend(h.lineage)
             # A derived holding stays relevant: plan items can derive it again with another
             # lineage, which can decide whether a later rule finds disjoint lineages.
             for rule_id in self.index.granting.get(n, ()):
@@ -229,12 +242,16 @@ class PlanModel:
                 if rule_id not in self.rules and self.applicable(rule) and (self.only is None or rule_id in self.only):
                     self.rules[rule_id] = rule
                     stack.extend(self.index.mentions(self.engine, rule.requires))
-            w = self.candidate_weight(n)
-            if w is not None:
-                self.weights[n] = float(w)
-                prerequisites = self.engine.nodes[n].prerequisites
-                if prerequisites is not None:
-                    stack.extend(self.index.mentions(self.engine, prerequisites))
+            stack.extend(self._add_candidate(n))
+
+    def _add_candidate(self, n: str) -> list[str]:
+        """Record ``n``'s weight when it is a candidate; the nodes its prerequisites mention, to walk to."""
+        w = self.candidate_weight(n)
+        if w is None:
+            return []
+        self.weights[n] = float(w)
+        prerequisites = self.engine.nodes[n].prerequisites
+        return [] if prerequisites is None else self.index.mentions(self.engine, prerequisites)
 
     # -- atoms and rules ----------------------------------------------------------------------
 
@@ -249,18 +266,12 @@ class PlanModel:
     def _build(self, floor: float) -> None:
         if time.monotonic() > self.deadline:
             raise self._unproven()
-        for i, n in enumerate(sorted(self.weights)):
-            symbol = clingo.Function("x", [clingo.Number(i)])
-            self._candidate[symbol] = n
-            self.x[n] = self._atom(symbol)
-        if self.x:
-            self._rule(sorted(self.x.values()), [], choice=True)
-            scaled, scale = integral_weights([self.weights[n] for n in self.x])
-            terms = list(zip(self.x.values(), scaled, strict=True))
-            self._backend.add_minimize(0, terms)
-            if floor > 0:  # a bound computed in floats: lowered by a hair, so that a plan of exactly that total stays
-                enough = self._weighted(math.ceil((floor - 1e-9 * max(1.0, floor)) * scale), terms)
-                self._rule([], [-enough])
+        ordered = sorted(self.weights)
+        scaled, self._scale = integral_weights([self.weights[n] for n in ordered])
+        self._scaled = dict(zip(ordered, scaled, strict=True))
+        # a node held directly is a retake: its atom is made only where a leaf it does not fill asks for it
+        self._retakes = {n for n in ordered if n in self.held}
+        self._choose([n for n in ordered if n not in self._retakes])
         derivable = defaultdict(list)
         for rule in self.rules.values():
             for grant in rule.grants:
@@ -286,14 +297,22 @@ class PlanModel:
                     self._rule([var], [] if lit == TRUE else [lit])
             if n in self.x:
                 self._rule([var], [self.x[n]])
-        for n in sorted(self.x):
-            prerequisites = self.engine.nodes[n].prerequisites
-            if prerequisites is not None:
-                if time.monotonic() > self.deadline:
-                    raise self._unproven()
-                lit, _ = self._encode(prerequisites, None, requirement_unit(prerequisites))
-                if lit != TRUE:
-                    self._rule([], [self.x[n]] if lit == FALSE else [self.x[n], -lit])
+        done: set[str] = set()
+        while len(done) < len(self.x):  # a prerequisite may ask for a retake, which may have prerequisites
+            for n in sorted(set(self.x) - done):
+                done.add(n)
+                prerequisites = self.engine.nodes[n].prerequisites
+                if prerequisites is not None:
+                    if time.monotonic() > self.deadline:
+                        raise self._unproven()
+                    lit, _ = self._encode(prerequisites, None, requirement_unit(prerequisites))
+                    if lit != TRUE:
+                        self._rule([], [self.x[n]] if lit == FALSE else [self.x[n], -lit])
+        self._choose(sorted(self._retaken))
+        if self.x and floor > 0:  # a bound computed in floats: lowered by a hair, so that a plan of exactly that total stays
+            terms = [(var, self._scaled[n]) for n, var in self.x.items()]
+            enough = self._weighted(math.ceil((floor - 1e-9 * max(1.0, floor)) * self._scale), terms)
+            self._rule([], [-enough])
         self.reachable = True
         goal = self.node_literal(self.target)
         if goal == FALSE:
@@ -301,13 +320,38 @@ class PlanModel:
         elif goal != TRUE:
             self._rule([], [-goal])
 
+    def _choose(self, nodes: list[str]) -> None:
+        """The choice atoms of ``nodes`` and their terms of the objective (one scale for all)."""
+        if not nodes:
+            return
+        for n in nodes:
+            if n not in self.x:
+                self.x[n] = self._candidate_atom(n)
+        self._rule(sorted(self.x[n] for n in nodes), [], choice=True)
+        self._backend.add_minimize(0, [(self.x[n], self._scaled[n]) for n in nodes])
+
+    def _candidate_atom(self, n: str) -> int:
+        symbol = clingo.Function("x", [clingo.Number(len(self._candidate))])
+        self._candidate[symbol] = n
+        return self._atom(symbol)
+
+    def _retake(self, n: str) -> int:
+        """The atom "``n``, held directly, is retaken", made on first use (its choice comes at the end of the build)."""
+        found = self.x.get(n)
+        if found is None:
+            found = self.x[n] = self._candidate_atom(n)
+            self._retaken.add(n)
+        return found
+
     def _touched(self, rule_id: str) -> int:
         """For a rule met by the holdings alone: the literal "a node it mentions holds anew".
 
         The rule grants a node held by derivation. With plan items, that node's holding changes
         (another holding, another round, or none) only when the holding of a node that one of
         its rules mentions changes: a node not held before is now held, or one held by derivation
-        holds anew (its ``y``), recursively; direct holdings never change. A rule that needs a
+        holds anew (its ``y``), recursively. (A retake of a direct holding renews the holdings
+        standing on it with the same lineage: :meth:`_renewed`, for the leaves they do not fill;
+        a pool gains no credits by it.) A rule that needs a
         node not held is met only through that node, which its own literal says; this one says it
         for the rules met without plan items, which would otherwise make the node free (the
         learner's C- counted as a C).
@@ -344,11 +388,19 @@ class PlanModel:
         if h is not None:
             if meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned)):
                 return TRUE
-            # one that does not fill the leaf (grade, date) may, when derived, be derived anew
-            return self._anew(n, rule)
+            # one that does not fill the leaf (grade, date) may be derived anew or renewed by a retake
+            return self._renewed(n, rule)
         if rule is not None and not self.in_window(rule, self.as_of):
             return FALSE
         return self.node_literal(n)
+
+    def _renewed(self, n: str, rule: Rule | None) -> int:
+        """The literal "``n``, held, gets a new holding through plan items, earned on as_of": derived anew, or a
+        direct holding of its lineage retaken (a new attempt graded A+, which the rules standing on it use)."""
+        if rule is not None and not self.in_window(rule, self.as_of):
+            return FALSE
+        lits = [self._retake(m) for m in sorted(self.held[n].lineage) if m in self._retakes]
+        return self._any([*lits, self._anew(n, rule)])
 
     def _anew(self, n: str, rule: Rule | None) -> int:
         """The literal "``n``, held by derivation, is derived anew through plan items (earned on as_of)"."""
@@ -375,6 +427,8 @@ class PlanModel:
     def _encode(self, req: Requirement, rule: Rule | None, unit: str) -> tuple[int, float]:
         """The literal "``req`` is met" and the most credits (or, with ``unit`` ``"hours"``, hours)
         the holdings it uses can carry."""
+        if isinstance(req, Average):  # a condition on grades the program does not see: taken as met (a relaxation)
+            return TRUE, 0.0
         if isinstance(req, NodeLeaf):
             return self._leaf(req.node, req.min_grade, rule), self._credits(req.node, unit)
         if isinstance(req, CompetencyLeaf):
@@ -489,10 +543,12 @@ class PlanModel:
         chosen = set(items)
         self._constraint([var if n in chosen else -var for n, var in self.x.items()])
 
-    def exclude_subsets(self, items: Iterable[str]) -> None:
-        """Cut off ``items`` and every subset of it (the target is not held even with all of them taken)."""
+    def exclude_subsets(self, items: Iterable[str], keeping: Iterable[str] = ()) -> None:
+        """Cut off ``items`` and every subset of it that keeps ``keeping`` (the target is not held even with all of
+        them taken; ``keeping``: the retakes, whose attempts can lose a derivation that fewer holdings keep)."""
         chosen = set(items)
-        self._constraint([-var for n, var in self.x.items() if n not in chosen])
+        kept = [self.x[n] for n in sorted(set(keeping)) if n in self.x]
+        self._constraint(kept + [-var for n, var in self.x.items() if n not in chosen])
 
     def exclude_supersets(self, items: Iterable[str]) -> None:
         """Cut off ``items`` and every superset of it (an accepted plan: the next one must differ)."""

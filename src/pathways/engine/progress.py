@@ -24,6 +24,14 @@ Two exact methods, the first used whenever it applies:
   dropped when an optimistic bound on what it can still reach falls short of the best
   fraction found, or when nothing it reaches can beat the fraction of the best state so far
   and everything it reaches has a larger (size, lineage) than that state.
+  For a firing rule (:func:`fewest_assignment`) that program is *deepened*: run with a cap on
+  the holdings, from the fewest any branch needs at least
+  (:class:`~pathways.engine.shortfall.Shortfall`) up, one more each time, so that nearly
+  every state is dropped until the cap reaches the answer's size (:meth:`_Progress.deepen`).
+  Progress uses it too when some assignment reaches the requirement's *ceiling* (every slot
+  given the most the candidates could put there): those are the met assignments of the
+  requirement with its needs lowered to that, and the smallest is the answer
+  (:func:`_fullest`).
 - *An integer program* (:func:`~pathways.engine.exact.fullest_placements`), for what the
   program cannot take (more than :data:`MAX_BRANCHES` placements of multi-holding candidates,
   or more than :data:`MAX_STATES` slot states): slower to set up, but without any bound.
@@ -44,14 +52,15 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, leaf_json
 from .deadline import current
 from .exact import fullest_placements
+from .candidates import may_meet
 from .matching import Assignment, Candidate, Progress, interchangeable_pruned, leaves_apart
 from .search import SearchState
+from .progress_bound import _Bound, slot_weights
 
 __all__ = ["MAX_BRANCHES", "MAX_STATES", "TooLarge", "best_progress", "bounded", "fewest_assignment"]
 
@@ -62,14 +71,6 @@ MAX_STATES = 20_000
 """Slot states the dynamic program keeps at most before handing over to the integer program."""
 
 _EPS = 1e-9
-
-_MARGIN = 1e-6
-"""How far below the best fraction found a state's bound must be for the state to be dropped:
-far above rounding (and the selection's ties, within 1e-9), far below the gaps between real
-fractions."""
-
-_TINY = 1e-12
-"""Fractions this close are taken as equal when choosing the anchor of :class:`_Bound`."""
 
 _Key = tuple[int, tuple[str, ...], tuple[str, ...]]
 _State = tuple[float, ...]
@@ -93,7 +94,7 @@ class _Progress(SearchState):
         # the weight of each slot in the fraction, when it is a weighted sum bound (no
         # ``credits ... of``): see :class:`_Bound`
         self.weights: list[float] | None = [0.0] * len(slots)
-        if not _weigh(tree, 1.0, self.weights):
+        if not slot_weights(tree, 1.0, self.weights):
             self.weights = None
         self.best_fraction = -1.0
         self.best_key: _Key = (0, (), ())
@@ -103,6 +104,9 @@ class _Progress(SearchState):
         # firing mode (see fewest_assignment): the smallest key among met assignments
         self.firing = False
         self.best_used: _Key | None = None
+        self.cap = math.inf  # the most holdings a met assignment found has (firing mode)
+        # firing mode: give up (no answer) rather than run the program without a cap
+        self.hopeful = False
 
     # -- the dynamic program ------------------------------------------------------------------
 
@@ -123,8 +127,12 @@ class _Progress(SearchState):
             branches = grown
             if len(branches) > MAX_BRANCHES:
                 raise TooLarge
-        for placed in branches:
-            self.branch(placed)
+        prepared = [self.prepare(placed) for placed in branches]
+        if self.firing and self.weights is not None:
+            self.deepen(prepared)
+        else:
+            for branch in prepared:
+                self.branch(*branch)
         if not self.firing and self.best_fraction >= 0.0:
             # what is missing under the best state only, placed in the order it was reached
             for i, s in self.best_placements:
@@ -133,7 +141,41 @@ class _Progress(SearchState):
             for i, s in reversed(self.best_placements):
                 self.unplace(i, s)
 
-    def branch(self, placed: list[tuple[int, int]]) -> None:
+    def deepen(self, prepared: list[tuple[list[tuple[int, int]], _State, list[str], list[list[_Move]], _Bound | None]]) -> None:
+        """Firing mode with the branch and bound: the program run again and again with a cap on
+        the holdings (:meth:`_Bound.capped`), from the fewest any branch needs at least, one
+        more each time, until a met assignment turns up. Each run finds every met assignment
+        within the cap, so the first that finds any finds the answer (whose size is the
+        cap); below it, the counts drop nearly every state. A greedy completion of each
+        branch's start bounds the caps tried."""
+        fewest: dict[int, float] = {}
+        most = math.inf
+        for branch in prepared:
+            start, bound = branch[1], branch[4]
+            assert bound is not None
+            fewest[id(branch)] = bound.offset + bound.counts.to_meet(start, 0)
+            most = min(most, bound.offset + bound.greedy_met(start, 0))
+        if most == math.inf:  # no greedy completion is met: no cap to stop at
+            self.cap = math.inf
+            if not self.hopeful:
+                for branch in prepared:
+                    self.branch(*branch)
+            return
+        cap = min(fewest.values())
+        while cap < most and self.best_used is None:
+            self.cap = cap
+            for branch in prepared:
+                if fewest[id(branch)] <= cap:
+                    self.branch(*branch)
+            cap += 1
+        if self.best_used is None:
+            self.cap = most
+            for branch in prepared:
+                self.branch(*branch)
+
+    def prepare(self, placed: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], _State, list[str], list[list[_Move]], _Bound | None]:
+        """A branch of the program: its placements of multi-holding candidates, its start
+        state, its groups (their holdings and moves) and its bound."""
         cands, slots = self.cands, self.slots
         start = [-1.0 if spec[0] != POOL else 0.0 for spec in slots]
         taken: set[str] = set()
@@ -146,18 +188,24 @@ class _Progress(SearchState):
                 groups.setdefault(min(c.lineage), []).append(i)
         elements = sorted(groups)
         moves = [self.moves(groups[element]) for element in elements]
-        bound = None if self.weights is None else _Bound(self, elements, moves)
+        bound = None if self.weights is None else _Bound(self, elements, moves, len(taken))
+        return placed, tuple(start), elements, moves, bound
+
+    def branch(self, placed: list[tuple[int, int]], start: _State, elements: list[str], moves: list[list[_Move]], bound: _Bound | None) -> None:
+        """Run the program over one branch (see :meth:`prepare`)."""
         # state -> (lineage size, sorted lineage, placements by candidate, holdings): compared on
         # the first two, then on the sorted holdings and the placements (among equal holdings,
         # the smallest slot per holding in candidate order wins); holdings sorted only then
         states: dict[_State, tuple[int, tuple[str, ...], tuple[tuple[int, int], ...], tuple[str, ...]]] = {
-            tuple(start): (0, (), (), ())
+            start: (0, (), (), ())
         }
         deadline = current()
         for g, element in enumerate(elements):
             deadline.check("evaluation")  # one step of the program can hold thousands of states
             if bound is not None:
                 states = bound.pruned(states, g)
+                if not states:
+                    return
             grown = dict(states)
             for state, (size, lineage, how, nodes) in states.items():
                 head = (size + 1, (*lineage, element))
@@ -284,224 +332,6 @@ def _progress(node: Compiled, state: _State) -> tuple[float, bool, float]:
     return min(1.0, cur / node[1]), met, (cur if met else 0.0)
 
 
-class _Bound:
-    """Branch and bound for the program: what a state can still reach, against the best found.
-
-    Without ``credits ... of``, a requirement's fraction grows by at most the sum over slots of
-    the slot's weight times what the slot's own fraction gains (the weight is the product of
-    ``1/n`` under an ``all`` of n, ``1/k`` under an ``at_least k``, 1 under an ``any``: a mean,
-    a top-k sum over k and a maximum grow by at most that much). A leaf's own fraction goes
-    from 0 to 1, a pool's grows by its credits over its need and not past 1. Two bounds on what
-    the groups from ``g`` on add follow: the sum of each group's largest gain (a group places
-    one holding), and per slot what the groups could put there all at once (the room left, and
-    the largest credits of each group, summed). A state whose fraction plus the smaller falls
-    short of the best fraction found (:data:`_MARGIN` and more) has no completion that could be
-    reported, nor does any state reached from it, so it is dropped; the best found is the best
-    fraction of any state so far (each is an assignment), or of a greedy completion of it.
-    """
-
-    def __init__(self, search: _Progress, elements: list[str], moves: list[list[_Move]]) -> None:
-        assert search.weights is not None
-        self.search = search
-        self.quick = _quick(search.tree)
-        weights, slots = search.weights, search.slots
-        n = len(moves)
-        # per move, its largest gain from an empty slot
-        self.gains = [[weights[m[0]] * (1.0 if m[2] is None else min(m[1], m[2]) / m[2]) for m in ms] for ms in moves]
-        self.most = [0.0] * (n + 1)  # suffix sums of each group's largest gain
-        # per group index: (slot, weight over need, need, credits the groups from there can
-        # put in) per pool, (slot, weight) per leaf some group from there can fill
-        self.pools: list[list[tuple[int, float, float, float]]] = [[] for _ in range(n + 1)]
-        self.leaves: list[list[tuple[int, float]]] = [[] for _ in range(n + 1)]
-        reach = [0.0] * len(slots)
-        filled = [False] * len(slots)
-        for g in range(n - 1, -1, -1):
-            self.most[g] = self.most[g + 1] + max(self.gains[g], default=0.0)
-            largest: dict[int, float] = {}
-            for s, credits, room, _, _ in moves[g]:
-                if room is None:
-                    filled[s] = True
-                elif credits > largest.get(s, 0.0):
-                    largest[s] = credits
-            for s, credits in largest.items():
-                reach[s] += credits
-            self.pools[g] = [(s, weights[s] / spec[2], spec[2], reach[s]) for s, spec in enumerate(slots) if spec[0] == POOL and reach[s] > 0]
-            self.leaves[g] = [(s, weights[s]) for s in range(len(slots)) if filled[s] and slots[s][0] != POOL]
-        self.moves = moves
-        self.elements = elements
-        self.best = search.best_fraction
-        # (fraction, lineage size, sorted lineage) of the best state met so far
-        self.anchor: tuple[float, int, tuple[str, ...]] = (-1.0, 0, ())
-        # per group index: the largest gain of one group from there on
-        self.largest = [0.0] * (n + 1)
-        for g in range(n - 1, -1, -1):
-            self.largest[g] = max(self.largest[g + 1], max(self.gains[g], default=0.0))
-        self.known: dict[_State, float] = {}  # the fraction of each state scored so far
-        self.completed: _State | None = None  # the last state completed greedily
-        # firing mode: whether a state is met, and a fraction every met state reaches (a met
-        # pool's credits are within _EPS of its need)
-        self.met = _quick_met(search.tree)
-        needs = [spec[2] for spec in slots if spec[0] == POOL]
-        self.floor = 1.0 - (2 * _EPS / min(needs) if needs else 0.0) - _TINY
-
-    def pruned(self, states: dict[_State, Any], g: int) -> dict[_State, Any]:
-        """``states`` without those no reported assignment can come from, before group ``g``."""
-        if not states:
-            return states
-        quick, known = self.quick, self.known
-        scored = []
-        for state in states:
-            fraction = known.get(state)
-            if fraction is None:
-                fraction = known[state] = quick(state)
-            scored.append((fraction, state))
-        firing, met = self.search.firing, self.met
-        if firing:
-            # the anchor: the met state with the smallest (size, lineage); no state beats met
-            for fraction, state in scored:
-                if fraction >= self.floor and met(state) and (self.anchor[0] < 0 or states[state][:2] < self.anchor[1:]):
-                    self.anchor = (1.0, *states[state][:2])
-            floor = self.floor
-            ceiling = math.inf
-        else:
-            top, state = max(scored)
-            if top > self.best:
-                self.best = top
-            if state != self.completed:  # completed greedily only when the top state is new
-                self.completed = state
-                greedy = self.greedy(state, g)
-                if greedy > self.best:
-                    self.best = greedy
-            # the anchor: a state with the largest fraction, the smallest (size, lineage) among those
-            for fraction, state in scored:
-                if fraction < self.anchor[0] - _TINY:
-                    continue
-                size, lineage = states[state][:2]
-                if fraction > self.anchor[0] + _TINY or (size, lineage) < self.anchor[1:]:
-                    self.anchor = (fraction, size, lineage)
-            floor = self.best - _MARGIN
-            ceiling = self.anchor[0] + _EPS / 2
-        anchor, anchor_size, anchor_lineage = self.anchor
-        element = self.elements[g] if g < len(self.elements) else None
-        most, pools, leaves, largest = self.most[g], self.pools[g], self.leaves[g], self.largest[g]
-        kept = {}
-        for fraction, state in scored:
-            value = states[state]
-            if firing and anchor >= 0 and fraction >= floor and met(state):
-                # met: anything reached from it is larger, so only the smallest met counts
-                if value[:2] > self.anchor[1:]:
-                    continue
-                kept[state] = value
-                continue
-            bound = fraction + min(most, self.room(state, pools, leaves))
-            if bound < floor:
-                continue
-            # (firing: a met state was dealt with above, once there is an anchor)
-            short = firing or fraction < anchor - _EPS
-            if anchor >= 0 and bound <= ceiling and element is not None and short:
-                # no completion beats the anchor's fraction: it must beat its key, with at
-                # least ``more`` holdings more, all from ``element`` on
-                goal = floor if firing else anchor - _EPS
-                more = max(1, math.ceil((goal - fraction) / largest - _MARGIN)) if largest > 0 else anchor_size + 1
-                size, lineage = value[:2]
-                if size + more > anchor_size:
-                    continue
-                # of the same size, it is larger unless its lineage so far is smaller than the
-                # anchor's start (the anchor's holdings all come before ``element``)
-                if size + more == anchor_size and lineage >= anchor_lineage[: len(lineage)]:
-                    continue
-            kept[state] = value
-        return kept
-
-    @staticmethod
-    def room(state: _State, pools: list[tuple[int, float, float, float]], leaves: list[tuple[int, float]]) -> float:
-        """The most the slots can gain from the groups left, all at once."""
-        gain = 0.0
-        for s, ratio, need, reach in pools:
-            left = need - state[s]
-            if left > 0:
-                gain += ratio * (left if left < reach else reach)
-        for s, w in leaves:
-            if state[s] < 0:
-                gain += w
-        return gain
-
-    def greedy(self, state: _State, g: int) -> float:
-        """The fraction of ``state`` completed greedily by the groups from ``g`` on (each
-        places the holding that gains the most, by the slot weights)."""
-        after = list(state)
-        weights = self.search.weights
-        assert weights is not None
-        for ms in self.moves[g:]:
-            best, pick = 0.0, None
-            for s, credits, room, _, _ in ms:
-                held = after[s]
-                if room is None:
-                    gain = weights[s] if held < 0 else 0.0
-                else:
-                    gain = weights[s] * max(0.0, min(held + credits, room) - held) / room
-                if gain > best:
-                    best, pick = gain, (s, credits, room)
-            if pick is not None:
-                s, credits, room = pick
-                after[s] = credits if room is None else min(after[s] + credits, room)
-        return self.quick(tuple(after))
-
-
-def _weigh(node: Compiled, weight: float, out: list[float]) -> bool:
-    """Fill each slot's weight (see :class:`_Bound`); false under a ``credits ... of``."""
-    tag = node[0]
-    if tag in (LEAF, COMPETENCY, POOL):
-        out[node[1]] = weight
-        return True
-    if tag == CREDITS_OF:
-        return False
-    kids = node[-1]
-    share = weight / len(kids) if tag == ALL else weight / node[1] if tag == AT_LEAST else weight
-    return all([_weigh(child, share, out) for child in kids])
-
-
-def _quick(node: Compiled) -> Callable[[_State], float]:
-    """The fraction of ``node`` for a slot state, as a function, for requirements without
-    ``credits ... of`` (where it is the fraction alone: no credits, no met flags)."""
-    tag = node[0]
-    if tag == POOL:
-        s, need = node[1], node[2]
-        return lambda state: min(1.0, state[s] / need)
-    if tag in (LEAF, COMPETENCY):
-        s = node[1]
-        return lambda state: 1.0 if state[s] >= 0 else 0.0
-    kids = [_quick(child) for child in node[-1]]
-    if tag == ALL:
-        n = len(kids)
-        if all(child[0] == POOL for child in node[-1]):
-            pools = [(child[1], child[2]) for child in node[-1]]
-            return lambda state: sum(min(1.0, state[s] / need) for s, need in pools) / n
-        return lambda state: sum(f(state) for f in kids) / n
-    if tag == ANY:
-        return lambda state: max(f(state) for f in kids)
-    k = node[1]
-    return lambda state: sum(sorted((f(state) for f in kids), reverse=True)[:k]) / k
-
-
-def _quick_met(node: Compiled) -> Callable[[_State], bool]:
-    """Whether ``node`` is met in a slot state, as a function (no ``credits ... of``)."""
-    tag = node[0]
-    if tag == POOL:
-        s, need = node[1], node[2]
-        return lambda state: state[s] >= need - _EPS
-    if tag in (LEAF, COMPETENCY):
-        s = node[1]
-        return lambda state: state[s] >= 0
-    kids = [_quick_met(child) for child in node[-1]]
-    if tag == ALL:
-        return lambda state: all(f(state) for f in kids)
-    if tag == ANY:
-        return lambda state: any(f(state) for f in kids)
-    k = node[1]
-    return lambda state: sum(1 for f in kids if f(state)) >= k
-
-
 def _mark_capped(node: Compiled, capped: list[bool], under_credits: bool) -> None:
     """Mark the slots not under a ``credits ... of`` (pools: capped at their need)."""
     if node[0] in (LEAF, COMPETENCY, POOL):
@@ -519,7 +349,7 @@ def bounded(tree: Compiled) -> bool:
     >>> bounded(compile_requirement(parse_requirement({"all": [{"node": "A"}, {"credits": 3, "of": [{"node": "B"}]}]}))[0])
     False
     """
-    return _weigh(tree, 1.0, [0.0] * _slot_count(tree))
+    return slot_weights(tree, 1.0, [0.0] * _slot_count(tree))
 
 
 def _slot_count(node: Compiled) -> int:
@@ -554,6 +384,10 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
         missing = None if not needs else needs[0] if len(needs) == 1 else {"all": needs}
         return Progress(fraction=len(cands) / len(tree[1]), uses=tuple(sorted(c.node for c in cands)), missing=missing)
     kept = interchangeable_pruned(cands)
+    if bounded(tree):
+        fullest = _fullest(tree, slots, kept)
+        if fullest is not None:
+            return fullest
     search = _Progress(tree, slots, kept)
     try:
         search.program()
@@ -565,3 +399,87 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
             state.place(index[id(c)], s)
         return Progress(fraction=state.fraction(tree)[0], uses=tuple(sorted(c.node for c, _ in placed)), missing=state.missing(tree))
     return Progress(fraction=max(0.0, search.best_fraction), uses=search.best_key[2], missing=search.best_missing)
+
+
+def _fullest(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> Progress | None:
+    """The progress when some assignment reaches the requirement's *ceiling*, else ``None``.
+
+    The ceiling is the fraction with every slot given the most the candidates could put
+    there at once (:func:`_ceiling`): no assignment goes beyond it. The assignments that
+    reach it are the met ones of another requirement, each slot's need lowered to what
+    reaches the ceiling, so the firing program (:func:`fewest_assignment`, whose deepening
+    cap prunes far more than the progress program's bounds) finds the smallest; met
+    assignments place only holdings they use, so it is also the smallest assignment of
+    largest fraction. The progress program over its candidates alone then gives the
+    fraction, the slots (ties: the smallest slot per holding in candidate order, as over all
+    candidates) and ``missing``. ``None`` (the progress program decides) when the ceiling
+    is out of reach, or when no greedy completion reaches it (the firing program would have
+    no cap).
+    """
+    ceiling = _ceiling(tree, slots, cands)
+    if ceiling is None:
+        return None
+    lowered, needs = ceiling
+    fits = {s for s, spec in enumerate(needs) if spec is not None}
+    narrowed = [c if set(c.slots) <= fits else Candidate(c.node, c.lineage, c.credits, tuple(s for s in c.slots if s in fits))
+                for c in cands if fits.intersection(c.slots)]
+    search = _Progress(lowered, tuple(spec if spec is not None else slots[s] for s, spec in enumerate(needs)), narrowed)
+    search.firing = search.hopeful = True
+    try:
+        search.program()
+    except TooLarge:
+        return None
+    if search.best_used is None:
+        return None
+    uses = set(search.best_used[2])
+    replay = _Progress(tree, slots, [c for c in cands if c.node in uses])
+    replay.program()
+    if replay.best_key[2] != search.best_used[2]:  # cannot happen: the ceiling is the largest fraction
+        return None
+    return Progress(fraction=max(0.0, replay.best_fraction), uses=replay.best_key[2], missing=replay.best_missing)
+
+
+def _ceiling(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> tuple[Compiled, list[Compiled | None]] | None:
+    """The requirement whose met assignments are those reaching the ceiling of ``tree``, and
+    its slot specs (``None`` for a slot it leaves out); ``None`` where that is not worked out.
+
+    The most a slot can get is the largest credits of each one-holding lineage fitting it,
+    plus the credits of every multi-holding candidate fitting it. When ``tree`` could be met
+    with that, the requirement is ``tree`` itself. Otherwise, for an ``all`` of slots, a pool
+    whose most falls short of its need must get all of it (its need lowered to that), and a
+    slot nothing fits is left out: every other slot is met.
+    """
+    most = [0.0] * len(slots)
+    largest: dict[tuple[int, str], float] = {}
+    filled: set[int] = set()
+    for c in cands:
+        for s in c.slots:
+            filled.add(s)
+            if slots[s][0] != POOL:
+                most[s] = max(most[s], c.credits, 0.0)
+            elif len(c.lineage) == 1:
+                (held,) = c.lineage
+                if c.credits > largest.get((s, held), 0.0):
+                    most[s] += c.credits - largest.get((s, held), 0.0)
+                    largest[s, held] = c.credits
+            else:
+                most[s] += c.credits
+    if may_meet(tree, most, filled)[0]:
+        return tree, list(slots)
+    if tree[0] != ALL or any(child[0] not in (LEAF, COMPETENCY, POOL) for child in tree[-1]):
+        return None
+    kids: list[Compiled] = []
+    needs: list[Compiled | None] = [None] * len(slots)
+    for child in tree[-1]:
+        s = child[1]
+        if s not in filled:
+            continue
+        if child[0] == POOL and most[s] < child[2] - _EPS:
+            if most[s] <= _EPS:
+                continue
+            child = (POOL, s, most[s], *child[3:])
+        kids.append(child)
+        needs[s] = child
+    if not kids:
+        return None
+    return (ALL, tuple(kids)), needs

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from itertools import chain
 
 from ..model import counted_grade, lowest_letter, meets_grade
 from ..model.requirements import Filter
 from .attempts import in_bounds
+from .averages import averages_met, grade_average
 from .candidates import may_meet
 from .deadline import NEVER, Deadline
 from .holdings import HoldingState, copy_key, years_before
@@ -128,16 +129,22 @@ class Run:
     ``touched`` the ids of the other rules each round's new holdings touch (one set a round).
     ``only``, when given, limits the rules that are matched (one-to-one rules aside, which cost
     a lookup) to these: the planner's rules that can matter for its target. ``excluded`` rules
-    (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire. ``copies`` maps
+    (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire. ``losers`` maps
+    each node that lost to a held anti-requisite (:mod:`.antirequisites`) to its institution:
+    it (every copy, for a repeatable node) is no candidate of that institution's rules. ``copies`` maps
     each repeatable node held to the keys of its holdings (its id first), ``node_of`` each further
     copy's key to its node, and ``taken`` each repeatable node to the union of its copies' lineages.
     """
 
     def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None,
-                 *, deadline: Deadline = NEVER, excluded: frozenset[str] = frozenset()) -> None:
+                 *, deadline: Deadline = NEVER, excluded: frozenset[str] = frozenset(),
+                 losers: Mapping[str, str] | None = None) -> None:
         self.engine = engine
         self.deadline = deadline
         self.excluded = excluded
+        self.losers: Mapping[str, str] = losers or {}
+        self.benching: frozenset[str] = frozenset(self.losers.values())
+        """The institutions at which some held node does not count (an anti-requisite won)."""
         self.as_of = as_of
         self.include_pilot = include_pilot
         self.only = only
@@ -152,7 +159,7 @@ class Run:
         self.pending: list[tuple[LeafRule, str]] = []
         self.touched: list[set[str]] = []
         self._oldest: dict[float, dt.date] = {}
-        self._fits: dict[tuple[str, bool, bool, bool], _Fits] = {}
+        self._fits: dict[tuple[str, bool, bool, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._made_hours: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
@@ -248,7 +255,6 @@ class Run:
         slots found empty."""
         if rule.unit != "credits":  # the shared pool bounds add credits: no cheap test for hours
             return True
-        held = self.held
         for i in rule.necessary:
             spec = rule.slots[i]
             tag = spec[0]
@@ -260,6 +266,14 @@ class Run:
                     return False
             elif not self.holders.get(spec[2]):
                 return False
+        most, filled = self.slot_most(rule)
+        return may_meet(rule.tree, most, filled)[0]
+
+    def slot_most(self, rule: CompiledRule) -> tuple[list[float], set[int]]:
+        """Per slot of ``rule``, the most any held node could put there, dates ignored (a pool:
+        :meth:`pool_most`; a leaf: its graded holding's credits), and the slots some held node
+        fills: an upper bound on any match or progress, from indexes shared by all rules."""
+        held = self.held
         most = [0.0] * len(rule.slots)
         filled: set[int] = set()
         for spec in rule.slots:
@@ -278,7 +292,7 @@ class Run:
                 if holders:
                     most[slot] = max(max(held[n].credits for n in holders), 0.0)
                     filled.add(slot)
-        return may_meet(rule.tree, most, filled)[0]
+        return most, filled
 
     def _graded(self, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
         """A holding (an attempt, for a node presented more than once) of a ``node`` leaf's node
@@ -343,7 +357,8 @@ class Run:
         institutions are one candidate for a degree's pools). They come in the order
         :meth:`candidates` gives them. Other rules get :meth:`candidates`.
         """
-        if rule.unit != "credits" or any(spec[0] != POOL for spec in rule.slots):
+        if rule.unit != "credits" or any(spec[0] != POOL for spec in rule.slots) or rule.granted_by in self.benching:
+            # a stand-in may be a node the rule's institution does not count: every candidate then
             return self.candidates(rule, window=window, age=age)
         lo, hi = self.bounds(rule, window, age)
         at_origin = rule.kind == "transfer"
@@ -392,9 +407,10 @@ class Run:
         self._stand_ins[key] = (len(self.order), members)
         return members
 
-    def _grown(self, rule: CompiledRule, window: bool, age: bool, grades: bool = True) -> _Fits:
-        """The rule's :class:`_Fits` for these lifted conditions, grown to the holdings now held."""
-        key = (rule.id, window, age, grades)
+    def _grown(self, rule: CompiledRule, window: bool, age: bool, grades: bool = True, excludes: bool = True) -> _Fits:
+        """The rule's :class:`_Fits` for these lifted conditions, grown to the holdings now held
+        (``excludes`` false: nodes that lost to an anti-requisite count at the rule's institution too)."""
+        key = (rule.id, window, age, grades, excludes)
         state = self._fits.get(key)
         if state is None or state.rule is not rule:
             state = self._fits[key] = _Fits(rule, [0] * len(rule.slots))
@@ -404,6 +420,8 @@ class Run:
         lo, hi = self.bounds(rule, window, age)
         at_origin, pass_as = rule.kind == "transfer", rule.pass_counts_as
         held, fits, cursors, attempts, copies = self.held, state.fits, state.cursors, self.attempts, self.copies
+        benched = excludes and rule.granted_by in self.benching
+        losers, here, node_of = self.losers, rule.granted_by, self.node_of
         fresh: list[str] = []
         for i, spec in enumerate(rule.slots):
             tag, slot = spec[0], spec[1]
@@ -435,6 +453,8 @@ class Run:
                         h = in_bounds(attempts[n], lo, hi) or h
                     earned = h.earned
                     if (lo is not None and earned < lo) or (hi is not None and earned > hi) or (at_origin and h.kind == "transfer"):
+                        continue
+                    if benched and losers.get(node_of.get(n, n) if node_of else n) == here:
                         continue
                     fits[n] = entry = (i, j, [])
                     fresh.append(n)
@@ -491,19 +511,36 @@ class Run:
             residence=tuple(sorted(residence.items())),
         )
 
+    def average(self, avg: Compiled, pass_counts_as: str | None) -> float | None:
+        """:func:`~pathways.engine.averages.grade_average` of a compiled average over the holdings now held."""
+        held = self.held
+        copies = self.copies
+        # a listed repeatable node: the learning behind every copy
+        members = self.in_pool(avg[4]) if avg[4] is not None else [k for n in avg[3] if n in held for k in copies.get(n, (n,))]
+        return grade_average(avg, members, held, pass_counts_as)
+
+    def averages(self, rule: CompiledRule) -> list[float | None]:
+        """:meth:`average` of each of ``rule``'s averages."""
+        return [self.average(avg, rule.pass_counts_as) for avg in rule.averages]
+
     def match(
-        self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True, grades: bool = True
+        self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True, grades: bool = True,
+        excludes: bool = True,
     ) -> Assignment | None:
         """The assignment that fires ``rule`` against the holdings now held, or ``None``.
 
         A match depends only on the candidates, so it is kept until new candidates arrive.
-        With ``grades`` false, a ``node`` leaf's ``min_grade`` is lifted (any letter grade meets it).
+        With ``grades`` false, a ``node`` leaf's ``min_grade`` is lifted (any letter grade meets it);
+        with ``excludes`` false, nodes that lost to an anti-requisite count at the rule's institution.
+        A rule's averages are a condition beside its tree, checked first (none is lifted).
         """
+        if rule.averages and not averages_met(rule.averages, self.averages(rule)):
+            return None
         if rule.repeats and (taken := self.taken_by(rule)):
-            return self._match_apart(rule, taken, window=window, age=age, limits=limits, grades=grades)
+            return self._match_apart(rule, taken, window=window, age=age, limits=limits, grades=grades, excludes=excludes)
         if grades and not self.may_fire(rule):
             return None
-        state = self._grown(rule, window, age, grades)
+        state = self._grown(rule, window, age, grades, excludes)
         cands = state.cands
         if not cands:
             return None
@@ -516,7 +553,7 @@ class Run:
         elif limits and rule.limits:
             a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits)
         else:  # without limits, the stand-ins decide as every candidate would
-            if not grades:
+            if not grades or not excludes:
                 a = best_assignment(rule.tree, rule.slots, list(cands))
             else:
                 # a rule's candidates follow from its slots, dates, kind (transfer at origin) and how
@@ -524,7 +561,8 @@ class Run:
                 if self._alike_at != len(self.order):
                     self._alike.clear()
                     self._alike_at = len(self.order)
-                alike = (rule.tree, self.bounds(rule, window, age), rule.kind == "transfer", rule.pass_counts_as)
+                alike = (rule.tree, self.bounds(rule, window, age), rule.kind == "transfer", rule.pass_counts_as,
+                         rule.granted_by if rule.granted_by in self.benching else None)
                 if alike in self._alike:
                     a = self._alike[alike]
                 else:
@@ -542,10 +580,10 @@ class Run:
         return frozenset().union(*(self.taken.get(node, ()) for node in rule.repeats))
 
     def _match_apart(self, rule: CompiledRule, taken: frozenset[str], *, window: bool, age: bool, limits: bool,
-                     grades: bool) -> Assignment | None:
+                     grades: bool, excludes: bool) -> Assignment | None:
         """:meth:`match` among the candidates whose lineage is disjoint from ``taken`` (not kept:
         ``taken`` grows as copies are granted)."""
-        cands = [c for c in self._grown(rule, window, age, grades).cands if not (c.lineage & taken)]
+        cands = [c for c in self._grown(rule, window, age, grades, excludes).cands if not (c.lineage & taken)]
         if not cands:
             return None
         if rule.tree[0] == LEAF and not (limits and rule.limits):
@@ -593,15 +631,24 @@ class Run:
         return in_bounds(attempts, lo, hi, fits) or in_bounds(attempts, lo, hi) or self.held[n]
 
     def _leaf_attempts(self, n: str, leaf_rules: Iterable[LeafRule], best: dict[str, _Best], round_no: int) -> None:
-        """The one-to-one rules naming ``n``, a node presented more than once: each derives from
-        the best attempt it accepts (grade, window, age), or is remembered for ``skipped``."""
+        """The one-to-one rules naming ``n``, a node presented more than once or one that lost to
+        an anti-requisite: each derives from the best attempt it accepts (grade, window, age), or
+        is remembered for ``skipped`` (a rule of the institution where ``n`` lost, always)."""
         held = self.held
-        standing = (1, self.sorted_lineage[n])
+        standing = (len(held[n].lineage), self.sorted_lineage[n])
+        attempts = self.attempts.get(n, (held[n],))
+        transferred = held[n].kind == "transfer"
+        benched_at = self.losers.get(self.node_of.get(n, n))
         for lr in leaf_rules:
             one = lr[0]
             if one in held or (one is None and all(g in held for g, _ in lr[1])):
                 continue
-            graded = [h for h in self.attempts[n] if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]]
+            if transferred and lr[8] == "transfer":
+                continue
+            if benched_at == lr[9]:
+                self.pending.append((lr, n))
+                continue
+            graded = [h for h in attempts if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]]
             if not graded:
                 self.pending.append((lr, n))
                 continue
@@ -656,7 +703,7 @@ class Run:
                             break
                     else:
                         continue  # every grant already held: nothing to decide
-                if n in self.attempts:
+                if n in self.attempts or nid in self.losers:
                     self._leaf_attempts(n, chain(single, several), best, round_no)
                     continue
                 h = held[n]
@@ -764,6 +811,9 @@ class Run:
         if all(g in self.held for g, _ in lr[1]):
             return None
         attempts = self.attempts.get(node, (self.held[node],))
+        if self.losers.get(self.node_of.get(node, node)) == lr[9]:  # lost to an anti-requisite: excluded, when all else is met
+            fits = any(lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11] and self._reason(lr, h.earned) is None for h in attempts)
+            return "excluded" if fits else None
         reasons = {self._reason(lr, h.earned) for h in attempts if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]}
         if lr[4] > 1 and any(0 < GRADE_RANK.get(h.grade, 0) < lr[4] and self._reason(lr, h.earned) is None for h in attempts):
             reasons.add("below_min_grade")  # a min_grade (rank 1 is only a max_grade's bound) the grade misses, all else met

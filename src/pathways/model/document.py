@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InvalidDocument, Problem
 from .entities import Institution, Node, Rule
-from .requirements import All, Any_, CompetencyLeaf, CreditsWhere, NodeLeaf, Requirement, requirement_problems
+from .requirements import All, Any_, Average, CompetencyLeaf, CreditsWhere, NodeLeaf, Requirement, requirement_problems
 
 __all__ = [
     "FORMAT",
@@ -185,8 +185,10 @@ def reference_problems(doc: Document, known: KnownIds) -> list[Problem]:
             node_ref(f"{path}.node", req.node)
         elif isinstance(req, CompetencyLeaf):
             competency_ref(f"{path}.competency", req.competency)
-        elif isinstance(req, CreditsWhere):
-            inst = req.where.institution
+        elif isinstance(req, (CreditsWhere, Average)):
+            for j, ident in enumerate(req.of if isinstance(req, Average) and req.of is not None else ()):
+                node_ref(f"{path}.of[{j}].node", ident)
+            inst = req.where.institution if req.where is not None else None
             if inst is not None and inst not in institutions:
                 problems.append(Problem(f"{path}.where.institution", f'unknown institution "{inst}"'))
         else:
@@ -199,6 +201,12 @@ def reference_problems(doc: Document, known: KnownIds) -> list[Problem]:
             problems.append(Problem(f"nodes[{i}].institution", f'unknown institution "{node.institution}"'))
         for j, comp in enumerate(node.competencies):
             competency_ref(f"nodes[{i}].competencies[{j}]", comp)
+        for j, other in enumerate(node.excludes):
+            kind = kinds.get(other)
+            if kind is None:
+                problems.append(Problem(f"nodes[{i}].excludes[{j}]", f'unknown node "{other}"'))
+            elif kind == "competency":
+                problems.append(Problem(f"nodes[{i}].excludes[{j}]", f'"{other}" is a competency: only nodes with an institution exclude each other'))
         if node.prerequisites is not None:
             requirement_refs(f"nodes[{i}].prerequisites", node.prerequisites)
     for i, rule in enumerate(doc.rules):

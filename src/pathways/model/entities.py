@@ -144,6 +144,11 @@ class Node(_Entity):
     """May be held several times with disjoint lineages, each copy with its own credits
     (unassigned and blanket credit: two history courses each transferring as "1st-year
     history" give two copies)."""
+    excludes: list[Id] = Field(default_factory=list)
+    """Anti-requisites: nodes credit for only one of which counts at an institution (symmetric:
+    listing B on A also makes B exclude A). Among held nodes that exclude each other the first
+    earned wins, then the higher credits, then the smaller id; a losing node is still held but
+    counts in no rule granted by its own institution."""
 
     @model_validator(mode="after")
     def _kind_rules(self) -> Node:
@@ -153,10 +158,21 @@ class Node(_Entity):
             raise ValueError("limits are allowed on credential nodes only")
         return self
 
+    @field_validator("excludes")
+    @classmethod
+    def _excludes(cls, excludes: list[str], info: ValidationInfo) -> list[str]:
+        if excludes and info.data.get("kind") == "competency":
+            raise ValueError("a competency node has no institution to count at: it cannot exclude anything")
+        if info.data.get("id") in excludes:
+            raise ValueError("a node cannot exclude itself")
+        if len(set(excludes)) != len(excludes):
+            raise ValueError("lists a node more than once")
+        return excludes
+
     def to_json(self) -> dict[str, Any]:
         """The node as in a document; empty lists and objects are left out too."""
         data = super().to_json()
-        for key in ("competencies", "identifiers", "details", "repeatable"):
+        for key in ("competencies", "identifiers", "details", "excludes", "repeatable"):
             if not data.get(key):
                 data.pop(key, None)
         return data

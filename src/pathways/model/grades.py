@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["FAIL", "GRADES", "LETTERS", "PASS", "counted_grade", "grade_rank", "is_grade", "lowest_letter", "meets_grade", "meets_min_grade"]
+__all__ = ["FAIL", "GRADES", "GRADE_POINTS", "LETTERS", "PASS", "counted_grade", "grade_rank", "is_grade", "lowest_letter", "meets_grade", "meets_min_grade"]
 
 LETTERS: tuple[str, ...] = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F")
 """Letter grades, best first."""
@@ -22,6 +22,14 @@ FAIL = "F"
 GRADES: frozenset[str] = frozenset((*LETTERS, PASS))
 
 _RANK = {letter: len(LETTERS) - i for i, letter in enumerate(LETTERS)}
+
+GRADE_POINTS: dict[str, float] = {
+    "A+": 4.33, "A": 4.0, "A-": 3.67, "B+": 3.33, "B": 3.0, "B-": 2.67, "C+": 2.33,
+    "C": 2.0, "C-": 1.67, "D+": 1.33, "D": 1.0, "D-": 0.67, "F": 0.0,
+}
+"""Grade points of each letter on the 4.33 scale averages are taken on (second edition,
+amendment 7): a third of a point between neighbouring letters, as most North American
+registrars count them."""
 
 
 def is_grade(value: object) -> bool:

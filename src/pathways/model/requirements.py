@@ -28,6 +28,7 @@ __all__ = [
     "All",
     "Any_",
     "AtLeast",
+    "Average",
     "CompetencyLeaf",
     "CreditsOf",
     "CreditsWhere",
@@ -35,12 +36,14 @@ __all__ = [
     "NODE_KINDS",
     "NodeLeaf",
     "Requirement",
+    "average_to_json",
     "mentioned_competencies",
     "mentioned_nodes",
     "parse_requirement",
     "requirement_problems",
     "requirement_to_json",
     "requirement_unit",
+    "split_averages",
     "walk",
 ]
 
@@ -123,7 +126,24 @@ class CreditsWhere:
     unit: str = "credits"
 
 
-Requirement: TypeAlias = NodeLeaf | CompetencyLeaf | All | Any_ | AtLeast | CreditsOf | CreditsWhere
+@dataclass(frozen=True, slots=True)
+class Average:
+    """``{"average": G, "of": [{"node": ID}, ...]}`` or ``{"average": G, "where": F[, "last_credits": n]}``:
+    the credit-weighted grade-point average (:data:`~pathways.model.grades.GRADE_POINTS`) of the
+    learning behind the held nodes named (``of``) or passing ``where`` reaches ``G``; with
+    ``last_credits``, of the most recent such learning whose credits reach n.
+
+    A condition over the record, not a part that uses holdings (second edition, amendment 7):
+    it goes directly under the requirement's top-level ``all``, beside the parts that do.
+    """
+
+    grade: str
+    of: tuple[str, ...] | None = None
+    where: Filter | None = None
+    last_credits: float | None = None
+
+
+Requirement: TypeAlias = NodeLeaf | CompetencyLeaf | All | Any_ | AtLeast | CreditsOf | CreditsWhere | Average
 
 _SHAPES = {
     frozenset({"node"}): "node",
@@ -138,13 +158,17 @@ _SHAPES = {
     frozenset({"credits", "where"}): "credits_where",
     frozenset({"hours", "of"}): "credits_of",
     frozenset({"hours", "where"}): "credits_where",
+    frozenset({"average", "of"}): "average",
+    frozenset({"average", "where"}): "average",
+    frozenset({"average", "where", "last_credits"}): "average",
 }
 _BOUNDS = tuple(g for g in LETTERS if g != "F")
 """The grades a leaf's ``min_grade`` or ``max_grade`` may name, best first."""
 _FILTER_KEYS = ("institution", "subject", "kind", "level_min", "level_max")
 _SHAPE_HELP = (
     'expected exactly one shape: {"node"[, "min_grade"][, "max_grade"]}, {"competency"}, {"all"}, {"any"}, '
-    '{"at_least", "of"}, {"credits"|"hours", "of"} or {"credits"|"hours", "where"}'
+    '{"at_least", "of"}, {"credits"|"hours", "of"}, {"credits"|"hours", "where"} or '
+    '{"average", "of"|"where"[, "last_credits"]}'
 )
 
 
@@ -162,7 +186,54 @@ def requirement_problems(value: object, path: str) -> tuple[Requirement | None, 
     req = _parse(value, path, problems)
     if req is not None and not problems:
         _unit_problems(req, path, problems)
+        _average_problems(req, path, problems)
     return (None if problems else req), problems
+
+
+def _average_problems(req: Requirement, path: str, problems: list[Problem]) -> None:
+    """An average is a condition beside the parts of a requirement that use holdings: it goes
+    directly under the top-level ``all``, which has another part (so a met requirement always
+    uses some holding, which dates what a rule derives), and never under a ``credits ... of``
+    (it adds no credits). Anywhere else it is refused, at its path."""
+    top = req.of if isinstance(req, All) else ()
+    if isinstance(req, Average) or (top and all(isinstance(c, Average) for c in top)):
+        problems.append(Problem(path, 'averages alone use no holdings: put them under an "all" beside the parts the '
+                                      'rule uses, e.g. {"all": [{"average": "C+", "where": ...}, {"credits": 30, "where": ...}]}'))
+        return
+    for i, child in enumerate(top):
+        if not isinstance(child, Average):
+            _nested_averages(child, f"{_join(path, 'all')}[{i}]", problems)
+    if not isinstance(req, All):
+        _nested_averages(req, path, problems)
+
+
+def _nested_averages(req: Requirement, path: str, problems: list[Problem]) -> None:
+    if isinstance(req, Average):
+        problems.append(Problem(path, 'an average goes directly under the requirement\'s top-level "all", beside the parts '
+                                      'that use holdings'))
+        return
+    if isinstance(req, (All, Any_, AtLeast, CreditsOf)):
+        key = {All: "all", Any_: "any"}.get(type(req), "of")
+        for i, child in enumerate(req.of):
+            _nested_averages(child, f"{_join(path, key)}[{i}]", problems)
+
+
+def split_averages(req: Requirement) -> tuple[Requirement, tuple[Average, ...]]:
+    """``req`` without its averages, and the averages (directly under its top-level ``all``).
+
+    What is left is what the rule uses holdings for: with the averages taken as met, it is the
+    whole requirement (the planner's relaxation, the graph checks).
+
+    >>> rest, avgs = split_averages(parse_requirement({"all": [{"average": "B", "of": [{"node": "U:A"}]}, {"node": "U:A"}]}))
+    >>> rest, avgs
+    (All(of=(NodeLeaf(node='U:A', min_grade=None, max_grade=None),)), (Average(grade='B', of=('U:A',), where=None, last_credits=None),))
+    """
+    if not isinstance(req, All):
+        return req, ()
+    avgs = tuple(c for c in req.of if isinstance(c, Average))
+    if not avgs:
+        return req, ()
+    return All(tuple(c for c in req.of if not isinstance(c, Average))), avgs
 
 
 def _unit_problems(req: Requirement, path: str, problems: list[Problem]) -> None:
@@ -200,6 +271,8 @@ def _parse(value: object, path: str, problems: list[Problem]) -> Requirement | N
         return None
     if shape == "node":
         return _parse_node_leaf(value, path, problems)
+    if shape == "average":
+        return _parse_average(value, path, problems)
     if shape == "competency":
         ident = value["competency"]
         msg = id_problem(ident)
@@ -254,6 +327,38 @@ def _parse_node_leaf(value: dict[str, Any], path: str, problems: list[Problem]) 
         problems.append(Problem(_join(path, "max_grade"), f"{hi} is below min_grade {lo}: no grade meets both"))
         ok = False
     return NodeLeaf(ident, lo, hi) if ok else None
+
+
+def _parse_average(value: dict[str, Any], path: str, problems: list[Problem]) -> Average | None:
+    before = len(problems)
+    grade = value["average"]
+    if grade not in _BOUNDS:
+        problems.append(Problem(_join(path, "average"), f"unknown grade {grade!r}: expected one of {' '.join(_BOUNDS)}"))
+    of: tuple[str, ...] | None = None
+    where: Filter | None = None
+    last: float | None = None
+    if "of" in value:
+        items = value["of"]
+        if not isinstance(items, list) or not items:
+            problems.append(Problem(_join(path, "of"), 'must be a non-empty list of {"node": ID}'))
+        else:
+            ids = []
+            for i, item in enumerate(items):
+                at = f"{_join(path, 'of')}[{i}]"
+                if not isinstance(item, dict) or set(item) != {"node"}:
+                    problems.append(Problem(at, 'an average is taken over nodes: expected {"node": ID}'))
+                elif (msg := id_problem(item["node"])) is not None:
+                    problems.append(Problem(_join(at, "node"), msg))
+                else:
+                    ids.append(item["node"])
+            of = tuple(ids)
+    else:
+        where = _parse_filter(value["where"], _join(path, "where"), problems)
+        if "last_credits" in value:
+            last = _parse_credits(value["last_credits"], _join(path, "last_credits"), problems)
+    if len(problems) > before:
+        return None
+    return Average(grade, of, where, last)
 
 
 def _parse_children(value: object, path: str, problems: list[Problem]) -> tuple[Requirement, ...] | None:
@@ -325,6 +430,8 @@ def requirement_to_json(req: Requirement) -> dict[str, Any]:
         return out
     if isinstance(req, CompetencyLeaf):
         return {"competency": req.competency}
+    if isinstance(req, Average):
+        return average_to_json(req)
     if isinstance(req, All):
         return {"all": [requirement_to_json(c) for c in req.of]}
     if isinstance(req, Any_):
@@ -337,6 +444,23 @@ def requirement_to_json(req: Requirement) -> dict[str, Any]:
     return {req.unit: _number(req.credits), "where": where}
 
 
+def average_to_json(avg: Average) -> dict[str, Any]:
+    """The JSON form of an average (for ``missing`` and ``also_needs`` too).
+
+    >>> average_to_json(Average("C+", where=Filter(institution="U"), last_credits=30.0))
+    {'average': 'C+', 'where': {'institution': 'U'}, 'last_credits': 30}
+    """
+    out: dict[str, Any] = {"average": avg.grade}
+    if avg.of is not None:
+        out["of"] = [{"node": n} for n in avg.of]
+        return out
+    assert avg.where is not None
+    out["where"] = {k: getattr(avg.where, k) for k in _FILTER_KEYS if getattr(avg.where, k) is not None}
+    if avg.last_credits is not None:
+        out["last_credits"] = _number(avg.last_credits)
+    return out
+
+
 def walk(req: Requirement) -> Iterator[Requirement]:
     """Every sub-requirement of ``req``, itself first, depth first."""
     yield req
@@ -346,8 +470,8 @@ def walk(req: Requirement) -> Iterator[Requirement]:
 
 
 def mentioned_nodes(req: Requirement) -> set[str]:
-    """Ids of the nodes named by ``node`` leaves of ``req``."""
-    return {r.node for r in walk(req) if isinstance(r, NodeLeaf)}
+    """Ids of the nodes named by ``node`` leaves of ``req`` and by the ``of`` of its averages."""
+    return {r.node for r in walk(req) if isinstance(r, NodeLeaf)} | {n for r in walk(req) if isinstance(r, Average) for n in r.of or ()}
 
 
 def mentioned_competencies(req: Requirement) -> set[str]:

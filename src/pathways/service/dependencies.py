@@ -1,7 +1,10 @@
 """What routes receive by injection: the store, the engine cache, the caller's role, the body.
 
 Everything hangs off ``app.state`` (set by :func:`~pathways.service.app.create_app`), so
-two apps in one process (as in the tests) never share a store.
+two apps in one process (as in the tests) never share a store. Every dependency is a
+coroutine: none blocks, and FastAPI runs a plain function dependency in its thread pool, a
+thread hop per dependency per request (a dozen per ``POST /evaluate``, more CPU than a small
+evaluation).
 """
 
 from __future__ import annotations
@@ -46,22 +49,22 @@ MERGE_PATCH_JSON = "application/merge-patch+json"
 bearer = HTTPBearer(auto_error=False, description="a token from PATHWAYS_TOKENS_FILE; writes, GET /graph and GET /audit need one")
 
 
-def _store(request: Request) -> Store:
+async def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _cache(request: Request) -> EngineCache:
+async def _cache(request: Request) -> EngineCache:
     cache: EngineCache = request.app.state.engine_cache
     return cache
 
 
-def _limits(request: Request) -> Limits:
+async def _limits(request: Request) -> Limits:
     limits: Limits = request.app.state.limits
     return limits
 
@@ -76,7 +79,7 @@ async def request_work(request: Request) -> AsyncIterator[Work]:
         work.close()
 
 
-def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Role | None:
+async def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Role | None:
     """The role of the request's bearer token, ``None`` without one (401 for an unknown token)."""
     tokens: Tokens = request.app.state.tokens
     role = tokens.role_for(f"Bearer {credentials.credentials}" if credentials else request.headers.get("authorization"))
@@ -85,7 +88,7 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
     return role
 
 
-def _writer(role: Annotated[Role | None, Depends(caller)]) -> Role:
+async def _writer(role: Annotated[Role | None, Depends(caller)]) -> Role:
     return require_role(role)
 
 

@@ -1,4 +1,4 @@
-"""The service's cost limits, from settings: holdings, reach depth and size, impact size, request time.
+"""The service's cost limits, from settings: holdings, reach depth and size, impact and validation size, request time.
 
 Every limit is a setting (:mod:`pathways.settings`) and every refusal names it: a body over
 the holdings limit is a 422 on ``holdings`` before anything is parsed or evaluated, a reach
@@ -36,12 +36,13 @@ class Limits:
     graphql_max_depth: int = _DEFAULTS.graphql_max_depth
     request_time_limit: float = _DEFAULTS.request_time_limit
     impact_max_listed: int = _DEFAULTS.impact_max_listed
+    validate_max_listed: int = _DEFAULTS.validate_max_listed
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(settings.max_holdings, settings.max_reach_depth, settings.max_reach_paths,
                    settings.graphql_max_cost, settings.graphql_max_depth, settings.request_time_limit,
-                   settings.impact_max_listed)
+                   settings.impact_max_listed, settings.validate_max_listed)
 
     def deadline(self) -> Deadline:
         """A new request's deadline: ``request_time_limit`` seconds from now."""

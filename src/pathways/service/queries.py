@@ -100,13 +100,14 @@ def impact_json(snapshot: Snapshot, body: object, *, limits: Limits, deadline: D
     return result
 
 
-def validation_json(snapshot: Snapshot, institution: str | None, *, pilot_review_years: float,
+def validation_json(snapshot: Snapshot, institution: str | None, *, pilot_review_years: float, limits: Limits,
                     deadline: Deadline) -> dict[str, Any]:
     """``GET /validate``: the registrar checks of the current graph (:mod:`pathways.engine.checks`)
-    under ``deadline``, those touching ``institution``'s rules or nodes when it is given."""
+    under ``deadline``, those touching ``institution``'s rules or nodes when it is given; at most
+    the validation size limit of them (errors first) beside their exact total."""
     engine = snapshot.engine
     # the snapshot's entities are validated already: assembled, not parsed again
     doc = Document.model_construct(institutions=list(engine.institutions.values()), nodes=list(engine.nodes.values()),
                                    rules=list(engine.rules.values()))
     findings = check_graph(doc, institution=institution, pilot_review_years=pilot_review_years, deadline=deadline)
-    return {"findings": [f.as_json() for f in findings]}
+    return {"findings": [f.as_json() for f in findings[: limits.validate_max_listed]], "findings_total": len(findings)}

@@ -252,6 +252,7 @@ class Neo4jStore:
             if node.institution is not None:
                 institutions.add(node.institution)
             nodes.update(node.competencies)
+            nodes.update(node.excludes)
             if node.prerequisites is not None:
                 _requirement_refs(node.prerequisites, institutions, nodes)
         for rule in doc.rules:

@@ -231,12 +231,12 @@ class Query:
         return _rule_connection(rules, first)
 
 
-    @strawberry.field(description="Registrar checks of the graph, errors first: GET /validate; `institution` keeps "
-                                  "findings touching its rules or nodes.")
+    @strawberry.field(description="Registrar checks of the graph, errors first: GET /validate's findings (at most "
+                                  "PATHWAYS_VALIDATE_MAX_LISTED); `institution` keeps findings touching its rules or nodes.")
     def validation(self, info: Info, institution: str | None = None) -> list[ValidationFinding]:
         ctx = info.context
         found = validation_json(ctx.cache.current(), institution, pilot_review_years=ctx.settings.pilot_review_years,
-                                deadline=ctx.work.deadline)["findings"]
+                                limits=ctx.limits, deadline=ctx.work.deadline)["findings"]
         return [ValidationFinding.from_json(f) for f in found]
 
 

@@ -97,6 +97,7 @@ class Node:
     details: JSON
     limits: Limits | None
     repeatable: bool = strawberry.field(description="May be held several times with disjoint lineages (blanket credit).")
+    excludes: list[str] = strawberry.field(description="Anti-requisites: credit for only one of them counts at the institution (symmetric).")
 
     @strawberry.field(description="The name of the node's institution (null for a competency).")
     def institution_name(self, info: strawberry.Info[Any, None]) -> str | None:
@@ -302,6 +303,15 @@ class ReachNoCredit:
     granted_by: str
 
 
+@strawberry.type(description="A node granted by a rule with a credit (or hours) pool the node fits: its share of the pool "
+                             "and what else the rule needs with it held.")
+class ReachPoolTarget:
+    node: str
+    rule: str
+    share: float
+    also_needs: JSON | None
+
+
 @strawberry.type
 class ReachTarget:
     node: str
@@ -315,6 +325,8 @@ class Reach:
     depth: int
     targets: list[ReachTarget]
     no_credit: list[ReachNoCredit]
+    pool_targets: list[ReachPoolTarget]
+    pool_targets_total: int
     nodes: JSON
 
     @classmethod
@@ -324,15 +336,19 @@ class Reach:
             for t in data["targets"]
         ]
         no_credit = [ReachNoCredit(**n) for n in data["no_credit"]]
-        return cls(node=data["node"], depth=data["depth"], targets=targets, no_credit=no_credit, nodes=data["nodes"])
+        pools = [ReachPoolTarget(**p) for p in data["pool_targets"]]
+        return cls(node=data["node"], depth=data["depth"], targets=targets, no_credit=no_credit, pool_targets=pools,
+                   pool_targets_total=data["pool_targets_total"], nodes=data["nodes"])
 
 
-@strawberry.type(description="One minimal plan: the items to take, their total, in what order, and what they earn.")
+@strawberry.type(description="One minimal plan: the items to take, their total, in what order, what they earn, and which "
+                              "items the learner presented before (retakes: a new attempt).")
 class PlanOption:
     items: list[str]
     total: float
     sequence: list[list[str]]
     granted: list[GrantedHolding]
+    retakes: list[str]
 
 
 @strawberry.type(description="The answer to plan: the same fields as POST /plan.")
@@ -348,7 +364,7 @@ class Plan:
     def from_json(cls, data: dict[str, Any], nodes: Mapping[str, model.Node]) -> Plan:
         plans = [
             PlanOption(items=p["items"], total=p["total"], sequence=p["sequence"],
-                       granted=[GrantedHolding.from_json(g, nodes) for g in p["granted"]])
+                       granted=[GrantedHolding.from_json(g, nodes) for g in p["granted"]], retakes=p["retakes"])
             for p in data["plans"]
         ]
         return cls(target=data["target"], objective=data["objective"], feasible=data["feasible"], reason=data["reason"], plans=plans,
@@ -407,6 +423,7 @@ class NodeInput:
     details: JSON | None = None
     limits: LimitsInput | None = None
     repeatable: bool | None = None
+    excludes: list[str] | None = None
 
 
 @strawberry.input

@@ -70,10 +70,12 @@ async def post_impact(body: Body, cache: Cache, limits: AppLimits, work: Request
 async def get_validate(
     cache: Cache,
     settings: CurrentSettings,
+    limits: AppLimits,
     work: RequestWork,
     institution: Annotated[str | None, Query(description="only findings touching rules this institution grants, or its nodes")] = None,
 ) -> FastJSONResponse:
-    """``{"findings": [{"check", "severity", "rules", "nodes", "message"}]}``, errors first; pilots
-    are judged against ``PATHWAYS_PILOT_REVIEW_YEARS``."""
-    return await work.run(lambda: FastJSONResponse(validation_json(cache.current(), institution, deadline=work.deadline,
+    """``{"findings": [{"check", "severity", "rules", "nodes", "message"}], "findings_total": N}``,
+    errors first, at most ``PATHWAYS_VALIDATE_MAX_LISTED`` findings; pilots are judged against
+    ``PATHWAYS_PILOT_REVIEW_YEARS``."""
+    return await work.run(lambda: FastJSONResponse(validation_json(cache.current(), institution, deadline=work.deadline, limits=limits,
                                                                    pilot_review_years=settings.pilot_review_years)))
