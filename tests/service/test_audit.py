@@ -52,7 +52,10 @@ def test_filters_combine_and_page(client: Client) -> None:
     today = dt.datetime.now(dt.timezone.utc).date()
     assert len(_entries(client, since=today.isoformat())) == 5
     assert _entries(client, since=(today + dt.timedelta(days=1)).isoformat()) == []
-    assert len(_entries(client, since=f"{today.isoformat()}T00:00:00-12:00")) == 5
+    # an offset is honoured: an hour ago and an hour ahead, written at UTC-12 (whatever the hour of the day)
+    west, now = dt.timezone(dt.timedelta(hours=-12)), dt.datetime.now(dt.timezone.utc)
+    assert len(_entries(client, since=(now - dt.timedelta(hours=1)).astimezone(west).isoformat(timespec="seconds"))) == 5
+    assert _entries(client, since=(now + dt.timedelta(hours=1)).astimezone(west).isoformat(timespec="seconds")) == []
 
 
 def test_a_bad_since_is_422_naming_it(client: Client) -> None:
