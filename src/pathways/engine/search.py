@@ -29,6 +29,7 @@ from typing import Any
 from .candidates import Candidate
 from .holdings import number
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, LEAF, POOL, Compiled, leaf_json
+from .shortfall import capped_prefix
 
 __all__ = ["SearchState", "recursion_room"]
 
@@ -114,14 +115,7 @@ class SearchState:
                     left.pop(bisect.bisect_left(left, -largest[e]))
                 largest[e] = credits
                 bisect.insort(left, -credits)
-            sums = [0.0]
-            total = 0.0
-            for x in left:
-                total -= x
-                sums.append(total)
-                if total >= enough:
-                    break
-            tops[i] = sums
+            tops[i] = capped_prefix(left, enough)
         return tops
 
     # -- state of the requirement under the current placements ---------------------------------

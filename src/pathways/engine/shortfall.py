@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 
 from .index import ALL, ANY, COMPETENCY, LEAF, POOL, Compiled
 
-__all__ = ["Shortfall"]
+__all__ = ["Shortfall", "capped_prefix"]
 
 _SLACK = 1e-9
 """Taken off every sum a count must reach: sums in another order round differently, and a
@@ -73,7 +73,7 @@ class Shortfall:
                     sums[g] = sums[g + 1]
                     continue
                 bisect.insort(largest, -best)
-                sums[g] = _prefix(largest, need)
+                sums[g] = capped_prefix(largest, need)
             self.pool_sums[s] = sums
         for g in range(n - 1, -1, -1):
             for m in moves[g]:
@@ -88,7 +88,7 @@ class Shortfall:
                 self.gain_sums[g] = self.gain_sums[g + 1]
                 continue
             bisect.insort(top, -best)
-            self.gain_sums[g] = _prefix(top, 1.0)  # no fraction grows by more than 1
+            self.gain_sums[g] = capped_prefix(top, 1.0)  # no fraction grows by more than 1
         self.to_meet: Callable[[_State, int], float] = _meet(tree, self.pool_sums, self.last_fill)
 
     def to_gain(self, delta: float, g: int) -> float:
@@ -100,8 +100,13 @@ class Shortfall:
         return k if k < len(sums) else math.inf
 
 
-def _prefix(negated: list[float], cap: float) -> list[float]:
-    """Prefix sums of ``-negated`` (largest first), stopping at the first that reaches ``cap``."""
+def capped_prefix(negated: list[float], cap: float) -> list[float]:
+    """Prefix sums of ``-negated`` (sorted ascending, so largest first), stopping at the first
+    that reaches ``cap``: the most ``k`` values can add, for each ``k`` that matters.
+
+    >>> capped_prefix([-3.0, -2.0, -1.0], 4.0)
+    [0.0, 3.0, 5.0]
+    """
     out = [0.0]
     total = 0.0
     for x in negated:
