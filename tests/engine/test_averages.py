@@ -124,13 +124,88 @@ def test_an_unless_may_name_an_average() -> None:
     assert out["granted"] == [] and out["skipped"] == [{"rule": "R", "reason": "excluded"}]
 
 
+def test_an_average_alone_is_a_whole_requirement_and_the_grant_rests_on_the_learning_averaged() -> None:
+    # admission on a B average over the last 6 credits at U: U:A is too old to count, U:M has no grade
+    eng = engine(NODES, [rule("ADM", {"average": "B", "where": {"institution": "U"}, "last_credits": 6}, "V:ADMIT",
+                              kind="admission")])
+    record = [{"node": "U:A", "grade": "D", "earned": "2020-04-30"}, {"node": "U:B", "grade": "A", "earned": "2025-04-30"},
+              {"node": "U:D", "grade": "C+", "earned": "2025-01-30"}, {"node": "U:M", "grade": "P", "earned": "2025-05-30"}]
+    (g,) = run(eng, record)["granted"]
+    assert (g["node"], g["uses"], g["lineage"], g["grade"], g["earned"]) == ("V:ADMIT", ["U:B", "U:D"], ["U:B", "U:D"], "C+",
+                                                                            "2025-04-30")
+    # short of it: progress is the average's points over B's, and it is what is missing
+    out = run(eng, [{"node": "U:B", "grade": "C", "earned": "2025-04-30"}])
+    assert out["granted"] == []
+    (p,) = out["progress"]
+    assert p["fraction"] == pytest.approx(2.0 / 3.0, abs=1e-3) and p["uses"] == []
+    assert p["missing"] == {"average": "B", "where": {"institution": "U"}, "last_credits": 6}
+    # over nothing graded: not met, no progress
+    assert run(eng, [{"node": "U:M", "grade": "P"}])["granted"] == []
+
+
+def test_transfer_credit_resting_on_an_average_carries_the_lineage_of_its_origin() -> None:
+    rules = [rule("U-V", {"node": "U:A"}, "V:X", kind="transfer"),
+             rule("ADM", {"all": [{"average": "B", "where": {"institution": "V"}}]}, "V:ADMIT", kind="admission")]
+    out = run(engine(NODES, rules), [{"node": "U:A", "grade": "A"}])
+    assert [(g["node"], g["uses"], g["lineage"]) for g in out["granted"]] == [("V:X", ["U:A"], ["U:A"]),
+                                                                             ("V:ADMIT", ["V:X"], ["U:A"])]
+
+
+def test_under_any_an_average_met_meets_it_with_no_holdings_else_another_branch_does() -> None:
+    eng = engine(NODES, [rule("ADM", {"any": [{"average": "B", "of": [{"node": "U:A"}, {"node": "U:B"}]},
+                                              {"all": [{"node": "U:C"}, {"node": "U:D"}]}]}, "V:ADMIT", kind="admission")])
+    # the average met: the any rests on it alone
+    (g,) = run(eng, [{"node": "U:A", "grade": "A"}, {"node": "U:B", "grade": "C+"}])["granted"]
+    assert g["uses"] == ["U:A", "U:B"]
+    # not met (2.5): the other branch meets it
+    (g,) = run(eng, [{"node": "U:A", "grade": "B"}, {"node": "U:B", "grade": "C"}, {"node": "U:C", "grade": "D"},
+                     {"node": "U:D", "grade": "D"}])["granted"]
+    assert g["uses"] == ["U:C", "U:D"]
+    # neither: progress is the better of the two
+    out = run(eng, [{"node": "U:A", "grade": "B"}, {"node": "U:B", "grade": "C"}, {"node": "U:C", "grade": "D"}])
+    assert out["granted"] == [] and out["progress"][0]["fraction"] == 0.5
+    assert out["progress"][0]["missing"] == {"node": "U:D"}
+
+
+def test_beside_holdings_under_any_a_met_average_leaves_the_rest_of_the_requirement() -> None:
+    # {"all": [U:A, {"any": [average, U:B]}]}: with the average met, U:A alone is used
+    eng = engine(NODES, [rule("R", {"all": [{"node": "U:A"}, {"any": [{"average": "B", "of": [{"node": "U:D"}]},
+                                                                           {"node": "U:B"}]}]}, "V:X")])
+    (g,) = run(eng, [{"node": "U:A", "grade": "C"}, {"node": "U:D", "grade": "A"}])["granted"]
+    assert (g["uses"], g["lineage"]) == (["U:A"], ["U:A"])
+    (g,) = run(eng, [{"node": "U:A", "grade": "C"}, {"node": "U:D", "grade": "C"}, {"node": "U:B", "grade": "C"}])["granted"]
+    assert g["uses"] == ["U:A", "U:B"]
+    assert run(eng, [{"node": "U:A", "grade": "C"}, {"node": "U:D", "grade": "C"}])["granted"] == []
+
+
+def test_under_at_least_a_met_average_counts_as_one_met_child() -> None:
+    three = [{"average": "B", "of": [{"node": "U:D"}]}, {"node": "U:A"}, {"node": "U:B"}]
+    eng = engine(NODES, [rule("R", {"at_least": 2, "of": three}, "V:X")])
+    (g,) = run(eng, [{"node": "U:A", "grade": "C"}, {"node": "U:D", "grade": "A"}])["granted"]
+    assert g["uses"] == ["U:A"]
+    assert run(eng, [{"node": "U:A", "grade": "C"}, {"node": "U:D", "grade": "C"}])["granted"] == []
+    (g,) = run(eng, [{"node": "U:A", "grade": "C"}, {"node": "U:D", "grade": "C"}, {"node": "U:B", "grade": "C"}])["granted"]
+    assert g["uses"] == ["U:A", "U:B"]
+    # two averages met, the at_least rests on them (the first two)
+    eng = engine(NODES, [rule("R", {"at_least": 2, "of": [{"average": "B", "of": [{"node": "U:D"}]},
+                                                          {"average": "C", "of": [{"node": "U:B"}]}, {"node": "U:A"}]}, "V:X")])
+    (g,) = run(eng, [{"node": "U:A", "grade": "C"}, {"node": "U:D", "grade": "A"}, {"node": "U:B", "grade": "C"}])["granted"]
+    assert g["uses"] == ["U:B", "U:D"]
+
+
+def test_a_later_holding_raising_a_nested_average_fires_the_rule_then() -> None:
+    rules = [rule("U-V", {"node": "U:A"}, "V:X", kind="transfer"),
+             rule("R", {"all": [{"node": "U:B"}, {"any": [{"average": "B", "where": {"institution": "V"}}, {"node": "U:C"}]}]},
+                  "V:ADMIT", kind="admission")]
+    out = run(engine(NODES, rules), [{"node": "V:Y", "grade": "C"}, {"node": "U:B", "grade": "C"}, {"node": "U:A", "grade": "A+"}])
+    assert [(g["node"], g["uses"]) for g in out["granted"]] == [("V:X", ["U:A"]), ("V:ADMIT", ["U:B"])]
+
+
 @pytest.mark.parametrize(("requires", "path", "start"), [
-    ({"average": "B", "where": {"institution": "U"}}, "rules[0].requires", "averages alone use no holdings"),
-    ({"all": [{"average": "B", "of": [{"node": "U:A"}]}]}, "rules[0].requires", "averages alone use no holdings"),
-    ({"any": [{"average": "B", "of": [{"node": "U:A"}]}, {"node": "U:A"}]}, "rules[0].requires.any[0]",
-     "an average goes directly under the requirement's top-level \"all\""),
     ({"all": [{"node": "U:A"}, {"credits": 3, "of": [{"average": "B", "of": [{"node": "U:A"}]}, {"node": "U:B"}]}]},
-     "rules[0].requires.all[1].of[0]", "an average goes directly under"),
+     "rules[0].requires.all[1].of[0]", 'an average adds no credits, so a "credits ... of" cannot count it'),
+    ({"hours": 30, "of": [{"any": [{"average": "B", "of": [{"node": "U:A"}]}, {"node": "U:B"}]}]},
+     "rules[0].requires.of[0].any[0]", 'an average adds no hours, so a "hours ... of" cannot count it'),
     ({"all": [{"average": "F", "of": [{"node": "U:A"}]}, {"node": "U:A"}]}, "rules[0].requires.all[0].average", "unknown grade 'F'"),
     ({"all": [{"average": "B", "of": [{"node": "U:A", "min_grade": "C"}]}, {"node": "U:A"}]}, "rules[0].requires.all[0].of[0]",
      "an average is taken over nodes"),

@@ -31,23 +31,25 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..model import GRADE_POINTS, Filter, average_to_json, counted_grade
+from ..model import GRADE_POINTS, CreditsWhere, Filter, average_to_json, counted_grade, requirement_to_json
 from ..model.requirements import Average
-from .holdings import HoldingState
-from .index import Compiled
-from .matching import Progress
+from .holdings import HoldingState, number
+from .index import ALL, ANY, AT_LEAST, AVERAGE, COMPETENCY, FALSE, LEAF, POOL, TRUE, Compiled, leaf_json, settle
+from .matching import Assignment, Candidate, Progress
+from .progress import best_progress
 
-__all__ = ["average_fraction", "average_json", "averages_met", "grade_average", "with_averages"]
+__all__ = ["average_fraction", "average_json", "average_met", "averaged_progress", "counted", "grade_average", "rests_on", "shape_json",
+           "with_averages"]
 
 _EPS = 1e-9
 
 
-def grade_average(avg: Compiled, members: Iterable[str], held: Mapping[str, HoldingState], pass_counts_as: str | None) -> float | None:
-    """The credit-weighted grade points of the learning behind ``members`` (held nodes the
-    average is taken over), as the module says; ``None`` when no credit there is graded."""
+def counted(avg: Compiled, members: Iterable[str], held: Mapping[str, HoldingState], pass_counts_as: str | None) -> list[tuple[HoldingState, float]]:
+    """The direct holdings an average over ``members`` (held nodes it is taken over) weighs,
+    each with its grade points, as the module says."""
     learning = {e for n in members for e in held[n].lineage}
     graded: list[tuple[HoldingState, float]] = []
     for e in learning:
@@ -65,10 +67,40 @@ def grade_average(avg: Compiled, members: Iterable[str], held: Mapping[str, Hold
             kept.append((h, points))
             credits += h.credits
         graded = kept
+    return graded
+
+
+def grade_average(avg: Compiled, members: Iterable[str], held: Mapping[str, HoldingState], pass_counts_as: str | None) -> float | None:
+    """The credit-weighted grade points of what :func:`counted` weighs; ``None`` when no
+    credit there is graded."""
+    graded = counted(avg, members, held, pass_counts_as)
     total = sum(h.credits for h, _ in graded)
     if total <= 0:
         return None
     return sum(h.credits * points for h, points in graded) / total
+
+
+def average_met(avg: Compiled, points: float | None) -> bool:
+    """Whether an average of ``points`` (:func:`grade_average`) reaches the grade of ``avg``."""
+    return points is not None and points >= avg[1] - _EPS
+
+
+def rests_on(members: Sequence[Sequence[str]], counts: Sequence[Iterable[HoldingState]], held: Mapping[str, HoldingState]) -> Assignment:
+    """What a requirement met by averages alone rests on: of the held nodes each average is
+    taken over (``members``), those behind the learning it weighs (``counts``, :func:`counted`),
+    and their lineages.
+
+    >>> import datetime as dt
+    >>> a = HoldingState("U:A", 3.0, dt.date(2025, 1, 1), "A", frozenset({"U:A"}))
+    >>> rests_on([["U:A", "U:P"]], [[a]], {"U:A": a, "U:P": a._replace(node="U:P", grade="P", lineage=frozenset({"U:P"}))})
+    Assignment(uses=('U:A',), lineage=('U:A',))
+    """
+    uses: set[str] = set()
+    for nodes, weighed in zip(members, counts, strict=True):
+        learning = {h.node for h in weighed}
+        uses.update(n for n in nodes if not learning.isdisjoint(held[n].lineage))
+    lineage = {e for n in uses for e in held[n].lineage}
+    return Assignment(uses=tuple(sorted(uses)), lineage=tuple(sorted(lineage)))
 
 
 def average_fraction(avg: Compiled, points: float | None) -> float:
@@ -82,11 +114,6 @@ def average_fraction(avg: Compiled, points: float | None) -> float:
     return 1.0 if points >= avg[1] - _EPS else points / avg[1]
 
 
-def averages_met(averages: Sequence[Compiled], points: Sequence[float | None]) -> bool:
-    """Whether every average reaches its grade (``points``: :func:`grade_average` of each)."""
-    return all(p is not None and p >= avg[1] - _EPS for avg, p in zip(averages, points, strict=True))
-
-
 def average_json(avg: Compiled) -> dict[str, Any]:
     """A compiled average as SPEC writes it (for ``missing`` and ``also_needs``).
 
@@ -97,20 +124,19 @@ def average_json(avg: Compiled) -> dict[str, Any]:
     return average_to_json(Average(avg[2], avg[3], where, avg[5]))
 
 
-def with_averages(p: Progress, tree: Compiled, averages: Sequence[Compiled], points: Sequence[float | None]) -> Progress:
-    """Progress ``p`` toward ``tree`` (a requirement's top-level ``all`` without its averages)
-    made progress toward the whole: each average one more child of that ``all``, and the
-    averages not met added to what is ``missing``.
+def with_averages(p: Progress, rest: int, averages: Sequence[Compiled], points: Sequence[float | None]) -> Progress:
+    """Progress ``p`` toward the ``rest`` other children of a requirement's top-level ``all``
+    (or toward nothing, ``rest`` 0) made progress toward the whole: each of ``averages`` one
+    more child of that ``all``, and those not met added to what is ``missing``.
 
     >>> p = Progress(fraction=0.5, uses=("U:A",), missing={"node": "U:B"})
-    >>> w = with_averages(p, (3, ((0, 0, "U:A", None, None), (0, 1, "U:B", None, None))), [(7, 3.0, "B", ("U:A",), None, None)], [2.0])
+    >>> w = with_averages(p, 2, [(7, 3.0, "B", ("U:A",), None, None)], [2.0])
     >>> round(w.fraction, 3), w.missing
     (0.556, {'all': [{'node': 'U:B'}, {'average': 'B', 'of': [{'node': 'U:A'}]}]})
     """
     if not averages:
         return p
     fractions = [average_fraction(avg, pts) for avg, pts in zip(averages, points, strict=True)]
-    rest = len(tree[1])
     fraction = (sum(fractions) + rest * p.fraction) / (rest + len(averages))
     parts: list[dict[str, Any]] = []
     if p.missing is not None:
@@ -118,3 +144,56 @@ def with_averages(p: Progress, tree: Compiled, averages: Sequence[Compiled], poi
     parts += [average_json(avg) for avg, f in zip(averages, fractions, strict=True) if f < 1.0]
     missing = None if not parts else parts[0] if len(parts) == 1 else {"all": parts}
     return Progress(fraction=fraction, uses=p.uses, missing=missing)
+
+
+def averaged_progress(shape: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate], points: Callable[[Compiled], float | None]) -> Progress:
+    """Progress toward a requirement with averages (its :func:`~pathways.engine.index.compile_shape`).
+
+    The averages directly under its top-level ``all`` (or the requirement, an average) are
+    children with their fractions (:func:`with_averages`); the rest is :func:`settled <pathways.engine.index.settle>`,
+    each average met or not by its ``points``, and its best progress taken: a met average
+    counts as met there, one not met as nothing (it is named in ``missing`` only when it
+    keeps the rest from being met at all, which is then missing whole).
+
+    >>> avg = (7, 3.0, "B", ("U:A",), None, None)
+    >>> averaged_progress(avg, (), [], lambda a: 2.4)
+    Progress(fraction=0.8, uses=(), missing={'average': 'B', 'of': [{'node': 'U:A'}]})
+    """
+    top = shape[1] if shape[0] == ALL else (shape,)
+    beside = [c for c in top if c[0] == AVERAGE]
+    rest = tuple(c for c in top if c[0] != AVERAGE)
+    p = Progress(fraction=0.0, uses=(), missing=None)
+    if rest:
+        tree, _ = settle(rest[0] if shape[0] != ALL else (ALL, rest), lambda avg: average_met(avg, points(avg)))
+        if tree is TRUE:
+            p = Progress(fraction=1.0, uses=(), missing=None)
+        elif tree is FALSE:
+            p = Progress(fraction=0.0, uses=(), missing=shape_json(rest[0] if shape[0] != ALL else (ALL, rest)))
+        else:
+            p = best_progress(tree, slots, cands)
+    return with_averages(p, len(rest), beside, [points(avg) for avg in beside])
+
+
+def shape_json(shape: Compiled) -> dict[str, Any]:
+    """A compiled requirement, averages and all, as SPEC writes it.
+
+    >>> shape_json((ANY, ((7, 3.0, "B", ("U:A",), None, None), (LEAF, 0, "U:B", None, None))))
+    {'any': [{'average': 'B', 'of': [{'node': 'U:A'}]}, {'node': 'U:B'}]}
+    """
+    tag = shape[0]
+    if tag == AVERAGE:
+        return average_json(shape)
+    if tag == LEAF:
+        return leaf_json(shape)
+    if tag == COMPETENCY:
+        return {"competency": shape[2]}
+    if tag == POOL:
+        return requirement_to_json(CreditsWhere(shape[2], shape[3], shape[4]))
+    kids = [shape_json(child) for child in shape[-1]]
+    if tag == ALL:
+        return {"all": kids}
+    if tag == ANY:
+        return {"any": kids}
+    if tag == AT_LEAST:
+        return {"at_least": shape[1], "of": kids}
+    return {shape[2]: number(shape[1]), "of": kids}

@@ -32,11 +32,11 @@ from ..model import BadgeClaim, EvaluationRequest, Holding, Requirement, require
 from ..model.grades import FAIL
 from .antirequisites import losers as anti_losers
 from .attempts import rank_attempts
-from .averages import with_averages
+from .averages import averaged_progress
 from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, synthetic_holdings, years_before
 from .candidates import Candidate
-from .index import LEAF, POOL, CompiledRule, Engine, compile_averages, compile_requirement
+from .index import LEAF, POOL, CompiledRule, Engine, compile_shape
 from .matching import Progress
 from .progress import best_progress, bounded
 from .ranking import NOTHING, Contender, Outlook, ProgressEntry, ProgressFocus, missing_credits, outlook, relaxed_outlook, top_progress
@@ -440,12 +440,14 @@ class _Progress:
         """The progress entry of ``rule_id``, ``None`` unless it is partly met."""
         rule = self.run.engine.compiled[rule_id]
         alike = self._alike(rule)
-        p = self.made.get(alike)
-        if p is None:
-            cands = self._candidates(rule, alike)
-            p = self.made[alike] = best_progress(rule.tree, rule.slots, cands) if cands or rule.averages else _NONE
-        if rule.averages:
-            p = with_averages(p, rule.tree, rule.averages, self.run.averages(rule))
+        if rule.shape is not None:  # what it reads depends on which averages are met: not shared
+            run, pass_as = self.run, rule.pass_counts_as
+            p = averaged_progress(rule.shape, rule.slots, self._candidates(rule, alike), lambda avg: run.average(avg, pass_as))
+        else:
+            p = self.made.get(alike)
+            if p is None:
+                cands = self._candidates(rule, alike)
+                p = self.made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
         if not 0.0 < p.fraction < 1.0 - _PARTIAL:
             return None
         needed = missing_credits(p.missing, self.credits)
@@ -466,14 +468,12 @@ def requirement_progress(engine: Engine, requirement: Requirement | str, held: M
     pass_as = None
     if isinstance(requirement, str):
         compiled = engine.compiled[requirement]
-        tree, slots, averages, pass_as = compiled.tree, compiled.slots, compiled.averages, compiled.pass_counts_as
+        shape, slots, pass_as = compiled.shape or compiled.tree, compiled.slots, compiled.pass_counts_as
     else:
-        tree, slots = compile_requirement(requirement)
-        averages = compile_averages(requirement)
+        shape, slots = compile_shape(requirement)
     unit = engine.compiled[requirement].unit if isinstance(requirement, str) else requirement_unit(requirement)
-    rule = CompiledRule("", "stack", "", "approved", tree, slots, (), None, None, None, (), unit=unit)
+    rule = CompiledRule("", "stack", "", "approved", shape, slots, (), None, None, None, (), unit=unit)
     run = Run(engine, dt.date.max, True)
     for h in held.values():
         run.add(h)
-    progress = best_progress(tree, slots, run.candidates(rule))
-    return with_averages(progress, tree, averages, [run.average(avg, pass_as) for avg in averages])
+    return averaged_progress(shape, slots, run.candidates(rule), lambda avg: run.average(avg, pass_as))

@@ -33,7 +33,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Callable, TypeAlias
 
 from ..heap import gc_paused
 from ..model import (
@@ -54,7 +54,6 @@ from ..model import (
     Requirement,
     Rule,
     requirement_unit,
-    split_averages,
 )
 
 if TYPE_CHECKING:
@@ -77,12 +76,16 @@ __all__ = [
     "NO_MAX",
     "Precedence",
     "Touch",
+    "TRUE",
+    "FALSE",
     "compile_averages",
     "compile_requirement",
+    "compile_shape",
     "filter_matches",
     "leaf_json",
     "necessary_slots",
     "precedence",
+    "settle",
 ]
 
 # Tags of compiled requirement tuples. Tuples rather than objects: a CUNY-sized graph holds
@@ -99,11 +102,18 @@ Compiled: TypeAlias = tuple[Any, ...]
 
 (``unit``: ``"credits"`` or ``"hours"``, what the pool adds up; ``credits`` is the amount needed.)
 
-An average (second edition, amendment 7) is no part of the tree: it uses no holdings, so the
-tree is the requirement without it (what the planner and the graph checks read: averages
-taken as met) and :func:`compile_averages` gives it apart:
-``(AVERAGE, points needed, grade, nodes of | None, Filter | None, last_credits | None)``.
+An average (second edition, amendment 7) takes no slot: it uses no holdings, and is met or
+not given what is held. The requirement's *shape* (:func:`compile_shape`) has it in place,
+``(AVERAGE, points needed, grade, nodes of | None, Filter | None, last_credits | None)``;
+:func:`settle` folds each into its parent as met or not, and the *tree* is the shape with
+every average taken as met (what the planner, the bounds and the graph checks read).
 """
+
+TRUE: Compiled = (ALL, ())
+"""A requirement met with no holdings (all averages, met): only ever a whole settled tree."""
+
+FALSE: Compiled = (ANY, ())
+"""A requirement its averages keep from being met: only ever a whole settled tree."""
 
 
 LeafRule: TypeAlias = tuple[Any, ...]
@@ -167,20 +177,70 @@ def compile_requirement(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...
     >>> tree[0] == ALL, [s[1:] for s in slots]
     (True, [(0, 'U:A', None, None), (1, 'U:B', 'B', None)])
 
-    Averages are left out (:func:`compile_averages`).
+    Averages are taken as met (:func:`settle`): the tree is what the rule uses holdings for.
     """
+    shape, slots = compile_shape(req)
+    return settle(shape, lambda avg: True)[0], slots
+
+
+def compile_shape(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...]]:
+    """:func:`compile_requirement` with the averages in place (tag ``AVERAGE``, no slot)."""
     slots: list[Compiled] = []
-    tree = _compile_into(split_averages(req)[0], slots)
-    return tree, tuple(slots)
+    shape = _compile_into(req, slots)
+    return shape, tuple(slots)
 
 
 def compile_averages(req: Requirement) -> tuple[Compiled, ...]:
-    """The averages of ``req`` compiled (see :data:`Compiled`), in order.
+    """The averages of ``req`` compiled (see :data:`Compiled`), wherever they stand, in order.
 
-    >>> compile_averages(All((Average("C+", of=("U:A",)), NodeLeaf("U:B"))))
-    ((7, 2.33, 'C+', ('U:A',), None, None),)
+    >>> compile_averages(All((Average("C+", of=("U:A",)), Any_((NodeLeaf("U:B"), Average("B", of=("U:B",)))))))
+    ((7, 2.33, 'C+', ('U:A',), None, None), (7, 3.0, 'B', ('U:B',), None, None))
     """
-    return tuple((AVERAGE, GRADE_POINTS[a.grade], a.grade, a.of, a.where, a.last_credits) for a in split_averages(req)[1])
+    return tuple(_averages_in(compile_shape(req)[0]))
+
+
+def _averages_in(shape: Compiled) -> list[Compiled]:
+    if shape[0] == AVERAGE:
+        return [shape]
+    if shape[0] in (LEAF, COMPETENCY, POOL):
+        return []
+    return [avg for child in shape[-1] for avg in _averages_in(child)]
+
+
+def settle(shape: Compiled, met: Callable[[Compiled], bool]) -> tuple[Compiled, tuple[Compiled, ...]]:
+    """``shape`` with each average folded in as ``met`` says, and the averages it then rests on.
+
+    A met average makes an ``any`` met and counts as one met child of an ``at_least`` (whose
+    count drops by one); one not met makes an ``all`` unmet and leaves an ``any`` or
+    ``at_least`` the other children. What is left uses holdings, or is :data:`TRUE` (met by
+    averages alone: it rests on those that made it so, the first met ones of an ``any`` or
+    an ``at_least``, every one of an ``all``) or :data:`FALSE`. A part without averages is
+    returned as it is (the same object).
+
+    >>> shape, _ = compile_shape(Any_((Average("B", of=("U:A",)), NodeLeaf("U:B"))))
+    >>> settle(shape, lambda avg: False)[0], settle(shape, lambda avg: True)
+    ((1, ((0, 0, 'U:B', None, None),)), ((3, ()), ((7, 3.0, 'B', ('U:A',), None, None),)))
+    """
+    tag = shape[0]
+    if tag == AVERAGE:
+        return (TRUE, (shape,)) if met(shape) else (FALSE, ())
+    if tag in (LEAF, COMPETENCY, POOL, CREDITS_OF):  # a pool holds no average (the model refuses one)
+        return shape, ()
+    kids = [settle(child, met) for child in shape[-1]]
+    if all(kid is child for (kid, _), child in zip(kids, shape[-1], strict=True)):
+        return shape, ()
+    true = [rests for kid, rests in kids if kid is TRUE]
+    rest = tuple(kid for kid, _ in kids if kid is not TRUE and kid is not FALSE)
+    if tag == ALL:
+        if any(kid is FALSE for kid, _ in kids):
+            return FALSE, ()
+        return ((ALL, rest), ()) if rest else (TRUE, tuple(a for rests in true for a in rests))
+    need = 1 if tag == ANY else shape[1]
+    if len(true) >= need:
+        return TRUE, tuple(a for rests in true[:need] for a in rests)
+    if len(rest) < need - len(true):
+        return FALSE, ()
+    return ((ANY, rest) if tag == ANY else (AT_LEAST, need - len(true), rest)), ()
 
 
 def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
@@ -198,8 +258,8 @@ def _compile_into(r: Requirement, slots: list[Compiled]) -> Compiled:
         out = (POOL, len(slots), r.credits, r.where, r.unit)
         slots.append(out)
         return out
-    # averages sit only under the top-level all (the model refuses them elsewhere), split off before
-    assert not isinstance(r, Average), "an average is compiled apart: compile_averages"
+    if isinstance(r, Average):
+        return (AVERAGE, GRADE_POINTS[r.grade], r.grade, r.of, r.where, r.last_credits)
     children = tuple(_compile_into(c, slots) for c in r.of)
     if isinstance(r, All):
         return (ALL, children)
@@ -274,8 +334,10 @@ class CompiledRule:
     """What the requirement's pools add up (:func:`~pathways.model.requirement_unit`): a
     candidate carries its node's ``hours`` as its weight when this is ``"hours"``."""
     averages: tuple[Compiled, ...] = ()
-    """:func:`compile_averages` of the requirement: conditions beside ``tree``, which the rule
-    must meet too (``tree``'s root is then an ``all``, whose other children ``tree`` keeps)."""
+    """:func:`compile_averages` of the requirement: ``tree`` takes them as met."""
+    shape: Compiled | None = None
+    """The requirement with its averages in place (:func:`compile_shape`), ``None`` without:
+    the rule is matched against :func:`settle` of it."""
 
 
 def necessary_slots(tree: Compiled) -> tuple[int, ...]:
@@ -379,8 +441,9 @@ class Engine:
         return self._shared.setdefault(value, value)
 
     def _compile(self, rule: Rule, leaf_rules: dict[str, list[LeafRule]]) -> CompiledRule:
-        tree, slots = compile_requirement(rule.requires)
-        averages = compile_averages(rule.requires)
+        shape, slots = compile_shape(rule.requires)
+        averages = tuple(_averages_in(shape))
+        tree = settle(shape, lambda avg: True)[0] if averages else shape
         for slot in slots:
             if slot[0] == LEAF:
                 self._add_unique(self._by_node[slot[2]], rule.id)
@@ -412,7 +475,7 @@ class Engine:
                     if rest > 0:
                         limits.append((None, None, rest))
         grants = tuple(grant_list)
-        if tree[0] != LEAF or limits or caps or rule.unless is not None or not grants or rule.pass_counts_as is not None:
+        if tree[0] != LEAF or averages or limits or caps or rule.unless is not None or not grants or rule.pass_counts_as is not None:
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
@@ -453,6 +516,7 @@ class Engine:
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),
             unit=requirement_unit(rule.requires),
             averages=averages,
+            shape=shape if averages else None,
         )
 
     @staticmethod

@@ -26,11 +26,11 @@ from itertools import chain
 from ..model import counted_grade, lowest_letter, meets_grade
 from ..model.requirements import Filter
 from .attempts import in_bounds
-from .averages import averages_met, grade_average
+from .averages import average_met, counted, grade_average, rests_on
 from .candidates import may_meet
 from .deadline import NEVER, Deadline
 from .holdings import HoldingState, years_before
-from .index import COMPETENCY, GRADE_RANK, LEAF, POOL, Compiled, CompiledRule, Engine, LeafRule, Precedence, filter_matches, precedence
+from .index import COMPETENCY, FALSE, GRADE_RANK, LEAF, POOL, TRUE, Compiled, CompiledRule, Engine, LeafRule, Precedence, filter_matches, precedence, settle
 from .matching import Assignment, Candidate, best_assignment
 
 __all__ = ["Run"]
@@ -88,7 +88,7 @@ class _Fits:
         self.most = [0.0] * (1 + max((spec[1] for spec in rule.slots), default=-1))
         self.largest: dict[tuple[int, str], float] = {}
         self.filled: set[int] = set()
-        self.matched: dict[bool, Assignment | None] = {}
+        self.matched: dict[object, Assignment | None] = {}
 
 
 class _Pool:
@@ -467,15 +467,18 @@ class Run:
             residence=tuple(sorted(residence.items())),
         )
 
+    def members(self, avg: Compiled) -> list[str]:
+        """The held nodes a compiled average is taken over."""
+        return self.in_pool(avg[4]) if avg[4] is not None else [n for n in avg[3] if n in self.held]
+
     def average(self, avg: Compiled, pass_counts_as: str | None) -> float | None:
         """:func:`~pathways.engine.averages.grade_average` of a compiled average over the holdings now held."""
-        held = self.held
-        members = self.in_pool(avg[4]) if avg[4] is not None else [n for n in avg[3] if n in held]
-        return grade_average(avg, members, held, pass_counts_as)
+        return grade_average(avg, self.members(avg), self.held, pass_counts_as)
 
-    def averages(self, rule: CompiledRule) -> list[float | None]:
-        """:meth:`average` of each of ``rule``'s averages."""
-        return [self.average(avg, rule.pass_counts_as) for avg in rule.averages]
+    def settled(self, rule: CompiledRule) -> tuple[Compiled, tuple[Compiled, ...]]:
+        """:func:`~pathways.engine.index.settle` of a rule with averages, each met or not now."""
+        assert rule.shape is not None
+        return settle(rule.shape, lambda avg: average_met(avg, self.average(avg, rule.pass_counts_as)))
 
     def match(
         self, rule: CompiledRule, *, window: bool = True, age: bool = True, limits: bool = True, grades: bool = True,
@@ -486,40 +489,49 @@ class Run:
         A match depends only on the candidates, so it is kept until new candidates arrive.
         With ``grades`` false, a ``node`` leaf's ``min_grade`` is lifted (any letter grade meets it);
         with ``excludes`` false, nodes that lost to an anti-requisite count at the rule's institution.
-        A rule's averages are a condition beside its tree, checked first (none is lifted).
+        A rule's averages are settled first, each met or not given what is held (none is
+        lifted); met by averages alone, it rests on what they weigh (:func:`~pathways.engine.averages.rests_on`).
         """
-        if rule.averages and not averages_met(rule.averages, self.averages(rule)):
-            return None
+        tree, key = rule.tree, limits
+        if rule.shape is not None:
+            tree, by = self.settled(rule)
+            if tree is FALSE:
+                return None
+            if tree is TRUE:
+                members = [self.members(avg) for avg in by]
+                weighs = [[h for h, _ in counted(avg, m, self.held, rule.pass_counts_as)] for avg, m in zip(by, members, strict=True)]
+                return rests_on(members, weighs, self.held)
+            key = (limits, tree)  # the match depends on which averages are met too
         if grades and not self.may_fire(rule):
             return None
         state = self._grown(rule, window, age, grades, excludes)
         cands = state.cands
         if not cands:
             return None
-        if limits in state.matched:
-            return state.matched[limits]
-        if rule.tree[0] == LEAF and not (limits and rule.limits):
+        if key in state.matched:
+            return state.matched[key]
+        if tree[0] == LEAF and not (limits and rule.limits):
             a: Assignment | None = Assignment(uses=(cands[0].node,), lineage=self.sorted_lineage[cands[0].node])
-        elif not may_meet(rule.tree, [m + _SLACK for m in state.most], state.filled)[0]:
+        elif not may_meet(tree, [m + _SLACK for m in state.most], state.filled)[0]:
             a = None  # the bound best_assignment checks first, kept as candidates arrive
         elif limits and rule.limits:
-            a = best_assignment(rule.tree, rule.slots, list(cands), rule.limits)
+            a = best_assignment(tree, rule.slots, list(cands), rule.limits)
         else:  # without limits, the stand-ins decide as every candidate would
             if not grades or not excludes:
-                a = best_assignment(rule.tree, rule.slots, list(cands))
+                a = best_assignment(tree, rule.slots, list(cands))
             else:
                 # a rule's candidates follow from its slots, dates, kind (transfer at origin) and how
                 # it reads a pass: rules alike in those (one degree at several institutions) match alike
                 if self._alike_at != len(self.order):
                     self._alike.clear()
                     self._alike_at = len(self.order)
-                alike = (rule.tree, self.bounds(rule, window, age), rule.kind == "transfer", rule.pass_counts_as,
+                alike = (tree, self.bounds(rule, window, age), rule.kind == "transfer", rule.pass_counts_as,
                          rule.granted_by if rule.granted_by in self.benching else None)
                 if alike in self._alike:
                     a = self._alike[alike]
                 else:
-                    a = self._alike[alike] = best_assignment(rule.tree, rule.slots, self.stand_ins(rule, window=window, age=age))
-        state.matched[limits] = a
+                    a = self._alike[alike] = best_assignment(tree, rule.slots, self.stand_ins(rule, window=window, age=age))
+        state.matched[key] = a
         return a
 
     def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:

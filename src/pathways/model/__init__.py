@@ -26,7 +26,6 @@ from .requirements import (
     parse_requirement,
     requirement_to_json,
     requirement_unit,
-    split_averages,
     walk,
 )
 
@@ -75,6 +74,5 @@ __all__ = [
     "reference_problems",
     "requirement_to_json",
     "requirement_unit",
-    "split_averages",
     "walk",
 ]

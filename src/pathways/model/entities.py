@@ -38,6 +38,7 @@ from .requirements import (
     All,
     Any_,
     AtLeast,
+    Average,
     CompetencyLeaf,
     CreditsOf,
     CreditsWhere,
@@ -77,7 +78,7 @@ def _compact(value: float) -> int | float:
 
 
 def _coerce_requirement(value: object) -> Requirement:
-    if isinstance(value, (NodeLeaf, CompetencyLeaf, All, Any_, AtLeast, CreditsOf, CreditsWhere)):
+    if isinstance(value, (NodeLeaf, CompetencyLeaf, All, Any_, AtLeast, CreditsOf, CreditsWhere, Average)):
         return value
     try:
         return parse_requirement(value)

@@ -43,7 +43,6 @@ __all__ = [
     "requirement_problems",
     "requirement_to_json",
     "requirement_unit",
-    "split_averages",
     "walk",
 ]
 
@@ -134,7 +133,7 @@ class Average:
     ``last_credits``, of the most recent such learning whose credits reach n.
 
     A condition over the record, not a part that uses holdings (second edition, amendment 7):
-    it goes directly under the requirement's top-level ``all``, beside the parts that do.
+    it may stand wherever a requirement may, but inside a ``credits|hours ... of``.
     """
 
     grade: str
@@ -191,49 +190,26 @@ def requirement_problems(value: object, path: str) -> tuple[Requirement | None, 
 
 
 def _average_problems(req: Requirement, path: str, problems: list[Problem]) -> None:
-    """An average is a condition beside the parts of a requirement that use holdings: it goes
-    directly under the top-level ``all``, which has another part (so a met requirement always
-    uses some holding, which dates what a rule derives), and never under a ``credits ... of``
-    (it adds no credits). Anywhere else it is refused, at its path."""
-    top = req.of if isinstance(req, All) else ()
-    if isinstance(req, Average) or (top and all(isinstance(c, Average) for c in top)):
-        problems.append(Problem(path, 'averages alone use no holdings: put them under an "all" beside the parts the '
-                                      'rule uses, e.g. {"all": [{"average": "C+", "where": ...}, {"credits": 30, "where": ...}]}'))
-        return
-    for i, child in enumerate(top):
-        if not isinstance(child, Average):
-            _nested_averages(child, f"{_join(path, 'all')}[{i}]", problems)
-    if not isinstance(req, All):
-        _nested_averages(req, path, problems)
-
-
-def _nested_averages(req: Requirement, path: str, problems: list[Problem]) -> None:
-    if isinstance(req, Average):
-        problems.append(Problem(path, 'an average goes directly under the requirement\'s top-level "all", beside the parts '
-                                      'that use holdings'))
-        return
-    if isinstance(req, (All, Any_, AtLeast, CreditsOf)):
+    """An average is a condition, met or not, and may stand wherever a requirement may, but
+    inside a ``credits|hours ... of``: it adds no credits or hours, so a pool cannot count it.
+    There it is refused, at its path."""
+    if isinstance(req, CreditsOf):
+        for i, child in enumerate(req.of):
+            _pooled_averages(child, f"{_join(path, 'of')}[{i}]", req.unit, problems)
+    elif isinstance(req, (All, Any_, AtLeast)):
         key = {All: "all", Any_: "any"}.get(type(req), "of")
         for i, child in enumerate(req.of):
-            _nested_averages(child, f"{_join(path, key)}[{i}]", problems)
+            _average_problems(child, f"{_join(path, key)}[{i}]", problems)
 
 
-def split_averages(req: Requirement) -> tuple[Requirement, tuple[Average, ...]]:
-    """``req`` without its averages, and the averages (directly under its top-level ``all``).
-
-    What is left is what the rule uses holdings for: with the averages taken as met, it is the
-    whole requirement (the planner's relaxation, the graph checks).
-
-    >>> rest, avgs = split_averages(parse_requirement({"all": [{"average": "B", "of": [{"node": "U:A"}]}, {"node": "U:A"}]}))
-    >>> rest, avgs
-    (All(of=(NodeLeaf(node='U:A', min_grade=None, max_grade=None),)), (Average(grade='B', of=('U:A',), where=None, last_credits=None),))
-    """
-    if not isinstance(req, All):
-        return req, ()
-    avgs = tuple(c for c in req.of if isinstance(c, Average))
-    if not avgs:
-        return req, ()
-    return All(tuple(c for c in req.of if not isinstance(c, Average))), avgs
+def _pooled_averages(req: Requirement, path: str, unit: str, problems: list[Problem]) -> None:
+    if isinstance(req, Average):
+        problems.append(Problem(path, f'an average adds no {unit}, so a "{unit} ... of" cannot count it: put it beside '
+                                      f'the pool, e.g. {{"all": [{{"average": "C+", ...}}, {{"{unit}": 30, "of": [...]}}]}}'))
+    elif isinstance(req, (All, Any_, AtLeast, CreditsOf)):
+        key = {All: "all", Any_: "any"}.get(type(req), "of")
+        for i, child in enumerate(req.of):
+            _pooled_averages(child, f"{_join(path, key)}[{i}]", unit, problems)
 
 
 def _unit_problems(req: Requirement, path: str, problems: list[Problem]) -> None:
