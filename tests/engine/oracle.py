@@ -94,25 +94,68 @@ def _weight(h: dict[str, Any], pool: CreditsOf | CreditsWhere) -> float:
     return float(h.get("hours", h["credits"]) if pool.unit == "hours" else h["credits"])
 
 
-def _average_met(doc_nodes: dict[str, Any], avg: Average, held: Held, pass_counts_as: str | None) -> bool:
-    """Amendment 7 read literally: the grade points of the learning behind the holdings the
-    average is taken over, each direct node once at its best attempt, weighed by credits."""
+def _weighed(doc_nodes: dict[str, Any], avg: Average, held: Held, pass_counts_as: str | None) -> list[tuple[dict[str, Any], float]]:
+    """Amendment 7 read literally: the learning behind the holdings the average is taken over,
+    each direct node once at its best attempt, with its grade points (the most recent, with
+    ``last_credits``)."""
     learning = set().union(*(h["lineage"] for h in held if _fits(doc_nodes, avg, h)))
     graded = []
     for e in sorted(learning):
-        best = max((h for h in held if h["node"] == e and h["kind"] is None),
-                   key=lambda h: (_rank(h["grade"]), h["earned"], h["grade"] == "P"))
+        best = _best_attempt(held, e)
         grade = pass_counts_as if best["grade"] == "P" and pass_counts_as else best["grade"]
         if grade in GRADE_POINTS:
-            graded.append((best["earned"], e, best["credits"], GRADE_POINTS[grade]))
+            graded.append((best, GRADE_POINTS[grade]))
     if avg.last_credits is not None:
-        graded.sort(key=lambda g: (-g[0].toordinal(), g[1]))
+        graded.sort(key=lambda g: (-g[0]["earned"].toordinal(), g[0]["node"]))
         taken = 0
-        while taken < len(graded) and sum(g[2] for g in graded[:taken]) < avg.last_credits - 1e-9:
+        while taken < len(graded) and sum(g[0]["credits"] for g in graded[:taken]) < avg.last_credits - 1e-9:
             taken += 1
         graded = graded[:taken]
-    total = sum(g[2] for g in graded)
-    return total > 0 and sum(g[2] * g[3] for g in graded) / total >= GRADE_POINTS[avg.grade] - 1e-9
+    return graded
+
+
+def _best_attempt(held: Held, node: str) -> dict[str, Any]:
+    """The holding of ``node`` that counts: of a direct node presented more than once, the best."""
+    return max((h for h in held if h["node"] == node), key=lambda h: (_rank(h["grade"]), h["earned"], h["grade"] == "P"))
+
+
+def _average_met(doc_nodes: dict[str, Any], avg: Average, held: Held, pass_counts_as: str | None) -> bool:
+    graded = _weighed(doc_nodes, avg, held, pass_counts_as)
+    total = sum(h["credits"] for h, _ in graded)
+    return total > 0 and sum(h["credits"] * points for h, points in graded) / total >= GRADE_POINTS[avg.grade] - 1e-9
+
+
+def _averages(req: Requirement) -> list[Average]:
+    if isinstance(req, Average):
+        return [req]
+    if isinstance(req, (NodeLeaf, CompetencyLeaf, CreditsWhere)):
+        return []
+    return [a for child in req.of for a in _averages(child)]
+
+
+def _rests(req: Requirement, averages: dict[int, bool]) -> list[Average] | None:
+    """The averages a requirement met with no holding rests on (``None``: it is not met so):
+    every one of an ``all``, the first met of an ``any``, the first k met of an ``at_least k``."""
+    if isinstance(req, Average):
+        return [req] if averages[id(req)] else None
+    if isinstance(req, (NodeLeaf, CompetencyLeaf, CreditsWhere, CreditsOf)):
+        return None
+    kids = [_rests(c, averages) for c in req.of]
+    met = [k for k in kids if k is not None]
+    if isinstance(req, All):
+        return None if len(met) < len(kids) else [a for k in met for a in k]
+    need = 1 if isinstance(req, Any_) else req.k
+    return None if len(met) < need else [a for k in met[:need] for a in k]
+
+
+def _resting(doc_nodes: dict[str, Any], rests: list[Average], held: Held, pass_counts_as: str | None) -> list[dict[str, Any]]:
+    """The holdings a grant resting on ``rests`` uses: the held nodes each is taken over that
+    stand on learning it weighs (each at the attempt that counts)."""
+    uses: set[str] = set()
+    for avg in rests:
+        learning = {h["node"] for h, _ in _weighed(doc_nodes, avg, held, pass_counts_as)}
+        uses |= {h["node"] for h in held if _fits(doc_nodes, avg, h) and h["lineage"] & learning}
+    return [_best_attempt(held, n) for n in sorted(uses)]
 
 
 def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, list[dict[str, Any]]],
@@ -161,15 +204,16 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date,
     # a node that lost to an anti-requisite counts in no rule of its own institution
     holdings = [h for h in holdings if (losers or {}).get(h["node"], "") != getattr(rule, "granted_by", None)]
     # averages: a condition over the whole record (windows aside), using no holding
-    averages = {id(a): _average_met(doc_nodes, a, held, getattr(rule, "pass_counts_as", None))
-                for a in (rule.requires.of if isinstance(rule.requires, All) else ()) if isinstance(a, Average)}
+    averages = {id(a): _average_met(doc_nodes, a, held, getattr(rule, "pass_counts_as", None)) for a in _averages(rule.requires)}
     options = [[None, *[i for i, leaf in enumerate(leaves) if _fits(doc_nodes, leaf, h, getattr(rule, "pass_counts_as", None))]] for h in holdings]
     limits = []
     for g in rule.grants:
         n = doc_nodes[g.node]
         if n.kind == "credential" and n.limits is not None:
             limits.append((n.institution, n.limits.max_recognized_credits, n.limits.min_residency_credits))
-    best: tuple[Any, list[dict[str, Any]]] | None = None
+    best: tuple[Any, list[dict[str, Any]], bool] | None = None
+    if _met(rule.requires, {}, {}, averages)[0]:  # met by averages alone: that, or nothing
+        options = [[None] for _ in holdings]
     for choice in itertools.product(*options):
         placed: dict[int, list[dict[str, Any]]] = {}
         ok = True
@@ -187,15 +231,18 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date,
         if not met:
             continue
         seen: set[str] = set()
+        resting = not used
+        if resting:  # met by averages alone: the grant rests on what they weigh (lineages may overlap)
+            used = _resting(doc_nodes, _rests(rule.requires, averages) or [], held, getattr(rule, "pass_counts_as", None))
         for h in used:
-            if seen & h["lineage"]:
+            if seen & h["lineage"] and not resting:
                 ok = False
             seen |= h["lineage"]
         if not ok:
             continue
         for inst, _, min_res in limits:  # a recognized maximum never refuses (amendment 9)
             # residency: the credits of the used lineages' direct holdings earned at inst
-            res = sum(float(doc_nodes[e].credits) for h in used for e in h["lineage"] if doc_nodes[e].institution == inst)
+            res = sum(float(doc_nodes[e].credits) for e in seen if doc_nodes[e].institution == inst)
             if min_res is not None and res < min_res - 1e-9:
                 ok = False
         for g in rule.grants:  # a credential's credits past its recognized maximum: learning not recognized
@@ -208,9 +255,11 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date,
         lineage = sorted(seen)
         key = (len(lineage), lineage, sorted(h["node"] for h in used))
         if best is None or key < best[0]:
-            best = (key, used)
+            best = (key, used, resting)
     if best is None:
         return None
+    if best[2]:  # each at the attempt the averages count
+        return best[0], best[1]
     # the attempt reported for a node presented more than once: the best in the window (grade,
     # then date) among those meeting a leaf that names the node, when one does
     def reported(h: dict[str, Any]) -> dict[str, Any]:

@@ -24,9 +24,20 @@ def _node(i: int, ident: str, credits: int, subject: str, level: int, comp: bool
             **({"competencies": ["CMP:X"]} if comp else {}), **({"hours": hours} if hours is not None else {})}
 
 
+averages = st.one_of(
+    st.builds(lambda g, ns: {"average": g, "of": [{"node": n} for n in ns]}, st.sampled_from(["A", "B+", "B", "C+", "C", "D-"]),
+              st.lists(st.sampled_from(NODES), min_size=1, max_size=3)),
+    st.builds(lambda g, w, last: {"average": g, "where": w, **({"last_credits": last} if last else {})},
+              st.sampled_from(["A", "B+", "B", "C+", "C", "D-"]),
+              st.sampled_from([{"institution": "U"}, {"institution": "V"}, {"subject": "S"}, {"level_min": 2}]),
+              st.sampled_from([None, 1, 2, 3, 4.5])),
+)
+"""Averages (amendment 7): drawn wherever a requirement may stand but inside a credits pool, and
+added under a rule's top-level ``all``."""
+
 
 @st.composite
-def requirements(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
+def requirements(draw: st.DrawFn, depth: int = 0, pooled: bool = False) -> dict[str, Any]:
     leaf = st.one_of(
         st.builds(lambda n: {"node": n}, st.sampled_from(NODES)),
         st.builds(lambda n, g: {"node": n, "min_grade": g}, st.sampled_from(NODES), st.sampled_from(["A", "B", "C"])),
@@ -35,10 +46,12 @@ def requirements(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
         st.builds(lambda c, w: {"credits": c, "where": w}, st.integers(1, 5),
                   st.sampled_from([{"institution": "U"}, {"subject": "S"}, {"level_min": 2}, {"kind": "course"}])),
     )
+    if not pooled:
+        leaf = st.one_of(leaf, averages)
     if depth >= 2 or draw(st.integers(0, 2)) == 0:
         return draw(leaf)
-    children = draw(st.lists(requirements(depth + 1), min_size=1, max_size=3 if depth == 0 else 2))
     shape = draw(st.sampled_from(["all", "any", "at_least", "credits"]))
+    children = draw(st.lists(requirements(depth + 1, pooled or shape == "credits"), min_size=1, max_size=3 if depth == 0 else 2))
     if shape == "all":
         return {"all": children}
     if shape == "any":
@@ -49,21 +62,13 @@ def requirements(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
 
 
 def _count_slots(req: dict[str, Any]) -> int:
+    if "average" in req:
+        return 0
     kids = req.get("all") or req.get("any") or req.get("of")
     return sum(_count_slots(k) for k in kids) if isinstance(kids, list) else 1
 
 
 dates = st.dates(dt.date(2019, 1, 1), AS_OF)
-
-averages = st.one_of(
-    st.builds(lambda g, ns: {"average": g, "of": [{"node": n} for n in ns]}, st.sampled_from(["A", "B+", "B", "C+", "C", "D-"]),
-              st.lists(st.sampled_from(NODES), min_size=1, max_size=3)),
-    st.builds(lambda g, w, last: {"average": g, "where": w, **({"last_credits": last} if last else {})},
-              st.sampled_from(["A", "B+", "B", "C+", "C", "D-"]),
-              st.sampled_from([{"institution": "U"}, {"institution": "V"}, {"subject": "S"}, {"level_min": 2}]),
-              st.sampled_from([None, 1, 2, 3, 4.5])),
-)
-"""Averages (amendment 7), added under a rule's top-level ``all``."""
 
 
 def _with_average(req: dict[str, Any], avg: dict[str, Any]) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from .index import ALL, ANY, AT_LEAST, AVERAGE, COMPETENCY, FALSE, LEAF, POOL, T
 from .matching import Assignment, Candidate, Progress
 from .progress import best_progress
 
-__all__ = ["average_fraction", "average_json", "average_met", "averaged_progress", "counted", "grade_average", "rests_on", "shape_json",
+__all__ = ["average_fraction", "average_json", "average_met", "averaged_progress", "counted", "grade_average", "rests_on", "rests_within", "shape_json",
            "with_averages"]
 
 _EPS = 1e-9
@@ -93,14 +93,38 @@ def rests_on(members: Sequence[Sequence[str]], counts: Sequence[Iterable[Holding
     >>> import datetime as dt
     >>> a = HoldingState("U:A", 3.0, dt.date(2025, 1, 1), "A", frozenset({"U:A"}))
     >>> rests_on([["U:A", "U:P"]], [[a]], {"U:A": a, "U:P": a._replace(node="U:P", grade="P", lineage=frozenset({"U:P"}))})
-    Assignment(uses=('U:A',), lineage=('U:A',))
+    Assignment(uses=('U:A',), lineage=('U:A',), averaged=True)
     """
     uses: set[str] = set()
     for nodes, weighed in zip(members, counts, strict=True):
         learning = {h.node for h in weighed}
         uses.update(n for n in nodes if not learning.isdisjoint(held[n].lineage))
     lineage = {e for n in uses for e in held[n].lineage}
-    return Assignment(uses=tuple(sorted(uses)), lineage=tuple(sorted(lineage)))
+    return Assignment(uses=tuple(sorted(uses)), lineage=tuple(sorted(lineage)), averaged=True)
+
+
+def rests_within(a: Assignment, limits: Sequence[tuple[str | None, float | None, float | None]],
+                 held: Mapping[str, HoldingState], institution: Callable[[str], str | None]) -> bool:
+    """Whether what a grant resting on averages rests on (``a``, :func:`rests_on`) meets the
+    granted credentials' ``limits`` (:attr:`~pathways.engine.index.CompiledRule.limits`):
+    residency counts the credits of its learning (each direct holding once) earned at the
+    institution; with institution ``None``, the credits of the holdings used not recognized.
+
+    >>> import datetime as dt
+    >>> a = HoldingState("U:A", 3.0, dt.date(2025, 1, 1), "A", frozenset({"U:A"}))
+    >>> rests_within(Assignment(("U:A",), ("U:A",), True), [("U", None, 3.0), ("V", None, 1.0)], {"U:A": a}, lambda n: n[0])
+    False
+    """
+    for inst, _, least in limits:
+        if least is None:
+            continue
+        if inst is None:
+            got = sum(held[n].credits for n in a.uses if held[n].kind not in ("plar", "transfer"))
+        else:
+            got = sum(held[e].credits for e in a.lineage if e in held and held[e].rule is None and institution(e) == inst)
+        if got < least - _EPS:
+            return False
+    return True
 
 
 def average_fraction(avg: Compiled, points: float | None) -> float:

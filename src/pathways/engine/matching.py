@@ -69,10 +69,13 @@ _INF = math.inf
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """The holdings a match uses (sorted node ids) and the union of their lineages (sorted)."""
+    """The holdings a match uses (sorted node ids) and the union of their lineages (sorted);
+    ``averaged`` when the requirement is met by averages alone and it rests on what they weigh
+    (each node at the attempt an average counts, whatever the rule's window)."""
 
     uses: tuple[str, ...]
     lineage: tuple[str, ...]
+    averaged: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -349,11 +349,12 @@ def bounded(tree: Compiled) -> bool:
     >>> bounded(compile_requirement(parse_requirement({"all": [{"node": "A"}, {"credits": 3, "of": [{"node": "B"}]}]}))[0])
     False
     """
-    return slot_weights(tree, 1.0, [0.0] * _slot_count(tree))
+    return slot_weights(tree, 1.0, [0.0] * _slot_end(tree))
 
 
-def _slot_count(node: Compiled) -> int:
-    return 1 if node[0] in (LEAF, COMPETENCY, POOL) else sum(_slot_count(child) for child in node[-1])
+def _slot_end(node: Compiled) -> int:
+    """One past the largest slot of ``node`` (a settled tree may have left some slots out)."""
+    return 1 + node[1] if node[0] in (LEAF, COMPETENCY, POOL) else max((_slot_end(child) for child in node[-1]), default=0)
 
 
 def fewest_assignment(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> Assignment | None:

@@ -26,7 +26,7 @@ from itertools import chain
 from ..model import counted_grade, lowest_letter, meets_grade
 from ..model.requirements import Filter
 from .attempts import in_bounds
-from .averages import average_met, counted, grade_average, rests_on
+from .averages import average_met, counted, grade_average, rests_on, rests_within
 from .candidates import may_meet
 from .deadline import NEVER, Deadline
 from .holdings import HoldingState, years_before
@@ -500,7 +500,9 @@ class Run:
             if tree is TRUE:
                 members = [self.members(avg) for avg in by]
                 weighs = [[h for h, _ in counted(avg, m, self.held, rule.pass_counts_as)] for avg, m in zip(by, members, strict=True)]
-                return rests_on(members, weighs, self.held)
+                a = rests_on(members, weighs, self.held)
+                institution = self.engine.nodes.__getitem__
+                return a if not limits or rests_within(a, rule.limits, self.held, lambda n: institution(n).institution) else None
             key = (limits, tree)  # the match depends on which averages are met too
         if grades and not self.may_fire(rule):
             return None
@@ -536,7 +538,7 @@ class Run:
 
     def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:
         """The holdings ``rule`` grants through assignment ``a`` (grants already held left out)."""
-        used = [self.held[n] if n not in self.attempts else self._attempt(rule, n) for n in a.uses]
+        used = [self.held[n] if n not in self.attempts or a.averaged else self._attempt(rule, n) for n in a.uses]
         earned = max(h.earned for h in used)
         grade = lowest_letter([h.grade for h in used])
         lineage = frozenset(a.lineage)
