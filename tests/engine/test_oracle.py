@@ -37,7 +37,8 @@ added under a rule's top-level ``all``."""
 
 
 @st.composite
-def requirements(draw: st.DrawFn, depth: int = 0, pooled: bool = False) -> dict[str, Any]:
+def requirements(draw: st.DrawFn, depth: int = 0, averaged: bool = False) -> dict[str, Any]:
+    """A requirement; with ``averaged``, averages among its leaves (none inside a credits pool)."""
     leaf = st.one_of(
         st.builds(lambda n: {"node": n}, st.sampled_from(NODES)),
         st.builds(lambda n, g: {"node": n, "min_grade": g}, st.sampled_from(NODES), st.sampled_from(["A", "B", "C"])),
@@ -46,12 +47,12 @@ def requirements(draw: st.DrawFn, depth: int = 0, pooled: bool = False) -> dict[
         st.builds(lambda c, w: {"credits": c, "where": w}, st.integers(1, 5),
                   st.sampled_from([{"institution": "U"}, {"subject": "S"}, {"level_min": 2}, {"kind": "course"}])),
     )
-    if not pooled:
+    if averaged:
         leaf = st.one_of(leaf, averages)
     if depth >= 2 or draw(st.integers(0, 2)) == 0:
         return draw(leaf)
     shape = draw(st.sampled_from(["all", "any", "at_least", "credits"]))
-    children = draw(st.lists(requirements(depth + 1, pooled or shape == "credits"), min_size=1, max_size=3 if depth == 0 else 2))
+    children = draw(st.lists(requirements(depth + 1, averaged and shape != "credits"), min_size=1, max_size=3 if depth == 0 else 2))
     if shape == "all":
         return {"all": children}
     if shape == "any":
@@ -90,7 +91,7 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
                                  "min_residency_credits": draw(st.integers(0, 3))}} if has_limits else {})})
     rules = []
     for r in range(draw(st.integers(2, 5))):
-        req = draw(requirements())
+        req = draw(requirements(averaged=True))
         if _count_slots(req) > 4:
             req = {"node": draw(st.sampled_from(NODES))}
         if draw(st.integers(0, 3)) == 0:  # hours pools (amendment 8): a node's hours, not its credits

@@ -173,29 +173,63 @@ def with_averages(p: Progress, rest: int, averages: Sequence[Compiled], points: 
 def averaged_progress(shape: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate], points: Callable[[Compiled], float | None]) -> Progress:
     """Progress toward a requirement with averages (its :func:`~pathways.engine.index.compile_shape`).
 
-    The averages directly under its top-level ``all`` (or the requirement, an average) are
-    children with their fractions (:func:`with_averages`); the rest is :func:`settled <pathways.engine.index.settle>`,
-    each average met or not by its ``points``, and its best progress taken: a met average
-    counts as met there, one not met as nothing (it is named in ``missing`` only when it
-    keeps the rest from being met at all, which is then missing whole).
+    The averages directly under its top-level ``all`` or ``any`` (or the requirement, an
+    average) count with their fractions: under the ``all`` as children (:func:`with_averages`),
+    under the ``any`` as branches (:func:`_either`); when one other part is left, the same
+    goes for it in turn. Anything else is :func:`settled <pathways.engine.index.settle>`, each
+    average met or not by its ``points``, and its best progress taken: a met average counts as
+    met there, one not met as nothing (named in ``missing`` only when it keeps its part from
+    being met at all, which is then missing whole).
 
     >>> avg = (7, 3.0, "B", ("U:A",), None, None)
-    >>> averaged_progress(avg, (), [], lambda a: 2.4)
-    Progress(fraction=0.8, uses=(), missing={'average': 'B', 'of': [{'node': 'U:A'}]})
+    >>> averaged_progress(avg, (), [], lambda a: 1.5)
+    Progress(fraction=0.5, uses=(), missing={'average': 'B', 'of': [{'node': 'U:A'}]})
     """
-    top = shape[1] if shape[0] == ALL else (shape,)
-    beside = [c for c in top if c[0] == AVERAGE]
-    rest = tuple(c for c in top if c[0] != AVERAGE)
+    tag = shape[0]
+    kids = shape[1] if tag in (ALL, ANY) else (shape,)
+    beside = [c for c in kids if c[0] == AVERAGE]
+    rest = tuple(c for c in kids if c[0] != AVERAGE)
     p = Progress(fraction=0.0, uses=(), missing=None)
-    if rest:
-        tree, _ = settle(rest[0] if shape[0] != ALL else (ALL, rest), lambda avg: average_met(avg, points(avg)))
+    if len(rest) == 1 and rest[0] is not shape:
+        p = averaged_progress(rest[0], slots, cands, points)
+    elif rest:
+        part = (tag, rest) if tag in (ALL, ANY) else shape
+        tree, _ = settle(part, lambda avg: average_met(avg, points(avg)))
         if tree is TRUE:
             p = Progress(fraction=1.0, uses=(), missing=None)
         elif tree is FALSE:
-            p = Progress(fraction=0.0, uses=(), missing=shape_json(rest[0] if shape[0] != ALL else (ALL, rest)))
+            p = Progress(fraction=0.0, uses=(), missing=shape_json(part))
         else:
             p = best_progress(tree, slots, cands)
+    if tag == ANY and beside:
+        return _either(p, kids, [points(avg) for avg in beside])
     return with_averages(p, len(rest), beside, [points(avg) for avg in beside])
+
+
+def _either(p: Progress, kids: Sequence[Compiled], points: Sequence[float | None]) -> Progress:
+    """Progress toward an ``any`` of ``kids``, progress ``p`` toward those not averages (when
+    any), and the ``points`` of those that are: the best fraction, no holdings used when an
+    average's is (ties too), and ``missing`` every way still open, in order.
+
+    >>> avg = (7, 3.0, "B", ("U:A",), None, None)
+    >>> _either(Progress(0.5, ("U:C",), {"node": "U:D"}), [avg, (0, 0, "U:D", None, None)], [2.25])
+    Progress(fraction=0.75, uses=(), missing={'any': [{'average': 'B', 'of': [{'node': 'U:A'}]}, {'node': 'U:D'}]})
+    """
+    averages = [kid for kid in kids if kid[0] == AVERAGE]
+    best = max(average_fraction(avg, pts) for avg, pts in zip(averages, points, strict=True))
+    rest = len(averages) < len(kids)
+    if best >= 1.0 or (rest and p.missing is None):
+        return Progress(fraction=1.0, uses=() if best >= 1.0 else p.uses, missing=None)
+    others = [] if not rest or p.missing is None else list(p.missing["any"]) if set(p.missing) == {"any"} else [p.missing]
+    parts: list[dict[str, Any]] = []
+    for kid in kids:
+        if kid[0] == AVERAGE:
+            parts.append(average_json(kid))
+        elif others:
+            parts += others
+            others = []
+    used = rest and p.fraction > best
+    return Progress(fraction=p.fraction if used else best, uses=p.uses if used else (), missing=parts[0] if len(parts) == 1 else {"any": parts})
 
 
 def shape_json(shape: Compiled) -> dict[str, Any]:

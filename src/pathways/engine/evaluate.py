@@ -444,10 +444,11 @@ class _Progress:
             run, pass_as = self.run, rule.pass_counts_as
             p = averaged_progress(rule.shape, rule.slots, self._candidates(rule, alike), lambda avg: run.average(avg, pass_as))
         else:
-            p = self.made.get(alike)
-            if p is None:
+            made = self.made.get(alike)
+            if made is None:
                 cands = self._candidates(rule, alike)
-                p = self.made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
+                made = self.made[alike] = best_progress(rule.tree, rule.slots, cands) if cands else _NONE
+            p = made
         if not 0.0 < p.fraction < 1.0 - _PARTIAL:
             return None
         needed = missing_credits(p.missing, self.credits)

@@ -219,7 +219,7 @@ def settle(shape: Compiled, met: Callable[[Compiled], bool]) -> tuple[Compiled, 
 
     >>> shape, _ = compile_shape(Any_((Average("B", of=("U:A",)), NodeLeaf("U:B"))))
     >>> settle(shape, lambda avg: False)[0], settle(shape, lambda avg: True)
-    ((1, ((0, 0, 'U:B', None, None),)), ((3, ()), ((7, 3.0, 'B', ('U:A',), None, None),)))
+    ((4, ((0, 0, 'U:B', None, None),)), ((3, ()), ((7, 3.0, 'B', ('U:A',), None, None),)))
     """
     tag = shape[0]
     if tag == AVERAGE:

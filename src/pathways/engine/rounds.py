@@ -492,17 +492,14 @@ class Run:
         A rule's averages are settled first, each met or not given what is held (none is
         lifted); met by averages alone, it rests on what they weigh (:func:`~pathways.engine.averages.rests_on`).
         """
-        tree, key = rule.tree, limits
+        tree: Compiled = rule.tree
+        key: object = limits
         if rule.shape is not None:
             tree, by = self.settled(rule)
             if tree is FALSE:
                 return None
             if tree is TRUE:
-                members = [self.members(avg) for avg in by]
-                weighs = [[h for h, _ in counted(avg, m, self.held, rule.pass_counts_as)] for avg, m in zip(by, members, strict=True)]
-                a = rests_on(members, weighs, self.held)
-                institution = self.engine.nodes.__getitem__
-                return a if not limits or rests_within(a, rule.limits, self.held, lambda n: institution(n).institution) else None
+                return self._resting(rule, by, limits)
             key = (limits, tree)  # the match depends on which averages are met too
         if grades and not self.may_fire(rule):
             return None
@@ -534,6 +531,17 @@ class Run:
                 else:
                     a = self._alike[alike] = best_assignment(tree, rule.slots, self.stand_ins(rule, window=window, age=age))
         state.matched[key] = a
+        return a
+
+    def _resting(self, rule: CompiledRule, by: tuple[Compiled, ...], limits: bool) -> Assignment | None:
+        """The assignment of ``rule`` met by the averages ``by`` alone (:func:`~pathways.engine.averages.rests_on`),
+        ``None`` when what it rests on falls short of the granted credentials' limits."""
+        members = [self.members(avg) for avg in by]
+        weighs = [[h for h, _ in counted(avg, m, self.held, rule.pass_counts_as)] for avg, m in zip(by, members, strict=True)]
+        a = rests_on(members, weighs, self.held)
+        nodes = self.engine.nodes
+        if limits and not rests_within(a, rule.limits, self.held, lambda n: nodes[n].institution):
+            return None
         return a
 
     def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:
