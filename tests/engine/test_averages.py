@@ -263,3 +263,20 @@ def test_graph_checks_and_exporters_read_an_average() -> None:
     # CTDL carries the requirement whole; the transfer-guide table cannot say an average: the rule is left out
     assert read_ctdl(ctdl_document(doc)).rules[0].requires == doc.rules[0].requires
     assert write_agreements(doc, "U", io.StringIO()) == (0, 1)
+
+
+def test_the_planner_takes_another_branch_when_an_average_under_any_falls_short() -> None:
+    from pathways.engine import plan
+    from pathways.model import PlanRequest
+
+    nodes = [*NODES, course("U:T", 0, kind="credential")]
+    requires = {"any": [{"average": "B", "of": [{"node": "U:A"}]}, {"all": [{"node": "U:B"}, {"node": "U:D"}]}]}
+    eng = engine(nodes, [rule("R", requires, "U:T")])
+
+    def planned(grade: str) -> dict[str, Any]:
+        request = {"target": "U:T", "objective": "items", "as_of": "2026-06-01", "holdings": [{"node": "U:A", "grade": grade}]}
+        return plan(eng, PlanRequest.model_validate(request)).to_json()
+
+    assert [p["items"] for p in planned("A")["plans"]] == [[]]  # the target is derived already: nothing to plan
+    out = planned("D")  # the average cannot be raised: the other branch
+    assert out["feasible"] and [p["items"] for p in out["plans"]] == [["U:B", "U:D"]]

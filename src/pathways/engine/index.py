@@ -66,9 +66,11 @@ __all__ = [
     "AVERAGE",
     "COMPETENCY",
     "CREDITS_OF",
+    "FALSE",
     "GRADE_RANK",
     "LEAF",
     "POOL",
+    "TRUE",
     "Compiled",
     "CompiledRule",
     "Engine",
@@ -76,8 +78,7 @@ __all__ = [
     "NO_MAX",
     "Precedence",
     "Touch",
-    "TRUE",
-    "FALSE",
+    "as_met",
     "compile_averages",
     "compile_requirement",
     "compile_shape",
@@ -110,7 +111,8 @@ every average taken as met (what the planner, the bounds and the graph checks re
 """
 
 TRUE: Compiled = (ALL, ())
-"""A requirement met with no holdings (all averages, met): only ever a whole settled tree."""
+"""A requirement met with no holdings (averages, met): only ever a whole settled tree, or an
+average :func:`as_met` under an ``any`` or ``at_least``."""
 
 FALSE: Compiled = (ANY, ())
 """A requirement its averages keep from being met: only ever a whole settled tree."""
@@ -177,10 +179,31 @@ def compile_requirement(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...
     >>> tree[0] == ALL, [s[1:] for s in slots]
     (True, [(0, 'U:A', None, None), (1, 'U:B', 'B', None)])
 
-    Averages are taken as met (:func:`settle`): the tree is what the rule uses holdings for.
+    Averages are taken as met (:func:`as_met`).
     """
     shape, slots = compile_shape(req)
-    return settle(shape, lambda avg: True)[0], slots
+    return as_met(shape), slots
+
+
+def as_met(shape: Compiled) -> Compiled:
+    """``shape`` with every average taken as met: left out of an ``all`` (an ``all`` of
+    averages alone is :data:`TRUE`), :data:`TRUE` in place elsewhere, so that the other
+    branches of an ``any`` or ``at_least`` stay (the bounds and the planner read them: an
+    average a plan cannot raise leaves those the only way).
+
+    >>> as_met(compile_shape(Any_((Average("B", of=("U:A",)), NodeLeaf("U:B"))))[0])
+    (4, ((3, ()), (0, 0, 'U:B', None, None)))
+    """
+    tag = shape[0]
+    if tag == AVERAGE:
+        return TRUE
+    if tag in (LEAF, COMPETENCY, POOL, CREDITS_OF):
+        return shape
+    kids = tuple(as_met(child) for child in shape[-1])
+    if tag == ALL:
+        kept = tuple(kid for kid in kids if kid is not TRUE)
+        return (ALL, kept) if kept else TRUE
+    return (ANY, kids) if tag == ANY else (AT_LEAST, shape[1], kids)
 
 
 def compile_shape(req: Requirement) -> tuple[Compiled, tuple[Compiled, ...]]:
@@ -443,7 +466,7 @@ class Engine:
     def _compile(self, rule: Rule, leaf_rules: dict[str, list[LeafRule]]) -> CompiledRule:
         shape, slots = compile_shape(rule.requires)
         averages = tuple(_averages_in(shape))
-        tree = settle(shape, lambda avg: True)[0] if averages else shape
+        tree = as_met(shape) if averages else shape
         for slot in slots:
             if slot[0] == LEAF:
                 self._add_unique(self._by_node[slot[2]], rule.id)
