@@ -151,6 +151,20 @@ def test_transfer_credit_resting_on_an_average_carries_the_lineage_of_its_origin
                                                                              ("V:ADMIT", ["V:X"], ["U:A"])]
 
 
+def test_a_credential_resting_on_an_average_counts_residency_on_the_learning_averaged() -> None:
+    cert = course("U:CERT", 6, kind="credential", limits={"min_residency_credits": 6})
+    rules = [rule("U-V", {"node": "U:A"}, "V:X", kind="transfer"),
+             rule("CERT", {"average": "B", "where": {"institution": "V"}}, "U:CERT")]
+    eng = engine([*NODES, cert], rules)
+    # V:X stands on U:A (3 credits at U), V:Y was earned at V: 3 resident credits, short of 6
+    out = run(eng, [{"node": "U:A", "grade": "A"}, {"node": "V:Y", "grade": "A"}])
+    assert _granted(out) == ["V:X"]
+    # with U:B behind a second transfer credit, 6 credits of the learning averaged are U's
+    eng = engine([*NODES, cert], [*rules, rule("U-V2", {"node": "U:B"}, "V:Y", kind="transfer")])
+    out = run(eng, [{"node": "U:A", "grade": "A"}, {"node": "U:B", "grade": "B"}])
+    assert [(g["node"], g["uses"], g["lineage"]) for g in out["granted"]][-1] == ("U:CERT", ["V:X", "V:Y"], ["U:A", "U:B"])
+
+
 def test_under_any_an_average_met_meets_it_with_no_holdings_else_another_branch_does() -> None:
     eng = engine(NODES, [rule("ADM", {"any": [{"average": "B", "of": [{"node": "U:A"}, {"node": "U:B"}]},
                                               {"all": [{"node": "U:C"}, {"node": "U:D"}]}]}, "V:ADMIT", kind="admission")])

@@ -11,11 +11,12 @@ most recent graded holdings count (earned date, latest first, ties by node id), 
 first whose credits bring the sum to n (it counts in full); with fewer credits, all of them.
 A node presented more than once counts its held attempt (the best).
 
-An average uses no holdings: it sits beside the parts of a requirement that do (directly under
-its top-level ``all``), the matching never sees it, and a rule fires when its averages are met
-and the rest of its requirement is (:func:`averages_met`). In progress an average counts as
-one child of that ``all`` whose fraction is its points over the grade's (1 once met, 0 with
-nothing graded): :func:`with_averages`.
+An average uses no holdings and may stand wherever a requirement may but inside a pool. Before
+a rule is matched each average is met or not (:func:`average_met`) and folded into its parent
+(:func:`~pathways.engine.index.settle`), so the matching never sees one; a requirement met by
+averages alone rests on what they weigh (:func:`rests_on`, :func:`rests_within`). In progress
+an average's fraction is its points over the grade's (1 once met, 0 with nothing graded):
+:func:`averaged_progress`.
 
 Example:
     >>> import datetime as dt
@@ -41,8 +42,18 @@ from .index import ALL, ANY, AT_LEAST, AVERAGE, COMPETENCY, FALSE, LEAF, POOL, T
 from .matching import Assignment, Candidate, Progress
 from .progress import best_progress
 
-__all__ = ["average_fraction", "average_json", "average_met", "averaged_progress", "counted", "grade_average", "rests_on", "rests_within", "shape_json",
-           "with_averages"]
+__all__ = [
+    "average_fraction",
+    "average_json",
+    "average_met",
+    "averaged_progress",
+    "counted",
+    "grade_average",
+    "rests_on",
+    "rests_within",
+    "shape_json",
+    "with_averages",
+]
 
 _EPS = 1e-9
 

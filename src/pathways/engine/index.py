@@ -106,8 +106,9 @@ Compiled: TypeAlias = tuple[Any, ...]
 An average (second edition, amendment 7) takes no slot: it uses no holdings, and is met or
 not given what is held. The requirement's *shape* (:func:`compile_shape`) has it in place,
 ``(AVERAGE, points needed, grade, nodes of | None, Filter | None, last_credits | None)``;
-:func:`settle` folds each into its parent as met or not, and the *tree* is the shape with
-every average taken as met (what the planner, the bounds and the graph checks read).
+:func:`settle` folds each into its parent as met or not (what a rule is matched against),
+and the *tree* is the shape with every average taken as met (:func:`as_met`: what the
+bounds, reach and the planner read).
 """
 
 TRUE: Compiled = (ALL, ())
