@@ -87,6 +87,8 @@ class PlanBound:
 
     Attributes:
         nodes: the relevant nodes (as :class:`~.plan_model.PlanModel` finds them).
+        at_origin: those only ``transfer`` rules ask for: needed at their origin only, their bounds
+            (:attr:`value` too) are of holding them there.
         rules: the applicable rules granting a relevant node, by id.
         weights: the relevant candidates and their objective values.
         value: ``lb`` of every relevant node (``INF`` when no plan can hold it).
@@ -127,6 +129,7 @@ class PlanBound:
         self._renewing: dict[str, list[str]] = {}  # a direct holding -> the relevant derived holdings standing on it
         self.changes: list[str] = []  # the nodes whose value changed, in order: what the pools catch up from
         self.total_changes: list[str] = []  # the same for lb_total
+        self.at_origin: set[str] = set()
         self._relevance()
         self.value: dict[str, float] = {}
         self.origin: dict[str, float] = {}
@@ -143,26 +146,35 @@ class PlanBound:
         return self.index.matching(self.engine, slot[3])
 
     def _relevance(self) -> None:
-        """Walk back from the target through granting rules and candidates' prerequisites."""
+        """Walk back from the target through granting rules and candidates' prerequisites.
+
+        A node a ``transfer`` rule asks for is needed at its origin only: the ``transfer`` rules
+        granting it are not walked for it (on a BC-sized graph, a course's equivalents at every
+        institution and theirs)."""
         engine, granting = self.engine, self.index.granting
-        stack = [self.target]
+        everyway: set[str] = set()  # the nodes walked for every rule granting them; the others, at their origin only
+        stack = [(self.target, False)]
         while stack:
-            n = stack.pop()
-            if n in self.nodes or n not in engine.nodes:
+            n, at_origin = stack.pop()
+            if n in everyway or (at_origin and n in self.nodes) or n not in engine.nodes:
                 continue
+            first = n not in self.nodes
             self.nodes.add(n)
+            if not at_origin:
+                everyway.add(n)
             h = self.held.get(n)
-            if h is not None and not h.direct:  # a retake of the learning it stands on renews it
+            if first and h is not None and not h.direct:  # a retake of the learning it stands on renews it
                 for m in h.lineage:
                     self._renewing.setdefault(m, []).append(n)
-                    stack.append(m)
+                    stack.append((m, False))
             for rule_id in () if h is not None and h.direct else granting.get(n, ()):
-                if rule_id in self.rules:
-                    continue
                 rule = engine.compiled[rule_id]
+                if rule_id in self.rules or (at_origin and rule.kind == "transfer"):
+                    continue
                 if rule.status == "approved" or (rule.status == "pilot" and self.include_pilot):
                     self.rules[rule_id] = rule
                     self._open[rule_id] = self.in_window(rule, self.as_of)
+                    inside = rule.kind == "transfer"
                     for slot in rule.slots:
                         if slot[0] == POOL:  # a pool's members are registered once, for every rule sharing it
                             key = pool_key(slot, rule)
@@ -171,21 +183,20 @@ class PlanBound:
                                 sharing = self._pool_rules[key] = []
                                 for m in self._members(slot):
                                     self._node_pools.setdefault(m, []).append(key)
-                                    if m not in self.nodes:
-                                        stack.append(m)
+                                    stack.append((m, inside))
                             sharing.append(rule_id)
                             continue
                         for m in self._members(slot):
                             self._dependents.setdefault(m, []).append(rule_id)
-                            if m not in self.nodes:
-                                stack.append(m)
-            if h is None or h.direct:  # a node held directly may be retaken
+                            stack.append((m, inside))
+            if first and (h is None or h.direct):  # a node held directly may be retaken
                 w = self._weight(n)
                 if w is not None:
                     self.weights[n] = float(w)
                     prerequisites = engine.nodes[n].prerequisites
                     if prerequisites is not None:
-                        stack.extend(self.index.mentions(self.engine, prerequisites))
+                        stack.extend((m, False) for m in self.index.mentions(self.engine, prerequisites))
+        self.at_origin = self.nodes - everyway
 
     def in_window(self, rule: CompiledRule, earned: dt.date) -> bool:
         """Whether a holding earned on ``earned`` may be used by ``rule`` (SPEC section 4, condition 1)."""
