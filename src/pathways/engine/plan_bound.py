@@ -557,18 +557,20 @@ class PlanBound:
         slack = limit + _EPS * max(1.0, abs(limit))
         nodes: set[str] = set()
         rules: set[str] = set()
+        seen: set[str] = set()  # kept or too dear: a pool's members come once per rule sharing it, looked at once
         stack = [self.target]
         while stack:
             n = stack.pop()
-            if n in nodes or n not in self.nodes:
+            if n in seen or n not in self.nodes:
                 continue
+            seen.add(n)
+            if len(seen) % _CHECK_EVERY == 1 and time.monotonic() > self.deadline:
+                raise PlanUnproven(f"no program toward {self.target} within the question's time limit")
             h = self.held.get(n)
             # a direct holding is kept only as a retake, at its own total
             if (self._anew_total(n) if h is not None and h.direct else self.lb_total(n)) > slack:
                 continue
             nodes.add(n)
-            if len(nodes) % _CHECK_EVERY == 1 and time.monotonic() > self.deadline:
-                raise PlanUnproven(f"no program toward {self.target} within the question's time limit")
             if h is not None and not h.direct:
                 stack.extend(h.lineage)
             for rule_id in () if h is not None and h.direct else self.index.granting.get(n, ()):
@@ -577,7 +579,7 @@ class PlanBound:
                     continue
                 rules.add(rule_id)
                 for slot in rule.slots:
-                    stack.extend(self._members(slot))
+                    stack.extend(m for m in self._members(slot) if m not in seen)
             if n in self.weights:
                 prerequisites = self.engine.nodes[n].prerequisites
                 if prerequisites is not None:
