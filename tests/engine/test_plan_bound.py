@@ -44,8 +44,9 @@ def test_bound_never_exceeds_the_brute_force_optimum(problem: tuple[Engine, Plan
     best = min(map(oracle.total, oracle.valid))
     assert lb <= bound.lb_total(request.target) <= best + 1e-9
     for s in oracle.valid:  # every node a plan's evaluation holds is within the bounds of the plan's total
-        held = oracle.evaluation(s).held
-        assert all(bound.lb_total(n) <= oracle.total(s) + 1e-9 for n in held if n in bound.nodes and n not in planner.base.held)
+        held = oracle.evaluation(s).held  # (a node only transfer rules ask for: when the plan holds it at its origin)
+        assert all(bound.lb_total(n) <= oracle.total(s) + 1e-9 for n, h in held.items()
+                   if n in bound.nodes and n not in planner.base.held and (n not in bound.at_origin or h.kind != "transfer"))  # fmt: skip
     certificate = bound.certificate()
     if certificate is not None and certificate in oracle.valid and oracle.total(certificate) <= lb + 1e-9:
         assert abs(oracle.total(certificate) - best) < 1e-9  # the fast path's answer is the optimum
@@ -192,3 +193,31 @@ def test_a_total_bound_out_of_time_falls_back_on_the_plain_bound(monkeypatch: py
     _, bound = bound_of(engine, request)
     assert (bound.lb("U:T"), bound.lb_total("U:T"), bound.lb_total("U:A")) == (10.0, 10.0, 10.0)
     assert [(p.items, p.total) for p in plan(engine, request).plans] == [(("U:A", "U:P"), 30.0)]
+
+
+def transfers() -> Engine:
+    """A (5 h) transfers to B (8 h), B to C (30 h); T is stacked on C."""
+    rules = [{"id": "RA", "kind": "transfer", "requires": leaf("A"), "grants": "B"},
+             {"id": "RB", "kind": "transfer", "requires": leaf("B"), "grants": "C"},
+             {"id": "RT", "kind": "stack", "requires": leaf("C"), "grants": "T"}]  # fmt: skip
+    return Engine(Document.model_validate({
+        "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": f"U:{c}", "kind": "course", "institution": "U", "title": c, "hours": h}
+                  for c, h in (("A", 5), ("B", 8), ("C", 30))]
+                 + [{"id": "U:T", "kind": "credential", "institution": "U", "title": "T"}],
+        "rules": [{**r, "granted_by": "U", "grants": [{"node": f"U:{r['grants']}"}]} for r in rules],
+    }))  # fmt: skip
+
+
+def test_the_bound_assesses_transfer_credit_at_its_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A -> B -> C chains two transfers, which evaluation refuses (transfer credit is assessed at its origin): C is held
+    # only from B taken, so the bound is 8 h and its certificate {B} the plan, without a solver. Before, the bound was
+    # 5 h and its certificate {A} failed verification.
+    engine = transfers()
+    request = PlanRequest(target="U:T", as_of=AS_OF)
+    _, bound = bound_of(engine, request)
+    assert (bound.lb("U:T"), bound.certificate()) == (8.0, frozenset({"U:B"}))
+    assert sorted(bound.rules) == ["RB", "RT"]  # B is needed at its origin only: RA, a transfer granting it, is not walked
+    assert bound.at_origin == {"U:B"}
+    monkeypatch.setattr(PLAN_MODULE, "PlanModel", None)  # building any program would fail
+    assert [(p.items, p.total) for p in plan(engine, request).plans] == [(("U:B",), 8.0)]

@@ -11,8 +11,9 @@ from pathways.model import Document, PlanRequest
 AS_OF = dt.date(2026, 1, 10)
 
 
-def ring(size: int, *, pairs: bool = False) -> Engine:
-    """Courses E0..E{size-1} (E0 dear, the others 10 + i hours), each transferring to the next round a ring; T needs E0.
+def ring(size: int, *, pairs: bool = False, kind: str = "stack") -> Engine:
+    """Courses E0..E{size-1} (E0 dear, the others 10 + i hours), each granting the next round a ring (rules of
+    ``kind``: a stack chains, a transfer does not, transfer credit being assessed at its origin); T needs E0.
 
     With ``pairs`` every other transfer also needs F and G, derived from courses Z and Y (1 hour each): those
     rules mention three derivable nodes, so the ring is no cycle of rules with one or two.
@@ -24,7 +25,7 @@ def ring(size: int, *, pairs: bool = False) -> Engine:
     for i in range(size):
         source: dict[str, object] = {"node": f"U:E{i}"}
         requires = {"all": [source, {"node": "U:F"}, {"node": "U:G"}]} if pairs and i % 2 else source
-        rules.append({"id": f"X{i}", "kind": "transfer", "granted_by": "U", "requires": requires, "grants": [{"node": f"U:E{(i + 1) % size}"}]})
+        rules.append({"id": f"X{i}", "kind": kind, "granted_by": "U", "requires": requires, "grants": [{"node": f"U:E{(i + 1) % size}"}]})
     rules.append({"id": "RT", "kind": "stack", "granted_by": "U", "requires": {"node": "U:E0"}, "grants": [{"node": "U:T"}]})
     rules.append({"id": "RF", "kind": "stack", "granted_by": "U", "requires": {"node": "U:Z"}, "grants": [{"node": "U:F"}]})
     rules.append({"id": "RG", "kind": "stack", "granted_by": "U", "requires": {"node": "U:Y"}, "grants": [{"node": "U:G"}]})
@@ -46,15 +47,24 @@ def test_a_ring_of_equivalents_is_held_only_from_a_course_taken() -> None:
     assert model.solves == 1
 
 
-def test_a_ring_of_paired_transfers_is_founded_in_one_solve() -> None:
-    # Half the transfers also need F and G: the integer program used before needed its loop rows one solve at a time.
+def test_a_ring_of_paired_stacks_is_founded_in_one_solve() -> None:
+    # Half the rules also need F and G: the integer program used before needed its loop rows one solve at a time.
     engine = ring(8, pairs=True)
     model = model_of(engine)
     found = model.solve()
     assert model.solves == 1
     assert found == (frozenset({"U:E1", "U:Y", "U:Z"}), 13.0)  # founded, lineages aside
-    # Evaluation refuses it: transfer credit is not transferred again (it is assessed at its origin), so every
-    # route is one transfer from a course taken. The cheapest, E7 with F and G -> E0, is what the planner proves
-    # after cutting the others.
-    result = plan(engine, PlanRequest(target="U:T", as_of=AS_OF))
+
+
+def test_transfer_credit_is_not_transferred_again_in_the_program() -> None:
+    # A ring of transfers: transfer credit is assessed at its origin, so the program, like evaluation, reaches E0
+    # only by one transfer from a course taken. Without it every solve chained transfers around the ring and
+    # failed verification, one cut per course (on BC-shaped graphs, hundreds of cuts per question).
+    model = model_of(ring(12, kind="transfer"))
+    assert model.solve() == (frozenset({"U:E11"}), 21.0)
+    assert model.solves == 1
+    paired = ring(8, pairs=True, kind="transfer")
+    model = model_of(paired)
+    assert model.solve() == (frozenset({"U:E7", "U:Y", "U:Z"}), 19.0)
+    result = plan(paired, PlanRequest(target="U:T", as_of=AS_OF))
     assert [(p.items, p.total) for p in result.plans] == [(("U:E7", "U:Y", "U:Z"), 19.0)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from pathways.engine import Engine, plan
@@ -101,3 +102,19 @@ def test_a_rule_no_plan_within_the_level_can_meet_brings_nothing_into_the_progra
     model = PlanModel(engine, target="U:T", held=planner.base.held, weight=planner.weight, as_of=AS_OF, include_pilot=False,
                       keep=nodes, rules=rules)  # fmt: skip
     assert set(model.x) == {"U:A"} and model.solve() == (frozenset({"U:A"}), 10.0)
+
+
+def test_the_walk_for_the_program_looks_at_a_shared_pool_s_members_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Four rules share a pool of 3 credits of subject Y: K0 (5 h) meets it, K1-K5 (50 h) are dearer than the level.
+    # Before, each rule pushed the pool's members again and each dear one had its bound looked up again (at BC
+    # scale, millions of look-ups for a block transfer, and a question past its time limit).
+    courses: dict[str, tuple[float | None, float, str]] = {f"K{i}": (5 if i == 0 else 50, 3, "Y") for i in range(6)}
+    engine = graph(courses, [(f"R{j}", {"credits": 3, "where": {"subject": "Y"}}, "T", None) for j in range(4)])
+    bound, _ = bound_and_model(engine, PlanRequest(target="U:T", as_of=AS_OF))
+    bound.lb_total("U:T")  # the fixpoint behind lb_total, computed once
+    looked: list[str] = []
+    lb_total = bound.lb_total
+    monkeypatch.setattr(bound, "lb_total", lambda n: looked.append(n) or lb_total(n))
+    nodes, rules = bound.useful(10.0)
+    assert nodes == {"U:T", "U:K0"} and rules == {"R0", "R1", "R2", "R3"}
+    assert sorted(looked) == sorted(["U:T", *(f"U:K{i}" for i in range(6))])

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from pathways.engine import Engine, Evaluation, evaluate, plan, requirement_progress
 from pathways.engine.antirequisites import losers
 from pathways.engine.evaluate import HoldingState
-from pathways.engine.plan_bound import PlanBound
 from pathways.model import Document, EvaluationRequest, Holding, NodeLeaf, PlanRequest
 from pathways.model.requirements import walk
 
@@ -178,27 +177,6 @@ def test_planner_matches_brute_force(problem: tuple[Engine, PlanRequest]) -> Non
 @given(cyclic_problems())
 def test_planner_matches_brute_force_on_cycles_of_transfers(problem: tuple[Engine, PlanRequest]) -> None:
     check_against_brute_force(*problem)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(problems(), cyclic_problems()), st.data())
-def test_evaluation_limited_to_the_target_s_rules_holds_what_a_full_one_holds(problem: tuple[Engine, PlanRequest],
-                                                                              data: st.DataObject) -> None:  # fmt: skip
-    # The planner verifies with only the rules its bound found relevant: every relevant node must come out the same.
-    # (With exclusions in the graph it verifies with full evaluations: an unless or an anti-requisite may name a node
-    # outside them.)
-    engine, request = problem
-    base = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), report=False)
-    bound = PlanBound(engine, target="U:T", held=base.held, weight=lambda n: 1.0 if n not in base.held else None,
-                      as_of=AS_OF, include_pilot=False)  # fmt: skip
-    courses = sorted(n for n, node in engine.nodes.items() if node.kind in ("course", "micro_credential"))
-    items = data.draw(st.lists(st.sampled_from(courses), unique=True))
-    extra = [Holding(node=n, grade="A+", earned=AS_OF) for n in items]
-    full = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), extra_holdings=extra, report=False)
-    only = evaluate(engine, EvaluationRequest(holdings=request.holdings, as_of=AS_OF), extra_holdings=extra, report=False,
-                    only=None if not engine.monotone else frozenset(bound.rules))  # fmt: skip
-    assert {n: h for n, h in only.held.items() if n in bound.nodes} == {n: h for n, h in full.held.items() if n in bound.nodes}
-    event("target held" if "U:T" in full.held else "target not held")
 
 
 def mentioned(req: Any) -> set[str]:

@@ -104,3 +104,15 @@ def test_rules_that_can_never_be_met_found_nothing() -> None:
     model = model_of(RINGS, PlanRequest(target="U:T", as_of=AS_OF))
     assert model.solve() == (frozenset({"U:E1", "U:E3"}), 22.0)
     assert model.solves == 1
+
+
+def test_transfer_credit_held_fills_no_leaf_of_a_transfer_in_the_program() -> None:
+    # The learner's M transfers to B; B's transfer to C would not use it (transfer credit is assessed at its
+    # origin), so C is taken. Before, the program met RC with the held B and offered T for nothing, which
+    # evaluation refused.
+    engine = graph({"M": 10, "C": 30}, [("RM", {"node": "U:M"}, "B", {}), ("RC", {"node": "U:B"}, "C", {}),
+                                        ("RT", {"node": "U:C"}, "T", {})])  # fmt: skip
+    request = PlanRequest.model_validate({"holdings": [{"node": "U:M", "grade": "A", "earned": "2025-05-01"}],
+                                          "target": "U:T", "as_of": AS_OF.isoformat()})  # fmt: skip
+    model = model_of(engine, request)
+    assert model.solve() == (frozenset({"U:C"}), 30.0) and model.solves == 1

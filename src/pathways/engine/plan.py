@@ -14,9 +14,8 @@ evaluated (with the prerequisites they miss added), and when they form a plan of
 total, or of the second bound ``lb_total(target)`` that also counts the items' prerequisites,
 it is the answer (the common case, no solver involved). Otherwise "relax, verify, cut": :class:`~.plan_model.PlanModel`
 is a logic program of which every plan is an answer set, solved to a proven optimum by the
-answer-set solver clingo; its optimum is checked with :func:`~.evaluate.evaluate` (limited to
-the rules that can matter for the target, which derives every node they can exactly as a
-full evaluation does). A set that passes is a plan of
+answer-set solver clingo; its optimum is checked with :func:`~.evaluate.evaluate` (a full
+evaluation: a few milliseconds at BC scale). A set that passes is a plan of
 the least possible total (nothing cheaper passes the relaxation); one that fails is cut off
 (with all its subsets that keep its retakes when it does not even earn the target: fewer new
 nodes derive no more; only itself when the graph has an ``unless``) and the program solved
@@ -168,7 +167,6 @@ class _Planner:
         self.institutions = None if request.institutions is None else set(request.institutions)
         self.exclude = set(request.exclude)
         self._evaluations: dict[frozenset[str], Evaluation] = {}
-        self.only: frozenset[str] | None = None  # once the bound knows them: the rules that can matter for the target
         self.deadline = math.inf  # once the question starts: one limit for all of it
         self.base = self.evaluation(frozenset())
         # what the learner presented, whatever became of it (an F, an expired badge): planned again, it is a retake
@@ -226,7 +224,6 @@ class _Planner:
                 extra_holdings=synthetic_holdings(sorted(items), self.as_of),
                 badges=self.badges,
                 report=False,
-                only=self.only,
                 deadline=self.caller_deadline,
             )
             self._evaluations[items] = found
@@ -316,9 +313,6 @@ class _Planner:
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, deadline=deadline,
         )
-        # an unless or an anti-requisite may name a node no rule toward the target needs: with
-        # exclusions in the graph, plans are verified by full evaluations
-        self.only = None if not self.engine.monotone else frozenset(bound.rules)
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])

@@ -87,9 +87,14 @@ class PlanBound:
 
     Attributes:
         nodes: the relevant nodes (as :class:`~.plan_model.PlanModel` finds them).
+        at_origin: those only ``transfer`` rules ask for: needed at their origin only, their bounds
+            (:attr:`value` too) are of holding them there.
         rules: the applicable rules granting a relevant node, by id.
         weights: the relevant candidates and their objective values.
         value: ``lb`` of every relevant node (``INF`` when no plan can hold it).
+        origin: the same for holding it at its origin (taken, or granted by a rule not of kind
+            ``transfer``): what a ``transfer`` rule's leaves and pools read, transfer credit being
+            assessed at its origin.
         total_value: what :meth:`lb_total` computes from, once asked.
     """
 
@@ -124,8 +129,10 @@ class PlanBound:
         self._renewing: dict[str, list[str]] = {}  # a direct holding -> the relevant derived holdings standing on it
         self.changes: list[str] = []  # the nodes whose value changed, in order: what the pools catch up from
         self.total_changes: list[str] = []  # the same for lb_total
+        self.at_origin: set[str] = set()
         self._relevance()
         self.value: dict[str, float] = {}
+        self.origin: dict[str, float] = {}
         self._fixpoint()
         self.total_value: dict[str, float] | None = None  # computed on first use: most questions never need it
 
@@ -139,26 +146,35 @@ class PlanBound:
         return self.index.matching(self.engine, slot[3])
 
     def _relevance(self) -> None:
-        """Walk back from the target through granting rules and candidates' prerequisites."""
+        """Walk back from the target through granting rules and candidates' prerequisites.
+
+        A node a ``transfer`` rule asks for is needed at its origin only: the ``transfer`` rules
+        granting it are not walked for it (on a BC-sized graph, a course's equivalents at every
+        institution and theirs)."""
         engine, granting = self.engine, self.index.granting
-        stack = [self.target]
+        everyway: set[str] = set()  # the nodes walked for every rule granting them; the others, at their origin only
+        stack = [(self.target, False)]
         while stack:
-            n = stack.pop()
-            if n in self.nodes or n not in engine.nodes:
+            n, at_origin = stack.pop()
+            if n in everyway or (at_origin and n in self.nodes) or n not in engine.nodes:
                 continue
+            first = n not in self.nodes
             self.nodes.add(n)
+            if not at_origin:
+                everyway.add(n)
             h = self.held.get(n)
-            if h is not None and not h.direct:  # a retake of the learning it stands on renews it
+            if first and h is not None and not h.direct:  # a retake of the learning it stands on renews it
                 for m in h.lineage:
                     self._renewing.setdefault(m, []).append(n)
-                    stack.append(m)
+                    stack.append((m, False))
             for rule_id in () if h is not None and h.direct else granting.get(n, ()):
-                if rule_id in self.rules:
-                    continue
                 rule = engine.compiled[rule_id]
+                if rule_id in self.rules or (at_origin and rule.kind == "transfer"):
+                    continue
                 if rule.status == "approved" or (rule.status == "pilot" and self.include_pilot):
                     self.rules[rule_id] = rule
                     self._open[rule_id] = self.in_window(rule, self.as_of)
+                    inside = rule.kind == "transfer"
                     for slot in rule.slots:
                         if slot[0] == POOL:  # a pool's members are registered once, for every rule sharing it
                             key = pool_key(slot, rule)
@@ -167,21 +183,20 @@ class PlanBound:
                                 sharing = self._pool_rules[key] = []
                                 for m in self._members(slot):
                                     self._node_pools.setdefault(m, []).append(key)
-                                    if m not in self.nodes:
-                                        stack.append(m)
+                                    stack.append((m, inside))
                             sharing.append(rule_id)
                             continue
                         for m in self._members(slot):
                             self._dependents.setdefault(m, []).append(rule_id)
-                            if m not in self.nodes:
-                                stack.append(m)
-            if h is None or h.direct:  # a node held directly may be retaken
+                            stack.append((m, inside))
+            if first and (h is None or h.direct):  # a node held directly may be retaken
                 w = self._weight(n)
                 if w is not None:
                     self.weights[n] = float(w)
                     prerequisites = engine.nodes[n].prerequisites
                     if prerequisites is not None:
-                        stack.extend(self.index.mentions(self.engine, prerequisites))
+                        stack.extend((m, False) for m in self.index.mentions(self.engine, prerequisites))
+        self.at_origin = self.nodes - everyway
 
     def in_window(self, rule: CompiledRule, earned: dt.date) -> bool:
         """Whether a holding earned on ``earned`` may be used by ``rule`` (SPEC section 4, condition 1)."""
@@ -197,9 +212,9 @@ class PlanBound:
 
     def _fixpoint(self) -> None:
         """Lower the values from ``INF`` until no rule lowers one more (each step a finite derivation)."""
-        value = self.value
+        value, origin = self.value, self.origin
         for n in self.nodes:
-            value[n] = self.weights.get(n, INF)  # a node held stays held: value is what deriving it anew costs
+            value[n] = origin[n] = self.weights.get(n, INF)  # a node held stays held: value is what deriving it anew costs
         dirty = sorted(self.rules)
         while dirty:
             changed: set[str] = set()
@@ -207,7 +222,7 @@ class PlanBound:
                 if not i % _CHECK_EVERY and time.monotonic() > self.deadline:  # a pass over a BC-sized graph takes seconds
                     raise PlanUnproven(f"no lower bound toward {self.target} within the question's time limit")
                 rule = self.rules[rule_id]
-                self._lower(rule, self._requirement(rule.tree, rule)[1], value, changed)
+                self._lower(rule, self._requirement(rule.tree, rule)[1], value, changed, origin)
             self.changes.extend(sorted(changed))
             dirty = self._rules_using(changed)
 
@@ -218,13 +233,20 @@ class PlanBound:
         found.update(r for key in pools for r in self._pool_rules[key])
         return sorted(found)
 
-    def _lower(self, rule: CompiledRule, v: float, values: dict[str, float], changed: set[str]) -> None:
+    def _lower(self, rule: CompiledRule, v: float, values: dict[str, float], changed: set[str],
+               origin: dict[str, float] | None = None) -> None:  # fmt: skip
         """One step of a fixpoint: ``rule``'s grants (but those presented) lowered to ``v`` where
-        that is lower, each one lowered added to ``changed``."""
+        that is lower, each one lowered added to ``changed``; in ``origin`` too unless ``rule`` is
+        a ``transfer``."""
         for g, _ in rule.grants:
             h = self.held.get(g)
-            if (h is None or not h.direct) and v < values.get(g, INF) - _EPS:
+            if h is not None and h.direct:
+                continue
+            if v < values.get(g, INF) - _EPS:
                 values[g] = v
+                changed.add(g)
+            if origin is not None and rule.kind != "transfer" and v < origin.get(g, INF) - _EPS:
+                origin[g] = v
                 changed.add(g)
 
     def lb_total(self, n: str) -> float:
@@ -322,8 +344,10 @@ class PlanBound:
         return max(least, min(parts, default=INF))
 
     def holding_serves(self, h: HoldingState, min_grade: str | None, rule: CompiledRule | None) -> bool:
-        """Whether a holding already held fills a leaf of ``rule`` (``None``: a prerequisite, dates aside)."""
-        return meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned))
+        """Whether a holding already held fills a leaf of ``rule`` (``None``: a prerequisite, dates aside);
+        transfer credit fills no leaf of a ``transfer`` rule."""
+        return (meets_min_grade(h.grade, min_grade)
+                and (rule is None or (self.in_window(rule, h.earned) and not _transferred_again(h, rule))))  # fmt: skip
 
     def leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> tuple[float, float]:
         """A leaf's bounds inside ``rule`` (``None``: a prerequisite, dates aside): any way, and with a plan item.
@@ -334,19 +358,21 @@ class PlanBound:
         new attempt, earned on ``as_of`` with grade ``A+``, which the rules standing on it use).
         A node not held is derived only through plan items (what holdings alone derive is held
         already), so its holding is earned on ``as_of``: no way at all when the rule's window
-        excludes that day; so is a renewed one.
+        excludes that day; so is a renewed one. Inside a ``transfer`` rule a node is held at its
+        origin (:attr:`origin`): transfer credit already held is derived anew there, not renewed.
         """
         h = self.held.get(n)
         is_open = rule is None or self._open[rule.id]
         if not is_open:
             return (0.0, INF) if h is not None and self.holding_serves(h, min_grade, rule) else (INF, INF)
+        values = self.origin if rule is not None and rule.kind == "transfer" else self.value
         if h is None:
-            anew = self.value.get(n, INF)
+            anew = values.get(n, INF)
             return anew, anew
-        anew = INF if h.direct else self.value.get(n, INF)
+        anew = INF if h.direct else values.get(n, INF)
         if self.holding_serves(h, min_grade, rule):
             return 0.0, anew
-        renewed = min(anew, self._retake(h))
+        renewed = anew if _transferred_again(h, rule) else min(anew, self._retake(h))
         return renewed, renewed
 
     def _retake(self, h: HoldingState) -> float:
@@ -419,9 +445,10 @@ class PlanBound:
         items: set[str] = set()
         return frozenset(items) if self._pick_requirement(tree, None, False, items, set()) else None
 
-    def _pick(self, n: str, items: set[str], path: set[str]) -> bool:
-        """Add to ``items`` the candidates of a cheapest derivation of ``n`` (not through ``path``)."""
-        v = self.value.get(n, INF)
+    def _pick(self, n: str, items: set[str], path: set[str], at_origin: bool = False) -> bool:
+        """Add to ``items`` the candidates of a cheapest derivation of ``n`` (not through ``path``; with
+        ``at_origin``, through no ``transfer`` rule)."""
+        v = (self.origin if at_origin else self.value).get(n, INF)
         w = self.weights.get(n)
         if w is not None and w <= v + _EPS:
             items.add(n)
@@ -432,7 +459,9 @@ class PlanBound:
         try:
             for rule_id in self.index.granting.get(n, ()):
                 rule = self.rules.get(rule_id)
-                if rule is not None and self._requirement(rule.tree, rule)[1] <= v + _EPS:
+                if rule is None or (at_origin and rule.kind == "transfer"):
+                    continue
+                if self._requirement(rule.tree, rule)[1] <= v + _EPS:
                     trial = set(items)
                     if self._pick_requirement(rule.tree, rule, True, trial, path):
                         items |= trial
@@ -443,16 +472,19 @@ class PlanBound:
 
     def _pick_leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None, some: bool, items: set[str], path: set[str]) -> bool:
         h = self.held.get(n)
+        at_origin = rule is not None and rule.kind == "transfer"
         if h is None:
-            return self._pick(n, items, path)
+            return self._pick(n, items, path, at_origin)
         if self.holding_serves(h, min_grade, rule):
-            return True if not some else not h.direct and self._pick(n, items, path)
+            return True if not some else not h.direct and self._pick(n, items, path, at_origin)
+        if _transferred_again(h, rule):
+            return self._pick(n, items, path, True)
         # renewed: a retake of its lineage, or derived anew, whichever the bound took
         retake = min(((self.weights[m], m) for m in h.lineage if m in self.weights), default=None)
-        if retake is not None and (h.direct or retake[0] <= self.value.get(n, INF) + _EPS):
+        if retake is not None and (h.direct or retake[0] <= (self.origin if at_origin else self.value).get(n, INF) + _EPS):
             items.add(retake[1])
             return True
-        return not h.direct and self._pick(n, items, path)
+        return not h.direct and self._pick(n, items, path, at_origin)
 
     def _pick_requirement(self, req: Compiled, rule: CompiledRule | None, some: bool, items: set[str], path: set[str]) -> bool:
         """Add the candidates of a cheapest way to meet ``req`` (with a plan item when ``some``);
@@ -525,18 +557,20 @@ class PlanBound:
         slack = limit + _EPS * max(1.0, abs(limit))
         nodes: set[str] = set()
         rules: set[str] = set()
+        seen: set[str] = set()  # kept or too dear: a pool's members come once per rule sharing it, looked at once
         stack = [self.target]
         while stack:
             n = stack.pop()
-            if n in nodes or n not in self.nodes:
+            if n in seen or n not in self.nodes:
                 continue
+            seen.add(n)
+            if len(seen) % _CHECK_EVERY == 1 and time.monotonic() > self.deadline:
+                raise PlanUnproven(f"no program toward {self.target} within the question's time limit")
             h = self.held.get(n)
             # a direct holding is kept only as a retake, at its own total
             if (self._anew_total(n) if h is not None and h.direct else self.lb_total(n)) > slack:
                 continue
             nodes.add(n)
-            if len(nodes) % _CHECK_EVERY == 1 and time.monotonic() > self.deadline:
-                raise PlanUnproven(f"no program toward {self.target} within the question's time limit")
             if h is not None and not h.direct:
                 stack.extend(h.lineage)
             for rule_id in () if h is not None and h.direct else self.index.granting.get(n, ()):
@@ -545,13 +579,18 @@ class PlanBound:
                     continue
                 rules.add(rule_id)
                 for slot in rule.slots:
-                    stack.extend(self._members(slot))
+                    stack.extend(m for m in self._members(slot) if m not in seen)
             if n in self.weights:
                 prerequisites = self.engine.nodes[n].prerequisites
                 if prerequisites is not None:
                     stack.extend(self.index.mentions(self.engine, prerequisites))
         found = self._useful[limit] = (nodes, rules)
         return found
+
+
+def _transferred_again(h: HoldingState, rule: CompiledRule | None) -> bool:
+    """Whether ``h`` is transfer credit asked for by a ``transfer`` rule, which assesses only what is held at its origin."""
+    return rule is not None and rule.kind == "transfer" and h.kind == "transfer"
 
 
 def _hours(req: Compiled) -> bool:

@@ -184,6 +184,7 @@ class PlanModel:
         self._weight = weight
         self.x: dict[str, int] = {}
         self.y: dict[str, int] = {}
+        self.origin: dict[str, int] = {}
         self._candidate: dict[clingo.Symbol, str] = {}
         self._retakes: set[str] = set()
         self._retaken: set[str] = set()
@@ -271,9 +272,11 @@ class PlanModel:
             for grant in rule.grants:
                 h = self.held.get(grant.node)
                 if h is None or not h.direct:  # a derived holding can be derived anew (see _leaf)
-                    derivable[grant.node].append(rule.id)
+                    derivable[grant.node].append(rule)
         for n in sorted(derivable):
             self.y[n] = self._atom()
+            if any(rule.kind != "transfer" for rule in derivable[n]):
+                self.origin[n] = self._atom()
         support: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for rule_id in sorted(self.rules):
             if time.monotonic() > self.deadline:  # a program over most of the graph: building it is a solve's time too
@@ -289,6 +292,8 @@ class PlanModel:
                     lit = self._touched(rule_id)
                 if lit != FALSE:
                     self._rule([var], [] if lit == TRUE else [lit])
+                    if n in self.origin and self.rules[rule_id].kind != "transfer":
+                        self._rule([self.origin[n]], [] if lit == TRUE else [lit])
             if n in self.x:
                 self._rule([var], [self.x[n]])
         done: set[str] = set()
@@ -377,8 +382,16 @@ class PlanModel:
             return self.x[n]
         return FALSE
 
+    def origin_literal(self, n: str) -> int:
+        """The literal "``n``, not held yet, is held at its origin at the end": taken, or granted by a rule
+        not of kind ``transfer`` (transfer credit is assessed at its origin: a transfer rule uses no other)."""
+        return self._any([lit for lit in (self.x.get(n), self.origin.get(n)) if lit is not None])
+
     def _leaf(self, n: str, min_grade: str | None, rule: Rule | None) -> int:
         h = self.held.get(n)
+        at_origin = rule is not None and rule.kind == "transfer"
+        if h is not None and at_origin and h.kind == "transfer":  # only a derivation anew at its origin fills it
+            return self._anew(n, rule)
         if h is not None:
             if meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned)):
                 return TRUE
@@ -386,7 +399,7 @@ class PlanModel:
             return self._renewed(n, rule)
         if rule is not None and not self.in_window(rule, self.as_of):
             return FALSE
-        return self.node_literal(n)
+        return self.origin_literal(n) if at_origin else self.node_literal(n)
 
     def _renewed(self, n: str, rule: Rule | None) -> int:
         """The literal "``n``, held, gets a new holding through plan items, earned on as_of": derived anew, or a
@@ -397,10 +410,13 @@ class PlanModel:
         return self._any([*lits, self._anew(n, rule)])
 
     def _anew(self, n: str, rule: Rule | None) -> int:
-        """The literal "``n``, held by derivation, is derived anew through plan items (earned on as_of)"."""
+        """The literal "``n``, held by derivation, is derived anew through plan items (earned on as_of)"; for a
+        ``transfer`` rule, by a rule of another kind (transfer credit is assessed at its origin)."""
         h = self.held.get(n)
         if (h is not None and h.direct) or (rule is not None and not self.in_window(rule, self.as_of)):
             return FALSE
+        if rule is not None and rule.kind == "transfer":
+            return self.origin.get(n, FALSE)
         return self.y.get(n, FALSE)
 
     def _credits(self, n: str, unit: str = "credits") -> float:

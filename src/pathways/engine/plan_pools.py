@@ -98,10 +98,11 @@ their pool's bounds."""
 
 
 def pool_key(slot: Compiled, rule: CompiledRule | None) -> PoolKey:
-    """The key of a compiled ``credits ... where`` requirement inside ``rule`` (``None``: a prerequisite)."""
+    """The key of a compiled ``credits ... where`` requirement inside ``rule`` (``None``: a prerequisite); a
+    ``transfer`` rule's pool is apart (it uses only what is held at its origin)."""
     if rule is None:  # a prerequisite: no window
         return (slot[3],)
-    return (slot[3], rule.valid_from, rule.valid_to, rule.max_age_years)
+    return (slot[3], rule.valid_from, rule.valid_to, rule.max_age_years, rule.kind == "transfer")
 
 
 class PoolBound:
