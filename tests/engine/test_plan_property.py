@@ -69,6 +69,9 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
         nodes.append(node)
     for m in middles:
         nodes.append({"id": m, "kind": "credential", "institution": "U", "title": m, "credits": draw(st.integers(0, 3)), "subject": "X"})
+    for node in nodes:  # repeatable (amendment 4): one copy per disjoint lineage
+        if draw(st.integers(0, 3)) == 0:
+            node["repeatable"] = True
     nodes.append({"id": "U:T", "kind": "credential", "institution": "U", "title": "T"})
     rules = []
     for j in range(draw(st.integers(1, 5))):
@@ -154,6 +157,9 @@ def cyclic_problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
     for node in nodes:
         if draw(st.integers(0, 3)) == 0:
             node["prerequisites"] = {"node": draw(pick)}
+    for node in nodes:  # repeatable (amendment 4): one copy per disjoint lineage
+        if draw(st.integers(0, 3)) == 0:
+            node["repeatable"] = True
     nodes.append({"id": "U:T", "kind": "credential", "institution": "U", "title": "T"})
     rules: list[dict[str, Any]] = []
     for j in range(draw(st.integers(2, 9))):

@@ -372,7 +372,7 @@ class _Planner:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
             # only the order of prerequisites fails; or the target is not earned, and fewer new nodes derive no
             # more (unless a rule's unless or an anti-requisite can switch it off when more is held: then only
-            # this set is ruled out). A retake is no new node: its attempt can move what a rule derives to as_of,
+            # this set is ruled out; so too when copies of a repeatable node compete for lineages). A retake is no new node: its attempt can move what a rule derives to as_of,
             # out of a later rule's window, so the subsets cut keep this set's retakes.
             monotone = self.engine.monotone
             cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
@@ -455,7 +455,7 @@ def derivation(evaluation: Evaluation, target: str) -> tuple[HoldingState, ...]:
         if h is None or h.direct or n in needed:
             continue
         needed.add(n)
-        stack.extend(h.uses)
+        stack.extend(h.used_keys)
     return tuple(h for h in evaluation.granted if h.node in needed)
 
 

@@ -176,6 +176,11 @@ class PlanModel:
         self.index = plan_index(engine)
         self.target = target
         self.held = held
+        self._copies: dict[str, list[HoldingState]] = {}
+        if engine.repeatable:
+            for h in held.values():
+                if h.node in engine.repeatable:
+                    self._copies.setdefault(h.node, []).append(h)
         self.as_of = as_of
         self.include_pilot = include_pilot
         self.weights: dict[str, float] = {}
@@ -224,10 +229,11 @@ class PlanModel:
                 continue
             self.nodes.add(n)
             h = self.held.get(n)
-            if h is not None and h.direct:  # no rule derives it; a retake may renew it
+            # held directly: no rule derives it (but a further copy of a repeatable one); a retake may renew it
+            if h is not None and h.direct and n not in self.engine.repeatable:
                 stack.extend(self._add_candidate(n))
                 continue
-            if h is not None:  # a retake of the learning it stands on renews it
+            if h is not None and not h.direct:  # a retake of the learning it stands on renews it
                 stack.extend(h.lineage)
             # A derived holding stays relevant: plan items can derive it again with another
             # lineage, which can decide whether a later rule finds disjoint lineages.
@@ -269,8 +275,7 @@ class PlanModel:
         derivable = defaultdict(list)
         for rule in self.rules.values():
             for grant in rule.grants:
-                h = self.held.get(grant.node)
-                if h is None or not h.direct:  # a derived holding can be derived anew (see _leaf)
+                if self._derivable(grant.node):  # a derived holding, or a further copy, can be derived anew (see _leaf)
                     derivable[grant.node].append(rule.id)
         for n in sorted(derivable):
             self.y[n] = self._atom()
@@ -291,6 +296,9 @@ class PlanModel:
                     self._rule([var], [] if lit == TRUE else [lit])
             if n in self.x:
                 self._rule([var], [self.x[n]])
+        if not self.engine.monotone:  # a retake may change what counts (a rule's unless, an anti-requisite, copies)
+            for n in sorted(self._retakes):
+                self._retake(n)
         done: set[str] = set()
         while len(done) < len(self.x):  # a prerequisite may ask for a retake, which may have prerequisites
             for n in sorted(set(self.x) - done):
@@ -352,8 +360,7 @@ class PlanModel:
         """
         lits: list[int] = []
         for m in self._mentioned(rule_id):
-            h = self.held.get(m)
-            if h is None or not h.direct:
+            if self._derivable(m):
                 lits.extend(lit for lit in (self.x.get(m), self.y.get(m)) if lit is not None)
         return self._any(lits)
 
@@ -380,7 +387,8 @@ class PlanModel:
     def _leaf(self, n: str, min_grade: str | None, rule: Rule | None) -> int:
         h = self.held.get(n)
         if h is not None:
-            if meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned)):
+            if any(meets_min_grade(c.grade, min_grade) and (rule is None or self.in_window(rule, c.earned))
+                   for c in self._holdings(n)):  # fmt: skip
                 return TRUE
             # one that does not fill the leaf (grade, date) may be derived anew or renewed by a retake
             return self._renewed(n, rule)
@@ -393,15 +401,27 @@ class PlanModel:
         direct holding of its lineage retaken (a new attempt graded A+, which the rules standing on it use)."""
         if rule is not None and not self.in_window(rule, self.as_of):
             return FALSE
-        lits = [self._retake(m) for m in sorted(self.held[n].lineage) if m in self._retakes]
+        lineages = {m for h in self._holdings(n) for m in h.lineage}
+        lits = [self._retake(m) for m in sorted(lineages) if m in self._retakes]
         return self._any([*lits, self._anew(n, rule)])
 
     def _anew(self, n: str, rule: Rule | None) -> int:
-        """The literal "``n``, held by derivation, is derived anew through plan items (earned on as_of)"."""
-        h = self.held.get(n)
-        if (h is not None and h.direct) or (rule is not None and not self.in_window(rule, self.as_of)):
+        """The literal "``n``, held by derivation (or a repeatable node held at all), is derived anew through plan
+        items (earned on as_of)"."""
+        if not self._derivable(n) or (rule is not None and not self.in_window(rule, self.as_of)):
             return FALSE
         return self.y.get(n, FALSE)
+
+    def _derivable(self, n: str) -> bool:
+        """Whether a rule may derive ``n`` anew: not held directly, or repeatable (a further copy)."""
+        h = self.held.get(n)
+        return h is None or not h.direct or n in self.engine.repeatable
+
+    def _holdings(self, n: str) -> list[HoldingState]:
+        """The holdings of ``n`` held before any plan item: several copies of a repeatable node."""
+        if n in self._copies:
+            return self._copies[n]
+        return [self.held[n]]
 
     def _credits(self, n: str, unit: str = "credits") -> float:
         if unit == "hours":
@@ -429,10 +449,17 @@ class PlanModel:
             # of them also counts when derived anew by plan items
             members = [(n, self._leaf(n, None, rule)) for n in self.index.matching(self.engine, req.where)]
             if unit == "hours":  # each held member's hours, lineages aside: no less than the evaluation's
-                free = sum(self._credits(n, unit) for n, lit in members if lit == TRUE)
+                free = sum(self._credits(n, unit) * len(self._holdings(n)) for n, lit in members if lit == TRUE)
             else:
-                free = disjoint_credits(self.held[n] for n, lit in members if lit == TRUE)
-            terms = [(self._credits(n, unit), self._anew(n, rule) if lit == TRUE else lit) for n, lit in members]
+                free = disjoint_credits(h for n, lit in members if lit == TRUE for h in self._holdings(n))
+            # a repeatable node, once held, may bring any number of copies (one per disjoint lineage,
+            # each dated by its own lineage): counted as enough alone
+            repeatable = self.engine.repeatable
+            terms = [
+                (req.credits, self.node_literal(n)) if n in repeatable
+                else (self._credits(n, unit), self._anew(n, rule) if lit == TRUE else lit)
+                for n, lit in members
+            ]
             return self._threshold(req.credits, terms, free), free + sum(c for c, lit in terms if lit != FALSE)
         parts = [self._encode(child, rule, unit) for child in req.of]
         lits = [lit for lit, _ in parts]
