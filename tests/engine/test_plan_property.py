@@ -214,6 +214,7 @@ def mentioned(req: Any) -> set[str]:
 
 def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
     note(json.dumps({"nodes": [n.to_json() for n in engine.nodes.values()], "rules": [r.to_json() for r in engine.rules.values()]}))
+    note(request.model_dump_json(exclude_defaults=True))
     oracle = Oracle(engine, request)
     result = plan(engine, request)
     assert result.feasible == bool(oracle.valid)
@@ -243,7 +244,8 @@ def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
         assert s in oracle.valid  # every returned plan is a plan
         assert not any(s - {n} in oracle.valid for n in s)  # and minimal
         # no planned item that loses to an anti-requisite (planned or held), unless it serves without counting: every
-        # rule is U's, where a loser counts for nothing, so only as a prerequisite or by what an unless sees
+        # rule is U's, where a loser counts for nothing, so only as a prerequisite, by what an unless sees, or taken
+        # to pre-empt a derivation of it that would win (a node held directly is not derived)
         held = oracle.evaluation(s).held
         attempts: dict[str, list[HoldingState]] = {}
         for h in request.holdings:  # the first earned attempt decides
@@ -251,6 +253,7 @@ def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
                 attempts.setdefault(h.node, []).append(held[h.node]._replace(earned=h.earned or AS_OF))
         serving = {m for n in s if (pre := engine.nodes[n].prerequisites) is not None for m in mentioned(pre)}
         serving |= {m for r in engine.rules.values() if r.unless is not None for m in mentioned(r.unless)}
+        serving |= {g.node for r in engine.rules.values() for g in r.grants}
         assert all(n in serving for n in losers(engine, held, attempts) if n in s)
         assert abs(p.total - oracle.total(s)) < 1e-9
         assert sorted(n for step in p.sequence for n in step) == sorted(s)

@@ -54,6 +54,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 from ..errors import NotFound, PlanUnproven
@@ -64,6 +65,7 @@ from .evaluate import Evaluation, HoldingState, evaluate, requirement_progress, 
 from .holdings import number
 from .index import Engine
 from .plan_bound import INF, PlanBound
+from .plan_index import plan_index
 from .plan_model import PlanModel
 
 __all__ = ["MAX_CUTS", "Plan", "PlanResult", "plan"]
@@ -73,6 +75,9 @@ MAX_CUTS = 500
 
 _PREREQUISITE_ROUNDS = 10
 """How many times a certificate that misses prerequisites is completed before the planner stops trying."""
+
+_MINIMAL_BY_SUBSETS = 10
+"""Up to how many free items a plan is made minimal by trying every subset of them (where evaluation is not monotone)."""
 
 _PLANNABLE = ("course", "micro_credential")
 
@@ -258,8 +263,19 @@ class _Planner:
         """Drop zero-cost items while what remains is still a plan.
 
         ``items`` is optimal, so dropping an item that costs something cannot leave a plan
-        (it would be cheaper than the relaxation's lower bound): only free items are tried.
+        (it would be cheaper than the relaxation's lower bound): only free items are tried, one
+        at a time; where evaluation is not monotone, every subset of them (up to
+        :data:`_MINIMAL_BY_SUBSETS` free items).
         """
+        free = sorted(n for n in items if not self.weight(n))
+        if not self.engine.monotone and len(free) <= _MINIMAL_BY_SUBSETS:
+            # more holdings may derive less: a plan may be two drops away although neither drop alone is one;
+            # the most dropped first, so what is returned has no smaller plan inside
+            for k in range(len(free), 0, -1):
+                for dropped in combinations(free, k):
+                    if self.is_plan(trial := items - frozenset(dropped)):
+                        return trial
+            return items
         current = items
         while True:
             for n in sorted(n for n in current if not self.weight(n)):
@@ -319,6 +335,9 @@ class _Planner:
         # an unless or an anti-requisite may name a node no rule toward the target needs: with
         # exclusions in the graph, plans are verified by full evaluations
         self.only = None if not self.engine.monotone else frozenset(bound.rules)
+        unstable = plan_index(self.engine).unstable(self.engine)
+        if not unstable.isdisjoint(bound.nodes):
+            return self.search(bound, unstable)
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
@@ -338,7 +357,25 @@ class _Planner:
             floor = bound.lb_total(target)
             if floor == INF:  # every derivation needs a prerequisite nothing meets
                 return self.result(False, self.explain(bound), [])
-        level = min(floor, limit)
+        return self.solve(bound, floor, min(floor, limit), limit)
+
+    def search(self, bound: PlanBound, unstable: frozenset[str]) -> PlanResult:
+        """The plans toward a target that depends on a node evaluation may change non-monotonically.
+
+        There the bound is no bound (an item may free an anti-requisite's loser, switch a rule
+        off, or leave a lineage to a copy, and so derive from holdings already there what the
+        bound thought only plan items could) and may miss items that serve that way: the program,
+        walked also through ``unless`` and anti-requisites and with the unstable nodes' holdings
+        left free (``PlanModel(unstable=...)``), is the only relaxation, with no floor and no
+        pruning; every answer is verified and a failing set ruled out alone.
+        """
+        return self.solve(bound, 0.0, INF, INF, unstable)
+
+    def solve(self, bound: PlanBound, floor: float, level: float, limit: float,
+              unstable: frozenset[str] = frozenset()) -> PlanResult:
+        """Relax, verify, cut: the program within ``level`` (widened up to ``limit``), at least ``floor``."""
+        target = self.request.target
+        deadline = self.deadline
         model: PlanModel | None = None
         history: list[tuple[str, frozenset[str]]] = []  # the cuts so far, for a wider program
         plans: list[Plan] = []
@@ -347,8 +384,8 @@ class _Planner:
             if model is None:
                 model = PlanModel(
                     self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
-                    include_pilot=self.request.include_pilot, keep=bound.relevant(level), rules=bound.useful(level)[1],
-                    floor=floor, deadline=deadline,
+                    include_pilot=self.request.include_pilot, floor=floor, deadline=deadline, unstable=unstable,
+                    keep=None if unstable else bound.relevant(level), rules=None if unstable else bound.useful(level)[1],
                 )
                 for cut, cut_items in history:
                     self.cut(model, cut, cut_items)

@@ -148,6 +148,12 @@ class PlanModel:
         keep: when given, the only nodes that may be held or taken (the others count as unreachable).
         rules: when given, the only rules written (the others count as never met).
         floor: a lower bound on the total of every plan, added as a constraint.
+        unstable: the nodes whose holding plan items may change other than by deriving them anew
+            (:meth:`~.plan_index.PlanIndex.unstable`), given when the target depends on one. The program
+            then stays a relaxation where evaluation is not monotone: it walks also to the nodes an
+            ``unless`` or an anti-requisite names (an item may serve by switching a rule off or by making a
+            node lose), a held unstable node may hold anew freely (a choice), and a window that excludes
+            ``as_of`` does not rule out an unstable node (it may come from holdings already there).
         time_limit: seconds for all solves together (default :data:`TIME_LIMIT`).
         deadline: the ``time.monotonic()`` past which no solve starts, when an earlier program of the
             same question set it (default: ``time_limit`` from now).
@@ -165,12 +171,14 @@ class PlanModel:
         keep: set[str] | None = None,
         rules: Collection[str] | None = None,
         floor: float = 0.0,
+        unstable: frozenset[str] = frozenset(),
         time_limit: float | None = None,
         deadline: float | None = None,
     ) -> None:
         self.engine = engine
         self.keep = keep
         self.only = rules
+        self.unstable = unstable
         self.time_limit = TIME_LIMIT if time_limit is None else time_limit
         self.deadline = time.monotonic() + self.time_limit if deadline is None else deadline
         self.index = plan_index(engine)
@@ -228,6 +236,8 @@ class PlanModel:
             if n in self.nodes or n not in self.engine.nodes or (self.keep is not None and n not in self.keep):
                 continue
             self.nodes.add(n)
+            if self.unstable:  # an anti-requisite may serve by making n lose (or win)
+                stack.extend(self.engine.excludes.get(n, ()))
             h = self.held.get(n)
             # held directly: no rule derives it (but a further copy of a repeatable one); a retake may renew it
             if h is not None and h.direct and n not in self.engine.repeatable:
@@ -242,6 +252,8 @@ class PlanModel:
                 if rule_id not in self.rules and self.applicable(rule) and (self.only is None or rule_id in self.only):
                     self.rules[rule_id] = rule
                     stack.extend(self.index.mentions(self.engine, rule.requires))
+                    if self.unstable and rule.unless is not None:  # an item may serve by switching the rule off
+                        stack.extend(self.index.mentions(self.engine, rule.unless))
             stack.extend(self._add_candidate(n))
 
     def _add_candidate(self, n: str) -> list[str]:
@@ -279,6 +291,9 @@ class PlanModel:
                     derivable[grant.node].append(rule.id)
         for n in sorted(derivable):
             self.y[n] = self._atom()
+        free = sorted(self.y[n] for n in self.unstable & self.y.keys() if n in self.held)
+        if free:  # its holding may change with what counts, however its rules are met
+            self._rule(free, [], choice=True)
         support: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for rule_id in sorted(self.rules):
             if time.monotonic() > self.deadline:  # a program over most of the graph: building it is a solve's time too
@@ -392,14 +407,14 @@ class PlanModel:
                 return TRUE
             # one that does not fill the leaf (grade, date) may be derived anew or renewed by a retake
             return self._renewed(n, rule)
-        if rule is not None and not self.in_window(rule, self.as_of):
+        if rule is not None and not self.in_window(rule, self.as_of) and n not in self.unstable:
             return FALSE
         return self.node_literal(n)
 
     def _renewed(self, n: str, rule: Rule | None) -> int:
         """The literal "``n``, held, gets a new holding through plan items, earned on as_of": derived anew, or a
         direct holding of its lineage retaken (a new attempt graded A+, which the rules standing on it use)."""
-        if rule is not None and not self.in_window(rule, self.as_of):
+        if rule is not None and not self.in_window(rule, self.as_of) and n not in self.unstable:
             return FALSE
         lineages = {m for h in self._holdings(n) for m in h.lineage}
         lits = [self._retake(m) for m in sorted(lineages) if m in self._retakes]
@@ -408,7 +423,7 @@ class PlanModel:
     def _anew(self, n: str, rule: Rule | None) -> int:
         """The literal "``n``, held by derivation (or a repeatable node held at all), is derived anew through plan
         items (earned on as_of)"."""
-        if not self._derivable(n) or (rule is not None and not self.in_window(rule, self.as_of)):
+        if not self._derivable(n) or (rule is not None and not self.in_window(rule, self.as_of) and n not in self.unstable):
             return FALSE
         return self.y.get(n, FALSE)
 
