@@ -29,7 +29,9 @@ the program is rebuilt at that optimum (at most the total of a plan already veri
 cuts so far carried over. It has the constraint "total >= lb_total(target)". When the question
 (bound, programs, solves) exceeds :data:`~.plan_model.TIME_LIMIT` or
 :data:`MAX_CUTS` sets fail verification, :class:`~pathways.errors.PlanUnproven` is raised:
-an unproven answer is never returned.
+an unproven answer is never returned. When the target depends on a node whose holding may
+change non-monotonically (an anti-requisite, an ``unless``, copies of a repeatable node) the
+bound is no bound: the program alone is the relaxation there (see :meth:`_Planner.search`).
 
 Example:
     >>> from pathways.model import Document, PlanRequest

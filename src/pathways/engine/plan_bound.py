@@ -20,7 +20,11 @@ Sums are valid because the holdings a rule uses have pairwise disjoint lineages 
 cost at least the sum of its children's bounds. The bound is the least fixpoint that never
 counts an ungrounded cycle (values start at "no way" and only come down, each step a finite
 derivation). So ``lb(target)`` never exceeds the total of any plan. It ignores prerequisites,
-credential limits and which derivation wins a round (they only make plans dearer).
+credential limits and which derivation wins a round (they only make plans dearer). That holds
+where evaluation is monotone for the target: when the relevant part holds a node whose holding
+may change otherwise (:meth:`~.plan_index.PlanIndex.unstable`: anti-requisites, an ``unless``,
+copies), a plan item may free what the holdings alone then derive, and the planner does not
+use the bound there.
 
 Two uses: a *certificate* (the candidates under the derivation that realizes ``lb(target)``
 form a set whose total is the bound; when evaluation confirms it is a plan, no plan is
