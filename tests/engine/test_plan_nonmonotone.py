@@ -48,3 +48,13 @@ def test_a_course_taken_to_pre_empt_a_derivation_that_would_beat_a_held_one() ->
                     rule("R4", node("C1"), grants="U:C0", valid_to="2020-12-31")])  # fmt: skip
     result = run(engine, holdings=[{"node": "U:C1", "grade": "A", "earned": "2019-05-01"}])
     assert plans(result) == [(["U:C0"], 0)]
+
+
+def test_an_item_that_loses_at_the_end_may_serve_a_prerequisite_through_what_it_derived_before() -> None:
+    # C2 gives M0, C1's prerequisite; taken after C2, C1 beats it (same day, same credits, smaller id), so at the end
+    # C2 counts for nothing and M0 is gone, but C1 was taken when M0 was held
+    m0 = {"id": "U:M0", "kind": "credential", "institution": "U", "title": "M0"}
+    engine = graph([course("C1", hours=0, credits=0, prerequisites=node("M0")), course("C2", hours=0, credits=0, excludes=["U:C1"]), m0],
+                   [rule("R0", node("C1")), rule("R2", node("C2"), grants="U:M0")])  # fmt: skip
+    result = run(engine)
+    assert plans(result) == [(["U:C1", "U:C2"], 0)] and result.plans[0].sequence == (("U:C2",), ("U:C1",))
