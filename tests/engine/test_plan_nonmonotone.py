@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .test_plan import course, graph, node, plans, rule, run
+from pathways.engine.plan import _Planner
+from pathways.model import PlanRequest
+
+from .test_plan import AS_OF, course, graph, node, plans, rule, run
 
 
 def _excluding_c0(**fields: Any) -> list[dict[str, Any]]:
@@ -54,7 +57,19 @@ def test_an_item_that_loses_at_the_end_may_serve_a_prerequisite_through_what_it_
     # C2 gives M0, C1's prerequisite; taken after C2, C1 beats it (same day, same credits, smaller id), so at the end
     # C2 counts for nothing and M0 is gone, but C1 was taken when M0 was held
     m0 = {"id": "U:M0", "kind": "credential", "institution": "U", "title": "M0"}
-    engine = graph([course("C1", hours=0, credits=0, prerequisites=node("M0")), course("C2", hours=0, credits=0, excludes=["U:C1"]), m0],
+    c1 = course("C1", hours=0, credits=0, prerequisites=node("M0"))
+    engine = graph([c1, course("C2", hours=0, credits=0, excludes=["U:C1"]), m0],
                    [rule("R0", node("C1")), rule("R2", node("C2"), grants="U:M0")])  # fmt: skip
     result = run(engine)
     assert plans(result) == [(["U:C1", "U:C2"], 0)] and result.plans[0].sequence == (("U:C2",), ("U:C1",))
+
+
+def test_a_plan_is_made_minimal_over_subsets_of_its_free_items_not_only_single_drops() -> None:
+    # R1 takes X unless F1 or F2 is held; R2 takes X, F1 and F2 together. {X} is a plan, and so is {X, F1, F2}, but
+    # neither {X, F1} nor {X, F2}: dropping one free item at a time would keep all three.
+    engine = graph([course("X", hours=1), course("F1", hours=0), course("F2", hours=0)],
+                   [rule("R1", node("X"), unless={"any": [node("F1"), node("F2")]}),
+                    rule("R2", {"all": [node("X"), node("F1"), node("F2")]})])  # fmt: skip
+    planner = _Planner(engine, PlanRequest.model_validate({"target": "U:T", "as_of": AS_OF}), None, ())
+    assert planner.is_plan(frozenset({"U:X", "U:F1", "U:F2"})) and not planner.is_plan(frozenset({"U:X", "U:F1"}))
+    assert planner.minimal(frozenset({"U:X", "U:F1", "U:F2"})) == frozenset({"U:X"})
