@@ -37,7 +37,9 @@ from pathways.model import (
 __all__ = ["in_hours_pools", "oracle_assignment", "oracle_evaluate", "oracle_progress"]
 
 Held = list[dict[str, Any]]
-"""Every holding: each attempt of a node presented more than once is one (SPEC section 4, second edition)."""
+"""Every holding: each attempt of a node presented more than once is one, and each copy of a
+repeatable node (SPEC section 4, second edition). ``key`` names a holding in ``uses`` and in
+SPEC's tie-break: the node id, then for the k-th copy of a repeatable node the id, a space and k."""
 
 
 def _minus_years(day: dt.date, years: float) -> dt.date:
@@ -185,6 +187,15 @@ def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, li
     return ok, ([h for k in met_kids for h in k[1]] if ok else [])
 
 
+def _taken(doc_nodes: dict[str, Any], rule: Any, held: Held) -> set[str]:
+    """What a rule granting repeatable nodes must leave out once its other grants are held: the
+    lineages of the copies held of its repeatable grants (it fires once per disjoint lineage)."""
+    grants = [g.node for g in rule.grants]
+    if any(not doc_nodes[g].repeatable and not any(h["node"] == g for h in held) for g in grants):
+        return set()
+    return {e for h in held if h["node"] in grants and doc_nodes[h["node"]].repeatable for e in h["lineage"]}
+
+
 def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date,
           losers: dict[str, str] | None = None) -> tuple[Any, list[dict[str, Any]]] | None:
     leaves: list[Requirement] = []
@@ -200,7 +211,8 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date,
         return True
 
     # transfer credit is assessed at its origin: a transfer rule never uses another's grant
-    holdings = [h for h in held if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer")]
+    taken = _taken(doc_nodes, rule, held)
+    holdings = [h for h in held if in_window(h) and not (rule.kind == "transfer" and h["kind"] == "transfer") and not h["lineage"] & taken]
     # a node that lost to an anti-requisite counts in no rule of its own institution
     holdings = [h for h in holdings if (losers or {}).get(h["node"], "") != getattr(rule, "granted_by", None)]
     # averages: a condition over the whole record (windows aside), using no holding
@@ -253,7 +265,7 @@ def _best(doc_nodes: dict[str, Any], rule: Any, held: Held, as_of: dt.date,
         if not ok:
             continue
         lineage = sorted(seen)
-        key = (len(lineage), lineage, sorted(h["node"] for h in used))
+        key = (len(lineage), lineage, sorted(h["key"] for h in used))
         if best is None or key < best[0]:
             best = (key, used, resting)
     if best is None:
@@ -290,12 +302,13 @@ def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str
     for node, grade, earned in dict.fromkeys(holdings):
         if grade == "F":
             continue
-        held.append({"node": node, "grade": grade, "earned": earned, "credits": float(doc_nodes[node].credits),
+        held.append({"node": node, "key": node, "grade": grade, "earned": earned, "credits": float(doc_nodes[node].credits),
                      "hours": float(doc_nodes[node].hours or 0),
                      "lineage": frozenset((node,)), "kind": None})
     granted: list[dict[str, Any]] = []
     while True:
         derivations: dict[str, tuple[Any, dict[str, Any]]] = {}
+        copies: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
         for rule in doc.rules:
             if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)) or rule.id in excluded:
                 continue
@@ -308,7 +321,9 @@ def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str
             recognized = sum(u["credits"] for u in used if u["kind"] in ("plar", "transfer"))
             not_applied = max(0.0, recognized - min(caps)) if caps else 0.0
             for g in rule.grants:
-                if any(h["node"] == g.node for h in held):
+                repeatable = doc_nodes[g.node].repeatable
+                mine = [h for h in held if h["node"] == g.node]
+                if mine and not (repeatable and lineage and not set(lineage) & {e for h in mine for e in h["lineage"]}):
                     continue
                 h = {
                     "node": g.node,
@@ -325,14 +340,30 @@ def _fixpoint(doc: Document, doc_nodes: dict[str, Any], holdings: list[tuple[str
                 }
                 # precedence (second edition): higher priority, then more credits, then SPEC's order
                 key = (-(rule.priority or 0), -h["credits"], size, lineage, rule.id)
-                if g.node not in derivations or key < derivations[g.node][0]:
+                if repeatable:
+                    copies.setdefault(g.node, []).append((key, h))
+                elif g.node not in derivations or key < derivations[g.node][0]:
                     derivations[g.node] = (key, h)
-        if not derivations:
+        # a repeatable node: every derivation in precedence order whose lineage is disjoint from
+        # the copies held and taken before it (an empty one only while none is held)
+        won: dict[str, list[dict[str, Any]]] = {node: [h] for node, (_, h) in derivations.items()}
+        for node, found in copies.items():
+            keys = {h["key"] for h in held if h["node"] == node}
+            taken = {e for h in held if h["node"] == node for e in h["lineage"]}
+            for _, h in sorted(found, key=lambda x: x[0]):
+                if h["lineage"] & taken or (keys and not h["lineage"]):
+                    continue
+                h["key"] = node if not keys else f"{node} {len(keys) + 1}"
+                keys.add(h["key"])
+                taken |= h["lineage"]
+                won.setdefault(node, []).append(h)
+        if not won:
             break
-        for node in sorted(derivations):
-            h = derivations[node][1]
-            held.append(h)
-            granted.append(h)
+        for node in sorted(won):
+            for h in won[node]:
+                h.setdefault("key", node)
+                held.append(h)
+                granted.append(h)
     return held, granted
 
 
@@ -359,7 +390,7 @@ def oracle_evaluate(doc: Document, holdings: list[tuple[str, str | None, dt.date
         out.append({
             "node": h["node"], "credits": int(credits) if credits.is_integer() else credits, "rule": h["rule"],
             "kind": h["kind"], "granted_by": h["granted_by"], "earned": h["earned"].isoformat(), "grade": h["grade"],
-            "uses": h["uses"], "lineage": sorted(h["lineage"]),
+            "uses": [u.partition(" ")[0] for u in h["uses"]], "lineage": sorted(h["lineage"]),
             "not_applied": int(h["not_applied"]) if float(h["not_applied"]).is_integer() else round(h["not_applied"], 6),
         })
     return out, {h["rule"] for h in granted}

@@ -81,6 +81,9 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
     nodes = [_node(i, n, draw(st.integers(0, 3)), draw(st.sampled_from(["S", "T"])), draw(st.integers(1, 3)), draw(st.booleans()),
                    draw(st.sampled_from([None, 0, 10, 20, 30])))
              for i, n in enumerate(NODES)]
+    for node in nodes:  # repeatable nodes (amendment 4): granted once per disjoint lineage
+        if draw(st.integers(0, 2)) == 0:
+            node["repeatable"] = True
     for node in nodes:  # anti-requisites (amendment 5): drawn one way, read both ways
         if draw(st.integers(0, 2)) == 0:
             node["excludes"] = draw(st.lists(st.sampled_from([n for n in NODES if n != node["id"]]), min_size=1, max_size=2, unique=True))
@@ -101,6 +104,10 @@ def scenarios(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], bo
         grants = [{"node": draw(st.sampled_from(["U:C", "V:D", "V:E", "V:E", "U:F", "U:F", "U:CRED"]))}]
         if draw(st.booleans()):
             grants[0]["credits"] = draw(st.integers(0, 3))
+        if draw(st.integers(0, 4)) == 0:  # a second grant: repeatable and not, granted together
+            second = draw(st.sampled_from(["U:C", "V:E", "U:F"]))
+            if second != grants[0]["node"]:
+                grants.append({"node": second})
         lo = draw(st.one_of(st.none(), st.none(), dates))
         hi = draw(st.one_of(st.none(), st.none(), dates))
         if lo and hi and lo > hi:

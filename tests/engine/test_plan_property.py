@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from pathways.engine import Engine, Evaluation, evaluate, plan, requirement_progress
 from pathways.engine.antirequisites import losers
 from pathways.engine.evaluate import HoldingState
+from pathways.engine.plan_bound import PlanBound
+from pathways.engine.plan_index import plan_index
 from pathways.model import Document, EvaluationRequest, Holding, NodeLeaf, PlanRequest
 from pathways.model.requirements import walk
 
@@ -68,6 +70,9 @@ def problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
         nodes.append(node)
     for m in middles:
         nodes.append({"id": m, "kind": "credential", "institution": "U", "title": m, "credits": draw(st.integers(0, 3)), "subject": "X"})
+    for node in nodes:  # repeatable (amendment 4): one copy per disjoint lineage
+        if draw(st.integers(0, 3)) == 0:
+            node["repeatable"] = True
     nodes.append({"id": "U:T", "kind": "credential", "institution": "U", "title": "T"})
     rules = []
     for j in range(draw(st.integers(1, 5))):
@@ -153,6 +158,9 @@ def cyclic_problems(draw: st.DrawFn) -> tuple[Engine, PlanRequest]:
     for node in nodes:
         if draw(st.integers(0, 3)) == 0:
             node["prerequisites"] = {"node": draw(pick)}
+    for node in nodes:  # repeatable (amendment 4): one copy per disjoint lineage
+        if draw(st.integers(0, 3)) == 0:
+            node["repeatable"] = True
     nodes.append({"id": "U:T", "kind": "credential", "institution": "U", "title": "T"})
     rules: list[dict[str, Any]] = []
     for j in range(draw(st.integers(2, 9))):
@@ -184,8 +192,23 @@ def mentioned(req: Any) -> set[str]:
     return {leaf.node for leaf in walk(req) if isinstance(leaf, NodeLeaf)}
 
 
+def upstream(engine: Engine, nodes: set[str]) -> set[str]:
+    """The nodes the rules that can grant ``nodes`` can use (leaves and pools), and those theirs can, and so on."""
+    found: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        n = stack.pop()
+        for r in engine.rules.values():
+            if any(g.node == n for g in r.grants):
+                new = set(plan_index(engine).mentions(engine, r.requires)) - found
+                found |= new
+                stack.extend(new)
+    return found
+
+
 def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
     note(json.dumps({"nodes": [n.to_json() for n in engine.nodes.values()], "rules": [r.to_json() for r in engine.rules.values()]}))
+    note(request.model_dump_json(exclude_defaults=True))
     oracle = Oracle(engine, request)
     result = plan(engine, request)
     assert result.feasible == bool(oracle.valid)
@@ -215,14 +238,17 @@ def check_against_brute_force(engine: Engine, request: PlanRequest) -> None:
         assert s in oracle.valid  # every returned plan is a plan
         assert not any(s - {n} in oracle.valid for n in s)  # and minimal
         # no planned item that loses to an anti-requisite (planned or held), unless it serves without counting: every
-        # rule is U's, where a loser counts for nothing, so only as a prerequisite or by what an unless sees
+        # rule is U's, where a loser counts for nothing, so only toward a prerequisite (taken before what beats it,
+        # it counted then), by what an unless sees, or taken to pre-empt a derivation of it that would win (a node
+        # held directly is not derived)
         held = oracle.evaluation(s).held
         attempts: dict[str, list[HoldingState]] = {}
-        for h in request.holdings:  # the first earned attempt decides
-            if h.node in held:
+        for h in request.holdings:  # the first earned attempt decides (a failed one is no attempt)
+            if h.node in held and h.grade != "F":
                 attempts.setdefault(h.node, []).append(held[h.node]._replace(earned=h.earned or AS_OF))
         serving = {m for n in s if (pre := engine.nodes[n].prerequisites) is not None for m in mentioned(pre)}
         serving |= {m for r in engine.rules.values() if r.unless is not None for m in mentioned(r.unless)}
+        serving |= upstream(engine, serving) | {g.node for r in engine.rules.values() for g in r.grants}
         assert all(n in serving for n in losers(engine, held, attempts) if n in s)
         assert abs(p.total - oracle.total(s)) < 1e-9
         assert sorted(n for step in p.sequence for n in step) == sorted(s)

@@ -138,6 +138,20 @@ def test_mba_applies_transfer_credit_up_to_its_cap_and_reports_the_rest(seed: En
     assert "AU:MBA" not in [g["node"] for g in out["granted"]]
 
 
+def test_two_history_courses_each_give_unbc_blanket_credit_and_six_credits_admit(seed: Engine) -> None:
+    # UNBC:HIST-1ST is repeatable (amendment 4): CAMO HIST 104 and 106 each transfer as "UNBC HIST 1st (3)"
+    out = run(seed, [{"node": "CAMOSUN:HIST-104", "grade": "B", "earned": "2025-04-30"},
+                     {"node": "CAMOSUN:HIST-106", "grade": "A", "earned": "2025-12-15"}])
+    assert [(g["node"], g["rule"], g["credits"], g["lineage"]) for g in out["granted"]] == [
+        ("UNBC:HIST-1ST", "CAMOSUN-UNBC-HIST104", 3, ["CAMOSUN:HIST-104"]),
+        ("UNBC:HIST-1ST", "CAMOSUN-UNBC-HIST106", 3, ["CAMOSUN:HIST-106"]),
+        ("UNBC:BA-HIST-Y2", "UNBC-BA-HIST-Y2-ADMISSION", 0, ["CAMOSUN:HIST-104", "CAMOSUN:HIST-106"]),
+    ]
+    assert out["granted"][2]["uses"] == ["UNBC:HIST-1ST", "UNBC:HIST-1ST"]
+    one = run(seed, [{"node": "CAMOSUN:HIST-104", "earned": "2025-04-30"}])
+    assert [p["fraction"] for p in one["progress"] if p["rule"] == "UNBC-BA-HIST-Y2-ADMISSION"] == [0.5]
+
+
 def test_the_mass_timber_ladder_has_priority_over_the_challenge(seed: Engine) -> None:
     # Both BCIT-MT-LADDER and BCIT-CHALLENGE-MTCS1010 (whose id sorts first, equal credits, same lineage) grant
     # MTCS 1010 to a holder of the micro-credential: the ladder's priority 1 decides, so it is no PLAR credit.

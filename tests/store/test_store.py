@@ -27,7 +27,7 @@ def tiny() -> Document:
             {"id": "UFV:IL-GD", "kind": "course", "institution": "UFV", "title": "Illustrator for Graphic Design", "credits": 1},
             {"id": "UFV:GD157", "kind": "course", "institution": "UFV", "title": "Digital Imaging", "credits": 3, "level": 1,
              "subject": "GD", "prerequisites": {"node": "UFV:PS-ESS"}, "excludes": ["UFV:IL-GD"]},
-            {"id": "SFU:IAT1XX", "kind": "course", "institution": "SFU", "title": "IAT 1XX", "credits": 3},
+            {"id": "SFU:IAT1XX", "kind": "course", "institution": "SFU", "title": "IAT 1XX", "credits": 3, "repeatable": True},
             {"id": "SFU:BA", "kind": "credential", "institution": "SFU", "title": "BA",
              "limits": {"max_recognized_credits": 60, "min_residency_credits": 30}},
         ],
@@ -63,6 +63,7 @@ def test_reads_by_id(store: Store) -> None:
     doc = tiny()
     store.import_document(doc, actor="admin")
     assert store.get_node("UFV:PS-ESS") == next(n for n in doc.nodes if n.id == "UFV:PS-ESS")
+    assert store.get_node("SFU:IAT1XX").repeatable  # type: ignore[union-attr]
     assert store.get_rule("UFV-SFU-GD157") == next(r for r in doc.rules if r.id == "UFV-SFU-GD157")
     assert store.get_institution("SFU") == Institution(id="SFU", name="Simon Fraser University")
     assert store.get_node("nope") is None and store.get_rule("nope") is None and store.get_institution("nope") is None
@@ -194,6 +195,7 @@ def test_audit_diffs_name_every_changed_field_before_and_after(store: Store) -> 
     assert [f.as_json() for f in created["SFU:IAT1XX"].fields] == [
         {"field": "credits", "before": None, "after": 3}, {"field": "id", "before": None, "after": "SFU:IAT1XX"},
         {"field": "institution", "before": None, "after": "SFU"}, {"field": "kind", "before": None, "after": "course"},
+        {"field": "repeatable", "before": None, "after": True},
         {"field": "status", "before": None, "after": "active"}, {"field": "title", "before": None, "after": "IAT 1XX"}]
     rule = store.get_rule("UFV-GD157-PLAR")
     assert rule is not None

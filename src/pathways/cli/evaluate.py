@@ -114,8 +114,8 @@ def _tree(h: HoldingState, held: dict[str, HoldingState], prefix: str = "", last
         label = f"{h.node} ({_credits(h.credits)} cr, grade {h.grade}, {h.earned.isoformat()}) <- {h.rule} [{h.kind}, {h.granted_by}]"
     lines = [label if top else f"{prefix}{'└── ' if last else '├── '}{label}"]
     child_prefix = "" if top else prefix + ("    " if last else "│   ")
-    for i, node in enumerate(h.uses):
-        lines.extend(_tree(held[node], held, child_prefix, i == len(h.uses) - 1, False))
+    for i, key in enumerate(h.used_keys):
+        lines.extend(_tree(held[key], held, child_prefix, i == len(h.uses) - 1, False))
     return lines
 
 

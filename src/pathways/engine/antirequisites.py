@@ -2,8 +2,9 @@
 
 A node may list ``excludes`` (credit for only one of them counts at an institution); the
 engine reads the relation both ways (:attr:`Engine.excludes`). Among held nodes that exclude
-each other the first earned wins (a node presented several times: its first attempt), then
-the higher credits, then the smaller id. Winners are chosen greedily in that order: a node
+each other the first earned wins (a node presented several times: its first attempt; a
+repeatable node: its first copy earned, and all its copies lose together), then the higher
+credits, then the smaller id. Winners are chosen greedily in that order: a node
 counts unless a node already counting excludes it, so with A excluding B and B excluding C
 (A and C compatible), holding all three, A and C count and B loses. A losing node is still
 held; it only counts in no rule granted by its own institution (:class:`~pathways.engine.rounds.Run`
@@ -43,13 +44,17 @@ def losers(engine: Engine, held: Mapping[str, HoldingState], attempts: Mapping[s
     excludes = engine.excludes
     if not excludes:
         return {}
-    contenders = [n for n in held if n in excludes]
+    holdings: dict[str, list[HoldingState]] = {}  # a repeatable node's copies decide together
+    for key, h in held.items():
+        if h.node in excludes:
+            holdings.setdefault(h.node, []).extend(attempts.get(key, (h,)))
+    contenders = list(holdings)
     if len(contenders) < 2:
         return {}
 
     def order(n: str) -> tuple[object, ...]:
-        first = min(h.earned for h in attempts.get(n, (held[n],)))
-        return first, -held[n].credits, n
+        first, credits = min((h.earned, -h.credits) for h in holdings[n])
+        return first, credits, n
 
     counted: set[str] = set()
     out: dict[str, str] = {}

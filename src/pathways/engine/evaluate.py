@@ -34,7 +34,7 @@ from .antirequisites import losers as anti_losers
 from .attempts import rank_attempts
 from .averages import averaged_progress
 from .deadline import NEVER, Deadline, active
-from .holdings import HoldingState, synthetic_holdings, years_before
+from .holdings import HoldingState, node_id, synthetic_holdings, years_before
 from .candidates import Candidate
 from .index import LEAF, POOL, CompiledRule, Engine, compile_shape
 from .matching import Progress
@@ -102,7 +102,9 @@ class Skipped:
 
 @dataclass
 class Evaluation:
-    """The result of :func:`evaluate`; ``held`` maps every node held at the end (direct and derived).
+    """The result of :func:`evaluate`; ``held`` maps every node held at the end (direct and
+    derived) to its holding, and a repeatable node's further copies by their
+    :func:`~pathways.engine.holdings.copy_key` (``"UNBC:HIST-1ST 2"``).
 
     ``progress`` is every partly met rule by rule id, or, under a ``focus``, those of interest
     ranked and cut (:mod:`pathways.engine.ranking`); ``progress_total`` counts them before the cut.
@@ -272,7 +274,7 @@ def _report(run: Run, result: Evaluation, focus: ProgressFocus | None) -> None:
         rule = engine.compiled[rule_id]
         if not rule.grants:
             if run.applicable(rule) and (a := run.match(rule)) is not None:
-                result.no_credit.append(NoCredit(rule_id, rule.granted_by, a.uses))
+                result.no_credit.append(NoCredit(rule_id, rule.granted_by, tuple(map(node_id, a.uses))))
             continue
         if rule_id in fired or all(node in run.held for node, _ in rule.grants):
             continue
@@ -452,7 +454,7 @@ class _Progress:
         if not 0.0 < p.fraction < 1.0 - _PARTIAL:
             return None
         needed = missing_credits(p.missing, self.credits)
-        return ProgressEntry(rule_id, self.target(rule), rule.kind, p.fraction, p.uses, p.missing, needed)
+        return ProgressEntry(rule_id, self.target(rule), rule.kind, p.fraction, tuple(map(node_id, p.uses)), p.missing, needed)
 
 
 _PARTIAL = 1e-9
@@ -475,6 +477,6 @@ def requirement_progress(engine: Engine, requirement: Requirement | str, held: M
     unit = engine.compiled[requirement].unit if isinstance(requirement, str) else requirement_unit(requirement)
     rule = CompiledRule("", "stack", "", "approved", shape, slots, (), None, None, None, (), unit=unit)
     run = Run(engine, dt.date.max, True)
-    for h in held.values():
-        run.add(h)
+    for key, h in held.items():
+        run.add(h, key=key)
     return averaged_progress(shape, slots, run.candidates(rule), lambda avg: run.average(avg, pass_as))

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple, Protocol
 
 from ..model import Holding
 
-__all__ = ["HoldingState", "Windowed", "disjoint_credits", "in_window", "number", "synthetic_holdings", "years_before"]
+__all__ = ["HoldingState", "Windowed", "copy_key", "disjoint_credits", "in_window", "node_id", "number", "synthetic_holdings",
+           "years_before"]
 
 
 def number(x: float) -> int | float:
@@ -35,8 +36,9 @@ def number(x: float) -> int | float:
 class HoldingState(NamedTuple):
     """A holding in an evaluation: direct (``rule`` is ``None``) or derived by a rule.
 
-    ``lineage`` is the set of direct holdings it stands on; ``uses`` the holdings its rule
-    used; ``round`` the derivation round (0 for direct holdings).
+    ``lineage`` is the set of direct holdings it stands on; ``uses`` the nodes of the holdings
+    its rule used (a repeatable node once per copy); ``round`` the derivation round (0 for
+    direct holdings).
     """
 
     node: str
@@ -51,6 +53,14 @@ class HoldingState(NamedTuple):
     round: int = 0
     not_applied: float = 0.0
     """Recognized credits of ``uses`` past the credential's ``max_recognized_credits``."""
+    used: tuple[str, ...] = ()
+    """The holdings used by their keys in an evaluation's ``held`` (:func:`copy_key`), when one
+    of them is a further copy of a repeatable node; else empty (``uses`` are the keys)."""
+
+    @property
+    def used_keys(self) -> tuple[str, ...]:
+        """The keys of the holdings its rule used, in an evaluation's ``held``."""
+        return self.used or self.uses
 
     @property
     def direct(self) -> bool:
@@ -71,6 +81,25 @@ class HoldingState(NamedTuple):
             "lineage": sorted(self.lineage),
             "not_applied": number(self.not_applied),
         }
+
+
+def copy_key(node: str, count: int) -> str:
+    """The key the ``count``-th holding of a repeatable node is held under in :attr:`pathways.engine.rounds.Run.held`:
+    the node id for the first, then the id, a space (no id has one) and the number.
+
+    >>> copy_key("UNBC:HIST-1ST", 1), copy_key("UNBC:HIST-1ST", 2)
+    ('UNBC:HIST-1ST', 'UNBC:HIST-1ST 2')
+    """
+    return node if count == 1 else f"{node} {count}"
+
+
+def node_id(key: str) -> str:
+    """The node a holding key (:func:`copy_key`) holds.
+
+    >>> node_id("UNBC:HIST-1ST 2"), node_id("UNBC:HIST-1ST")
+    ('UNBC:HIST-1ST', 'UNBC:HIST-1ST')
+    """
+    return key.partition(" ")[0]
 
 
 def years_before(day: dt.date, years: float) -> dt.date:

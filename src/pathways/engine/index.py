@@ -357,6 +357,9 @@ class CompiledRule:
     unit: str = "credits"
     """What the requirement's pools add up (:func:`~pathways.model.requirement_unit`): a
     candidate carries its node's ``hours`` as its weight when this is ``"hours"``."""
+    repeats: tuple[str, ...] = ()
+    """The granted nodes that are ``repeatable``: the rule may grant each again, once per
+    lineage disjoint from the copies already held (second edition, amendment 4)."""
     averages: tuple[Compiled, ...] = ()
     """:func:`compile_averages` of the requirement: ``tree`` takes them as met."""
     shape: Compiled | None = None
@@ -399,15 +402,17 @@ class Engine:
         excludes: each node's anti-requisites, both ways (a node listing another excludes it and
             is excluded by it); nodes without any are left out.
         monotone: whether more holdings always derive at least as much: false when a rule has an
-            ``unless`` or a node ``excludes`` another, and then the planner may not rule out the
+            ``unless``, a node ``excludes`` another or a node is ``repeatable``, and then the planner may not rule out the
             subsets of a set that fails.
         pool_cache: :meth:`pool_rules` by node, filled on first use.
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
+        repeatable: the ids of the ``repeatable`` nodes (held once per disjoint lineage).
     """
 
     def __init__(self, doc: Document) -> None:
         self.institutions: dict[str, Institution] = {i.id: i for i in doc.institutions}
         self.nodes: dict[str, Node] = {n.id: n for n in doc.nodes}
+        self.repeatable: frozenset[str] = frozenset(n.id for n in doc.nodes if n.repeatable)
         self.rules: dict[str, Rule] = {r.id: r for r in doc.rules}
         self._identifiers: dict[str, str] = {}
         for node in sorted(doc.nodes, key=lambda n: n.id):
@@ -444,7 +449,8 @@ class Engine:
                         excludes[node.id].add(other)
                         excludes[other].add(node.id)
             self.excludes: dict[str, frozenset[str]] = {n: frozenset(others) for n, others in excludes.items()}
-            self.monotone = not self.has_unless and not self.excludes
+            # copies of a repeatable node compete for lineages: a new derivation may take one another copy needed
+            self.monotone = not self.has_unless and not self.excludes and not self.repeatable
             others: dict[str, list[str]] = {n: list(ids) for n, ids in self._general_by_node.items()}
             for n, comps in self.demonstrated.items():
                 for comp in comps:
@@ -499,7 +505,10 @@ class Engine:
                     if rest > 0:
                         limits.append((None, None, rest))
         grants = tuple(grant_list)
-        if tree[0] != LEAF or averages or limits or caps or rule.unless is not None or not grants or rule.pass_counts_as is not None:
+        # a rule granting a repeatable node fires again on new lineages: never decided once, on arrival
+        repeats = tuple(g for g, _ in grants if g in self.nodes and self.nodes[g].repeatable)
+        if (tree[0] != LEAF or averages or limits or caps or rule.unless is not None or not grants
+                or rule.pass_counts_as is not None or repeats):
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
@@ -539,6 +548,7 @@ class Engine:
             pass_counts_as=rule.pass_counts_as,
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),
             unit=requirement_unit(rule.requires),
+            repeats=repeats,
             averages=averages,
             shape=shape if averages else None,
         )

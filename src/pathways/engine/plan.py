@@ -28,7 +28,9 @@ the program is rebuilt at that optimum (at most the total of a plan already veri
 cuts so far carried over. It has the constraint "total >= lb_total(target)". When the question
 (bound, programs, solves) exceeds :data:`~.plan_model.TIME_LIMIT` or
 :data:`MAX_CUTS` sets fail verification, :class:`~pathways.errors.PlanUnproven` is raised:
-an unproven answer is never returned.
+an unproven answer is never returned. When the target depends on a node whose holding may
+change non-monotonically (an anti-requisite, an ``unless``, copies of a repeatable node) the
+bound is no bound: the program alone is the relaxation there (see :meth:`_Planner.search`).
 
 Example:
     >>> from pathways.model import Document, PlanRequest
@@ -53,6 +55,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 from ..errors import NotFound, PlanUnproven
@@ -63,6 +66,7 @@ from .evaluate import Evaluation, HoldingState, evaluate, requirement_progress, 
 from .holdings import number
 from .index import Engine
 from .plan_bound import INF, PlanBound
+from .plan_index import plan_index
 from .plan_model import PlanModel
 
 __all__ = ["MAX_CUTS", "Plan", "PlanResult", "plan"]
@@ -72,6 +76,9 @@ MAX_CUTS = 500
 
 _PREREQUISITE_ROUNDS = 10
 """How many times a certificate that misses prerequisites is completed before the planner stops trying."""
+
+_MINIMAL_BY_SUBSETS = 10
+"""Up to how many free items a plan is made minimal by trying every subset of them (where evaluation is not monotone)."""
 
 _PLANNABLE = ("course", "micro_credential")
 
@@ -255,8 +262,19 @@ class _Planner:
         """Drop zero-cost items while what remains is still a plan.
 
         ``items`` is optimal, so dropping an item that costs something cannot leave a plan
-        (it would be cheaper than the relaxation's lower bound): only free items are tried.
+        (it would be cheaper than the relaxation's lower bound): only free items are tried, one
+        at a time; where evaluation is not monotone, every subset of them (up to
+        :data:`_MINIMAL_BY_SUBSETS` free items).
         """
+        free = sorted(n for n in items if not self.weight(n))
+        if not self.engine.monotone and len(free) <= _MINIMAL_BY_SUBSETS:
+            # more holdings may derive less: a plan may be two drops away although neither drop alone is one;
+            # the most dropped first, so what is returned has no smaller plan inside
+            for k in range(len(free), 0, -1):
+                for dropped in combinations(free, k):
+                    if self.is_plan(trial := items - frozenset(dropped)):
+                        return trial
+            return items
         current = items
         while True:
             for n in sorted(n for n in current if not self.weight(n)):
@@ -313,6 +331,9 @@ class _Planner:
             self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
             include_pilot=self.request.include_pilot, deadline=deadline,
         )
+        unstable = plan_index(self.engine).unstable(self.engine)
+        if not unstable.isdisjoint(bound.nodes):
+            return self.search(bound, unstable)
         floor = bound.lb(target)
         if floor == INF:  # no derivation at all, even ignoring lineages and prerequisites
             return self.result(False, self.explain(bound), [])
@@ -332,7 +353,25 @@ class _Planner:
             floor = bound.lb_total(target)
             if floor == INF:  # every derivation needs a prerequisite nothing meets
                 return self.result(False, self.explain(bound), [])
-        level = min(floor, limit)
+        return self.solve(bound, floor, min(floor, limit), limit)
+
+    def search(self, bound: PlanBound, unstable: frozenset[str]) -> PlanResult:
+        """The plans toward a target that depends on a node evaluation may change non-monotonically.
+
+        There the bound is no bound (an item may free an anti-requisite's loser, switch a rule
+        off, or leave a lineage to a copy, and so derive from holdings already there what the
+        bound thought only plan items could) and may miss items that serve that way: the program,
+        walked also through ``unless`` and anti-requisites and with the unstable nodes' holdings
+        left free (``PlanModel(unstable=...)``), is the only relaxation, with no floor and no
+        pruning; every answer is verified and a failing set ruled out alone.
+        """
+        return self.solve(bound, 0.0, INF, INF, unstable)
+
+    def solve(self, bound: PlanBound, floor: float, level: float, limit: float,
+              unstable: frozenset[str] = frozenset()) -> PlanResult:
+        """Relax, verify, cut: the program within ``level`` (widened up to ``limit``), at least ``floor``."""
+        target = self.request.target
+        deadline = self.deadline
         model: PlanModel | None = None
         history: list[tuple[str, frozenset[str]]] = []  # the cuts so far, for a wider program
         plans: list[Plan] = []
@@ -341,8 +380,8 @@ class _Planner:
             if model is None:
                 model = PlanModel(
                     self.engine, target=target, held=self.base.held, weight=self.weight, as_of=self.as_of,
-                    include_pilot=self.request.include_pilot, keep=bound.relevant(level), rules=bound.useful(level)[1],
-                    floor=floor, deadline=deadline,
+                    include_pilot=self.request.include_pilot, floor=floor, deadline=deadline, unstable=unstable,
+                    keep=None if unstable else bound.relevant(level), rules=None if unstable else bound.useful(level)[1],
                 )
                 for cut, cut_items in history:
                     self.cut(model, cut, cut_items)
@@ -366,7 +405,7 @@ class _Planner:
                 raise PlanUnproven(f"no plan toward {target} proven after ruling out {MAX_CUTS} candidate sets that fail evaluation")
             # only the order of prerequisites fails; or the target is not earned, and fewer new nodes derive no
             # more (unless a rule's unless or an anti-requisite can switch it off when more is held: then only
-            # this set is ruled out). A retake is no new node: its attempt can move what a rule derives to as_of,
+            # this set is ruled out; so too when copies of a repeatable node compete for lineages). A retake is no new node: its attempt can move what a rule derives to as_of,
             # out of a later rule's window, so the subsets cut keep this set's retakes.
             monotone = self.engine.monotone
             cut = "exclude_exactly" if target in self.evaluation(items).held or not monotone else "exclude_subsets"
@@ -449,7 +488,7 @@ def derivation(evaluation: Evaluation, target: str) -> tuple[HoldingState, ...]:
         if h is None or h.direct or n in needed:
             continue
         needed.add(n)
-        stack.extend(h.uses)
+        stack.extend(h.used_keys)
     return tuple(h for h in evaluation.granted if h.node in needed)
 
 

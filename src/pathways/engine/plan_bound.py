@@ -12,13 +12,19 @@ requirement:
 - ``all``: the sum of its children; ``any``: the least; ``at_least k``: the k least;
 - ``credits c of`` and ``credits c where F``: a fractional knapsack, the cheapest credits
   first (bound per credit), each holding at the most credits it can carry.
+- a pool of hours, or one that a ``repeatable`` node passes (its copies, one per disjoint
+  lineage, may fill the pool alone): 0.
 
 Sums are valid because the holdings a rule uses have pairwise disjoint lineages (SPEC section
 4, condition 2): no plan item is in two children's derivations, so the items under a rule
 cost at least the sum of its children's bounds. The bound is the least fixpoint that never
 counts an ungrounded cycle (values start at "no way" and only come down, each step a finite
 derivation). So ``lb(target)`` never exceeds the total of any plan. It ignores prerequisites,
-credential limits and which derivation wins a round (they only make plans dearer).
+credential limits and which derivation wins a round (they only make plans dearer). That holds
+where evaluation is monotone for the target: when the relevant part holds a node whose holding
+may change otherwise (:meth:`~.plan_index.PlanIndex.unstable`: anti-requisites, an ``unless``,
+copies), a plan item may free what the holdings alone then derive, and the planner does not
+use the bound there.
 
 Two uses: a *certificate* (the candidates under the derivation that realizes ``lb(target)``
 form a set whose total is the bound; when evaluation confirms it is a plan, no plan is
@@ -52,7 +58,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import PlanUnproven
-from ..model import Requirement, meets_min_grade
+from ..model import Filter, Requirement, meets_min_grade
 from .holdings import HoldingState, in_window
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled, CompiledRule, Engine, compile_requirement
 from .plan_index import plan_index
@@ -126,7 +132,12 @@ class PlanBound:
         self._pool_rules: dict[PoolKey, list[str]] = {}
         self._node_pools: dict[str, list[PoolKey]] = {}
         self._pools: dict[PoolKey, PoolBound] = {}
+        self._repeating: dict[Filter, bool] = {}
         self._renewing: dict[str, list[str]] = {}  # a direct holding -> the relevant derived holdings standing on it
+        self._copies: dict[str, list[HoldingState]] = {}  # a repeatable node -> its holdings (copies)
+        for h in held.values():
+            if h.node in engine.repeatable:
+                self._copies.setdefault(h.node, []).append(h)
         self.changes: list[str] = []  # the nodes whose value changed, in order: what the pools catch up from
         self.total_changes: list[str] = []  # the same for lb_total
         self.at_origin: set[str] = set()
@@ -167,7 +178,8 @@ class PlanBound:
                 for m in h.lineage:
                     self._renewing.setdefault(m, []).append(n)
                     stack.append((m, False))
-            for rule_id in () if h is not None and h.direct else granting.get(n, ()):
+            # held directly: no rule derives it, but a further copy of a repeatable one
+            for rule_id in () if h is not None and h.direct and n not in engine.repeatable else granting.get(n, ()):
                 rule = engine.compiled[rule_id]
                 if rule_id in self.rules or (at_origin and rule.kind == "transfer"):
                     continue
@@ -235,12 +247,12 @@ class PlanBound:
 
     def _lower(self, rule: CompiledRule, v: float, values: dict[str, float], changed: set[str],
                origin: dict[str, float] | None = None) -> None:  # fmt: skip
-        """One step of a fixpoint: ``rule``'s grants (but those presented) lowered to ``v`` where
-        that is lower, each one lowered added to ``changed``; in ``origin`` too unless ``rule`` is
-        a ``transfer``."""
+        """One step of a fixpoint: ``rule``'s grants (but those presented, unless repeatable: a
+        further copy) lowered to ``v`` where that is lower, each one lowered added to ``changed``;
+        in ``origin`` too unless ``rule`` is a ``transfer``."""
         for g, _ in rule.grants:
             h = self.held.get(g)
-            if h is not None and h.direct:
+            if h is not None and h.direct and g not in self.engine.repeatable:
                 continue
             if v < values.get(g, INF) - _EPS:
                 values[g] = v
@@ -320,8 +332,8 @@ class PlanBound:
         if h is None:
             return self.lb_total(n)
         # held, it does not fill the leaf: derived anew or renewed by a retake of its lineage
-        renewed = min((self._anew_total(m) for m in h.lineage if m in self.weights), default=INF)
-        return renewed if h.direct else min(renewed, self._anew_total(n))
+        renewed = min((self._anew_total(m) for m in self._lineages(n) if m in self.weights), default=INF)
+        return renewed if h.direct and n not in self.engine.repeatable else min(renewed, self._anew_total(n))
 
     def _total(self, req: Compiled, rule: CompiledRule | None, some: bool) -> float:
         """The :meth:`lb_total` of a compiled requirement inside ``rule`` (with a plan item when ``some``)."""
@@ -333,8 +345,8 @@ class PlanBound:
             return max(least, self.total_leaf(req[2], req[3], rule))
         if tag == COMPETENCY:
             return max(least, min((self.total_leaf(m, None, rule) for m in self._competency(req[2])), default=INF))
-        if tag == POOL:
-            return max(least, self._pool(req, rule).least_total())
+        if tag == POOL:  # an hours pool: its members' credits say nothing about their hours
+            return least if _hours(req) else max(least, self._pool(req, rule).least_total())
         else:
             parts = [self._total(child, rule, False) for child in req[-1]]
         if tag == ALL:
@@ -344,16 +356,23 @@ class PlanBound:
         return max(least, min(parts, default=INF))
 
     def holding_serves(self, h: HoldingState, min_grade: str | None, rule: CompiledRule | None) -> bool:
-        """Whether a holding already held fills a leaf of ``rule`` (``None``: a prerequisite, dates aside);
-        transfer credit fills no leaf of a ``transfer`` rule."""
-        return (meets_min_grade(h.grade, min_grade)
-                and (rule is None or (self.in_window(rule, h.earned) and not _transferred_again(h, rule))))  # fmt: skip
+        """Whether a holding already held (any copy of a repeatable node) fills a leaf of ``rule`` (``None``: a
+        prerequisite, dates aside); transfer credit fills no leaf of a ``transfer`` rule."""
+        return any(meets_min_grade(c.grade, min_grade)
+                   and (rule is None or (self.in_window(rule, c.earned) and not _transferred_again(c, rule)))
+                   for c in self._copies.get(h.node, (h,)))  # fmt: skip
+
+    def _lineages(self, n: str) -> set[str]:
+        """The direct holdings the holdings of held ``n`` (every copy of a repeatable node) stand on."""
+        return {m for c in self._copies.get(n, (self.held[n],)) for m in c.lineage}
 
     def leaf(self, n: str, min_grade: str | None, rule: CompiledRule | None) -> tuple[float, float]:
         """A leaf's bounds inside ``rule`` (``None``: a prerequisite, dates aside): any way, and with a plan item.
 
         A holding already held that fills the leaf costs nothing (and, with a plan item, a derived
-        one derived anew at the cost of the node's rules: a new lineage). One that does not (its
+        one, or a further copy of a repeatable one, derived anew at the cost of the node's rules: a
+        new lineage; or, when evaluation is not monotone, a direct one retaken: its new attempt may
+        change what counts). One that does not (its
         grade, its date) is renewed: derived anew, or a direct holding of its lineage retaken (a
         new attempt, earned on ``as_of`` with grade ``A+``, which the rules standing on it use).
         A node not held is derived only through plan items (what holdings alone derive is held
@@ -369,15 +388,16 @@ class PlanBound:
         if h is None:
             anew = values.get(n, INF)
             return anew, anew
-        anew = INF if h.direct else values.get(n, INF)
+        # a derived holding, or a further copy of a repeatable node, may be derived anew
+        anew = INF if h.direct and n not in self.engine.repeatable else values.get(n, INF)
         if self.holding_serves(h, min_grade, rule):
-            return 0.0, anew
+            return 0.0, anew if self.engine.monotone or not h.direct else min(anew, self.weights.get(n, INF))
         renewed = anew if _transferred_again(h, rule) else min(anew, self._retake(h))
         return renewed, renewed
 
     def _retake(self, h: HoldingState) -> float:
-        """The least weight of a direct holding of ``h``'s lineage, retaken (``INF`` when none is a candidate)."""
-        return min((self.weights.get(m, INF) for m in h.lineage), default=INF)
+        """The least weight of a direct holding of ``h``'s lineage (any copy's), retaken (``INF`` when none is a candidate)."""
+        return min((self.weights.get(m, INF) for m in self._lineages(h.node)), default=INF)
 
     def credits(self, n: str) -> float:
         """The most credits a holding of ``n`` can carry."""
@@ -397,12 +417,26 @@ class PlanBound:
     def _competency(self, comp: str) -> list[str]:
         return [n for n in (comp, *self.index.demonstrating.get(comp, ())) if n in self.engine.nodes]
 
+    def _unbounded(self, req: Compiled) -> bool:
+        """Whether ``req`` is bounded by nothing: a pool of hours (the bounds add credits), or a
+        pool a repeatable node fills (its copies count once each, however many lineages bring
+        them: one node may fill the pool alone)."""
+        if _hours(req):
+            return True
+        if req[0] != POOL or not self.engine.repeatable:
+            return False
+        where = req[3]
+        found = self._repeating.get(where)
+        if found is None:
+            found = self._repeating[where] = any(m in self.engine.repeatable for m in self.index.matching(self.engine, where))
+        return found
+
     def _requirement(self, req: Compiled, rule: CompiledRule | None) -> tuple[float, float, float]:
         """Bounds of a compiled requirement inside ``rule``: any way, with at least one plan item; and
         the most credits its holdings carry. Hours pools are bounded by nothing (0, and no cap):
         the bounds add credits, and 0 stays below every plan."""
         tag = req[0]
-        if _hours(req):
+        if self._unbounded(req):
             return 0.0, 0.0, INF
         if tag == LEAF:
             return (*self.leaf(req[2], req[3], rule), self.credits(req[2]))
@@ -475,22 +509,30 @@ class PlanBound:
         at_origin = rule is not None and rule.kind == "transfer"
         if h is None:
             return self._pick(n, items, path, at_origin)
+        anew = not h.direct or n in self.engine.repeatable
+        values = self.origin if at_origin else self.value
         if self.holding_serves(h, min_grade, rule):
-            return True if not some else not h.direct and self._pick(n, items, path, at_origin)
+            if not some:
+                return True
+            if h.direct and not self.engine.monotone and n in self.weights and (
+                    not anew or self.weights[n] <= values.get(n, INF) + _EPS):  # fmt: skip
+                items.add(n)  # retaken (what counts may change)
+                return True
+            return anew and self._pick(n, items, path, at_origin)
         if _transferred_again(h, rule):
             return self._pick(n, items, path, True)
         # renewed: a retake of its lineage, or derived anew, whichever the bound took
-        retake = min(((self.weights[m], m) for m in h.lineage if m in self.weights), default=None)
-        if retake is not None and (h.direct or retake[0] <= (self.origin if at_origin else self.value).get(n, INF) + _EPS):
+        retake = min(((self.weights[m], m) for m in self._lineages(n) if m in self.weights), default=None)
+        if retake is not None and (not anew or retake[0] <= values.get(n, INF) + _EPS):
             items.add(retake[1])
             return True
-        return not h.direct and self._pick(n, items, path, at_origin)
+        return anew and self._pick(n, items, path, at_origin)
 
     def _pick_requirement(self, req: Compiled, rule: CompiledRule | None, some: bool, items: set[str], path: set[str]) -> bool:
         """Add the candidates of a cheapest way to meet ``req`` (with a plan item when ``some``);
         an hours pool has none (its bound is 0, no derivation realizes it)."""
         tag = req[0]
-        if _hours(req):
+        if self._unbounded(req):
             return False
         if tag == LEAF:
             return self._pick_leaf(req[2], req[3], rule, some, items, path)
@@ -573,7 +615,7 @@ class PlanBound:
             nodes.add(n)
             if h is not None and not h.direct:
                 stack.extend(h.lineage)
-            for rule_id in () if h is not None and h.direct else self.index.granting.get(n, ()):
+            for rule_id in () if h is not None and h.direct and n not in self.engine.repeatable else self.index.granting.get(n, ()):
                 rule = self.rules.get(rule_id)
                 if rule is None or rule_id in rules or self._requirement(rule.tree, rule)[1] > slack:
                     continue

@@ -41,6 +41,7 @@ class PlanIndex:
     by_institution: dict[str | None, list[str]]
     max_credits: dict[str, float]
     _matches: dict[Filter, tuple[str, ...]] = field(default_factory=dict)
+    _unstable: frozenset[str] | None = None
 
     def matching(self, engine: Engine, where: Filter) -> tuple[str, ...]:
         """Ids of the nodes a credit pool's filter matches (cached per filter)."""
@@ -64,6 +65,37 @@ class PlanIndex:
             elif isinstance(r, CreditsWhere):
                 out.extend(self.matching(engine, r.where))
         return out
+
+    def unstable(self, engine: Engine) -> frozenset[str]:
+        """The nodes whose holding more holdings may change other than by deriving it anew (cached).
+
+        Where evaluation is not monotone: a node with anti-requisites (either way: it or its
+        partner may come to lose), a ``repeatable`` node (copies compete for lineages), a node
+        a rule with an ``unless`` grants (the rule may be switched off, or on again), and, from
+        these, every node a rule whose requirement mentions one of them grants. Empty when
+        ``engine.monotone``. The planner's bound and program do not describe these nodes exactly
+        (see :class:`~.plan_model.PlanModel`'s ``unstable``).
+        """
+        if self._unstable is not None:
+            return self._unstable
+        found: set[str] = set()
+        if not engine.monotone:
+            found.update(engine.excludes, engine.repeatable)
+            using: dict[str, list[str]] = defaultdict(list)
+            for rule in engine.rules.values():
+                if rule.unless is not None:
+                    found.update(g.node for g in rule.grants)
+                for m in self.mentions(engine, rule.requires):
+                    using[m].append(rule.id)
+            stack = list(found)
+            while stack:
+                for rule_id in using.get(stack.pop(), ()):
+                    for g in engine.rules[rule_id].grants:
+                        if g.node not in found:
+                            found.add(g.node)
+                            stack.append(g.node)
+        self._unstable = frozenset(found)
+        return self._unstable
 
 
 _INDEXES: weakref.WeakKeyDictionary[Engine, PlanIndex] = weakref.WeakKeyDictionary()

@@ -148,6 +148,12 @@ class PlanModel:
         keep: when given, the only nodes that may be held or taken (the others count as unreachable).
         rules: when given, the only rules written (the others count as never met).
         floor: a lower bound on the total of every plan, added as a constraint.
+        unstable: the nodes whose holding plan items may change other than by deriving them anew
+            (:meth:`~.plan_index.PlanIndex.unstable`), given when the target depends on one. The program
+            then stays a relaxation where evaluation is not monotone: it walks also to the nodes an
+            ``unless`` or an anti-requisite names (an item may serve by switching a rule off or by making a
+            node lose), a held unstable node may hold anew freely (a choice), and a window that excludes
+            ``as_of`` does not rule out an unstable node (it may come from holdings already there).
         time_limit: seconds for all solves together (default :data:`TIME_LIMIT`).
         deadline: the ``time.monotonic()`` past which no solve starts, when an earlier program of the
             same question set it (default: ``time_limit`` from now).
@@ -165,17 +171,24 @@ class PlanModel:
         keep: set[str] | None = None,
         rules: Collection[str] | None = None,
         floor: float = 0.0,
+        unstable: frozenset[str] = frozenset(),
         time_limit: float | None = None,
         deadline: float | None = None,
     ) -> None:
         self.engine = engine
         self.keep = keep
         self.only = rules
+        self.unstable = unstable
         self.time_limit = TIME_LIMIT if time_limit is None else time_limit
         self.deadline = time.monotonic() + self.time_limit if deadline is None else deadline
         self.index = plan_index(engine)
         self.target = target
         self.held = held
+        self._copies: dict[str, list[HoldingState]] = {}
+        if engine.repeatable:
+            for h in held.values():
+                if h.node in engine.repeatable:
+                    self._copies.setdefault(h.node, []).append(h)
         self.as_of = as_of
         self.include_pilot = include_pilot
         self.weights: dict[str, float] = {}
@@ -224,11 +237,14 @@ class PlanModel:
             if n in self.nodes or n not in self.engine.nodes or (self.keep is not None and n not in self.keep):
                 continue
             self.nodes.add(n)
+            if self.unstable:  # an anti-requisite may serve by making n lose (or win)
+                stack.extend(self.engine.excludes.get(n, ()))
             h = self.held.get(n)
-            if h is not None and h.direct:  # no rule derives it; a retake may renew it
+            # held directly: no rule derives it (but a further copy of a repeatable one); a retake may renew it
+            if h is not None and h.direct and n not in self.engine.repeatable:
                 stack.extend(self._add_candidate(n))
                 continue
-            if h is not None:  # a retake of the learning it stands on renews it
+            if h is not None and not h.direct:  # a retake of the learning it stands on renews it
                 stack.extend(h.lineage)
             # A derived holding stays relevant: plan items can derive it again with another
             # lineage, which can decide whether a later rule finds disjoint lineages.
@@ -237,6 +253,8 @@ class PlanModel:
                 if rule_id not in self.rules and self.applicable(rule) and (self.only is None or rule_id in self.only):
                     self.rules[rule_id] = rule
                     stack.extend(self.index.mentions(self.engine, rule.requires))
+                    if self.unstable and rule.unless is not None:  # an item may serve by switching the rule off
+                        stack.extend(self.index.mentions(self.engine, rule.unless))
             stack.extend(self._add_candidate(n))
 
     def _add_candidate(self, n: str) -> list[str]:
@@ -270,13 +288,15 @@ class PlanModel:
         derivable = defaultdict(list)
         for rule in self.rules.values():
             for grant in rule.grants:
-                h = self.held.get(grant.node)
-                if h is None or not h.direct:  # a derived holding can be derived anew (see _leaf)
+                if self._derivable(grant.node):  # a derived holding, or a further copy, can be derived anew (see _leaf)
                     derivable[grant.node].append(rule)
         for n in sorted(derivable):
             self.y[n] = self._atom()
             if any(rule.kind != "transfer" for rule in derivable[n]):
                 self.origin[n] = self._atom()
+        free = sorted(atoms[n] for atoms in (self.y, self.origin) for n in self.unstable & atoms.keys() if n in self.held)
+        if free:  # its holding may change with what counts, however its rules are met
+            self._rule(free, [], choice=True)
         support: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for rule_id in sorted(self.rules):
             if time.monotonic() > self.deadline:  # a program over most of the graph: building it is a solve's time too
@@ -296,6 +316,9 @@ class PlanModel:
                         self._rule([self.origin[n]], [] if lit == TRUE else [lit])
             if n in self.x:
                 self._rule([var], [self.x[n]])
+        if not self.engine.monotone:  # a retake may change what counts (a rule's unless, an anti-requisite, copies)
+            for n in sorted(self._retakes):
+                self._retake(n)
         done: set[str] = set()
         while len(done) < len(self.x):  # a prerequisite may ask for a retake, which may have prerequisites
             for n in sorted(set(self.x) - done):
@@ -357,8 +380,7 @@ class PlanModel:
         """
         lits: list[int] = []
         for m in self._mentioned(rule_id):
-            h = self.held.get(m)
-            if h is None or not h.direct:
+            if self._derivable(m):
                 lits.extend(lit for lit in (self.x.get(m), self.y.get(m)) if lit is not None)
         return self._any(lits)
 
@@ -390,34 +412,49 @@ class PlanModel:
     def _leaf(self, n: str, min_grade: str | None, rule: Rule | None) -> int:
         h = self.held.get(n)
         at_origin = rule is not None and rule.kind == "transfer"
-        if h is not None and at_origin and h.kind == "transfer":  # only a derivation anew at its origin fills it
-            return self._anew(n, rule)
         if h is not None:
-            if meets_min_grade(h.grade, min_grade) and (rule is None or self.in_window(rule, h.earned)):
+            # transfer credit fills no leaf of a transfer rule: only a derivation anew at its origin does
+            usable = [c for c in self._holdings(n) if not (at_origin and c.kind == "transfer")]
+            if not usable:
+                return self._anew(n, rule)
+            if any(meets_min_grade(c.grade, min_grade) and (rule is None or self.in_window(rule, c.earned))
+                   for c in usable):  # fmt: skip
                 return TRUE
             # one that does not fill the leaf (grade, date) may be derived anew or renewed by a retake
             return self._renewed(n, rule)
-        if rule is not None and not self.in_window(rule, self.as_of):
+        if rule is not None and not self.in_window(rule, self.as_of) and n not in self.unstable:
             return FALSE
         return self.origin_literal(n) if at_origin else self.node_literal(n)
 
     def _renewed(self, n: str, rule: Rule | None) -> int:
         """The literal "``n``, held, gets a new holding through plan items, earned on as_of": derived anew, or a
         direct holding of its lineage retaken (a new attempt graded A+, which the rules standing on it use)."""
-        if rule is not None and not self.in_window(rule, self.as_of):
+        if rule is not None and not self.in_window(rule, self.as_of) and n not in self.unstable:
             return FALSE
-        lits = [self._retake(m) for m in sorted(self.held[n].lineage) if m in self._retakes]
+        lineages = {m for h in self._holdings(n) for m in h.lineage}
+        lits = [self._retake(m) for m in sorted(lineages) if m in self._retakes]
         return self._any([*lits, self._anew(n, rule)])
 
     def _anew(self, n: str, rule: Rule | None) -> int:
-        """The literal "``n``, held by derivation, is derived anew through plan items (earned on as_of)"; for a
-        ``transfer`` rule, by a rule of another kind (transfer credit is assessed at its origin)."""
-        h = self.held.get(n)
-        if (h is not None and h.direct) or (rule is not None and not self.in_window(rule, self.as_of)):
+        """The literal "``n``, held by derivation (or a repeatable node held at all), is derived anew through plan
+        items (earned on as_of)"; for a ``transfer`` rule, by a rule of another kind (transfer credit is assessed
+        at its origin)."""
+        if not self._derivable(n) or (rule is not None and not self.in_window(rule, self.as_of) and n not in self.unstable):
             return FALSE
         if rule is not None and rule.kind == "transfer":
             return self.origin.get(n, FALSE)
         return self.y.get(n, FALSE)
+
+    def _derivable(self, n: str) -> bool:
+        """Whether a rule may derive ``n`` anew: not held directly, or repeatable (a further copy)."""
+        h = self.held.get(n)
+        return h is None or not h.direct or n in self.engine.repeatable
+
+    def _holdings(self, n: str) -> list[HoldingState]:
+        """The holdings of ``n`` held before any plan item: several copies of a repeatable node."""
+        if n in self._copies:
+            return self._copies[n]
+        return [self.held[n]]
 
     def _credits(self, n: str, unit: str = "credits") -> float:
         if unit == "hours":
@@ -445,10 +482,17 @@ class PlanModel:
             # of them also counts when derived anew by plan items
             members = [(n, self._leaf(n, None, rule)) for n in self.index.matching(self.engine, req.where)]
             if unit == "hours":  # each held member's hours, lineages aside: no less than the evaluation's
-                free = sum(self._credits(n, unit) for n, lit in members if lit == TRUE)
+                free = sum(self._credits(n, unit) * len(self._holdings(n)) for n, lit in members if lit == TRUE)
             else:
-                free = disjoint_credits(self.held[n] for n, lit in members if lit == TRUE)
-            terms = [(self._credits(n, unit), self._anew(n, rule) if lit == TRUE else lit) for n, lit in members]
+                free = disjoint_credits(h for n, lit in members if lit == TRUE for h in self._holdings(n))
+            # a repeatable node, once held, may bring any number of copies (one per disjoint lineage,
+            # each dated by its own lineage): counted as enough alone
+            repeatable = self.engine.repeatable
+            terms = [
+                (req.credits, self.node_literal(n)) if n in repeatable
+                else (self._credits(n, unit), self._anew(n, rule) if lit == TRUE else lit)
+                for n, lit in members
+            ]
             return self._threshold(req.credits, terms, free), free + sum(c for c, lit in terms if lit != FALSE)
         parts = [self._encode(child, rule, unit) for child in req.of]
         lits = [lit for lit, _ in parts]

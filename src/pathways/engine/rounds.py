@@ -13,7 +13,10 @@ rules the previous round's new holdings touch (:attr:`Engine.touch`, :meth:`Engi
   against the candidates the holdings give it, each time a new holding touches it.
 
 The round's derivations of each node compete on (lineage size, sorted lineage, rule id) and
-the winners are added together at the end of the round, as SPEC says.
+the winners are added together at the end of the round, as SPEC says. A ``repeatable`` node
+(second edition, amendment 4) keeps every derivation whose lineage is disjoint from its copies,
+each copy held under its own key (:func:`~pathways.engine.holdings.copy_key`); a rule granting
+one is matched again the next round, among the candidates disjoint from the copies held.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from .attempts import in_bounds
 from .averages import average_met, counted, grade_average, rests_on, rests_within
 from .candidates import may_meet
 from .deadline import NEVER, Deadline
-from .holdings import HoldingState, years_before
+from .holdings import HoldingState, copy_key, years_before
 from .index import COMPETENCY, FALSE, GRADE_RANK, LEAF, POOL, TRUE, Compiled, CompiledRule, Engine, LeafRule, Precedence, filter_matches, precedence, settle
 from .matching import Assignment, Candidate, best_assignment
 
@@ -41,6 +44,12 @@ _Best = tuple[_Key, str, "LeafRule | None", "str | HoldingState"]
 """A round's winning derivation of a node so far: (key, rule id, the one-to-one rule with the
 node it names, or ``None`` with the derived holding); the key is the rule's precedence for that
 grant (priority, then credits), then the standing (lineage size, sorted lineage)."""
+
+
+def _granted_order(key: str) -> tuple[str, int]:
+    """A round's new holdings in order: by node id, a repeatable node's copies by number."""
+    node, _, count = key.partition(" ")
+    return node, int(count or 1)
 
 
 def _compete(best: dict[str, _Best], node: str, key: _Key, rule_id: str, leaf: LeafRule | None, won: str | HoldingState) -> None:
@@ -122,7 +131,9 @@ class Run:
     a lookup) to these: the planner's rules that can matter for its target. ``excluded`` rules
     (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire. ``losers`` maps
     each node that lost to a held anti-requisite (:mod:`.antirequisites`) to its institution:
-    it is no candidate of that institution's rules.
+    it (every copy, for a repeatable node) is no candidate of that institution's rules. ``copies`` maps
+    each repeatable node held to the keys of its holdings (its id first), ``node_of`` each further
+    copy's key to its node, and ``taken`` each repeatable node to the union of its copies' lineages.
     """
 
     def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None,
@@ -154,15 +165,29 @@ class Run:
         self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
         self._alike: dict[tuple[object, ...], Assignment | None] = {}
         self._alike_at = 0
+        self.copies: dict[str, list[str]] = {}
+        self.node_of: dict[str, str] = {}
+        self.taken: dict[str, frozenset[str]] = {}
 
-    def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
-        """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
-        self.held[h.node] = h
-        self.position[h.node] = len(self.order)
-        self.order.append(h.node)
-        self.sorted_lineage[h.node] = lineage if lineage is not None else tuple(sorted(h.lineage))
+    def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None, *, key: str | None = None) -> None:
+        """Hold ``h`` under ``key`` (its node id, or :func:`~pathways.engine.holdings.copy_key` for a further copy of a
+        repeatable node); ``lineage`` is its lineage sorted, when the caller already has it."""
+        key = h.node if key is None else key
+        self.held[key] = h
+        self.position[key] = len(self.order)
+        self.order.append(key)
+        self.sorted_lineage[key] = lineage if lineage is not None else tuple(sorted(h.lineage))
         for comp in self.engine.demonstrates(h.node):
-            self.holders[comp].append(h.node)
+            self.holders[comp].append(key)
+        if h.node in self.engine.repeatable:
+            self._copied(key, h)
+
+    def _copied(self, key: str, h: HoldingState) -> None:
+        """Record ``key``, just held, as a copy of its repeatable node."""
+        self.copies.setdefault(h.node, []).append(key)
+        if key != h.node:
+            self.node_of[key] = h.node
+        self.taken[h.node] = self.taken.get(h.node, frozenset()) | h.lineage
 
     def oldest(self, years: float) -> dt.date:
         """The earliest earned date a rule with ``max_age_years = years`` accepts (cached)."""
@@ -178,11 +203,11 @@ class Run:
         """The pool of ``where``, up to date: the holdings added since the last call are filed
         into the pools of every graph filter they pass (:meth:`Engine.pool_filters`); a pool of
         another filter scans them."""
-        pools, order = self._pools, self.order
+        pools, order, node_of = self._pools, self.order, self.node_of
         if self._filed < len(order):
             filters = self.engine.pool_filters
             for n in order[self._filed :]:
-                for f in filters(n):
+                for f in filters(node_of.get(n, n) if node_of else n):
                     p = pools.get(f)
                     if p is None:
                         p = pools[f] = _Pool(filed=True)
@@ -193,7 +218,7 @@ class Run:
             p = pools[where] = _Pool(filed=self.engine.knows_filter(where))
         if p.scanned is not None and p.scanned < len(order):
             nodes = self.engine.nodes
-            p.members.extend(n for n in order[p.scanned :] if filter_matches(where, nodes[n]))
+            p.members.extend(n for n in order[p.scanned :] if filter_matches(where, nodes[node_of.get(n, n)]))
             p.scanned = len(order)
         return p
 
@@ -271,13 +296,37 @@ class Run:
 
     def _graded(self, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
         """A holding (an attempt, for a node presented more than once) of a ``node`` leaf's node
-        graded inside its range (``P`` counted as ``pass_counts_as``), whatever its date, or ``None``."""
-        h = self.held.get(leaf[2])
-        if h is None:
+        graded inside its range (``P`` counted as ``pass_counts_as``), whatever its date, or
+        ``None``; of a repeatable node's copies, the one with the most credits."""
+        keys = self.copies.get(leaf[2]) if self.copies else None
+        if keys is not None:
+            graded = [h for k in keys if (h := self._graded_one(k, leaf, pass_counts_as)) is not None]
+            return max(graded, key=lambda h: h.credits) if graded else None
+        if leaf[2] not in self.held:
             return None
-        if h.node not in self.attempts:
+        return self._graded_one(leaf[2], leaf, pass_counts_as)
+
+    def _graded_one(self, key: str, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
+        """:meth:`_graded` for the one holding held under ``key``."""
+        h = self.held[key]
+        if key not in self.attempts:
             return h if meets_grade(counted_grade(h.grade, pass_counts_as), leaf[3], leaf[4]) else None
-        return in_bounds(self.attempts[h.node], None, None, lambda g: meets_grade(counted_grade(g, pass_counts_as), leaf[3], leaf[4]))
+        return in_bounds(self.attempts[key], None, None, lambda g: meets_grade(counted_grade(g, pass_counts_as), leaf[3], leaf[4]))
+
+    def _fills(self, key: str, leaf: Compiled, bounds: tuple[dt.date | None, dt.date | None], grades: bool, pass_as: str | None) -> bool:
+        """Whether the holding held under ``key`` is graded to fill a ``node`` leaf (an attempt
+        inside ``bounds`` meeting its range, for a node presented more than once; with
+        ``grades`` false, any letter grade up to its ``max_grade``)."""
+        h = self.held[key]
+        lo, hi = bounds
+        if not grades:  # min_grade lifted (skipped: below_min_grade): any letter grade
+            top = leaf[4]
+            return in_bounds(self.attempts.get(key, (h,)), lo, hi,
+                             lambda g: (c := counted_grade(g, pass_as)) in GRADE_RANK and meets_grade(c, None, top)) is not None
+        if key in self.attempts:  # met when an attempt inside the window meets the grade
+            lo_grade, hi_grade = leaf[3], leaf[4]
+            return in_bounds(self.attempts[key], lo, hi, lambda g: meets_grade(counted_grade(g, pass_as), lo_grade, hi_grade)) is not None
+        return meets_grade(counted_grade(h.grade, pass_as), leaf[3], leaf[4])
 
     def candidates(self, rule: CompiledRule, *, window: bool = True, age: bool = True) -> list[Candidate]:
         """Holdings that fit some slot of ``rule`` and meet condition 1 (unless lifted).
@@ -342,14 +391,14 @@ class Run:
         cached = self._stand_ins.get(key)
         if cached is not None and cached[0] == len(self.order):
             return cached[1]
-        held, nodes = self.held, self.engine.nodes
+        held, nodes, node_of = self.held, self.engine.nodes, self.node_of
         attrs = tuple(_NODE_FIELD[f] for f in fields)
         smallest: dict[tuple[object, ...], str] = {}
         for n in self.in_pool(where):
             h = held[n]
             if at_origin and h.kind == "transfer":
                 continue
-            node = nodes[n]
+            node = nodes[node_of.get(n, n) if node_of else n]
             alike = (h.lineage, h.credits, *(getattr(node, a) for a in attrs))
             kept = smallest.get(alike)
             if kept is None or n < kept:
@@ -370,31 +419,26 @@ class Run:
         state.scanned = len(self.order)
         lo, hi = self.bounds(rule, window, age)
         at_origin, pass_as = rule.kind == "transfer", rule.pass_counts_as
-        held, fits, cursors, attempts = self.held, state.fits, state.cursors, self.attempts
+        held, fits, cursors, attempts, copies = self.held, state.fits, state.cursors, self.attempts, self.copies
         benched = excludes and rule.granted_by in self.benching
-        losers, here = self.losers, rule.granted_by
+        losers, here, node_of = self.losers, rule.granted_by, self.node_of
         fresh: list[str] = []
         for i, spec in enumerate(rule.slots):
             tag, slot = spec[0], spec[1]
             start = cursors[i]
             if tag == LEAF:
-                if start:
-                    continue
-                h = held.get(spec[2])
-                if h is None:
-                    continue
-                cursors[i] = 1
-                if not grades:  # min_grade lifted (skipped: below_min_grade): any letter grade
-                    top = spec[4]
-                    usable = in_bounds(attempts.get(h.node, (h,)), lo, hi,
-                                       lambda g: (c := counted_grade(g, pass_as)) in GRADE_RANK and meets_grade(c, None, top))
-                    members: list[str] = [h.node] if usable else []
-                elif h.node in attempts:  # met when an attempt inside the window meets the grade
-                    lo_grade, hi_grade = spec[3], spec[4]
-                    usable = in_bounds(attempts[h.node], lo, hi, lambda g: meets_grade(counted_grade(g, pass_as), lo_grade, hi_grade))
-                    members = [h.node] if usable else []
+                keys = copies.get(spec[2]) if copies else None
+                if keys is not None:  # a repeatable node: each copy may fill the leaf
+                    if start == len(keys):
+                        continue
+                    cursors[i] = len(keys)
+                    # positions past the copies read before, so candidates keep holding order
+                    members: list[str] = [""] * start + [k for k in keys[start:] if self._fills(k, spec, (lo, hi), grades, pass_as)]
                 else:
-                    members = [h.node] if meets_grade(counted_grade(h.grade, pass_as), spec[3], spec[4]) else []
+                    if start or spec[2] not in held:
+                        continue
+                    cursors[i] = 1
+                    members = [spec[2]] if self._fills(spec[2], spec, (lo, hi), grades, pass_as) else []
             else:
                 members = self.holders.get(spec[2], []) if tag == COMPETENCY else self.in_pool(spec[3])
                 if start == len(members):
@@ -410,7 +454,7 @@ class Run:
                     earned = h.earned
                     if (lo is not None and earned < lo) or (hi is not None and earned > hi) or (at_origin and h.kind == "transfer"):
                         continue
-                    if benched and losers.get(n) == here:
+                    if benched and losers.get(node_of.get(n, n) if node_of else n) == here:
                         continue
                     fits[n] = entry = (i, j, [])
                     fresh.append(n)
@@ -448,7 +492,7 @@ class Run:
         """The held node ``n`` as a candidate for ``slots``, with its standing for limits;
         weighed by its node's ``hours`` (none: 0) for a rule whose pools add hours."""
         h = self.held[n]
-        node = self.engine.nodes[n]
+        node = self.engine.nodes[h.node]
         # residency counts where the learning happened: the lineage's direct holdings (amendment 9)
         residence: dict[str, float] = {}
         for e in sorted(h.lineage):
@@ -468,8 +512,12 @@ class Run:
         )
 
     def members(self, avg: Compiled) -> list[str]:
-        """The held nodes a compiled average is taken over."""
-        return self.in_pool(avg[4]) if avg[4] is not None else [n for n in avg[3] if n in self.held]
+        """The held nodes a compiled average is taken over (a listed repeatable node: the
+        learning behind every copy)."""
+        if avg[4] is not None:
+            return self.in_pool(avg[4])
+        held, copies = self.held, self.copies
+        return [k for n in avg[3] if n in held for k in copies.get(n, (n,))]
 
     def average(self, avg: Compiled, pass_counts_as: str | None) -> float | None:
         """:func:`~pathways.engine.averages.grade_average` of a compiled average over the holdings now held."""
@@ -501,6 +549,8 @@ class Run:
             if tree is TRUE:
                 return self._resting(rule, by, limits)
             key = (limits, tree)  # the match depends on which averages are met too
+        if rule.repeats and (taken := self.taken_by(rule)):
+            return self._match_apart(rule, tree, taken, window=window, age=age, limits=limits, grades=grades, excludes=excludes)
         if grades and not self.may_fire(rule):
             return None
         state = self._grown(rule, window, age, grades, excludes)
@@ -510,7 +560,7 @@ class Run:
         if key in state.matched:
             return state.matched[key]
         if tree[0] == LEAF and not (limits and rule.limits):
-            a: Assignment | None = Assignment(uses=(cands[0].node,), lineage=self.sorted_lineage[cands[0].node])
+            a: Assignment | None = self._leaf_assignment(cands)
         elif not may_meet(tree, [m + _SLACK for m in state.most], state.filled)[0]:
             a = None  # the bound best_assignment checks first, kept as candidates arrive
         elif limits and rule.limits:
@@ -544,8 +594,36 @@ class Run:
             return None
         return a
 
+    def taken_by(self, rule: CompiledRule) -> frozenset[str]:
+        """The direct holdings a new firing of ``rule`` must leave out: once every grant that is
+        not repeatable is held, the lineages of the held copies of its repeatable grants (a rule
+        fires once per disjoint lineage); none while it has another grant still to give."""
+        held = self.held
+        if any(node not in held and node not in rule.repeats for node, _ in rule.grants):
+            return frozenset()
+        return frozenset().union(*(self.taken.get(node, ()) for node in rule.repeats))
+
+    def _match_apart(self, rule: CompiledRule, tree: Compiled, taken: frozenset[str], *, window: bool, age: bool,
+                     limits: bool, grades: bool, excludes: bool) -> Assignment | None:
+        """:meth:`match` of ``tree`` (the rule's, averages settled) among the candidates whose
+        lineage is disjoint from ``taken`` (not kept: ``taken`` grows as copies are granted)."""
+        cands = [c for c in self._grown(rule, window, age, grades, excludes).cands if not (c.lineage & taken)]
+        if not cands:
+            return None
+        if tree[0] == LEAF and not (limits and rule.limits):
+            return self._leaf_assignment(cands)
+        return best_assignment(tree, rule.slots, cands, rule.limits if limits else ())
+
+    def _leaf_assignment(self, cands: list[Candidate]) -> Assignment:
+        """The assignment of a requirement that is one leaf: its only candidate, or, among the
+        copies of a repeatable node, the smallest (lineage size, sorted lineage, key)."""
+        c = cands[0] if len(cands) == 1 else min(cands, key=lambda c: (len(c.lineage), self.sorted_lineage[c.node], c.node))
+        return Assignment(uses=(c.node,), lineage=self.sorted_lineage[c.node])
+
     def derive(self, rule: CompiledRule, a: Assignment, round_no: int) -> list[HoldingState]:
-        """The holdings ``rule`` grants through assignment ``a`` (grants already held left out)."""
+        """The holdings ``rule`` grants through assignment ``a``: grants already held left out,
+        but for a repeatable node a further copy when ``a``'s lineage is disjoint from (and not
+        empty like) those of the copies held."""
         used = [self.held[n] if n not in self.attempts or a.averaged else self._attempt(rule, n) for n in a.uses]
         earned = max(h.earned for h in used)
         grade = lowest_letter([h.grade for h in used])
@@ -555,10 +633,15 @@ class Run:
             # a credential's cap applies recognized credit up to it, the rest is reported (amendment 9)
             recognized = sum(h.credits for h in used if h.kind in ("plar", "transfer"))
             not_applied = max(0.0, recognized - rule.max_recognized)
+        held, taken, node_of = self.held, self.taken, self.node_of
+        uses: tuple[str, ...] = a.uses
+        keys: tuple[str, ...] = ()
+        if node_of and any(u in node_of for u in uses):  # further copies used: their nodes, the keys kept
+            uses, keys = tuple(sorted(node_of.get(u, u) for u in uses)), uses
         return [
-            HoldingState(node, credits, earned, grade, lineage, rule.id, rule.kind, rule.granted_by, a.uses, round_no, not_applied)
+            HoldingState(node, credits, earned, grade, lineage, rule.id, rule.kind, rule.granted_by, uses, round_no, not_applied, keys)
             for node, credits in rule.grants
-            if node not in self.held
+            if node not in held or (node in rule.repeats and lineage and not lineage & taken[node])
         ]
 
     def _attempt(self, rule: CompiledRule, n: str) -> HoldingState:
@@ -579,7 +662,7 @@ class Run:
         standing = (len(held[n].lineage), self.sorted_lineage[n])
         attempts = self.attempts.get(n, (held[n],))
         transferred = held[n].kind == "transfer"
-        benched_at = self.losers.get(n)
+        benched_at = self.losers.get(self.node_of.get(n, n))
         for lr in leaf_rules:
             one = lr[0]
             if one in held or (one is None and all(g in held for g, _ in lr[1])):
@@ -609,25 +692,30 @@ class Run:
         engine, held, lineages = self.engine, self.held, self.sorted_lineage
         include_pilot, pending = self.include_pilot, self.pending
         touch, pooled, pool_cache = engine.touch, engine.pooled, engine.pool_cache
+        node_of = self.node_of
         granted: list[HoldingState] = []
         new = list(self.order)
         round_no = 0
+        again: set[str] = set()  # rules that granted a repeatable node last round: they may fire again
         while new:
             round_no += 1
             self.deadline.check("evaluation")
             # node -> _Best: winners compare on precedence (priority, credits), standing (lineage
             # size, sorted lineage), then rule id
             best: dict[str, _Best] = {}
-            general: set[str] = set()
+            # repeatable node -> its derivations this round, each (key, rule id, holding)
+            repeated: dict[str, list[tuple[_Key, str, HoldingState]]] = {}
+            general, again = again, set()
             self.touched.append(general)
             for n in new:
+                nid = node_of.get(n, n) if node_of else n
                 if pooled:
-                    pools = pool_cache.get(n)
+                    pools = pool_cache.get(nid)
                     if pools is None:
-                        pools = engine.pool_rules(n)
+                        pools = engine.pool_rules(nid)
                     if pools:
                         general.update(pools)
-                entry = touch.get(n)
+                entry = touch.get(nid)
                 if entry is None:
                     continue
                 single, firsts, several, others = entry
@@ -639,7 +727,7 @@ class Run:
                             break
                     else:
                         continue  # every grant already held: nothing to decide
-                if n in self.attempts or n in self.losers:
+                if n in self.attempts or nid in self.losers:
                     self._leaf_attempts(n, chain(single, several), best, round_no)
                     continue
                 h = held[n]
@@ -673,15 +761,27 @@ class Run:
             for rule_id in general if self.only is None else general.intersection(self.only):
                 self.deadline.check("evaluation")
                 rule = engine.compiled[rule_id]
-                if not self.applicable(rule) or rule_id in self.excluded or all(node in held for node, _ in rule.grants):
+                if (not self.applicable(rule) or rule_id in self.excluded
+                        or (not rule.repeats and all(node in held for node, _ in rule.grants))):
                     continue
                 a = self.match(rule)
                 if a is None:
                     continue
                 standing = (len(a.lineage), a.lineage)
-                for d in self.derive(rule, a, round_no):
-                    _compete(best, d.node, (precedence(rule.priority, d.credits), standing), rule.id, None, d)
-            new = sorted(best)
+                derived = self.derive(rule, a, round_no)
+                for d in derived:
+                    if d.node in rule.repeats:
+                        repeated.setdefault(d.node, []).append(((precedence(rule.priority, d.credits), standing), rule.id, d))
+                    else:
+                        _compete(best, d.node, (precedence(rule.priority, d.credits), standing), rule.id, None, d)
+                if rule.repeats and derived:
+                    again.add(rule_id)
+            if repeated:
+                copied = self._copies_won(repeated, best)
+                new = sorted(best, key=_granted_order)
+            else:
+                copied = []
+                new = sorted(best)
             demonstrated = engine.demonstrated
             for g in new:
                 key, _, leaf, won = best[g]
@@ -693,17 +793,41 @@ class Run:
                     src = held[won]
                     credits = leaf[10] if leaf[0] is not None else next(c for node, c in leaf[1] if node == g)
                     grade = src.grade if src.grade in GRADE_RANK else "P"
-                    d = _new(HoldingState, (g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (won,), round_no, 0.0))
+                    d = _new(HoldingState, (g, credits, src.earned, grade, src.lineage, leaf[2], leaf[8], leaf[9], (src.node,), round_no, 0.0,
+                                            () if src.node == won else (won,)))
                 held[g] = d
                 self.position[g] = len(self.order)
                 self.order.append(g)
                 lineages[g] = key[1][1]
-                comps = demonstrated.get(g)
+                comps = demonstrated.get(d.node)
                 if comps:
                     for comp in comps:
                         self.holders[comp].append(g)
                 granted.append(d)
+            for holding in copied:
+                self._copied(holding, held[holding])
         return granted
+
+    def _copies_won(self, repeated: dict[str, list[tuple[_Key, str, HoldingState]]], best: dict[str, _Best]) -> list[str]:
+        """The round's copies of repeatable nodes, put in ``best`` under their holding keys; the keys.
+
+        A node's derivations are taken in precedence order (key, then rule id), each one whose
+        lineage is disjoint from those of the copies held and taken before it (an empty lineage
+        only for a node not held yet): the first is the one a node that is not repeatable keeps.
+        """
+        keys = []
+        for node in sorted(repeated):
+            taken = self.taken.get(node, frozenset())
+            count = len(self.copies.get(node, ()))
+            for key, rule_id, d in sorted(repeated[node], key=lambda x: (x[0], x[1])):
+                if d.lineage & taken or (count and not d.lineage):
+                    continue
+                count += 1
+                taken |= d.lineage
+                holding = copy_key(node, count)
+                best[holding] = (key, rule_id, None, d)
+                keys.append(holding)
+        return keys
 
     def pending_reason(self, lr: LeafRule, node: str) -> str | None:
         """Why a remembered one-to-one rule did not fire (``skipped``), or ``None`` when no one
@@ -711,7 +835,7 @@ class Run:
         if all(g in self.held for g, _ in lr[1]):
             return None
         attempts = self.attempts.get(node, (self.held[node],))
-        if self.losers.get(node) == lr[9]:  # lost to an anti-requisite: excluded, when all else is met
+        if self.losers.get(self.node_of.get(node, node)) == lr[9]:  # lost to an anti-requisite: excluded, when all else is met
             fits = any(lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11] and self._reason(lr, h.earned) is None for h in attempts)
             return "excluded" if fits else None
         reasons = {self._reason(lr, h.earned) for h in attempts if lr[4] <= GRADE_RANK.get(h.grade, 0) <= lr[11]}

@@ -141,6 +141,10 @@ class Node(_Entity):
     status: Literal["active", "retired"] = "active"
     details: dict[str, Any] = Field(default_factory=dict)
     limits: Limits | None = None
+    repeatable: bool = Field(default=False, strict=True)
+    """May be held several times with disjoint lineages, each copy with its own credits
+    (unassigned and blanket credit: two history courses each transferring as "1st-year
+    history" give two copies)."""
     excludes: list[Id] = Field(default_factory=list)
     """Anti-requisites: nodes credit for only one of which counts at an institution (symmetric:
     listing B on A also makes B exclude A). Among held nodes that exclude each other the first
@@ -169,7 +173,7 @@ class Node(_Entity):
     def to_json(self) -> dict[str, Any]:
         """The node as in a document; empty lists and objects are left out too."""
         data = super().to_json()
-        for key in ("competencies", "identifiers", "details", "excludes"):
+        for key in ("competencies", "identifiers", "details", "excludes", "repeatable"):
             if not data.get(key):
                 data.pop(key, None)
         return data

@@ -96,6 +96,7 @@ class Node:
     status: str
     details: JSON
     limits: Limits | None
+    repeatable: bool = strawberry.field(description="May be held several times with disjoint lineages (blanket credit).")
     excludes: list[str] = strawberry.field(description="Anti-requisites: credit for only one of them counts at the institution (symmetric).")
 
     @strawberry.field(description="The name of the node's institution (null for a competency).")
@@ -421,6 +422,7 @@ class NodeInput:
     status: str | None = None
     details: JSON | None = None
     limits: LimitsInput | None = None
+    repeatable: bool | None = None
     excludes: list[str] | None = None
 
 
