@@ -117,8 +117,10 @@ def _weighed(doc_nodes: dict[str, Any], avg: Average, held: Held, pass_counts_as
 
 
 def _best_attempt(held: Held, node: str) -> dict[str, Any]:
-    """The holding of ``node`` that counts: of a direct node presented more than once, the best."""
-    return max((h for h in held if h["node"] == node), key=lambda h: (_rank(h["grade"]), h["earned"], h["grade"] == "P"))
+    """The holding of ``node`` that counts: of a direct node presented more than once, the best
+    (copies of a repeatable node granted by rules are not attempts)."""
+    direct = [h for h in held if h["node"] == node and h["kind"] is None]
+    return max(direct or [h for h in held if h["node"] == node], key=lambda h: (_rank(h["grade"]), h["earned"], h["grade"] == "P"))
 
 
 def _average_met(doc_nodes: dict[str, Any], avg: Average, held: Held, pass_counts_as: str | None) -> bool:
@@ -152,12 +154,15 @@ def _rests(req: Requirement, averages: dict[int, bool]) -> list[Average] | None:
 
 def _resting(doc_nodes: dict[str, Any], rests: list[Average], held: Held, pass_counts_as: str | None) -> list[dict[str, Any]]:
     """The holdings a grant resting on ``rests`` uses: the held nodes each is taken over that
-    stand on learning it weighs (each at the attempt that counts)."""
-    uses: set[str] = set()
+    stand on learning it weighs: each copy of a repeatable node, each direct node at the attempt
+    that counts."""
+    uses: set[tuple[str, frozenset[str]]] = set()
     for avg in rests:
         learning = {h["node"] for h, _ in _weighed(doc_nodes, avg, held, pass_counts_as)}
-        uses |= {h["node"] for h in held if _fits(doc_nodes, avg, h) and h["lineage"] & learning}
-    return [_best_attempt(held, n) for n in sorted(uses)]
+        uses |= {(h["node"], frozenset(h["lineage"])) for h in held if _fits(doc_nodes, avg, h) and h["lineage"] & learning}
+    by_lineage = {(h["node"], frozenset(h["lineage"])): h for h in held}
+    return [_best_attempt(held, n) if by_lineage[(n, lineage)]["kind"] is None else by_lineage[(n, lineage)]
+            for n, lineage in sorted(uses, key=lambda u: (u[0], sorted(u[1])))]
 
 
 def _met(req: Requirement, slot_of: dict[int, Requirement], placed: dict[int, list[dict[str, Any]]],
