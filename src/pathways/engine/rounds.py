@@ -144,6 +144,7 @@ class Run:
         self.sorted_lineage: dict[str, tuple[str, ...]] = {}
         self.holders: dict[str, list[str]] = defaultdict(list)
         self._pools: dict[Filter, _Pool] = {}
+        self._pool_of: dict[int, tuple[Filter, _Pool]] = {}
         self._filed = 0
         self.pending: list[tuple[LeafRule, str]] = []
         self.touched: list[set[str]] = []
@@ -154,6 +155,8 @@ class Run:
         self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
         self._alike: dict[tuple[object, ...], Assignment | None] = {}
         self._alike_at = 0
+        self._most: dict[str, tuple[CompiledRule, int, list[float], set[int]]] = {}
+        self._may_fire: dict[str, tuple[CompiledRule, int, bool]] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None) -> None:
         """Hold ``h``; ``lineage`` is its lineage sorted, when the caller already has it."""
@@ -188,9 +191,15 @@ class Run:
                         p = pools[f] = _Pool(filed=True)
                     p.members.append(n)
             self._filed = len(order)
-        p = pools.get(where)
-        if p is None:
-            p = pools[where] = _Pool(filed=self.engine.knows_filter(where))
+        # by identity first: a filter is one object per rule slot, and hashing one costs more
+        known = self._pool_of.get(id(where))
+        if known is not None and known[0] is where:
+            p = known[1]
+        else:
+            p = pools.get(where)
+            if p is None:
+                p = pools[where] = _Pool(filed=self.engine.knows_filter(where))
+            self._pool_of[id(where)] = (where, p)
         if p.scanned is not None and p.scanned < len(order):
             nodes = self.engine.nodes
             p.members.extend(n for n in order[p.scanned :] if filter_matches(where, nodes[n]))
@@ -230,6 +239,15 @@ class Run:
         slots found empty."""
         if rule.unit != "credits":  # the shared pool bounds add credits: no cheap test for hours
             return True
+        known = self._may_fire.get(rule.id)
+        if known is not None and known[0] is rule and known[1] == len(self.order):
+            return known[2]
+        fires = self._may_fire_now(rule)
+        self._may_fire[rule.id] = (rule, len(self.order), fires)
+        return fires
+
+    def _may_fire_now(self, rule: CompiledRule) -> bool:
+        """:meth:`may_fire` of a rule in credits, computed (the answer is kept until holdings arrive)."""
         for i in rule.necessary:
             spec = rule.slots[i]
             tag = spec[0]
@@ -247,7 +265,11 @@ class Run:
     def slot_most(self, rule: CompiledRule) -> tuple[list[float], set[int]]:
         """Per slot of ``rule``, the most any held node could put there, dates ignored (a pool:
         :meth:`pool_most`; a leaf: its graded holding's credits), and the slots some held node
-        fills: an upper bound on any match or progress, from indexes shared by all rules."""
+        fills: an upper bound on any match or progress, from indexes shared by all rules (kept
+        until holdings arrive: callers only read them)."""
+        known = self._most.get(rule.id)
+        if known is not None and known[0] is rule and known[1] == len(self.order):
+            return known[2], known[3]
         held = self.held
         most = [0.0] * len(rule.slots)
         filled: set[int] = set()
@@ -267,6 +289,7 @@ class Run:
                 if holders:
                     most[slot] = max(max(held[n].credits for n in holders), 0.0)
                     filled.add(slot)
+        self._most[rule.id] = (rule, len(self.order), most, filled)
         return most, filled
 
     def _graded(self, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
