@@ -379,7 +379,7 @@ class _Progress:
             return NOTHING
         state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
         # a node that lost to an anti-requisite is no candidate at its institution: left to the candidates there
-        advances = bounded(rule.tree) and rule.granted_by not in self.run.benching and self._advanced(rule, filled)
+        advances = rule.bounded and rule.granted_by not in self.run.benching and self._advanced(rule, filled)
         return relaxed_outlook(rule.tree, state, credits=self.credits, advances=advances, shared=self._together)
 
     def _together(self, pools: tuple[int, ...]) -> float:
@@ -471,7 +471,7 @@ def requirement_progress(engine: Engine, requirement: Requirement | str, held: M
         tree, slots = compile_requirement(requirement)
         averages = compile_averages(requirement)
     unit = engine.compiled[requirement].unit if isinstance(requirement, str) else requirement_unit(requirement)
-    rule = CompiledRule("", "stack", "", "approved", tree, slots, (), None, None, None, (), unit=unit)
+    rule = CompiledRule("", "stack", "", "approved", tree, slots, (), None, None, None, (), unit=unit, bounded=bounded(tree))
     run = Run(engine, dt.date.max, True)
     for h in held.values():
         run.add(h)

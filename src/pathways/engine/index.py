@@ -276,6 +276,17 @@ class CompiledRule:
     averages: tuple[Compiled, ...] = ()
     """:func:`compile_averages` of the requirement: conditions beside ``tree``, which the rule
     must meet too (``tree``'s root is then an ``all``, whose other children ``tree`` keeps)."""
+    bounded: bool = True
+    """Whether ``tree`` has no ``credits ... of`` (:func:`~pathways.engine.progress.bounded`:
+    the progress program prunes with its weighted bound), kept here for the outlooks of every
+    evaluation."""
+
+
+def _credits_of(tree: Compiled) -> bool:
+    """Whether ``tree`` has a ``credits ... of`` somewhere."""
+    if tree[0] == CREDITS_OF:
+        return True
+    return tree[0] not in (LEAF, COMPETENCY, POOL) and any(_credits_of(child) for child in tree[-1])
 
 
 def necessary_slots(tree: Compiled) -> tuple[int, ...]:
@@ -453,6 +464,7 @@ class Engine:
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),
             unit=requirement_unit(rule.requires),
             averages=averages,
+            bounded=not _credits_of(tree),
         )
 
     @staticmethod
