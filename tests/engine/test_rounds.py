@@ -64,6 +64,8 @@ def test_pools_and_the_first_check_agree_with_plain_computations(case: tuple[dic
             if rule.tree[0] == POOL or rule.necessary:
                 fires = best_assignment(rule.tree, rule.slots, run.candidates(rule, window=False, age=False)) is not None
                 assert run.may_fire(rule) or not fires, rule.id
+                ungraded = list(run._grown(rule, False, False, grades=False).cands)  # min_grade lifted, as for skipped
+                assert run.may_fire(rule, grades=False) or best_assignment(rule.tree, rule.slots, ungraded) is None, rule.id
 
 
 def test_necessary_slots_are_those_no_assignment_meets_the_requirement_without() -> None:

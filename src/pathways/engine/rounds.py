@@ -231,14 +231,17 @@ class Run:
             p.counted, p.total = len(members), total
         return p.total
 
-    def may_fire(self, rule: CompiledRule) -> bool:
+    def may_fire(self, rule: CompiledRule, *, grades: bool = True) -> bool:
         """A cheap necessary condition for ``rule`` to fire, from indexes shared by all rules:
         every slot given the most any held node could put there, windows and limits ignored.
         Most pool rules a new holding touches are far from met: they stop here, before their
         own candidates are gathered, most of them on the first of their :attr:`CompiledRule.necessary`
-        slots found empty."""
+        slots found empty. With ``grades`` false (a ``node`` leaf's ``min_grade`` lifted, for
+        ``skipped``) only the necessary slots are checked, a leaf's node held with any grade."""
         if rule.unit != "credits":  # the shared pool bounds add credits: no cheap test for hours
             return True
+        if not grades:
+            return self._necessary_filled(rule, graded=False)
         known = self._may_fire.get(rule.id)
         if known is not None and known[0] is rule and known[1] == len(self.order):
             return known[2]
@@ -248,6 +251,15 @@ class Run:
 
     def _may_fire_now(self, rule: CompiledRule) -> bool:
         """:meth:`may_fire` of a rule in credits, computed (the answer is kept until holdings arrive)."""
+        if not self._necessary_filled(rule, graded=True):
+            return False
+        most, filled = self.slot_most(rule)
+        return may_meet(rule.tree, most, filled)[0]
+
+    def _necessary_filled(self, rule: CompiledRule, *, graded: bool) -> bool:
+        """Whether every :attr:`CompiledRule.necessary` slot of ``rule`` may be filled: a pool
+        by the most its held nodes could put there, a leaf by its node held (graded inside the
+        leaf's range, when ``graded``), a competency by a holder."""
         for i in rule.necessary:
             spec = rule.slots[i]
             tag = spec[0]
@@ -255,12 +267,11 @@ class Run:
                 if self.pool_most(spec[3]) + 2 * _SLACK < spec[2]:  # looser than may_meet's test
                     return False
             elif tag == LEAF:
-                if self._graded(spec, rule.pass_counts_as) is None:
+                if (self._graded(spec, rule.pass_counts_as) if graded else self.held.get(spec[2])) is None:
                     return False
             elif not self.holders.get(spec[2]):
                 return False
-        most, filled = self.slot_most(rule)
-        return may_meet(rule.tree, most, filled)[0]
+        return True
 
     def slot_most(self, rule: CompiledRule) -> tuple[list[float], set[int]]:
         """Per slot of ``rule``, the most any held node could put there, dates ignored (a pool:
@@ -513,7 +524,7 @@ class Run:
         """
         if rule.averages and not averages_met(rule.averages, self.averages(rule)):
             return None
-        if grades and not self.may_fire(rule):
+        if not self.may_fire(rule, grades=grades):
             return None
         state = self._grown(rule, window, age, grades, excludes)
         cands = state.cands
