@@ -10,7 +10,7 @@ per answer and prints a digest of them all; run it again after a change and comp
 Example:
     >>> lines = digests(scale=0.002, holdings=3, count=2)
     >>> len(lines), lines[0].split()[:2]
-    (6, ['10/0', 'shaped'])
+    (6, ['3/0', 'shaped'])
 """
 
 from __future__ import annotations
