@@ -475,7 +475,7 @@ def _beyond(tree: Compiled, cands: list[Candidate]) -> bool:
                 largest[held] = c.credits
         else:
             together += c.credits
-    need = sum(child[2] for child in tree[-1] if child[0] == POOL)
+    need: float = sum(child[2] for child in tree[-1] if child[0] == POOL)
     return need > together + sum(largest.values()) + _BEYOND
 
 
