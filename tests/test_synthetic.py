@@ -144,7 +144,7 @@ def test_transcripts_hold_named_courses_dated_inside_a_window(name: str, request
 
 @pytest.mark.parametrize(
     "module", ["benchmarks.machine", "benchmarks.catalogue", "benchmarks.cuny_shape", "benchmarks.bc_shape",
-               "benchmarks.micro_stacks", "benchmarks.synthetic", "benchmarks.bench_evaluate"],
+               "benchmarks.micro_stacks", "benchmarks.synthetic", "benchmarks.bench_evaluate", "benchmarks.answer_digest"],
 )  # fmt: skip
 def test_benchmark_module_examples_run(module: str) -> None:
     """The examples in the benchmarks' docstrings (pytest collects doctests under src/ only)."""

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from pathways.engine.index import compile_requirement
 from pathways.engine.matching import Candidate
-from pathways.engine.progress import _Bound, _fraction, _Progress, best_progress, fewest_assignment
+from pathways.engine.progress import _beyond, _Bound, _fraction, _Progress, best_progress, fewest_assignment
 from pathways.model import parse_requirement
 
 from .oracle import oracle_assignment, oracle_progress
@@ -73,6 +73,16 @@ def test_pruned_firing_program_matches_brute_force(case: tuple[dict[str, Any], l
     expected = oracle_assignment(parse_requirement(req), cands, ())
     got = fewest_assignment(tree, slots, cands)
     assert (None if got is None else (got.uses, got.lineage)) == expected
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pool_cases())
+def test_pools_needing_more_than_the_candidates_hold_are_never_met(case: tuple[dict[str, Any], list[Candidate]]) -> None:
+    # progress skips its search for an assignment reaching the ceiling when _beyond says none is met
+    req, cands = case
+    tree, _ = compile_requirement(parse_requirement(req))
+    if _beyond(tree, cands):
+        assert oracle_assignment(parse_requirement(req), cands, ()) is None
 
 
 def _bound_for(req: dict[str, Any], cands: list[Candidate]) -> tuple[_Progress, _Bound, list[list[Any]], tuple[float, ...]]:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pathways.engine import Engine, ProgressEntry, ProgressFocus, evaluate
 from pathways.engine.index import compile_requirement
 from pathways.engine.matching import Candidate
-from pathways.engine.progress import best_progress
+from pathways.engine.progress import best_progress, bounded
 from pathways.engine.ranking import Contender, Outlook, missing_credits, outlook, top_progress
 from pathways.model import EvaluationRequest, parse_document, parse_requirement
 
@@ -272,3 +272,12 @@ def test_entries_rank_by_fraction_as_shown_then_credits_needed() -> None:
         entries, total = top_progress([Contender(e.rule, Outlook(e.fraction, 0.0, True)) for e in close.values()], limit,
                                       refine=_refined, exact=lambda c: close[c.rule])
         assert [e.rule for e in entries] == ["R3", "R0", "R2", "R1"][:limit] and total == 4
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(test_oracle.scenarios())
+def test_a_compiled_rule_knows_whether_its_progress_is_bounded(scenario: tuple[dict[str, Any], list[dict[str, Any]], bool]) -> None:
+    """The outlooks read :attr:`CompiledRule.bounded`, kept at engine build, for :func:`bounded` of the tree."""
+    engine = Engine(parse_document(scenario[0]))
+    for rule in engine.compiled.values():
+        assert rule.bounded == bounded(rule.tree)

@@ -64,6 +64,8 @@ def test_pools_and_the_first_check_agree_with_plain_computations(case: tuple[dic
             if rule.tree[0] == POOL or rule.necessary:
                 fires = best_assignment(rule.tree, rule.slots, run.candidates(rule, window=False, age=False)) is not None
                 assert run.may_fire(rule) or not fires, rule.id
+                ungraded = list(run._grown(rule, False, False, grades=False).cands)  # min_grade lifted, as for skipped
+                assert run.may_fire(rule, grades=False) or best_assignment(rule.tree, rule.slots, ungraded) is None, rule.id
 
 
 def test_necessary_slots_are_those_no_assignment_meets_the_requirement_without() -> None:
@@ -100,3 +102,25 @@ def test_a_pool_whose_filter_no_rule_has_scans_the_holdings() -> None:
     assert run.in_pool(Filter(subject="T")) == ["U:T1", "U:T2"] and run.pool_most(Filter(subject="T")) == 6.0
     progress = requirement_progress(engine, parse_requirement({"credits": 12, "where": {"subject": "T"}}), run.held)
     assert progress.fraction == 0.5 and progress.uses == ("U:T1", "U:T2")
+
+
+def test_what_a_run_keeps_per_rule_and_per_filter_catches_up_with_new_holdings() -> None:
+    """A pool found by its filter object, and a rule's slot bound and first check, are kept
+    between calls: each must follow the holdings added since."""
+    courses = [{"id": f"U:S{i}", "kind": "course", "institution": "U", "title": f"S{i}", "credits": 3, "subject": "S", "level": 1}
+               for i in (1, 2)]  # fmt: skip
+    engine = Engine(parse_document({
+        "format": "pathways/1", "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [*courses, {"id": "U:CERT", "kind": "credential", "institution": "U", "title": "Cert", "credits": 0}],
+        "rules": [{"id": "R", "kind": "stack", "granted_by": "U", "requires": {"credits": 6, "where": {"subject": "S"}},
+                   "grants": [{"node": "U:CERT"}]}],
+    }))  # fmt: skip
+    rule = engine.compiled["R"]
+    where = rule.slots[0][3]
+    run = Run(engine, AS_OF, False)
+    earned = dt.date(2025, 1, 1)
+    run.add(HoldingState("U:S1", 3.0, earned, None, frozenset({"U:S1"})))
+    assert run.in_pool(where) == ["U:S1"] and not run.may_fire(rule) and run.slot_most(rule)[0][0] < 3.1
+    run.add(HoldingState("U:S2", 3.0, earned, None, frozenset({"U:S2"})))
+    assert run.in_pool(where) == run.in_pool(Filter(subject="S")) == ["U:S1", "U:S2"]
+    assert run.may_fire(rule) and run.slot_most(rule)[0][0] > 5.9

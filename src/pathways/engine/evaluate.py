@@ -380,9 +380,12 @@ class _Progress:
         if not filled:
             return NOTHING
         state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
-        # a node that lost to an anti-requisite is no candidate at its institution: left to the candidates there
-        advances = bounded(rule.tree) and rule.granted_by not in self.run.benching and self._advanced(rule, filled)
-        return relaxed_outlook(rule.tree, state, credits=self.credits, advances=advances, shared=self._together)
+        loose = relaxed_outlook(rule.tree, state, credits=self.credits, advances=True, shared=self._together)
+        # partial only if some held node surely advances the rule, looked for only then; a node that
+        # lost to an anti-requisite is no candidate at its institution: left to the candidates there
+        if loose.partial and not (rule.bounded and rule.granted_by not in self.run.benching and self._advanced(rule, filled)):
+            return Outlook(loose.bound, loose.needed, False)
+        return loose
 
     def _together(self, pools: tuple[int, ...]) -> float:
         """The most any pools can hold together: each holding placed once, and holdings sharing a

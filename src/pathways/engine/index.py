@@ -365,6 +365,17 @@ class CompiledRule:
     shape: Compiled | None = None
     """The requirement with its averages in place (:func:`compile_shape`), ``None`` without:
     the rule is matched against :func:`settle` of it."""
+    bounded: bool = True
+    """Whether ``tree`` has no ``credits ... of`` (:func:`~pathways.engine.progress.bounded`:
+    the progress program prunes with its weighted bound), kept here for the outlooks of every
+    evaluation."""
+
+
+def _credits_of(tree: Compiled) -> bool:
+    """Whether ``tree`` has a ``credits ... of`` somewhere."""
+    if tree[0] == CREDITS_OF:
+        return True
+    return tree[0] not in (LEAF, COMPETENCY, POOL) and any(_credits_of(child) for child in tree[-1])
 
 
 def necessary_slots(tree: Compiled) -> tuple[int, ...]:
@@ -551,6 +562,7 @@ class Engine:
             repeats=repeats,
             averages=averages,
             shape=shape if averages else None,
+            bounded=not _credits_of(tree),
         )
 
     @staticmethod

@@ -421,6 +421,8 @@ def _fullest(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]
     if ceiling is None:
         return None
     lowered, needs = ceiling
+    if _beyond(lowered, cands):
+        return None
     fits = {s for s, spec in enumerate(needs) if spec is not None}
     narrowed = [c if set(c.slots) <= fits else Candidate(c.node, c.lineage, c.credits, tuple(s for s in c.slots if s in fits))
                 for c in cands if fits.intersection(c.slots)]
@@ -438,6 +440,49 @@ def _fullest(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]
     if replay.best_key[2] != search.best_used[2]:  # cannot happen: the ceiling is the largest fraction
         return None
     return Progress(fraction=max(0.0, replay.best_fraction), uses=replay.best_key[2], missing=replay.best_missing)
+
+
+def _beyond(tree: Compiled, cands: list[Candidate]) -> bool:
+    """Whether no assignment meets ``tree`` because its pools need, together, more than the
+    candidates can hold at once: an ``all`` meets each of its pools, each candidate is placed
+    in one slot at most, and candidates sharing their one lineage holding are placed one at
+    most (at the largest credits of each such group, counted once). The ceiling's requirement
+    often is so (pools sharing their candidates, each lowered to all of them): the firing
+    program would search it for nothing.
+
+    >>> from pathways.model import parse_requirement
+    >>> from .index import compile_requirement
+    >>> tree, _ = compile_requirement(parse_requirement({"all": [{"credits": 3, "where": {"subject": "S"}},
+    ...                                                          {"credits": 3, "where": {"level_min": 1}}]}))
+    >>> x = frozenset({"X"})
+    >>> _beyond(tree, [Candidate("A", x, 3.0, (0, 1)), Candidate("B", x, 4.0, (0, 1))])
+    True
+    >>> _beyond(tree, [Candidate("A", x, 3.0, (0, 1)), Candidate("B", frozenset({"Y"}), 3.0, (0, 1))])
+    False
+    """
+    if tree[0] != ALL:
+        return False
+    pools = {child[1] for child in tree[-1] if child[0] == POOL}
+    if not pools:
+        return False
+    largest: dict[str, float] = {}
+    together = 0.0
+    for c in cands:
+        if pools.isdisjoint(c.slots) or c.credits <= 0:
+            continue
+        if len(c.lineage) == 1:
+            (held,) = c.lineage
+            if c.credits > largest.get(held, 0.0):
+                largest[held] = c.credits
+        else:
+            together += c.credits
+    need: float = sum(child[2] for child in tree[-1] if child[0] == POOL)
+    return need > together + sum(largest.values()) + _BEYOND
+
+
+_BEYOND = 1e-6
+"""How far the pools' needs must exceed what the candidates hold for :func:`_beyond`: above
+the tolerance each met pool has (1e-9), and sums' rounding."""
 
 
 def _ceiling(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> tuple[Compiled, list[Compiled | None]] | None:

@@ -155,6 +155,7 @@ class Run:
         self.sorted_lineage: dict[str, tuple[str, ...]] = {}
         self.holders: dict[str, list[str]] = defaultdict(list)
         self._pools: dict[Filter, _Pool] = {}
+        self._pool_of: dict[int, tuple[Filter, _Pool]] = {}
         self._filed = 0
         self.pending: list[tuple[LeafRule, str]] = []
         self.touched: list[set[str]] = []
@@ -168,6 +169,8 @@ class Run:
         self.copies: dict[str, list[str]] = {}
         self.node_of: dict[str, str] = {}
         self.taken: dict[str, frozenset[str]] = {}
+        self._most: dict[str, tuple[CompiledRule, int, list[float], set[int]]] = {}
+        self._may_fire: dict[str, tuple[CompiledRule, int, bool]] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None, *, key: str | None = None) -> None:
         """Hold ``h`` under ``key`` (its node id, or :func:`~pathways.engine.holdings.copy_key` for a further copy of a
@@ -213,9 +216,15 @@ class Run:
                         p = pools[f] = _Pool(filed=True)
                     p.members.append(n)
             self._filed = len(order)
-        p = pools.get(where)
-        if p is None:
-            p = pools[where] = _Pool(filed=self.engine.knows_filter(where))
+        # by identity first: a filter is one object per rule slot, and hashing one costs more
+        known = self._pool_of.get(id(where))
+        if known is not None and known[0] is where:
+            p = known[1]
+        else:
+            p = pools.get(where)
+            if p is None:
+                p = pools[where] = _Pool(filed=self.engine.knows_filter(where))
+            self._pool_of[id(where)] = (where, p)
         if p.scanned is not None and p.scanned < len(order):
             nodes = self.engine.nodes
             p.members.extend(n for n in order[p.scanned :] if filter_matches(where, nodes[node_of.get(n, n)]))
@@ -247,14 +256,35 @@ class Run:
             p.counted, p.total = len(members), total
         return p.total
 
-    def may_fire(self, rule: CompiledRule) -> bool:
+    def may_fire(self, rule: CompiledRule, *, grades: bool = True) -> bool:
         """A cheap necessary condition for ``rule`` to fire, from indexes shared by all rules:
         every slot given the most any held node could put there, windows and limits ignored.
         Most pool rules a new holding touches are far from met: they stop here, before their
         own candidates are gathered, most of them on the first of their :attr:`CompiledRule.necessary`
-        slots found empty."""
+        slots found empty. With ``grades`` false (a ``node`` leaf's ``min_grade`` lifted, for
+        ``skipped``) only the necessary slots are checked, a leaf's node held with any grade."""
         if rule.unit != "credits":  # the shared pool bounds add credits: no cheap test for hours
             return True
+        if not grades:
+            return self._necessary_filled(rule, graded=False)
+        known = self._may_fire.get(rule.id)
+        if known is not None and known[0] is rule and known[1] == len(self.order):
+            return known[2]
+        fires = self._may_fire_now(rule)
+        self._may_fire[rule.id] = (rule, len(self.order), fires)
+        return fires
+
+    def _may_fire_now(self, rule: CompiledRule) -> bool:
+        """:meth:`may_fire` of a rule in credits, computed (the answer is kept until holdings arrive)."""
+        if not self._necessary_filled(rule, graded=True):
+            return False
+        most, filled = self.slot_most(rule)
+        return may_meet(rule.tree, most, filled)[0]
+
+    def _necessary_filled(self, rule: CompiledRule, *, graded: bool) -> bool:
+        """Whether every :attr:`CompiledRule.necessary` slot of ``rule`` may be filled: a pool
+        by the most its held nodes could put there, a leaf by its node held (graded inside the
+        leaf's range, when ``graded``), a competency by a holder."""
         for i in rule.necessary:
             spec = rule.slots[i]
             tag = spec[0]
@@ -262,17 +292,20 @@ class Run:
                 if self.pool_most(spec[3]) + 2 * _SLACK < spec[2]:  # looser than may_meet's test
                     return False
             elif tag == LEAF:
-                if self._graded(spec, rule.pass_counts_as) is None:
+                if (self._graded(spec, rule.pass_counts_as) if graded else self.held.get(spec[2])) is None:
                     return False
             elif not self.holders.get(spec[2]):
                 return False
-        most, filled = self.slot_most(rule)
-        return may_meet(rule.tree, most, filled)[0]
+        return True
 
     def slot_most(self, rule: CompiledRule) -> tuple[list[float], set[int]]:
         """Per slot of ``rule``, the most any held node could put there, dates ignored (a pool:
         :meth:`pool_most`; a leaf: its graded holding's credits), and the slots some held node
-        fills: an upper bound on any match or progress, from indexes shared by all rules."""
+        fills: an upper bound on any match or progress, from indexes shared by all rules (kept
+        until holdings arrive: callers only read them)."""
+        known = self._most.get(rule.id)
+        if known is not None and known[0] is rule and known[1] == len(self.order):
+            return known[2], known[3]
         held = self.held
         most = [0.0] * len(rule.slots)
         filled: set[int] = set()
@@ -292,6 +325,7 @@ class Run:
                 if holders:
                     most[slot] = max(max(held[n].credits for n in holders), 0.0)
                     filled.add(slot)
+        self._most[rule.id] = (rule, len(self.order), most, filled)
         return most, filled
 
     def _graded(self, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
@@ -551,7 +585,7 @@ class Run:
             key = (limits, tree)  # the match depends on which averages are met too
         if rule.repeats and (taken := self.taken_by(rule)):
             return self._match_apart(rule, tree, taken, window=window, age=age, limits=limits, grades=grades, excludes=excludes)
-        if grades and not self.may_fire(rule):
+        if not self.may_fire(rule, grades=grades):
             return None
         state = self._grown(rule, window, age, grades, excludes)
         cands = state.cands
