@@ -262,7 +262,8 @@ def slot_weights(node: Compiled, weight: float, out: list[float]) -> bool:
     if tag == CREDITS_OF:
         return False
     kids = node[-1]
-    share = weight / len(kids) if tag == ALL else weight / node[1] if tag == AT_LEAST else weight
+    # an empty all (a requirement whose averages are taken as met) has no slot to share among
+    share = weight / max(len(kids), 1) if tag == ALL else weight / node[1] if tag == AT_LEAST else weight
     return all([slot_weights(child, share, out) for child in kids])
 
 
