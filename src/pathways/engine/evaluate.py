@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,7 +147,6 @@ def evaluate(
     extra_holdings: Sequence[Holding] = (),
     badges: Sequence[BadgeClaim] = (),
     report: bool = True,
-    only: Collection[str] | None = None,
     deadline: Deadline = NEVER,
     focus: ProgressFocus | None = None,
 ) -> Evaluation:
@@ -162,10 +161,6 @@ def evaluate(
         extra_holdings: more direct holdings (the planner's candidates, see :func:`synthetic_holdings`).
         badges: presented Open Badges; an unrecognized one's first identifier is reported.
         report: when false, ``progress`` and ``skipped`` are not computed (the planner's fast path).
-        only: when given, the only rules matched besides one-to-one rules. The planner passes the
-            rules that can grant a node its target depends on (every rule granting such a node, the
-            nodes their requirements mention, and so on): every such node is then held exactly as
-            in a full evaluation, since no other rule feeds it; the rest may be missing.
         deadline: checked once per rule matched; past it the evaluation stops.
         focus: when given, ``progress`` holds only the entries it admits, ranked and cut to its
             limit, and only the progress that can make the cut is computed (``progress_total``
@@ -217,7 +212,7 @@ def evaluate(
     losers: dict[str, str] = {}
     with active(deadline):
         while True:
-            run = Run(engine, as_of, request.include_pilot, only, deadline=deadline, excluded=excluded, losers=losers)
+            run = Run(engine, as_of, request.include_pilot, deadline=deadline, excluded=excluded, losers=losers)
             for node, attempts in ranked.items():
                 if len(attempts) > 1:
                     run.attempts[node] = attempts

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from itertools import chain
 
 from ..model import counted_grade, lowest_letter, meets_grade
@@ -127,8 +127,7 @@ class Run:
     ``held`` holding is the first; :mod:`.attempts`); ``pending`` lists the one-to-one rules (with the node they name) that did not fire
     on their window, their age, or for being a pilot: the candidates for ``skipped``;
     ``touched`` the ids of the other rules each round's new holdings touch (one set a round).
-    ``only``, when given, limits the rules that are matched (one-to-one rules aside, which cost
-    a lookup) to these: the planner's rules that can matter for its target. ``excluded`` rules
+    ``excluded`` rules
     (an ``unless`` met, :func:`~pathways.engine.evaluate.evaluate`) never fire. ``losers`` maps
     each node that lost to a held anti-requisite (:mod:`.antirequisites`) to its institution:
     it (every copy, for a repeatable node) is no candidate of that institution's rules. ``copies`` maps
@@ -136,8 +135,7 @@ class Run:
     copy's key to its node, and ``taken`` each repeatable node to the union of its copies' lineages.
     """
 
-    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, only: Collection[str] | None = None,
-                 *, deadline: Deadline = NEVER, excluded: frozenset[str] = frozenset(),
+    def __init__(self, engine: Engine, as_of: dt.date, include_pilot: bool, *, deadline: Deadline = NEVER, excluded: frozenset[str] = frozenset(),
                  losers: Mapping[str, str] | None = None) -> None:
         self.engine = engine
         self.deadline = deadline
@@ -147,7 +145,6 @@ class Run:
         """The institutions at which some held node does not count (an anti-requisite won)."""
         self.as_of = as_of
         self.include_pilot = include_pilot
-        self.only = only
         self.held: dict[str, HoldingState] = {}
         self.attempts: dict[str, tuple[HoldingState, ...]] = {}
         self.order: list[str] = []
@@ -792,7 +789,7 @@ class Run:
                     for (g, _), first in zip(lr[1], lr[12], strict=True):
                         if g not in held:
                             _compete(best, g, (first, standing), lr[2], lr, n)
-            for rule_id in general if self.only is None else general.intersection(self.only):
+            for rule_id in general:
                 self.deadline.check("evaluation")
                 rule = engine.compiled[rule_id]
                 if (not self.applicable(rule) or rule_id in self.excluded
