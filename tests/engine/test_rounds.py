@@ -81,17 +81,23 @@ def test_necessary_slots_are_those_no_assignment_meets_the_requirement_without()
     assert slots({"credits": 3, "of": [a, b]}) == ()
 
 
-def test_a_pool_whose_filter_no_rule_has_scans_the_holdings() -> None:
-    """A prerequisite's or a planner's requirement may name a filter no rule of the graph has:
-    no holding is filed into its pool, so it reads them itself, and catches up later."""
+def _certificate_of_six_credits(subjects: str) -> Engine:
+    """Courses ``U:S1``, ``U:S2`` (and the same for each other subject letter), 3 credits each,
+    and ``U:CERT`` for 6 credits of subject S."""
     courses = [{"id": f"U:{s}{i}", "kind": "course", "institution": "U", "title": f"{s}{i}", "credits": 3, "subject": s, "level": 1}
-               for s in "ST" for i in (1, 2)]  # fmt: skip
-    engine = Engine(parse_document({
+               for s in subjects for i in (1, 2)]  # fmt: skip
+    return Engine(parse_document({
         "format": "pathways/1", "institutions": [{"id": "U", "name": "U"}],
         "nodes": [*courses, {"id": "U:CERT", "kind": "credential", "institution": "U", "title": "Cert", "credits": 0}],
         "rules": [{"id": "R", "kind": "stack", "granted_by": "U", "requires": {"credits": 6, "where": {"subject": "S"}},
                    "grants": [{"node": "U:CERT"}]}],
     }))  # fmt: skip
+
+
+def test_a_pool_whose_filter_no_rule_has_scans_the_holdings() -> None:
+    """A prerequisite's or a planner's requirement may name a filter no rule of the graph has:
+    no holding is filed into its pool, so it reads them itself, and catches up later."""
+    engine = _certificate_of_six_credits("ST")
     assert engine.knows_filter(Filter(subject="S")) and not engine.knows_filter(Filter(subject="T"))
     run = Run(engine, AS_OF, False)
     earned = dt.date(2025, 1, 1)
@@ -107,14 +113,7 @@ def test_a_pool_whose_filter_no_rule_has_scans_the_holdings() -> None:
 def test_what_a_run_keeps_per_rule_and_per_filter_catches_up_with_new_holdings() -> None:
     """A pool found by its filter object, and a rule's slot bound and first check, are kept
     between calls: each must follow the holdings added since."""
-    courses = [{"id": f"U:S{i}", "kind": "course", "institution": "U", "title": f"S{i}", "credits": 3, "subject": "S", "level": 1}
-               for i in (1, 2)]  # fmt: skip
-    engine = Engine(parse_document({
-        "format": "pathways/1", "institutions": [{"id": "U", "name": "U"}],
-        "nodes": [*courses, {"id": "U:CERT", "kind": "credential", "institution": "U", "title": "Cert", "credits": 0}],
-        "rules": [{"id": "R", "kind": "stack", "granted_by": "U", "requires": {"credits": 6, "where": {"subject": "S"}},
-                   "grants": [{"node": "U:CERT"}]}],
-    }))  # fmt: skip
+    engine = _certificate_of_six_credits("S")
     rule = engine.compiled["R"]
     where = rule.slots[0][3]
     run = Run(engine, AS_OF, False)
