@@ -4,6 +4,7 @@ and with the same results as writing entity by entity."""
 from __future__ import annotations
 
 import gc
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathways.errors import InvalidDocument, StoreError
 from pathways.model import Document, Grant, Institution, Node, Rule
 from pathways.model.requirements import NodeLeaf
 from pathways.store import RuleQuery
+from pathways.store.base import Change
 from pathways.store.sqlite import SQLiteStore
 
 
@@ -136,6 +138,19 @@ def test_stored_text_is_canonical_json(store: SQLiteStore) -> None:
         db.close()
     assert text == ('{"granted_by":"U","grants":[{"node":"U:C0001"}],"id":"R0000","kind":"transfer",'
                     '"requires":{"node":"U:C0000"},"status":"approved"}')  # fmt: skip
+
+
+def test_the_audit_entry_is_written_as_one_json_list_of_the_changes(store: SQLiteStore) -> None:
+    """The entry's text is built change by change (no list of every change's dict at once,
+    which held gigabytes on a whole-graph import) and reads as ``json.dumps`` of that list."""
+    summary = store.import_document(big(3), actor="admin")
+    db = sqlite3.connect(store.path)
+    try:
+        (text,) = db.execute("SELECT changes FROM audit").fetchone()
+    finally:
+        db.close()
+    assert text == json.dumps([c.as_json() for c in summary.changes])
+    assert [Change.from_json(c) for c in json.loads(text)] == list(summary.changes)
 
 
 def test_exported_entities_share_their_fields_sets_without_changing_them(store: SQLiteStore) -> None:

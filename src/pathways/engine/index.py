@@ -483,7 +483,8 @@ class Engine:
 
     def _compile(self, rule: Rule, leaf_rules: dict[str, list[LeafRule]]) -> CompiledRule:
         shape, slots = compile_shape(rule.requires)
-        averages = tuple(_averages_in(shape))
+        leaf = shape[0] == LEAF  # most rules: one node leaf, with no average, pool or hours
+        averages = () if leaf else tuple(_averages_in(shape))
         tree = as_met(shape) if averages else shape
         for slot in slots:
             if slot[0] == LEAF:
@@ -517,7 +518,7 @@ class Engine:
                         limits.append((None, None, rest))
         grants = tuple(grant_list)
         # a rule granting a repeatable node fires again on new lineages: never decided once, on arrival
-        repeats = tuple(g for g, _ in grants if g in self.nodes and self.nodes[g].repeatable)
+        repeats = tuple(g for g, _ in grants if g in self.repeatable) if self.repeatable else ()
         if (tree[0] != LEAF or averages or limits or caps or rule.unless is not None or not grants
                 or rule.pass_counts_as is not None or repeats):
             for slot in slots:
@@ -558,11 +559,11 @@ class Engine:
             priority=rule.priority,
             pass_counts_as=rule.pass_counts_as,
             necessary=necessary_slots(tree) if tree[0] != LEAF else (),
-            unit=requirement_unit(rule.requires),
+            unit="credits" if leaf else requirement_unit(rule.requires),
             repeats=repeats,
             averages=averages,
             shape=shape if averages else None,
-            bounded=not _credits_of(tree),
+            bounded=leaf or not _credits_of(tree),
         )
 
     @staticmethod
