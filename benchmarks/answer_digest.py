@@ -26,7 +26,7 @@ import orjson
 from pathways.answers import node_summaries, shaped_evaluation_json
 from pathways.engine import Engine
 
-from .synthetic import Shape, generate, transcripts
+from .synthetic import Shape, add_transcript_arguments, generate, transcripts
 
 __all__ = ["digests", "main"]
 
@@ -54,10 +54,7 @@ def digests(*, shape_name: Shape = "bc", scale: float = 1.0, seed: int = 0, hold
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.answer_digest", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shape", choices=("bc", "cuny"), default="bc", help="synthetic graph shape (default: bc)")
-    parser.add_argument("--scale", type=float, default=1.0, help="synthetic graph scale (default: 1.0)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--holdings", type=int, default=10, help="holdings per transcript")
+    add_transcript_arguments(parser)
     parser.add_argument("--transcripts", type=int, default=300)
     parser.add_argument("--out", help="write the per-answer lines here")
     args = parser.parse_args(argv)

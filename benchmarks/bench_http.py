@@ -40,7 +40,7 @@ import httpx
 from pathways.store import open_store
 
 from .machine import describe, machine_line, spent, worker_cpu_s
-from .synthetic import Shape, generate, transcripts
+from .synthetic import Shape, add_transcript_arguments, generate, transcripts
 
 __all__ = ["TARGETS", "lua_script", "main", "parse_wrk", "run"]
 
@@ -185,10 +185,7 @@ def run(*, shape: Shape = "bc", scale: float = 1.0, seed: int = 0, holdings: int
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_http", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shape", choices=("bc", "cuny"), default="bc", help="synthetic graph shape (default: bc)")
-    parser.add_argument("--scale", type=float, default=1.0, help="synthetic graph scale (bc 1.0: 239,000 agreements)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--holdings", type=int, default=10, help="holdings per transcript")
+    add_transcript_arguments(parser)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to measure")
     parser.add_argument("--connections", type=int, default=8, help="concurrent wrk connections")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")

@@ -32,7 +32,7 @@ from pathways.io.openbadges import badge_claims
 
 from .bench_evaluate import percentile
 from .machine import describe, machine_line
-from .synthetic import Shape, generate, transcripts
+from .synthetic import Shape, add_transcript_arguments, generate, transcripts
 
 __all__ = ["ANSWERS", "main", "run"]
 
@@ -81,10 +81,7 @@ def run(*, shape_name: Shape = "bc", scale: float = 1.0, seed: int = 0, holdings
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_shaped", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shape", choices=("bc", "cuny"), default="bc", help="synthetic graph shape (default: bc)")
-    parser.add_argument("--scale", type=float, default=1.0, help="synthetic graph scale (default: 1.0)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--holdings", type=int, default=10, help="holdings per transcript")
+    add_transcript_arguments(parser)
     parser.add_argument("--transcripts", type=int, default=60, help="transcripts per pass")
     parser.add_argument("--passes", type=int, default=2, help="measured passes (the best by p50 is kept)")
     parser.add_argument("--json", action="store_true", help="print the records as JSON")

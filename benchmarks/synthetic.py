@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import random
 from collections import defaultdict
@@ -30,7 +31,7 @@ from pathways.model import Document, EvaluationRequest, Holding, NodeLeaf, walk
 
 from . import bc_shape, cuny_shape
 
-__all__ = ["AS_OF", "Shape", "generate", "transcripts"]
+__all__ = ["AS_OF", "Shape", "add_transcript_arguments", "generate", "transcripts"]
 
 Shape = Literal["cuny", "bc"]
 AS_OF = dt.date(2025, 6, 30)
@@ -117,3 +118,18 @@ def transcripts(doc: Document, n_holdings: int, count: int, seed: int = 0, *, as
             holdings[ident] = Holding(node=ident, grade=grade, earned=earned)
         requests.append(EvaluationRequest(holdings=[holdings[i] for i in sorted(holdings)], as_of=as_of))
     return requests
+
+
+def add_transcript_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options every benchmark of synthetic transcripts takes: ``--shape``, ``--scale``,
+    ``--seed`` and ``--holdings`` (holdings per transcript).
+
+    >>> parser = argparse.ArgumentParser()
+    >>> add_transcript_arguments(parser)
+    >>> vars(parser.parse_args(["--scale", "0.2"]))
+    {'shape': 'bc', 'scale': 0.2, 'seed': 0, 'holdings': 10}
+    """
+    parser.add_argument("--shape", choices=("bc", "cuny"), default="bc", help="synthetic graph shape (default: bc)")
+    parser.add_argument("--scale", type=float, default=1.0, help="synthetic graph scale (bc 1.0: 239,000 agreements)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--holdings", type=int, default=10, help="holdings per transcript")

@@ -69,20 +69,27 @@ def test_items_that_switch_off_a_rule_are_never_planned_together() -> None:
     assert plans(run(engine, holdings=[{"node": "U:B"}])) == [(["U:C"], 3)]
 
 
+def _solved_first_as(monkeypatch: pytest.MonkeyPatch, items: frozenset[str], total: float) -> list[tuple[frozenset[str], float] | None]:
+    """Make the program's first solve return ``(items, total)`` (a tie a solver may break that way), the
+    later ones solve for real; the list returned fills with every answer given."""
+    real = PlanModel.solve
+    answers: list[tuple[frozenset[str], float] | None] = []
+
+    def tie_broken_the_other_way(self: PlanModel) -> tuple[frozenset[str], float] | None:
+        found = (items, total) if not answers else real(self)
+        answers.append(found)
+        return found
+
+    monkeypatch.setattr(PlanModel, "solve", tie_broken_the_other_way)
+    return answers
+
+
 def test_with_an_unless_a_failing_set_is_ruled_out_alone_not_with_its_subsets(monkeypatch: pytest.MonkeyPatch) -> None:
     # Z is free and switches R off (RB needs it with B). The program ignores unless, so {A, Z} ties with {A} at
     # 4 h: a solver may return it first. It fails evaluation; cutting its subsets too would cut {A}, the optimum.
     engine = graph([course("A", hours=4), course("B", hours=9), course("Z", hours=0)],
                    [rule("R", node("A"), unless=node("Z")), rule("RB", {"all": [node("B"), node("Z")]})])
-    real = PlanModel.solve
-    answers: list[tuple[frozenset[str], float] | None] = []
-
-    def tie_broken_the_other_way(self: PlanModel) -> tuple[frozenset[str], float] | None:
-        found = (frozenset({"U:A", "U:Z"}), 4.0) if not answers else real(self)
-        answers.append(found)
-        return found
-
-    monkeypatch.setattr(PlanModel, "solve", tie_broken_the_other_way)
+    answers = _solved_first_as(monkeypatch, frozenset({"U:A", "U:Z"}), 4.0)
     # two alternatives: the program is solved (one would be answered by the bound's certificate)
     result = plan(engine, PlanRequest.model_validate({"target": "U:T", "as_of": AS_OF, "alternatives": 2}))
     assert plans(result) == [(["U:A"], 4), (["U:B", "U:Z"], 9)]
@@ -99,15 +106,7 @@ def test_a_failing_set_with_a_retake_is_cut_with_only_the_subsets_keeping_it(mon
                    [rule("R1", node("A"), grants="U:M"), rule("R2", node("M"), grants="U:N", valid_to="2020-12-31"),
                     rule("RT", {"all": [node("N"), node("X")]}),
                     rule("RQ", {"all": [{"node": "U:A", "min_grade": "A"}, node("B")]})])  # fmt: skip
-    real = PlanModel.solve
-    answers: list[tuple[frozenset[str], float] | None] = []
-
-    def tie_broken_the_other_way(self: PlanModel) -> tuple[frozenset[str], float] | None:
-        found = (frozenset({"U:A", "U:X"}), 5.0) if not answers else real(self)
-        answers.append(found)
-        return found
-
-    monkeypatch.setattr(PlanModel, "solve", tie_broken_the_other_way)
+    answers = _solved_first_as(monkeypatch, frozenset({"U:A", "U:X"}), 5.0)
     request = PlanRequest.model_validate({"holdings": [{"node": "U:A", "grade": "B", "earned": "2019-05-01"}],
                                           "target": "U:T", "as_of": AS_OF, "alternatives": 2})  # fmt: skip
     assert plans(plan(engine, request)) == [(["U:X"], 5), (["U:A", "U:B"], 9)]
