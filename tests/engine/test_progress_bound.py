@@ -156,13 +156,15 @@ def test_pruning_drops_states_and_keeps_the_answer() -> None:
         return out
 
     _Bound.pruned = counting  # type: ignore[method-assign]
-    try:
-        got = best_progress(tree, slots, cands)
+    try:  # the general program (best_progress leaves an ``all`` of pools to pooled_progress)
+        search = _Progress(tree, slots, cands)
+        search.program()
     finally:
         _Bound.pruned = original  # type: ignore[method-assign]
     fraction, expected = oracle_progress(parse_requirement(req), cands)
-    assert abs(got.fraction - fraction) < 1e-9 and abs(fraction - 2 / 3) < 1e-9
-    assert got.uses == tuple(sorted(n for n, _ in expected)) == ("U:a", "U:b", "U:c", "U:d", "U:e")
+    assert abs(search.best_fraction - fraction) < 1e-9 and abs(fraction - 2 / 3) < 1e-9
+    assert search.best_key[2] == tuple(sorted(n for n, _ in expected)) == ("U:a", "U:b", "U:c", "U:d", "U:e")
+    assert best_progress(tree, slots, cands).uses == search.best_key[2]
     assert sum(kept) < sum(seen)
 
 

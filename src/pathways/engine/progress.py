@@ -5,7 +5,11 @@ and 2 only; limits are not applied to progress) with the largest progress fracti
 going to the smallest lineage, then the smallest sorted lineage, then the smallest sorted
 list of placed holdings, and what is still ``missing`` under it.
 
-Two exact methods, the first used whenever it applies:
+An ``all`` of pools and leaves whose candidates each have a lineage of one holding (most
+rules a transcript advances) goes first to
+:func:`~pathways.engine.progress_pools.pooled_progress`: the program below with less to set
+up, the same answer (see :data:`POOLED_FIRST`). Otherwise two exact methods, the first used
+whenever it applies:
 
 - *Dynamic programming over holdings.* When every candidate's lineage is one holding (a
   course, its transferred copies, what was derived from it alone), candidates sharing that
@@ -61,14 +65,22 @@ from .candidates import may_meet
 from .matching import Assignment, Candidate, Progress, interchangeable_pruned, leaves_apart
 from .search import SearchState
 from .progress_bound import _Bound, slot_weights
+from .progress_pools import pooled_progress
 
-__all__ = ["MAX_BRANCHES", "MAX_STATES", "TooLarge", "best_progress", "bounded", "fewest_assignment"]
+__all__ = ["MAX_BRANCHES", "MAX_STATES", "POOLED_FIRST", "TooLarge", "best_progress", "bounded", "fewest_assignment"]
 
 MAX_BRANCHES = 64
 """Placements of multi-holding candidates the dynamic program enumerates at most."""
 
 MAX_STATES = 20_000
 """Slot states the dynamic program keeps at most before handing over to the integer program."""
+
+POOLED_FIRST = 30
+"""Holdings up to which :func:`~pathways.engine.progress_pools.pooled_progress` goes before
+the search for an assignment reaching the ceiling (:func:`_fullest`): with few holdings its
+lighter program is the faster (BC, 10 holdings: 0.08 ms against 0.25 ms where the ceiling is
+reached), with many the deepened firing program prunes far more (40 holdings: 3.4 ms against
+4.1 ms)."""
 
 _EPS = 1e-9
 
@@ -385,10 +397,15 @@ def best_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candi
         missing = None if not needs else needs[0] if len(needs) == 1 else {"all": needs}
         return Progress(fraction=len(cands) / len(tree[1]), uses=tuple(sorted(c.node for c in cands)), missing=missing)
     kept = interchangeable_pruned(cands)
+    few = len(set().union(*(c.lineage for c in kept))) <= POOLED_FIRST
+    if few and (pooled := pooled_progress(tree, slots, kept)) is not None:
+        return pooled
     if bounded(tree):
         fullest = _fullest(tree, slots, kept)
         if fullest is not None:
             return fullest
+    if not few and (pooled := pooled_progress(tree, slots, kept)) is not None:
+        return pooled
     search = _Progress(tree, slots, kept)
     try:
         search.program()

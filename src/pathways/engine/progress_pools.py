@@ -1,0 +1,331 @@
+"""Progress toward an ``all`` of pools and leaves over one-holding candidates, fast.
+
+Most rules a learner's holdings advance without meeting are of this shape (a degree's
+pools: so many credits of a subject, so many at a level, so many in all), and their
+candidates are courses and their transferred copies, each with a lineage of one holding.
+:func:`pooled_progress` answers :func:`~pathways.engine.progress.best_progress` for them by
+the same dynamic program over holdings (groups in holding order, a state per slot, the
+smallest (lineage size, sorted lineage, sorted holdings, placements) kept per state), with
+the same final choice (the largest fraction, then the smallest key, then the placements), so
+the answer is the same to the last bit; it only prunes differently, with less to set up:
+
+- *by the bound*: a state whose fraction plus the most the groups left could add (the sum of
+  each group's largest gain, or per slot what they could all put there at once) falls short
+  of a fraction some assignment reaches (:data:`_MARGIN` and more) has no completion that
+  could be reported;
+- *by dominance*: a state ``x`` is dropped when another ``y`` holds at least as much in every
+  slot and has the smaller value. Every completion of ``x`` has a counterpart from ``y``
+  (the same holdings, less those whose slot ``y`` already filled) with at least its
+  fraction (the fraction never falls as a slot holds more) and a smaller value (fewer
+  holdings, or the same ones appended to a smaller value, which keeps it smaller: they sort
+  after every holding placed so far).
+
+``None`` when the shape does not fit or the states grow past :data:`MAX_STATES`: the
+general program decides.
+
+Example:
+    >>> from pathways.model import parse_requirement
+    >>> from .index import compile_requirement
+    >>> tree, slots = compile_requirement(parse_requirement({"credits": 6, "where": {"subject": "ENGL"}}))
+    >>> tree, slots = (ALL, (tree,)), slots
+    >>> x, y = frozenset({"X"}), frozenset({"Y"})
+    >>> p = pooled_progress(tree, slots, [Candidate("A", x, 3.0, (0,)), Candidate("B", y, 4.0, (0,))])
+    >>> p.fraction, p.uses, p.missing
+    (1.0, ('A', 'B'), None)
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from .candidates import Candidate
+from .index import ALL, COMPETENCY, LEAF, POOL, Compiled
+from .matching import Progress
+from .search import SearchState
+from .shortfall import capped_prefix
+
+__all__ = ["MAX_STATES", "pooled_progress"]
+
+MAX_STATES = 2_000
+"""Slot states :func:`pooled_progress` keeps at most before leaving the rule to the general program."""
+
+_EPS = 1e-9
+
+_MARGIN = 1e-6
+"""How far below a reached fraction a state's bound must be for the state to be dropped
+(as in :mod:`pathways.engine.progress_bound`)."""
+
+_TINY = 1e-12
+"""Fractions this close are taken as equal when choosing the anchor (the best state met so far)."""
+
+_SLACK = 1e-9
+"""Taken off the fraction a count of groups must add (sums in another order round differently)."""
+
+_State = tuple[float, ...]
+_Value = tuple[int, tuple[str, ...], tuple[tuple[int, int], ...], tuple[str, ...]]
+_Move = tuple[int, float, "float | None", int, str]
+
+
+def pooled_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Candidate]) -> Progress | None:
+    """:func:`~pathways.engine.progress.best_progress` for an ``all`` of pools and leaves whose
+    candidates each have a lineage of one holding and fit only its slots; ``None`` otherwise,
+    or past :data:`MAX_STATES`."""
+    shape = _shape(tree, slots)
+    if shape is None:
+        return None
+    room, share = shape
+    order = sorted(cands, key=lambda c: (len(c.lineage), sorted(c.lineage), c.node))
+    elements: list[str] = []
+    groups: list[list[int]] = []
+    for i, c in enumerate(order):
+        if len(c.lineage) != 1 or any(s not in room for s in c.slots):
+            return None
+        (element,) = c.lineage
+        if not elements or elements[-1] != element:
+            elements.append(element)
+            groups.append([])
+        groups[-1].append(i)
+    moves = [_moves(order, group, room) for group in groups]
+    pools = [(s, share / need, need) for s, need in room.items() if need is not None]
+    leaves = [s for s, need in room.items() if need is None]
+    start = tuple(-1.0 if spec[0] != POOL else 0.0 for spec in slots)
+    bound = _Reach(moves, pools, leaves, share)
+    best = bound.fraction(bound.greedy(start, 0))
+    states: dict[_State, _Value] = {start: (0, (), (), ())}
+    for g, element in enumerate(elements):
+        states, best = bound.pruned(states, g, best)
+        grown = dict(states)
+        for state, (size, lineage, how, nodes) in states.items():
+            head = (size + 1, (*lineage, element))
+            for s, now, limit, i, node in moves[g]:
+                held = state[s]
+                if limit is None:  # a leaf
+                    if held >= 0:
+                        continue
+                else:  # a pool, whose credits beyond its need count for nothing
+                    if held >= limit - _EPS:
+                        continue
+                    now = held + now
+                    if now > limit:
+                        now = limit
+                after = list(state)
+                after[s] = now
+                reached = tuple(after)
+                old = grown.get(reached)
+                if old is not None and old[:2] < head:
+                    continue
+                value = (*head, (*how, (i, s)), (*nodes, node))
+                if old is None or head < old[:2] or _tail(value) < _tail(old):
+                    grown[reached] = value
+        states = grown
+        if len(states) > MAX_STATES:
+            return None
+    return _chosen(tree, slots, order, states)
+
+
+def _shape(tree: Compiled, slots: tuple[Compiled, ...]) -> tuple[dict[int, float | None], float] | None:
+    """Per slot of an ``all`` of pools and leaves its need (``None`` for a leaf), and each
+    child's share of the fraction; ``None`` for any other requirement."""
+    if tree[0] != ALL or not tree[-1]:
+        return None
+    room: dict[int, float | None] = {}
+    for child in tree[-1]:
+        tag = child[0]
+        if tag not in (POOL, LEAF, COMPETENCY) or child[1] in room:
+            return None
+        s = child[1]
+        if slots[s] is not child and slots[s] != child:
+            return None
+        if tag != POOL:
+            room[s] = None
+        elif child[2] > 0:
+            room[s] = child[2]
+        else:
+            return None
+    return room, 1.0 / len(tree[-1])
+
+
+def _moves(order: list[Candidate], group: list[int], room: dict[int, float | None]) -> list[_Move]:
+    """The ways to place one of ``group`` (as :meth:`pathways.engine.progress._Progress.moves`):
+    ``(slot, credits, need, candidate, node)``, a leaf's credits recorded as 0 and its need
+    ``None``; of the candidates making the same move only the smallest id."""
+    made: dict[tuple[int, float], _Move] = {}
+    for i in group:
+        c = order[i]
+        for s in c.slots:
+            need = room[s]
+            move: _Move = (s, 0.0, None, i, c.node) if need is None else (s, c.credits, need, i, c.node)
+            old = made.get(move[:2])
+            if old is None or c.node < old[4]:
+                made[move[:2]] = move
+    return list(made.values())
+
+
+class _Reach:
+    """What the groups from each index on can still add: the bound of :func:`pooled_progress`."""
+
+    def __init__(self, moves: list[list[_Move]], pools: list[tuple[int, float, float]], leaves: list[int], share: float) -> None:
+        self.moves = moves
+        self.pools = pools
+        self.leaves = leaves
+        self.share = share
+        n = len(moves)
+        # per group index: the sum of each later group's largest gain; per pool, the credits
+        # the later groups could put there at once; the leaves a later group can fill
+        self.most = [0.0] * (n + 1)
+        self.reach: list[list[tuple[int, float, float, float]]] = [[] for _ in range(n + 1)]
+        self.fills: list[list[int]] = [[] for _ in range(n + 1)]
+        credits = {s: 0.0 for s, _, _ in pools}
+        filled: set[int] = set()
+        ratio = {s: r for s, r, _ in pools}
+        # per group index: the most k later groups add, for each k (their largest gains summed)
+        self.gain_sums: list[list[float]] = [[0.0]] * (n + 1)
+        top: list[float] = []
+        # (fraction, lineage size, sorted lineage) of the best state met so far: the largest
+        # fraction, the smallest (size, lineage) among those
+        self.anchor: tuple[float, int, tuple[str, ...]] = (-1.0, 0, ())
+        self.completed: _State | None = None  # the last state completed greedily
+        self.known: dict[_State, float] = {}  # the fraction of each state scored so far
+        for g in range(n - 1, -1, -1):
+            largest: dict[int, float] = {}
+            gain = 0.0
+            for s, now, need, _, _ in moves[g]:
+                if need is None:
+                    filled.add(s)
+                    gain = max(gain, share)
+                else:
+                    gain = max(gain, ratio[s] * min(now, need))
+                    if now > largest.get(s, 0.0):
+                        largest[s] = now
+            for s, now in largest.items():
+                credits[s] += now
+            self.most[g] = self.most[g + 1] + gain
+            if gain > 0.0:
+                bisect.insort(top, -gain)
+            self.gain_sums[g] = capped_prefix(top, 1.0)
+            self.reach[g] = [(s, r, need, credits[s]) for s, r, need in pools if credits[s] > 0]
+            self.fills[g] = [s for s in leaves if s in filled]
+
+    def fraction(self, state: _State) -> float:
+        """The fraction of ``state`` (up to rounding: for bounds only)."""
+        total = 0.0
+        for s, _, need in self.pools:
+            held = state[s]
+            total += 1.0 if held >= need else held / need
+        for s in self.leaves:
+            if state[s] >= 0:
+                total += 1.0
+        return total * self.share
+
+    def greedy(self, state: _State, g: int) -> _State:
+        """``state`` completed by the groups from ``g`` on, each placing what gains the most."""
+        after = list(state)
+        ratio = {s: r for s, r, _ in self.pools}
+        for ms in self.moves[g:]:
+            best, pick = 0.0, None
+            for s, now, need, _, _ in ms:
+                held = after[s]
+                if need is None:
+                    gain = self.share if held < 0 else 0.0
+                else:
+                    gain = ratio[s] * max(0.0, min(held + now, need) - held)
+                if gain > best:
+                    best, pick = gain, (s, now, need)
+            if pick is not None:
+                s, now, need = pick
+                after[s] = now if need is None else min(after[s] + now, need)
+        return tuple(after)
+
+    def pruned(self, states: dict[_State, _Value], g: int, best: float) -> tuple[dict[_State, _Value], float]:
+        """``states`` before group ``g`` without those dropped by the bound or by dominance (see
+        the module), and the largest fraction known reached."""
+        if len(states) < 2:  # what the one state reaches is all there is
+            return states, best
+        known, fraction = self.known, self.fraction
+        scored = []
+        for state in states:
+            f = known.get(state)
+            if f is None:
+                f = known[state] = fraction(state)
+            scored.append((f, state))
+        top, state = max(scored)
+        if top > best:
+            best = top
+        if state != self.completed:  # completed greedily only when the top state is new
+            self.completed = state
+            best = max(best, self.fraction(self.greedy(state, g)))
+        floor = best - _MARGIN
+        anchor = self.anchor
+        for f, state in scored:
+            if f >= anchor[0] - _TINY:
+                size, lineage = states[state][:2]
+                if f > anchor[0] + _TINY or (size, lineage) < anchor[1:]:
+                    anchor = (f, size, lineage)
+        self.anchor = anchor
+        goal, anchor_size, anchor_lineage = anchor[0] - _EPS, anchor[1], anchor[2]
+        ceiling = anchor[0] + _EPS / 2
+        most, reach, fills, share, sums = self.most[g], self.reach[g], self.fills[g], self.share, self.gain_sums[g]
+        alive = []
+        for f, state in scored:
+            if f + most < floor:
+                continue
+            gain = 0.0
+            for s, r, need, credits in reach:
+                left = need - state[s]
+                if left > 0:
+                    gain += r * (left if left < credits else credits)
+            for s in fills:
+                if state[s] < 0:
+                    gain += share
+            if gain > most:
+                gain = most
+            if f + gain < floor:
+                continue
+            if f + gain <= ceiling and f < goal:
+                # no completion beats the anchor's fraction: to tie it, it must have a smaller
+                # key, with the holdings reaching it from the groups left (all after the anchor's)
+                more = max(1, bisect.bisect_left(sums, goal - f - _SLACK))
+                size, lineage = states[state][:2]
+                if more >= len(sums) or size + more > anchor_size:
+                    continue
+                if size + more == anchor_size and lineage >= anchor_lineage[: len(lineage)]:
+                    continue
+            alive.append(state)
+        return {state: states[state] for state in alive}, best
+
+
+def _less(a: _Value, b: _Value) -> bool:
+    """Whether program value ``a`` is smaller than ``b`` (size, lineage, then :func:`_tail`)."""
+    return a[:2] < b[:2] or (a[:2] == b[:2] and _tail(a) < _tail(b))
+
+
+def _tail(value: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """The tie-break of a program value after size and lineage: sorted holdings, placements."""
+    return tuple(sorted(value[3])), value[2]
+
+
+def _fraction(tree: Compiled, state: _State) -> float:
+    """The fraction of ``state``, computed as :func:`pathways.engine.progress._progress` does
+    for this shape (the same float: the children in order, summed, over their number)."""
+    kids = tree[-1]
+    return sum((min(1.0, state[c[1]] / c[2]) if c[0] == POOL else 1.0 if state[c[1]] >= 0 else 0.0) for c in kids) / len(kids)
+
+
+def _chosen(tree: Compiled, slots: tuple[Compiled, ...], order: list[Candidate], states: dict[_State, _Value]) -> Progress:
+    """The final choice of :meth:`pathways.engine.progress._Progress.branch` over the program's
+    last states, and what is missing under it."""
+    search = SearchState(tree, slots, order, bounds=False)
+    best_fraction = -1.0
+    best: tuple[Any, ...] = ()
+    placements: tuple[tuple[int, int], ...] = ()
+    for state, (size, lineage, how, nodes) in states.items():
+        fraction = _fraction(tree, state)
+        if fraction < best_fraction - _EPS:
+            continue
+        ranked = (size, lineage, tuple(sorted(nodes)), tuple(sorted(how)))
+        if fraction > best_fraction + _EPS or ranked < best:
+            best_fraction, best, placements = fraction, ranked, how
+    for i, s in placements:
+        search.place(i, s)
+    return Progress(fraction=max(0.0, best_fraction), uses=best[2], missing=search.missing(tree))
