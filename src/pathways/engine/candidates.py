@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,9 @@ def interchangeable_pruned(cands: list[Candidate], *, max_recognized: bool = Fal
     def standing(c: Candidate) -> tuple[bool | None, Any]:
         return (c.recognized if max_recognized else None, (c.resident_of, c.residence) if residency else None)
 
+    if all(len(c.lineage) == 1 for c in cands):
+        return _undominated_alone(cands, standing, max_recognized)
+
     # first the cheap case of dominance, identical but for the id (a course's copies
     # transferred to many institutions): the smallest id stands for the rest
     alike: dict[tuple[frozenset[str], tuple[int, ...], float, Any], Candidate] = {}
@@ -139,6 +143,40 @@ def interchangeable_pruned(cands: list[Candidate], *, max_recognized: bool = Fal
         if not dominated:
             out.append(b)
     return out
+
+
+def _undominated_alone(cands: list[Candidate], standing: Callable[[Candidate], Any], max_recognized: bool) -> list[Candidate]:
+    """:func:`interchangeable_pruned` when every lineage is one holding: a lineage within
+    ``b``'s is ``b``'s own, so only the few candidates sharing ``b``'s holding can dominate it
+    (same standing, every slot of ``b``, credits at least ``b``'s, or equal under a recognized
+    maximum, and a smaller id; of candidates identical but for what dominance ignores, the
+    first stands for the rest)."""
+    sharing: dict[frozenset[str], list[Candidate]] = {}
+    for c in cands:
+        sharing.setdefault(c.lineage, []).append(c)
+    out = []
+    for b in cands:
+        rivals = sharing[b.lineage]
+        if len(rivals) > 1 and _dominated(b, rivals, standing, max_recognized and b.recognized):
+            continue
+        out.append(b)
+    return out
+
+
+def _dominated(b: Candidate, rivals: list[Candidate], standing: Callable[[Candidate], Any], exact: bool) -> bool:
+    """Whether one of ``rivals`` (the candidates sharing ``b``'s holding, ``b`` among them)
+    dominates ``b`` (see :func:`_undominated_alone`)."""
+    mine = standing(b)
+    first = True  # whether ``a`` comes before ``b``
+    for a in rivals:
+        if a is b:
+            first = False
+            continue
+        if a.node > b.node or (a.node == b.node and not (first and a.slots == b.slots and a.credits == b.credits)):
+            continue
+        if (a.credits == b.credits if exact else a.credits >= b.credits) and standing(a) == mine and all(s in a.slots for s in b.slots):
+            return True
+    return False
 
 
 _Row = tuple[frozenset[int], Any, list[str], list[float], dict[float, str]]

@@ -40,9 +40,9 @@ import bisect
 from typing import Any
 
 from .candidates import Candidate
-from .index import ALL, COMPETENCY, LEAF, POOL, Compiled
+from .index import ALL, COMPETENCY, LEAF, POOL, Compiled, leaf_json
 from .matching import Progress
-from .search import SearchState
+from .search import pool_missing
 from .shortfall import capped_prefix
 
 __all__ = ["MAX_STATES", "pooled_progress"]
@@ -121,7 +121,7 @@ def pooled_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Can
         states = grown
         if len(states) > MAX_STATES:
             return None
-    return _chosen(tree, slots, order, states)
+    return _chosen(tree, order, states)
 
 
 def _shape(tree: Compiled, slots: tuple[Compiled, ...]) -> tuple[dict[int, float | None], float] | None:
@@ -185,7 +185,6 @@ class _Reach:
         # (fraction, lineage size, sorted lineage) of the best state met so far: the largest
         # fraction, the smallest (size, lineage) among those
         self.anchor: tuple[float, int, tuple[str, ...]] = (-1.0, 0, ())
-        self.completed: _State | None = None  # the last state completed greedily
         self.known: dict[_State, float] = {}  # the fraction of each state scored so far
         for g in range(n - 1, -1, -1):
             largest: dict[int, float] = {}
@@ -249,12 +248,9 @@ class _Reach:
             if f is None:
                 f = known[state] = fraction(state)
             scored.append((f, state))
-        top, state = max(scored)
+        top = max(scored)[0]
         if top > best:
             best = top
-        if state != self.completed:  # completed greedily only when the top state is new
-            self.completed = state
-            best = max(best, self.fraction(self.greedy(state, g)))
         floor = best - _MARGIN
         anchor = self.anchor
         for f, state in scored:
@@ -312,10 +308,10 @@ def _fraction(tree: Compiled, state: _State) -> float:
     return sum((min(1.0, state[c[1]] / c[2]) if c[0] == POOL else 1.0 if state[c[1]] >= 0 else 0.0) for c in kids) / len(kids)
 
 
-def _chosen(tree: Compiled, slots: tuple[Compiled, ...], order: list[Candidate], states: dict[_State, _Value]) -> Progress:
+def _chosen(tree: Compiled, order: list[Candidate], states: dict[_State, _Value]) -> Progress:
     """The final choice of :meth:`pathways.engine.progress._Progress.branch` over the program's
-    last states, and what is missing under it."""
-    search = SearchState(tree, slots, order, bounds=False)
+    last states, and what is missing under it (as :meth:`~pathways.engine.search.SearchState.missing`
+    finds it, each pool's credits summed in placing order)."""
     best_fraction = -1.0
     best: tuple[Any, ...] = ()
     placements: tuple[tuple[int, int], ...] = ()
@@ -326,6 +322,17 @@ def _chosen(tree: Compiled, slots: tuple[Compiled, ...], order: list[Candidate],
         ranked = (size, lineage, tuple(sorted(nodes)), tuple(sorted(how)))
         if fraction > best_fraction + _EPS or ranked < best:
             best_fraction, best, placements = fraction, ranked, how
+    held: dict[int, float] = {}
     for i, s in placements:
-        search.place(i, s)
-    return Progress(fraction=max(0.0, best_fraction), uses=best[2], missing=search.missing(tree))
+        held[s] = held.get(s, 0.0) + order[i].credits
+    unmet: list[dict[str, Any]] = []
+    for child in tree[-1]:
+        s = child[1]
+        if child[0] == POOL:
+            short = pool_missing(child, held.get(s, 0.0))
+            if short is not None:
+                unmet.append(short)
+        elif s not in held:
+            unmet.append(leaf_json(child) if child[0] == LEAF else {"competency": child[2]})
+    missing = None if not unmet else unmet[0] if len(unmet) == 1 else {"all": unmet}
+    return Progress(fraction=max(0.0, best_fraction), uses=best[2], missing=missing)

@@ -31,7 +31,7 @@ from .holdings import number
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, LEAF, POOL, Compiled, leaf_json
 from .shortfall import capped_prefix
 
-__all__ = ["SearchState", "recursion_room"]
+__all__ = ["SearchState", "pool_missing", "recursion_room"]
 
 _EPS = 1e-9
 _INF = math.inf
@@ -236,12 +236,7 @@ class SearchState:
         if tag == COMPETENCY:
             return None if self.fill[node[1]] >= 0 else {"competency": node[2]}
         if tag == POOL:
-            cur = self.pool_sum[node[1]]
-            if cur >= node[2] - _EPS:
-                return None
-            where = node[3]
-            fields = ("institution", "subject", "kind", "level_min", "level_max")
-            return {node[4]: number(node[2] - cur), "where": {f: getattr(where, f) for f in fields if getattr(where, f) is not None}}
+            return pool_missing(node, self.pool_sum[node[1]])
         children = node[-1]
         states = [self.fraction(c) for c in children]
         unmet = [m for c, st in zip(children, states, strict=True) if not st[1] and (m := self.missing(c)) is not None]
@@ -291,6 +286,24 @@ class SearchState:
     def key(self, used: list[int]) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
         lineage = tuple(sorted(e for i in used for e in self.cands[i].lineage))
         return len(lineage), lineage, tuple(sorted(self.cands[i].node for i in used))
+
+
+def pool_missing(node: Compiled, cur: float) -> dict[str, Any] | None:
+    """What is still ``missing`` of a pool holding ``cur`` credits (or hours): ``None`` once met.
+
+    >>> from pathways.model import parse_requirement
+    >>> from .index import compile_requirement
+    >>> pool_missing(compile_requirement(parse_requirement({"credits": 6, "where": {"subject": "ENGL"}}))[0], 4.0)
+    {'credits': 2, 'where': {'subject': 'ENGL'}}
+    """
+    if cur >= node[2] - _EPS:
+        return None
+    where = node[3]
+    return {node[4]: number(node[2] - cur), "where": {f: getattr(where, f) for f in _WHERE if getattr(where, f) is not None}}
+
+
+_WHERE = ("institution", "subject", "kind", "level_min", "level_max")
+"""The fields of a pool's filter, in the order ``missing`` lists them."""
 
 
 def _all_nodes(node: Compiled) -> Iterator[Compiled]:
