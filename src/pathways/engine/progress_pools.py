@@ -13,12 +13,17 @@ the answer is the same to the last bit; it only prunes differently, with less to
   each group's largest gain, or per slot what they could all put there at once) falls short
   of a fraction some assignment reaches (:data:`_MARGIN` and more) has no completion that
   could be reported;
-- *by dominance*: a state ``x`` is dropped when another ``y`` holds at least as much in every
-  slot and has the smaller value. Every completion of ``x`` has a counterpart from ``y``
-  (the same holdings, less those whose slot ``y`` already filled) with at least its
-  fraction (the fraction never falls as a slot holds more) and a smaller value (fewer
-  holdings, or the same ones appended to a smaller value, which keeps it smaller: they sort
-  after every holding placed so far).
+- *by the anchor's key*: the anchor is a state of the largest fraction met so far, the
+  smallest (size, lineage) among those. A state none of whose completions can beat the
+  anchor's fraction, and short of it, must beat its key to be reported: with the fewest
+  holdings that could close the gap (the groups' largest gains, largest first), it would be
+  larger, or as large with a lineage that is not smaller (what it adds sorts after every
+  holding of the anchor), so it is dropped.
+
+Each state's fraction is carried along (its parent's plus the move's gain), for the bound
+only: the answer's fraction is computed from its state as the general program does.
+The final choice reads ``missing`` off the chosen placements, each pool's credits summed in
+placing order as :meth:`~pathways.engine.search.SearchState.missing` sums them.
 
 ``None`` when the shape does not fit or the states grow past :data:`MAX_STATES`: the
 general program decides.
@@ -93,27 +98,36 @@ def pooled_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Can
     bound = _Reach(moves, pools, leaves, share)
     best = bound.fraction(bound.greedy(start, 0))
     states: dict[_State, _Value] = {start: (0, (), (), ())}
+    # each state's fraction (up to rounding: for the bound), kept as states are reached
+    known, weight = bound.known, bound.weight
+    known[start] = 0.0
     for g, element in enumerate(elements):
-        states, best = bound.pruned(states, g, best)
+        if len(states) > 1:
+            states, best = bound.pruned(states, g, best)
         grown = dict(states)
         for state, (size, lineage, how, nodes) in states.items():
             head = (size + 1, (*lineage, element))
+            fraction = known[state]
             for s, now, limit, i, node in moves[g]:
                 held = state[s]
                 if limit is None:  # a leaf
                     if held >= 0:
                         continue
+                    gain = weight[s]
                 else:  # a pool, whose credits beyond its need count for nothing
                     if held >= limit - _EPS:
                         continue
                     now = held + now
                     if now > limit:
                         now = limit
+                    gain = weight[s] * (now - held)
                 after = list(state)
                 after[s] = now
                 reached = tuple(after)
                 old = grown.get(reached)
-                if old is not None and old[:2] < head:
+                if old is None:
+                    known[reached] = fraction + gain
+                elif old[:2] < head:
                     continue
                 value = (*head, (*how, (i, s)), (*nodes, node))
                 if old is None or head < old[:2] or _tail(value) < _tail(old):
@@ -179,13 +193,17 @@ class _Reach:
         credits = {s: 0.0 for s, _, _ in pools}
         filled: set[int] = set()
         ratio = {s: r for s, r, _ in pools}
-        # per group index: the most k later groups add, for each k (their largest gains summed)
-        self.gain_sums: list[list[float]] = [[0.0]] * (n + 1)
-        top: list[float] = []
+        # per group: its largest gain; per group index, when asked, the most k later groups
+        # add, for each k (their largest gains summed: see :meth:`sums`)
+        self.gain = [0.0] * n
+        self.gain_sums: dict[int, list[float]] = {}
         # (fraction, lineage size, sorted lineage) of the best state met so far: the largest
         # fraction, the smallest (size, lineage) among those
         self.anchor: tuple[float, int, tuple[str, ...]] = (-1.0, 0, ())
-        self.known: dict[_State, float] = {}  # the fraction of each state scored so far
+        self.known: dict[_State, float] = {}  # the fraction of each state reached
+        # per slot, what the fraction gains per credit of a pool, or for a filled leaf
+        self.weight: dict[int, float] = {s: share for s in leaves}
+        self.weight.update((s, r) for s, r, _ in pools)
         for g in range(n - 1, -1, -1):
             largest: dict[int, float] = {}
             gain = 0.0
@@ -200,11 +218,18 @@ class _Reach:
             for s, now in largest.items():
                 credits[s] += now
             self.most[g] = self.most[g + 1] + gain
-            if gain > 0.0:
-                bisect.insort(top, -gain)
-            self.gain_sums[g] = capped_prefix(top, 1.0)
+            self.gain[g] = gain
             self.reach[g] = [(s, r, need, credits[s]) for s, r, need in pools if credits[s] > 0]
             self.fills[g] = [s for s in leaves if s in filled]
+
+    def sums(self, g: int) -> list[float]:
+        """The most k groups from ``g`` on add, for each k up to what reaches 1 (each group's
+        largest gain, largest first, summed)."""
+        sums = self.gain_sums.get(g)
+        if sums is None:
+            top = sorted((-gain for gain in self.gain[g:] if gain > 0.0))
+            sums = self.gain_sums[g] = capped_prefix(top, 1.0)
+        return sums
 
     def fraction(self, state: _State) -> float:
         """The fraction of ``state`` (up to rounding: for bounds only)."""
@@ -237,33 +262,24 @@ class _Reach:
         return tuple(after)
 
     def pruned(self, states: dict[_State, _Value], g: int, best: float) -> tuple[dict[_State, _Value], float]:
-        """``states`` before group ``g`` without those dropped by the bound or by dominance (see
-        the module), and the largest fraction known reached."""
-        if len(states) < 2:  # what the one state reaches is all there is
-            return states, best
-        known, fraction = self.known, self.fraction
-        scored = []
-        for state in states:
-            f = known.get(state)
-            if f is None:
-                f = known[state] = fraction(state)
-            scored.append((f, state))
-        top = max(scored)[0]
-        if top > best:
-            best = top
-        floor = best - _MARGIN
+        """``states`` before group ``g`` without those dropped by the bound or by the anchor's
+        key (see the module), and the largest fraction known reached."""
+        known = self.known
         anchor = self.anchor
-        for f, state in scored:
-            if f >= anchor[0] - _TINY:
-                size, lineage = states[state][:2]
-                if f > anchor[0] + _TINY or (size, lineage) < anchor[1:]:
-                    anchor = (f, size, lineage)
+        for state, value in states.items():
+            f = known[state]
+            if f > best:
+                best = f
+            if f >= anchor[0] - _TINY and (f > anchor[0] + _TINY or value[:2] < anchor[1:]):
+                anchor = (f, value[0], value[1])
         self.anchor = anchor
+        floor = best - _MARGIN
         goal, anchor_size, anchor_lineage = anchor[0] - _EPS, anchor[1], anchor[2]
         ceiling = anchor[0] + _EPS / 2
-        most, reach, fills, share, sums = self.most[g], self.reach[g], self.fills[g], self.share, self.gain_sums[g]
-        alive = []
-        for f, state in scored:
+        most, reach, fills, share = self.most[g], self.reach[g], self.fills[g], self.share
+        kept = {}
+        for state, value in states.items():
+            f = known[state]
             if f + most < floor:
                 continue
             gain = 0.0
@@ -281,19 +297,15 @@ class _Reach:
             if f + gain <= ceiling and f < goal:
                 # no completion beats the anchor's fraction: to tie it, it must have a smaller
                 # key, with the holdings reaching it from the groups left (all after the anchor's)
+                sums = self.sums(g)
                 more = max(1, bisect.bisect_left(sums, goal - f - _SLACK))
-                size, lineage = states[state][:2]
+                size, lineage = value[0], value[1]
                 if more >= len(sums) or size + more > anchor_size:
                     continue
                 if size + more == anchor_size and lineage >= anchor_lineage[: len(lineage)]:
                     continue
-            alive.append(state)
-        return {state: states[state] for state in alive}, best
-
-
-def _less(a: _Value, b: _Value) -> bool:
-    """Whether program value ``a`` is smaller than ``b`` (size, lineage, then :func:`_tail`)."""
-    return a[:2] < b[:2] or (a[:2] == b[:2] and _tail(a) < _tail(b))
+            kept[state] = value
+        return kept, best
 
 
 def _tail(value: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
