@@ -9,10 +9,12 @@ smallest (lineage size, sorted lineage, sorted holdings, placements) kept per st
 the same final choice (the largest fraction, then the smallest key, then the placements), so
 the answer is the same to the last bit; it only prunes differently, with less to set up:
 
-- *by the bound*: a state whose fraction plus the most the groups left could add (the sum of
-  each group's largest gain, or per slot what they could all put there at once) falls short
+- *by the bound*: a state whose fraction plus the most the groups left could add falls short
   of a fraction some assignment reaches (:data:`_MARGIN` and more) has no completion that
-  could be reported;
+  could be reported. The most is the smaller of the sum of each group's largest gain, and of
+  the pools filled, the best gain per credit first, each with no more than its room and what
+  the groups could put there at once, all together with no more than the groups' largest
+  credits summed (each places one holding), plus every leaf a group could fill;
 - *by the anchor's key*: the anchor is a state of the largest fraction met so far, the
   smallest (size, lineage) among those. A state none of whose completions can beat the
   anchor's fraction, and short of it, must beat its key to be reported: with the fewest
@@ -191,6 +193,9 @@ class _Reach:
         self.reach: list[list[tuple[int, float, float, float]]] = [[] for _ in range(n + 1)]
         self.fills: list[list[int]] = [[] for _ in range(n + 1)]
         credits = {s: 0.0 for s, _, _ in pools}
+        # per group index: the credits the later groups place at most, one holding each
+        self.budget = [0.0] * (n + 1)
+        by_ratio = sorted(pools, key=lambda pool: -pool[1])
         filled: set[int] = set()
         ratio = {s: r for s, r, _ in pools}
         # per group: its largest gain; per group index, when asked, the most k later groups
@@ -217,9 +222,10 @@ class _Reach:
                         largest[s] = now
             for s, now in largest.items():
                 credits[s] += now
+            self.budget[g] = self.budget[g + 1] + max(largest.values(), default=0.0)
             self.most[g] = self.most[g + 1] + gain
             self.gain[g] = gain
-            self.reach[g] = [(s, r, need, credits[s]) for s, r, need in pools if credits[s] > 0]
+            self.reach[g] = [(s, r, need, credits[s]) for s, r, need in by_ratio if credits[s] > 0]
             self.fills[g] = [s for s in leaves if s in filled]
 
     def sums(self, g: int) -> list[float]:
@@ -282,11 +288,15 @@ class _Reach:
             f = known[state]
             if f + most < floor:
                 continue
-            gain = 0.0
+            gain, budget = 0.0, self.budget[g]
             for s, r, need, credits in reach:
                 left = need - state[s]
                 if left > 0:
-                    gain += r * (left if left < credits else credits)
+                    put = left if left < credits else credits
+                    if put > budget:
+                        put = budget
+                    gain += r * put
+                    budget -= put
             for s in fills:
                 if state[s] < 0:
                     gain += share
