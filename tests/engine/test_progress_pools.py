@@ -9,10 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pathways.engine.deadline import Deadline, active
 from pathways.engine.index import compile_requirement
 from pathways.engine.matching import Candidate, Progress, interchangeable_pruned
 from pathways.engine.progress import _Progress, best_progress
 from pathways.engine.progress_pools import pooled_progress
+from pathways.errors import DeadlineExceeded
 from pathways.model import parse_requirement
 
 ELEMENTS = ["a", "b", "c", "d", "e", "f", "g"]
@@ -97,3 +99,12 @@ def test_key_pruning_keeps_a_smaller_lineage_still_short() -> None:
     cands = [Candidate(f"U:{e.upper()}", frozenset({e}), credits, (0,)) for e, credits in zip("abcd", [2.0, 3.0, 3.0, 4.0], strict=True)]
     got = pooled_progress(tree, slots, cands)
     assert got is not None and (got.fraction, got.uses, got.missing) == (1.0, ("U:A", "U:D"), None)
+
+
+def test_a_passed_deadline_stops_the_program() -> None:
+    tree, slots = compile_requirement(parse_requirement({"all": [{"credits": 6, "where": {"subject": "S"}}]}))
+    cands = [Candidate(f"U:{e.upper()}", frozenset({e}), 3.0, (0,)) for e in "abc"]
+    passed = Deadline.after(60)
+    passed.cancel()
+    with active(passed), pytest.raises(DeadlineExceeded):
+        pooled_progress(tree, slots, cands)

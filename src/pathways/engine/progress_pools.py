@@ -47,6 +47,7 @@ import bisect
 from typing import Any
 
 from .candidates import Candidate
+from .deadline import current
 from .index import ALL, COMPETENCY, LEAF, POOL, Compiled, leaf_json
 from .matching import Progress
 from .search import pool_missing
@@ -103,7 +104,9 @@ def pooled_progress(tree: Compiled, slots: tuple[Compiled, ...], cands: list[Can
     # each state's fraction (up to rounding: for the bound), kept as states are reached
     known, weight = bound.known, bound.weight
     known[start] = 0.0
+    deadline = current()
     for g, element in enumerate(elements):
+        deadline.check("evaluation")  # as the general program: a step can hold many states
         if len(states) > 1:
             states, best = bound.pruned(states, g, best)
         grown = dict(states)
