@@ -37,6 +37,7 @@ from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, node_id, synthetic_holdings, years_before
 from .candidates import Candidate
 from .index import LEAF, POOL, CompiledRule, Engine, compile_shape
+from .loose import FlatPlan, flat_outlook
 from .matching import Progress
 from .progress import best_progress, bounded
 from .ranking import NOTHING, Contender, Outlook, ProgressEntry, ProgressFocus, missing_credits, outlook, relaxed_outlook, top_progress
@@ -360,22 +361,27 @@ class _Progress:
         elif rule.unit != "credits":
             contender = self.refine(Contender(rule_id, NOTHING, refined=False))
         else:
-            # what the outlook reads of the rule: rules alike in it share one
-            alike = (rule.tree, run.bounds(rule), rule.kind == "transfer", rule.pass_counts_as,
+            # what the outlook reads of the rule: rules alike in it share one (and one plan, if any)
+            plan = run.engine.flat_plans.get(rule_id)
+            alike = (rule.tree if plan is None else plan, run.bounds(rule), rule.kind == "transfer", rule.pass_counts_as,
                      rule.granted_by if rule.granted_by in run.benching else None)
             loose = self.loose.get(alike)
             if loose is None:
-                loose = self.loose[alike] = self._loose(rule)
+                loose = self.loose[alike] = self._loose(rule, plan)
             contender = Contender(rule_id, loose, refined=False)
         if contender.outlook.bound > 0.0:
             self.contenders.append(contender)
 
-    def _loose(self, rule: CompiledRule) -> Outlook:
+    def _loose(self, rule: CompiledRule, plan: FlatPlan | None) -> Outlook:
         most, filled = self.run.slot_most(rule)
         if not filled:
             return NOTHING
         state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
-        loose = relaxed_outlook(rule.tree, state, credits=self.credits, advances=True, shared=self._together)
+        if plan is None:
+            loose = relaxed_outlook(rule.tree, state, credits=self.credits, advances=True, shared=self._together)
+        else:
+            bound, needed = flat_outlook(plan, state, self._together(()) if len(plan.pools) > 1 else 0.0)
+            loose = Outlook(bound, needed, bound < 1.0 - _PARTIAL)
         # partial only if some held node surely advances the rule, looked for only then; a node that
         # lost to an anti-requisite is no candidate at its institution: left to the candidates there
         if loose.partial and not (rule.bounded and rule.granted_by not in self.run.benching and self._advanced(rule, filled)):

@@ -59,6 +59,8 @@ from ..model import (
 if TYPE_CHECKING:
     import networkx as nx
 
+    from .loose import FlatPlan
+
 __all__ = [
     "ALL",
     "ANY",
@@ -418,6 +420,8 @@ class Engine:
         pool_cache: :meth:`pool_rules` by node, filled on first use.
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
         repeatable: the ids of the ``repeatable`` nodes (held once per disjoint lineage).
+        flat_plans: the :class:`~pathways.engine.loose.FlatPlan` of each rule whose loose
+            outlook has one, by rule id.
     """
 
     def __init__(self, doc: Document) -> None:
@@ -470,7 +474,29 @@ class Engine:
                 n: _touch(leaf_rules.get(n, []), others.get(n, [])) for n in leaf_rules.keys() | others.keys()
             }
             self.pooled = bool(self._pools)
+            self.flat_plans = self._flat_plans()
             del self._ids, self._shared
+
+    def _flat_plans(self) -> dict[str, FlatPlan]:
+        """The :class:`~pathways.engine.loose.FlatPlan` of every rule in credits without
+        averages whose requirement is an ``all`` of leaves, competencies and pools (one plan per
+        tree: rules alike share it)."""
+        from .loose import flat_plan  # the plans read compiled trees: made once they are
+
+        nodes = self.nodes
+        credits = lambda n: float(nodes[n].credits) if n in nodes else None  # noqa: E731
+        by_tree: dict[Compiled, FlatPlan | None] = {}
+        plans: dict[str, FlatPlan] = {}
+        for rule_id, rule in self.compiled.items():
+            tree = rule.tree
+            if tree[0] != ALL or rule.unit != "credits" or rule.averages:
+                continue
+            plan = by_tree.get(tree, False)
+            if plan is False:
+                plan = by_tree[tree] = flat_plan(tree, credits)
+            if plan is not None:
+                plans[rule_id] = plan
+        return plans
 
     @classmethod
     def from_document(cls, doc: Document) -> Engine:

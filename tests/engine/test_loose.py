@@ -1,0 +1,58 @@
+"""Flat plans (engine/loose.py): the loose outlook read from a plan is the relaxed outlook of the
+tree, bit for bit, for every ``all`` of leaves, competencies and pools and every state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathways.engine.index import compile_requirement
+from pathways.engine.loose import flat_outlook, flat_plan
+from pathways.engine.ranking import relaxed_outlook
+from pathways.model import parse_requirement
+
+CREDITS = {"U:A": 3.0, "U:B": 1.5, "U:C": 0.0}
+"""Node credits; ``U:D`` is unknown (a missing leaf of it needs nothing)."""
+
+_AMOUNTS = st.sampled_from([0.0, 1e-6, 0.5, 1, 1.5, 2.999999, 3, 4.5, 6, 12.0])
+
+
+@st.composite
+def flat_cases(draw: st.DrawFn) -> tuple[Any, list[float], float]:
+    """An ``all`` of leaves, competencies and pools (of credits or hours), what each slot holds
+    (a leaf or competency: -1 or credits) and what the pools hold together."""
+    parts: list[dict[str, Any]] = []
+    unit = draw(st.sampled_from(["credits", "hours"]))  # one requirement's pools add one of them
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["node", "competency", "pool", "pool"]))
+        if kind == "node":
+            parts.append({"node": draw(st.sampled_from(["U:A", "U:B", "U:C", "U:D"]))})
+        elif kind == "competency":
+            parts.append({"competency": "U:K"})
+        else:
+            parts.append({unit: draw(st.sampled_from([1, 1.5, 3, 6, 9, 12])), "where": {"subject": f"S{len(parts)}"}})
+    tree, slots = compile_requirement(parse_requirement({"all": parts}))
+    state = [draw(_AMOUNTS) if spec[0] == 2 else draw(st.sampled_from([-1.0, 0.0, 1.5, 3.0])) for spec in slots]
+    return tree, state, draw(_AMOUNTS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(flat_cases())
+def test_a_flat_plan_gives_the_relaxed_outlook(case: tuple[Any, list[float], float]) -> None:
+    tree, state, together = case
+    plan = flat_plan(tree, CREDITS.get)
+    assert plan is not None
+    relaxed = relaxed_outlook(tree, state, credits=CREDITS.get, advances=True, shared=lambda pools: together)
+    assert flat_outlook(plan, state, together) == (relaxed.bound, relaxed.needed)
+
+
+def test_only_an_all_of_leaves_competencies_and_pools_has_a_plan() -> None:
+    def plan(req: dict[str, Any]) -> object:
+        return flat_plan(compile_requirement(parse_requirement(req))[0], CREDITS.get)
+
+    assert plan({"all": [{"node": "U:A"}, {"credits": 3, "where": {}}]}) is not None
+    assert plan({"any": [{"node": "U:A"}, {"node": "U:B"}]}) is None
+    assert plan({"all": [{"node": "U:A"}, {"any": [{"node": "U:B"}, {"node": "U:C"}]}]}) is None
+    assert plan({"node": "U:A"}) is None
