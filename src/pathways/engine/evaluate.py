@@ -265,22 +265,32 @@ def _report(run: Run, result: Evaluation, focus: ProgressFocus | None) -> None:
     skipped += [Skipped(r, "excluded") for r in run.excluded if not all(node in run.held for node, _ in engine.compiled[r].grants)]
     touched = sorted(set().union(*run.touched))
     progress = _Progress(run)
+    compiled, nodes, graded, held, excluded = engine.compiled, engine.nodes, engine.graded, run.held, run.excluded
+    include_pilot, benching = run.include_pilot, run.benching
+    every = focus is not None and focus.targets is None and focus.institutions is None
     for rule_id in touched:
         run.deadline.check("evaluation")
-        rule = engine.compiled[rule_id]
+        rule = compiled[rule_id]
         if not rule.grants:
             if run.applicable(rule) and (a := run.match(rule)) is not None:
                 result.no_credit.append(NoCredit(rule_id, rule.granted_by, tuple(map(node_id, a.uses))))
             continue
-        if rule_id in fired or all(node in run.held for node, _ in rule.grants):
+        if rule_id in fired:
             continue
-        if rule_id in run.excluded:
+        for target, _ in rule.grants:  # the entry's target: the first grant not held
+            if target not in held:
+                break
+        else:
+            continue
+        if rule_id in excluded:
             continue
         reason = None
-        if rule.status == "pilot" and not run.include_pilot:
+        status = rule.status
+        applicable = status == "approved" or (status == "pilot" and include_pilot)
+        if status == "pilot" and not include_pilot:
             if run.match(rule) is not None:
                 reason = "pilot"
-        elif run.applicable(rule):
+        elif applicable:
             # lifting a condition the rule does not have changes nothing: its last match, against
             # every candidate it has now, failed
             windowed = rule.valid_from is not None or rule.valid_to is not None
@@ -290,22 +300,21 @@ def _report(run: Run, result: Evaluation, focus: ProgressFocus | None) -> None:
                 reason = "expired"
             elif rule.limits and run.match(rule, limits=False) is not None:
                 reason = "limits"
-            elif any(s[0] == LEAF and s[3] is not None for s in rule.slots) and run.match(rule, grades=False) is not None:
+            elif rule_id in graded and run.match(rule, grades=False) is not None:
                 reason = "below_min_grade"
-            elif rule.granted_by in run.benching and run.match(rule, excludes=False) is not None:
+            elif rule.granted_by in benching and run.match(rule, excludes=False) is not None:
                 reason = "excluded"  # but for a node that lost to an anti-requisite at the rule's institution
         if reason is not None:
             skipped.append(Skipped(rule_id, reason))
-        if not run.applicable(rule):
+        if not applicable:
             continue
         if focus is None:
             entry = progress.entry(rule_id)
             if entry is not None:
                 result.progress.append(entry)
             continue
-        target = progress.target(rule)
-        if focus.admits(target, engine.nodes[target].institution):
-            progress.contend(rule_id)
+        if every or focus.admits(target, nodes[target].institution):
+            progress.contend(rule)
     if focus is None:
         result.progress_total = len(result.progress)
     else:
@@ -348,13 +357,13 @@ class _Progress:
             cands = self.cands[alike] = self.run.stand_ins(rule)
         return cands
 
-    def contend(self, rule_id: str) -> None:
-        """Add ``rule_id`` to :attr:`contenders`, with the outlook of what its slots could hold
-        (:meth:`Run.slot_most <pathways.engine.rounds.Run.slot_most>`, dates ignored), or, for a
+    def contend(self, rule: CompiledRule) -> None:
+        """Add ``rule`` to :attr:`contenders`, with the outlook of what its slots could hold
+        (:meth:`Run.slot_state <pathways.engine.rounds.Run.slot_state>`, dates ignored), or, for a
         rule of hours, its own. A held node that is surely a candidate for a slot it fills surely
         advances a rule without ``credits ... of`` (:meth:`_advanced`)."""
         run = self.run
-        rule = run.engine.compiled[rule_id]
+        rule_id = rule.id
         if rule.averages:
             # an average is one more part of the rule's fraction, which no outlook reads: computed when it may make the cut
             contender = Contender(rule_id, Outlook(1.0, 0.0, False))
@@ -373,10 +382,9 @@ class _Progress:
             self.contenders.append(contender)
 
     def _loose(self, rule: CompiledRule, plan: FlatPlan | None) -> Outlook:
-        most, filled = self.run.slot_most(rule)
+        state, filled = self.run.slot_state(rule)
         if not filled:
             return NOTHING
-        state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
         if plan is None:
             loose = relaxed_outlook(rule.tree, state, credits=self.credits, advances=True, shared=self._together)
         else:
@@ -401,7 +409,7 @@ class _Progress:
             self.held_together = sum(largest.values())
         return self.held_together
 
-    def _advanced(self, rule: CompiledRule, filled: set[int]) -> bool:
+    def _advanced(self, rule: CompiledRule, filled: list[int]) -> bool:
         """Whether a held node is surely a candidate of ``rule`` for a filled slot (with credits,
         for a pool): one inside the rule's dates, transfer credit aside for a ``transfer`` rule
         (:meth:`Run.candidates <pathways.engine.rounds.Run.candidates>`). A leaf is filled by its

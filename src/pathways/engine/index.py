@@ -422,6 +422,9 @@ class Engine:
         repeatable: the ids of the ``repeatable`` nodes (held once per disjoint lineage).
         flat_plans: the :class:`~pathways.engine.loose.FlatPlan` of each rule whose loose
             outlook has one, by rule id.
+        graded: the ids of the rules matched in full (all but the one-to-one rules, which the
+            round loop decides) with a ``node`` leaf that has a ``min_grade``: the only ones a
+            lifted grade may fire (``skipped``).
     """
 
     def __init__(self, doc: Document) -> None:
@@ -443,6 +446,7 @@ class Engine:
         self._ids = {n.id: n.id for n in doc.nodes}
         self._shared: dict[object, Any] = {}
         self._general_by_node: dict[str, list[str]] = defaultdict(list)
+        self._graded: list[str] = []
         self.demonstrated: dict[str, tuple[str, ...]] = {
             n.id: ((n.id,) if n.kind == "competency" else ()) + tuple(n.competencies)
             for n in doc.nodes
@@ -475,7 +479,8 @@ class Engine:
             }
             self.pooled = bool(self._pools)
             self.flat_plans = self._flat_plans()
-            del self._ids, self._shared
+            self.graded: frozenset[str] = frozenset(self._graded)
+            del self._ids, self._shared, self._graded
 
     def _flat_plans(self) -> dict[str, FlatPlan]:
         """The :class:`~pathways.engine.loose.FlatPlan` of every rule in credits without
@@ -550,6 +555,8 @@ class Engine:
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
+            if any(slot[0] == LEAF and slot[3] is not None for slot in slots):
+                self._graded.append(rule.id)
         elif rule.status in ("approved", "pilot"):
             named: str = tree[2]
             leaf_rules[self._ids.get(named, named)].append(

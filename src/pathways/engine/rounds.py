@@ -166,7 +166,6 @@ class Run:
         self.copies: dict[str, list[str]] = {}
         self.node_of: dict[str, str] = {}
         self.taken: dict[str, frozenset[str]] = {}
-        self._most: dict[str, tuple[CompiledRule, int, list[float], set[int]]] = {}
         self._may_fire: dict[str, tuple[CompiledRule, int, bool]] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None, *, key: str | None = None) -> None:
@@ -236,6 +235,11 @@ class Run:
         """The most credits a pool with filter ``where`` could get from the holdings now held,
         whatever the rule's window: each holding's lineage counted once, at its largest credits
         (shared by every rule with this filter, grown as holdings arrive)."""
+        known = self._pool_of.get(id(where))
+        if known is not None and known[0] is where and self._filed == len(self.order):
+            p = known[1]  # most calls: a pool already up to date, found without a call
+            if p.scanned is None and p.counted == len(p.members):
+                return p.total
         p = self._pool(where)
         members = p.members
         if p.counted < len(members):
@@ -298,32 +302,39 @@ class Run:
     def slot_most(self, rule: CompiledRule) -> tuple[list[float], set[int]]:
         """Per slot of ``rule``, the most any held node could put there, dates ignored (a pool:
         :meth:`pool_most`; a leaf: its graded holding's credits), and the slots some held node
-        fills: an upper bound on any match or progress, from indexes shared by all rules (kept
-        until holdings arrive: callers only read them)."""
-        known = self._most.get(rule.id)
-        if known is not None and known[0] is rule and known[1] == len(self.order):
-            return known[2], known[3]
-        held = self.held
-        most = [0.0] * len(rule.slots)
-        filled: set[int] = set()
-        for spec in rule.slots:
-            tag, slot = spec[0], spec[1]
-            if tag == LEAF:
-                h = self._graded(spec, rule.pass_counts_as)
-                if h is not None:
-                    most[slot] = max(h.credits, 0.0)
-                    filled.add(slot)
-            elif tag == POOL:
-                most[slot] = self.pool_most(spec[3]) + _SLACK
-                if most[slot] > _SLACK:
-                    filled.add(slot)
+        fills: an upper bound on any match or progress, from indexes shared by all rules."""
+        state, filled = self.slot_state(rule)
+        return [0.0 if most < 0 else most for most in state], set(filled)
+
+    def slot_state(self, rule: CompiledRule) -> tuple[list[float], list[int]]:
+        """:meth:`slot_most` as a relaxed outlook reads it (:func:`~pathways.engine.ranking.relaxed_outlook`):
+        per slot, a pool's most (slack added), a leaf's or competency's most or -1 when no held
+        node fills it; and the filled slots, in order."""
+        held, pass_as = self.held, rule.pass_counts_as
+        state: list[float] = []
+        filled: list[int] = []
+        for spec in rule.slots:  # numbered in order: slot i is the i-th
+            tag = spec[0]
+            if tag == POOL:
+                most = self.pool_most(spec[3]) + _SLACK
+                state.append(most)
+                if most > _SLACK:
+                    filled.append(spec[1])
+            elif tag == LEAF:
+                h = self._graded(spec, pass_as)
+                if h is None:
+                    state.append(-1.0)
+                else:
+                    state.append(max(h.credits, 0.0))
+                    filled.append(spec[1])
             else:
                 holders = self.holders.get(spec[2])
                 if holders:
-                    most[slot] = max(max(held[n].credits for n in holders), 0.0)
-                    filled.add(slot)
-        self._most[rule.id] = (rule, len(self.order), most, filled)
-        return most, filled
+                    state.append(max(max(held[n].credits for n in holders), 0.0))
+                    filled.append(spec[1])
+                else:
+                    state.append(-1.0)
+        return state, filled
 
     def _graded(self, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
         """A holding (an attempt, for a node presented more than once) of a ``node`` leaf's node
