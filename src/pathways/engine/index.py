@@ -418,6 +418,8 @@ class Engine:
             ``unless``, a node ``excludes`` another or a node is ``repeatable``, and then the planner may not rule out the
             subsets of a set that fails.
         pool_cache: :meth:`pool_rules` by node, filled on first use.
+        filter_keys: by the ``id`` of each filter object a compiled rule holds, the equal filter
+            the pool indexes use (:meth:`pool_key`).
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
         repeatable: the ids of the ``repeatable`` nodes (held once per disjoint lineage).
         flat_plans: the :class:`~pathways.engine.loose.FlatPlan` of each rule whose loose
@@ -440,6 +442,8 @@ class Engine:
         self._by_competency: dict[str, list[str]] = defaultdict(list)
         # filters by their institution (None: any institution) -> rule ids using that filter
         self._pools: dict[str | None, dict[Filter, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._pool_keys: dict[Filter, Filter] = {}
+        self.filter_keys: dict[int, Filter] = {}
         self.pool_cache: dict[str, tuple[str, ...]] = {}
         self._filter_cache: dict[str, tuple[Filter, ...]] = {}
         leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
@@ -523,11 +527,13 @@ class Engine:
             elif slot[0] == COMPETENCY:
                 self._add_unique(self._by_competency[slot[2]], rule.id)
             else:
-                self._add_unique(self._pools[slot[3].institution][slot[3]], rule.id)
+                where = self._pool_key_of(slot[3])
+                self._add_unique(self._pools[where.institution][where], rule.id)
         # a holding an average is taken over touches the rule: it may raise the average
         for avg in averages:
             if avg[4] is not None:
-                self._add_unique(self._pools[avg[4].institution][avg[4]], rule.id)
+                where = self._pool_key_of(avg[4])
+                self._add_unique(self._pools[where.institution][where], rule.id)
             for n in avg[3] or ():
                 self._add_unique(self._general_by_node[n], rule.id)
         grant_list = []
@@ -598,6 +604,20 @@ class Engine:
             shape=shape if averages else None,
             bounded=leaf or not _credits_of(tree),
         )
+
+    def _pool_key_of(self, where: Filter) -> Filter:
+        """The one filter object the pool indexes use for filters equal to ``where``, which
+        :attr:`filter_keys` then finds by identity (the compiled rules keep ``where`` alive)."""
+        key = self._pool_keys.setdefault(where, where)
+        self.filter_keys[id(where)] = key
+        return key
+
+    def pool_key(self, where: Filter) -> Filter | None:
+        """The filter of the graph's credit pools equal to ``where`` (the object
+        :meth:`pool_filters` lists), ``None`` when no rule's pool has it. A filter of a compiled
+        rule is found by identity, without hashing it (most of an evaluation's lookups)."""
+        key = self.filter_keys.get(id(where))
+        return key if key is not None else self._pool_keys.get(where)
 
     @staticmethod
     def _add_unique(ids: list[str], rule_id: str) -> None:

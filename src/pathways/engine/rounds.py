@@ -151,7 +151,8 @@ class Run:
         self.position: dict[str, int] = {}
         self.sorted_lineage: dict[str, tuple[str, ...]] = {}
         self.holders: dict[str, list[str]] = defaultdict(list)
-        self._pools: dict[Filter, _Pool] = {}
+        self._pools: dict[int, _Pool] = {}  # the graph's filters' pools, by id of the engine's pool key
+        self._scanned: dict[Filter, _Pool] = {}  # the pools of other filters
         self._pool_of: dict[int, tuple[Filter, _Pool]] = {}
         self._filed = 0
         self.pending: list[tuple[LeafRule, str]] = []
@@ -160,7 +161,7 @@ class Run:
         self._fits: dict[tuple[str, bool, bool, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._made_hours: dict[tuple[str, tuple[int, ...]], Candidate] = {}
-        self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
+        self._stand_ins: dict[tuple[int, tuple[str, ...], bool], tuple[int, list[str]]] = {}
         self._alike: dict[tuple[object, ...], Assignment | None] = {}
         self._alike_at = 0
         self.copies: dict[str, list[str]] = {}
@@ -207,19 +208,25 @@ class Run:
             filters = self.engine.pool_filters
             for n in order[self._filed :]:
                 for f in filters(node_of.get(n, n) if node_of else n):
-                    p = pools.get(f)
+                    p = pools.get(id(f))
                     if p is None:
-                        p = pools[f] = _Pool(filed=True)
+                        p = pools[id(f)] = _Pool(filed=True)
                     p.members.append(n)
             self._filed = len(order)
-        # by identity first: a filter is one object per rule slot, and hashing one costs more
+        # by identity: a filter is one object per rule slot, and hashing one costs more
         known = self._pool_of.get(id(where))
         if known is not None and known[0] is where:
             p = known[1]
         else:
-            p = pools.get(where)
-            if p is None:
-                p = pools[where] = _Pool(filed=self.engine.knows_filter(where))
+            key = self.engine.pool_key(where)
+            if key is not None:
+                p = pools.get(id(key))
+                if p is None:
+                    p = pools[id(key)] = _Pool(filed=True)
+            else:
+                p = self._scanned.get(where)
+                if p is None:
+                    p = self._scanned[where] = _Pool(filed=False)
             self._pool_of[id(where)] = (where, p)
         if p.scanned is not None and p.scanned < len(order):
             nodes = self.engine.nodes
@@ -429,14 +436,15 @@ class Run:
         """The held nodes passing ``where`` that stand for the rest (see :meth:`stand_ins`):
         per (lineage, credits, the node's ``fields``), the smallest id; with ``at_origin``
         (a ``transfer`` rule's pools), holdings granted by ``transfer`` rules left out."""
-        key = (where, fields, at_origin)
+        pool = self._pool(where)
+        key = (id(pool), fields, at_origin)  # one pool per filter in a run: no filter hashed
         cached = self._stand_ins.get(key)
         if cached is not None and cached[0] == len(self.order):
             return cached[1]
         held, nodes, node_of = self.held, self.engine.nodes, self.node_of
         attrs = tuple(_NODE_FIELD[f] for f in fields)
         smallest: dict[tuple[object, ...], str] = {}
-        for n in self.in_pool(where):
+        for n in pool.members:
             h = held[n]
             if at_origin and h.kind == "transfer":
                 continue
