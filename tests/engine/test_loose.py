@@ -1,17 +1,22 @@
 """Flat plans (engine/loose.py): the loose outlook read from a plan is the relaxed outlook of the
-tree, bit for bit, for every ``all`` of leaves, competencies and pools and every state."""
+tree, bit for bit, for every ``all`` of leaves, competencies and pools and every state, and so
+is the outlook from a rule's candidates; rules alike share one tree and one plan."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from pathways.engine import Engine
 from pathways.engine.index import compile_requirement
 from pathways.engine.loose import flat_outlook, flat_plan
-from pathways.engine.ranking import relaxed_outlook
-from pathways.model import parse_requirement
+from pathways.engine.matching import Candidate
+from pathways.engine.ranking import outlook, relaxed_outlook
+from pathways.model import parse_document, parse_requirement
+
+from . import test_ranking
 
 CREDITS = {"U:A": 3.0, "U:B": 1.5, "U:C": 0.0}
 """Node credits; ``U:D`` is unknown (a missing leaf of it needs nothing)."""
@@ -56,3 +61,25 @@ def test_only_an_all_of_leaves_competencies_and_pools_has_a_plan() -> None:
     assert plan({"any": [{"node": "U:A"}, {"node": "U:B"}]}) is None
     assert plan({"all": [{"node": "U:A"}, {"any": [{"node": "U:B"}, {"node": "U:C"}]}]}) is None
     assert plan({"node": "U:A"}) is None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(test_ranking.pooled_matches())
+def test_an_outlook_from_candidates_is_the_same_with_the_plan(case: tuple[Any, tuple[Any, ...], list[Candidate]]) -> None:
+    tree, slots, cands = case
+    plan = flat_plan(tree, CREDITS.get)
+    assume(plan is not None)
+    assert outlook(tree, slots, cands=cands, credits=CREDITS.get, plan=plan) == outlook(tree, slots, cands=cands, credits=CREDITS.get)
+
+
+def test_rules_with_equal_requirements_share_one_tree_and_one_plan() -> None:
+    """Rules alike share what an evaluation computes for one of them, keyed by the tree's identity."""
+    pools = {"all": [{"credits": 6, "where": {"subject": "S"}}, {"credits": 3, "where": {"level_min": 2}}]}
+    engine = Engine(parse_document({
+        "format": "pathways/1", "institutions": [{"id": "U", "name": "U"}, {"id": "V", "name": "V"}],
+        "nodes": [{"id": f"{i}:CERT", "kind": "credential", "institution": i, "title": "Cert", "credits": 0} for i in "UV"],
+        "rules": [{"id": f"{i}-CERT", "kind": "stack", "granted_by": i, "requires": pools, "grants": [{"node": f"{i}:CERT"}]}
+                  for i in "UV"],
+    }))  # fmt: skip
+    u, v = engine.compiled["U-CERT"], engine.compiled["V-CERT"]
+    assert u.tree is v.tree and engine.flat_plans["U-CERT"] is engine.flat_plans["V-CERT"]

@@ -347,9 +347,10 @@ class _Progress:
         return next(node for node, _ in rule.grants if node not in self.run.held)
 
     def _alike(self, rule: CompiledRule) -> tuple[Any, ...]:
-        # at an institution where an anti-requisite lost, the rule's candidates leave the loser out
+        # at an institution where an anti-requisite lost, the rule's candidates leave the loser out;
+        # equal trees are one object in the engine: keyed by identity, no tree is hashed
         run = self.run
-        return (rule.tree, run.bounds(rule), rule.granted_by if rule.granted_by in run.benching else None)
+        return (id(rule.tree), run.bounds(rule), rule.granted_by if rule.granted_by in run.benching else None)
 
     def _candidates(self, rule: CompiledRule, alike: tuple[Any, ...]) -> list[Candidate]:
         cands = self.cands.get(alike)
@@ -370,13 +371,12 @@ class _Progress:
         elif rule.unit != "credits":
             contender = self.refine(Contender(rule_id, NOTHING, refined=False))
         else:
-            # what the outlook reads of the rule: rules alike in it share one (and one plan, if any)
-            plan = run.engine.flat_plans.get(rule_id)
-            alike = (rule.tree if plan is None else plan, run.bounds(rule), rule.kind == "transfer", rule.pass_counts_as,
+            # what the outlook reads of the rule: rules alike in it share one
+            alike = (id(rule.tree), run.bounds(rule), rule.kind == "transfer", rule.pass_counts_as,
                      rule.granted_by if rule.granted_by in run.benching else None)
             loose = self.loose.get(alike)
             if loose is None:
-                loose = self.loose[alike] = self._loose(rule, plan)
+                loose = self.loose[alike] = self._loose(rule, run.engine.flat_plans.get(rule_id))
             contender = Contender(rule_id, loose, refined=False)
         if contender.outlook.bound > 0.0:
             self.contenders.append(contender)
@@ -443,7 +443,7 @@ class _Progress:
         known = self.outlooks.get(alike)
         if known is None:
             known = self.outlooks[alike] = outlook(rule.tree, rule.slots, cands=self._candidates(rule, alike),
-                                                        credits=self.credits)
+                                                        credits=self.credits, plan=self.run.engine.flat_plans.get(rule.id))
         return Contender(contender.rule, known)
 
     def exact(self, contender: Contender) -> ProgressEntry | None:

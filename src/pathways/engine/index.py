@@ -521,6 +521,9 @@ class Engine:
         leaf = shape[0] == LEAF  # most rules: one node leaf, with no average, pool or hours
         averages = () if leaf else tuple(_averages_in(shape))
         tree = as_met(shape) if averages else shape
+        if not leaf and tree is not TRUE:
+            # one object per requirement: an evaluation keys what rules alike share by its identity
+            tree = self._share(tree)
         for slot in slots:
             if slot[0] == LEAF:
                 self._add_unique(self._by_node[slot[2]], rule.id)

@@ -36,12 +36,14 @@ class FlatPlan:
     """What the loose outlook of an ``all`` of leaves, competencies and pools reads of the
     requirement: ``kids`` in order, each ``(tag, slot, credits a missing leaf needs, pool need,
     pool unit)``; ``pools`` the pools' ``(slot, need)`` by need, smallest first (the order
-    :func:`~pathways.engine.ranking._filled` fills them); ``pool_needs`` their needs summed in
+    :func:`~pathways.engine.ranking._filled` fills them); ``pool_slots`` their slots in tree
+    order (what the pools hold together is asked of them); ``pool_needs`` their needs summed in
     tree order; ``credits`` whether every pool adds credits. Compared by identity: rules alike
     in their tree share one plan."""
 
     kids: tuple[tuple[int, int, float, float, str], ...]
     pools: tuple[tuple[int, float], ...]
+    pool_slots: tuple[int, ...]
     pool_needs: float
     credits: bool
 
@@ -63,6 +65,7 @@ def flat_plan(tree: Compiled, credits: Callable[[str], float | None]) -> FlatPla
     return FlatPlan(
         kids=tuple(kids),
         pools=tuple((p[1], p[2]) for p in sorted(pools, key=lambda p: p[2])),
+        pool_slots=tuple(p[1] for p in pools),
         pool_needs=sum(p[2] for p in pools),
         credits=all(p[4] == "credits" for p in pools),
     )
