@@ -278,16 +278,10 @@ class Run:
         known = self._may_fire.get(rule.id)
         if known is not None and known[0] is rule and known[1] == len(self.order):
             return known[2]
-        fires = self._may_fire_now(rule)
+        # kept until holdings arrive
+        fires = self._necessary_filled(rule, graded=True) and may_meet(rule.tree, *self.slot_most(rule))[0]
         self._may_fire[rule.id] = (rule, len(self.order), fires)
         return fires
-
-    def _may_fire_now(self, rule: CompiledRule) -> bool:
-        """:meth:`may_fire` of a rule in credits, computed (the answer is kept until holdings arrive)."""
-        if not self._necessary_filled(rule, graded=True):
-            return False
-        most, filled = self.slot_most(rule)
-        return may_meet(rule.tree, most, filled)[0]
 
     def _necessary_filled(self, rule: CompiledRule, *, graded: bool) -> bool:
         """Whether every :attr:`CompiledRule.necessary` slot of ``rule`` may be filled: a pool
@@ -741,7 +735,7 @@ class Run:
         """Derive to the fixpoint from the holdings added so far; the derived holdings in order."""
         engine, held, lineages = self.engine, self.held, self.sorted_lineage
         include_pilot, pending = self.include_pilot, self.pending
-        touch, pooled, pool_cache = engine.touch, engine.pooled, engine.pool_cache
+        touch, pooled, pool_cache, compiled, excluded = engine.touch, engine.pooled, engine.pool_cache, engine.compiled, self.excluded
         node_of = self.node_of
         granted: list[HoldingState] = []
         new = list(self.order)
@@ -810,10 +804,18 @@ class Run:
                             _compete(best, g, (first, standing), lr[2], lr, n)
             for rule_id in general:
                 self.deadline.check("evaluation")
-                rule = engine.compiled[rule_id]
-                if (not self.applicable(rule) or rule_id in self.excluded
-                        or (not rule.repeats and all(node in held for node, _ in rule.grants))):
+                rule = compiled[rule_id]
+                if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)) or rule_id in excluded:
                     continue
+                if not rule.repeats:
+                    for node, _ in rule.grants:
+                        if node not in held:
+                            break
+                    else:
+                        continue  # every grant held
+                    # what match checks first, for a rule without averages or repeats: most stop here
+                    if rule.shape is None and not self.may_fire(rule):
+                        continue
                 a = self.match(rule)
                 if a is None:
                     continue
