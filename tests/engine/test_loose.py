@@ -26,16 +26,22 @@ _AMOUNTS = st.sampled_from([0.0, 1e-6, 0.5, 1, 1.5, 2.999999, 3, 4.5, 6, 12.0])
 
 @st.composite
 def flat_cases(draw: st.DrawFn) -> tuple[Any, list[float], float]:
-    """An ``all`` of leaves, competencies and pools (of credits or hours), what each slot holds
+    """An ``all`` of leaves, competencies, pools (of credits or hours) and groups of leaves
+    (``any``, ``at_least``), what each slot holds
     (a leaf or competency: -1 or credits) and what the pools hold together."""
     parts: list[dict[str, Any]] = []
     unit = draw(st.sampled_from(["credits", "hours"]))  # one requirement's pools add one of them
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["node", "competency", "pool", "pool"]))
+        kind = draw(st.sampled_from(["node", "competency", "pool", "pool", "any", "at_least"]))
         if kind == "node":
             parts.append({"node": draw(st.sampled_from(["U:A", "U:B", "U:C", "U:D"]))})
         elif kind == "competency":
             parts.append({"competency": "U:K"})
+        elif kind in ("any", "at_least"):
+            leaves = draw(st.lists(st.sampled_from([{"node": n} for n in ("U:A", "U:B", "U:C", "U:D")] + [{"competency": "U:K"}]),
+                                   min_size=1, max_size=5))
+            k = draw(st.integers(1, len(leaves)))
+            parts.append({"any": leaves} if kind == "any" else {"at_least": k, "of": leaves})
         else:
             parts.append({unit: draw(st.sampled_from([1, 1.5, 3, 6, 9, 12])), "where": {"subject": f"S{len(parts)}"}})
     tree, slots = compile_requirement(parse_requirement({"all": parts}))
@@ -53,13 +59,15 @@ def test_a_flat_plan_gives_the_relaxed_outlook(case: tuple[Any, list[float], flo
     assert flat_outlook(plan, state, together) == (relaxed.bound, relaxed.needed)
 
 
-def test_only_an_all_of_leaves_competencies_and_pools_has_a_plan() -> None:
+def test_only_an_all_of_leaves_competencies_pools_and_groups_of_leaves_has_a_plan() -> None:
     def plan(req: dict[str, Any]) -> object:
         return flat_plan(compile_requirement(parse_requirement(req))[0], CREDITS.get)
 
     assert plan({"all": [{"node": "U:A"}, {"credits": 3, "where": {}}]}) is not None
     assert plan({"any": [{"node": "U:A"}, {"node": "U:B"}]}) is None
-    assert plan({"all": [{"node": "U:A"}, {"any": [{"node": "U:B"}, {"node": "U:C"}]}]}) is None
+    assert plan({"all": [{"node": "U:A"}, {"any": [{"node": "U:B"}, {"node": "U:C"}]}]}) is not None
+    assert plan({"all": [{"node": "U:A"}, {"any": [{"node": "U:B"}, {"credits": 3, "where": {}}]}]}) is None
+    assert plan({"all": [{"node": "U:A"}, {"credits": 3, "of": [{"node": "U:B"}, {"node": "U:C"}]}]}) is None
     assert plan({"node": "U:A"}) is None
 
 
