@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -338,6 +338,7 @@ class _Progress:
         self.outlooks: dict[tuple[Any, ...], Outlook] = {}
         self.loose: dict[tuple[Any, ...], Outlook] = {}
         self.held_together: float | None = None
+        self.advancing: dict[tuple[Any, ...], bool] = {}
         self.made: dict[tuple[Any, ...], Progress] = {}
         nodes = run.engine.nodes
         self.credits = lambda n: float(nodes[n].credits) if n in nodes else None
@@ -413,26 +414,33 @@ class _Progress:
         """Whether a held node is surely a candidate of ``rule`` for a filled slot (with credits,
         for a pool): one inside the rule's dates, transfer credit aside for a ``transfer`` rule
         (:meth:`Run.candidates <pathways.engine.rounds.Run.candidates>`). A leaf is filled by its
-        node graded as the leaf needs; a node presented more than once is left to the candidates."""
+        node graded as the leaf needs; a node presented more than once is left to the candidates.
+        A pool's answer depends on its filter, the dates and ``transfer`` only: rules alike in
+        those (a degree's pools at one institution) share it."""
         run = self.run
-        held, attempts = run.held, run.attempts
         lo, hi = run.bounds(rule)
         at_origin = rule.kind == "transfer"
-
-        def fits(n: str) -> bool:
-            h = held[n]
-            return (n not in attempts and not (at_origin and h.kind == "transfer")
-                    and (lo is None or h.earned >= lo) and (hi is None or h.earned <= hi))
-
         for s in filled:
             spec = rule.slots[s]
-            if spec[0] == LEAF:
-                if fits(spec[2]):
+            if spec[0] == POOL:
+                key = (id(spec[3]), lo, hi, at_origin)
+                advances = self.advancing.get(key)
+                if advances is None:
+                    advances = self.advancing[key] = self._fits(run.in_pool(spec[3]), lo, hi, at_origin, credited=True)
+                if advances:
                     return True
-            elif spec[0] == POOL:
-                if any(held[n].credits > 0 and fits(n) for n in run.in_pool(spec[3])):
-                    return True
-            elif any(fits(n) for n in run.holders.get(spec[2], ())):
+            elif self._fits((spec[2],) if spec[0] == LEAF else run.holders.get(spec[2], ()), lo, hi, at_origin, credited=False):
+                return True
+        return False
+
+    def _fits(self, keys: Iterable[str], lo: dt.date | None, hi: dt.date | None, at_origin: bool, *, credited: bool) -> bool:
+        """Whether one of the holdings held under ``keys`` (with credits, when ``credited``), not
+        presented more than once, is inside ``lo``..``hi`` (and no transfer credit, ``at_origin``)."""
+        held, attempts = self.run.held, self.run.attempts
+        for n in keys:
+            h = held[n]
+            if ((not credited or h.credits > 0) and n not in attempts and not (at_origin and h.kind == "transfer")
+                    and (lo is None or h.earned >= lo) and (hi is None or h.earned <= hi)):
                 return True
         return False
 

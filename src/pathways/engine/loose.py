@@ -104,9 +104,9 @@ def flat_outlook(plan: FlatPlan, state: Sequence[float], together: float) -> tup
     for tag, slot, leaf_needs, need, unit in plan.kids:
         if tag == POOL:
             held = state[slot]
-            met = held >= need - _EPS
-            fractions.append(min(1.0, held / need))
-            needs.append(0.0 if met or unit != "credits" else need - held)
+            fraction = held / need
+            fractions.append(fraction if fraction < 1.0 else 1.0)
+            needs.append(0.0 if held >= need - _EPS or unit != "credits" else need - held)
             continue
         if tag in _ONE:
             fraction, needed = (1.0, 0.0) if state[slot] >= 0 else (0.0, leaf_needs)

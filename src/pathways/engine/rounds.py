@@ -736,7 +736,7 @@ class Run:
         engine, held, lineages = self.engine, self.held, self.sorted_lineage
         include_pilot, pending = self.include_pilot, self.pending
         touch, pooled, pool_cache, compiled, excluded = engine.touch, engine.pooled, engine.pool_cache, engine.compiled, self.excluded
-        node_of = self.node_of
+        node_of, pool_most = self.node_of, self.pool_most
         granted: list[HoldingState] = []
         new = list(self.order)
         round_no = 0
@@ -813,9 +813,15 @@ class Run:
                             break
                     else:
                         continue  # every grant held
-                    # what match checks first, for a rule without averages or repeats: most stop here
-                    if rule.shape is None and not self.may_fire(rule):
-                        continue
+                    # what match checks first, for a rule without averages or repeats: most stop here,
+                    # on the first slot may_fire checks, a pool without the credits it needs
+                    if rule.shape is None:
+                        if rule.unit == "credits" and rule.necessary:
+                            spec = rule.slots[rule.necessary[0]]
+                            if spec[0] == POOL and pool_most(spec[3]) + 2 * _SLACK < spec[2]:
+                                continue
+                        if not self.may_fire(rule):
+                            continue
                 a = self.match(rule)
                 if a is None:
                     continue
