@@ -80,7 +80,7 @@ def test_an_outlook_from_candidates_is_the_same_with_the_plan(case: tuple[Any, t
     assert outlook(tree, slots, cands=cands, credits=CREDITS.get, plan=plan) == outlook(tree, slots, cands=cands, credits=CREDITS.get)
 
 
-def test_rules_with_equal_requirements_share_one_tree_and_one_plan() -> None:
+def test_rules_with_equal_requirements_share_one_tree_its_slots_and_one_plan() -> None:
     """Rules alike share what an evaluation computes for one of them, keyed by the tree's identity."""
     pools = {"all": [{"credits": 6, "where": {"subject": "S"}}, {"credits": 3, "where": {"level_min": 2}}]}
     engine = Engine(parse_document({
@@ -90,4 +90,4 @@ def test_rules_with_equal_requirements_share_one_tree_and_one_plan() -> None:
                   for i in "UV"],
     }))  # fmt: skip
     u, v = engine.compiled["U-CERT"], engine.compiled["V-CERT"]
-    assert u.tree is v.tree and engine.flat_plans["U-CERT"] is engine.flat_plans["V-CERT"]
+    assert u.tree is v.tree and u.slots is v.slots and engine.flat_plans["U-CERT"] is engine.flat_plans["V-CERT"]

@@ -281,3 +281,25 @@ def test_a_compiled_rule_knows_whether_its_progress_is_bounded(scenario: tuple[d
     engine = Engine(parse_document(scenario[0]))
     for rule in engine.compiled.values():
         assert rule.bounded == bounded(rule.tree)
+
+
+def test_rules_sharing_a_pool_are_surely_advanced_each_within_its_own_dates() -> None:
+    """Whether a held node surely advances a pool is shared by rules with the same filter and
+    dates: a rule whose window starts after the only holding is not partly met, although a rule
+    without a window, with the same pool, is (and counts without computing)."""
+    doc = parse_document({
+        "format": "pathways/1", "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": "U:S1", "kind": "course", "institution": "U", "title": "S1", "credits": 3, "subject": "S"},
+                  {"id": "U:A", "kind": "credential", "institution": "U", "title": "A", "credits": 0},
+                  {"id": "U:B", "kind": "credential", "institution": "U", "title": "B", "credits": 0}],
+        "rules": [{"id": "A", "kind": "stack", "granted_by": "U", "requires": {"all": [
+                       {"credits": 6, "where": {"subject": "S"}}, {"credits": 3, "where": {"institution": "U"}}]},
+                   "grants": [{"node": "U:A"}]},
+                  {"id": "B", "kind": "stack", "granted_by": "U", "requires": {"all": [
+                       {"credits": 6, "where": {"subject": "S"}}, {"credits": 3, "where": {"institution": "U"}}]},
+                   "grants": [{"node": "U:B"}], "valid_from": "2025-01-01"}],
+    })  # fmt: skip
+    request = EvaluationRequest.from_json({"holdings": [{"node": "U:S1", "earned": "2024-05-01"}], "as_of": "2026-01-10"})
+    full = evaluate(Engine(doc), request)
+    assert [p.rule for p in full.progress] == ["A"]
+    assert evaluate(Engine(doc), request, focus=ProgressFocus(limit=0)).progress_total == 1

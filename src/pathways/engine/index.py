@@ -451,6 +451,7 @@ class Engine:
         self._shared: dict[object, Any] = {}
         self._general_by_node: dict[str, list[str]] = defaultdict(list)
         self._graded: list[str] = []
+        self._shapes: dict[Compiled, tuple[Compiled, tuple[Compiled, ...]]] = {}
         self.demonstrated: dict[str, tuple[str, ...]] = {
             n.id: ((n.id,) if n.kind == "competency" else ()) + tuple(n.competencies)
             for n in doc.nodes
@@ -484,7 +485,7 @@ class Engine:
             self.pooled = bool(self._pools)
             self.flat_plans = self._flat_plans()
             self.graded: frozenset[str] = frozenset(self._graded)
-            del self._ids, self._shared, self._graded
+            del self._ids, self._shared, self._graded, self._shapes
 
     def _flat_plans(self) -> dict[str, FlatPlan]:
         """The :class:`~pathways.engine.loose.FlatPlan` of every rule in credits without
@@ -519,10 +520,13 @@ class Engine:
     def _compile(self, rule: Rule, leaf_rules: dict[str, list[LeafRule]]) -> CompiledRule:
         shape, slots = compile_shape(rule.requires)
         leaf = shape[0] == LEAF  # most rules: one node leaf, with no average, pool or hours
+        if not leaf:
+            # one tree and one set of slots per requirement: an evaluation keys what rules alike
+            # share (outlooks, candidates, pools) by their identity
+            shape, slots = self._shapes.setdefault(shape, (shape, slots))
         averages = () if leaf else tuple(_averages_in(shape))
         tree = as_met(shape) if averages else shape
         if not leaf and tree is not TRUE:
-            # one object per requirement: an evaluation keys what rules alike share by its identity
             tree = self._share(tree)
         for slot in slots:
             if slot[0] == LEAF:
