@@ -338,7 +338,7 @@ class _Progress:
         self.outlooks: dict[tuple[Any, ...], Outlook] = {}
         self.loose: dict[tuple[Any, ...], Outlook] = {}
         self.held_together: float | None = None
-        self.advancing: dict[tuple[Any, ...], bool] = {}
+        self.advancing: dict[tuple[Any, ...], bool | None] = {}
         self.made: dict[tuple[Any, ...], Progress] = {}
         nodes = run.engine.nodes
         self.credits = lambda n: float(nodes[n].credits) if n in nodes else None
@@ -393,9 +393,17 @@ class _Progress:
             loose = Outlook(bound, needed, bound < 1.0 - _PARTIAL)
         # partial only if some held node surely advances the rule, looked for only then; a node that
         # lost to an anti-requisite is no candidate at its institution: left to the candidates there
-        if loose.partial and not (rule.bounded and rule.granted_by not in self.run.benching and self._advanced(rule, filled)):
-            return Outlook(loose.bound, loose.needed, False)
-        return loose
+        if not loose.partial:
+            return loose
+        if rule.bounded and rule.granted_by not in self.run.benching:
+            advanced = self._advanced(rule, filled)
+            if advanced:
+                return loose
+            if advanced is not None:
+                # no held node is a candidate that adds anything: no progress at all (and none
+                # through ``credits ... of``, which a bounded rule has not)
+                return NOTHING
+        return Outlook(loose.bound, loose.needed, False)
 
     def _together(self, pools: tuple[int, ...]) -> float:
         """The most any pools can hold together: each holding placed once, and holdings sharing a
@@ -410,39 +418,55 @@ class _Progress:
             self.held_together = sum(largest.values())
         return self.held_together
 
-    def _advanced(self, rule: CompiledRule, filled: list[int]) -> bool:
+    def _advanced(self, rule: CompiledRule, filled: list[int]) -> bool | None:
         """Whether a held node is surely a candidate of ``rule`` for a filled slot (with credits,
         for a pool): one inside the rule's dates, transfer credit aside for a ``transfer`` rule
         (:meth:`Run.candidates <pathways.engine.rounds.Run.candidates>`). A leaf is filled by its
-        node graded as the leaf needs; a node presented more than once is left to the candidates.
+        node graded as the leaf needs; a node presented more than once, or a repeatable node's
+        copies, are left to the candidates: ``None`` when one of them might be. ``False`` means
+        no candidate adds anything (an empty slot has no candidate with credits either).
         A pool's answer depends on its filter, the dates and ``transfer`` only: rules alike in
         those (a degree's pools at one institution) share it."""
         run = self.run
         lo, hi = run.bounds(rule)
         at_origin = rule.kind == "transfer"
+        known: bool | None = False
         for s in filled:
             spec = rule.slots[s]
             if spec[0] == POOL:
                 key = (id(spec[3]), lo, hi, at_origin)
-                advances = self.advancing.get(key)
-                if advances is None:
+                if key in self.advancing:
+                    advances = self.advancing[key]
+                else:
                     advances = self.advancing[key] = self._fits(run.in_pool(spec[3]), lo, hi, at_origin, credited=True)
-                if advances:
-                    return True
-            elif self._fits((spec[2],) if spec[0] == LEAF else run.holders.get(spec[2], ()), lo, hi, at_origin, credited=False):
+            elif spec[0] == LEAF:
+                advances = self._fits((spec[2],), lo, hi, at_origin, credited=False)
+                if not advances and spec[2] in run.copies:  # another copy may be inside the dates
+                    advances = None
+            else:
+                advances = self._fits(run.holders.get(spec[2], ()), lo, hi, at_origin, credited=False)
+            if advances:
                 return True
-        return False
+            if advances is None:
+                known = None
+        return known
 
-    def _fits(self, keys: Iterable[str], lo: dt.date | None, hi: dt.date | None, at_origin: bool, *, credited: bool) -> bool:
+    def _fits(self, keys: Iterable[str], lo: dt.date | None, hi: dt.date | None, at_origin: bool, *,
+              credited: bool) -> bool | None:
         """Whether one of the holdings held under ``keys`` (with credits, when ``credited``), not
-        presented more than once, is inside ``lo``..``hi`` (and no transfer credit, ``at_origin``)."""
+        presented more than once, is inside ``lo``..``hi`` (and no transfer credit, ``at_origin``);
+        ``None`` instead of ``False`` when one presented more than once was left out."""
         held, attempts = self.run.held, self.run.attempts
+        out: bool | None = False
         for n in keys:
             h = held[n]
-            if ((not credited or h.credits > 0) and n not in attempts and not (at_origin and h.kind == "transfer")
-                    and (lo is None or h.earned >= lo) and (hi is None or h.earned <= hi)):
+            if credited and not h.credits > 0:
+                continue
+            if n in attempts:
+                out = None
+            elif not (at_origin and h.kind == "transfer") and (lo is None or h.earned >= lo) and (hi is None or h.earned <= hi):
                 return True
-        return False
+        return out
 
     def refine(self, contender: Contender) -> Contender:
         """``contender`` with the outlook of its own candidates."""
