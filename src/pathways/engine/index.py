@@ -495,15 +495,16 @@ class Engine:
 
         nodes = self.nodes
         credits = lambda n: float(nodes[n].credits) if n in nodes else None  # noqa: E731
-        by_tree: dict[Compiled, FlatPlan | None] = {}
+        by_tree: dict[int, FlatPlan | None] = {}  # equal trees are one object by now
         plans: dict[str, FlatPlan] = {}
         for rule_id, rule in self.compiled.items():
             tree = rule.tree
             if tree[0] != ALL or rule.unit != "credits" or rule.averages:
                 continue
-            plan = by_tree.get(tree, False)
-            if plan is False:
-                plan = by_tree[tree] = flat_plan(tree, credits)
+            if id(tree) in by_tree:
+                plan = by_tree[id(tree)]
+            else:
+                plan = by_tree[id(tree)] = flat_plan(tree, credits)
             if plan is not None:
                 plans[rule_id] = plan
         return plans
