@@ -91,3 +91,17 @@ def test_rules_with_equal_requirements_share_one_tree_its_slots_and_one_plan() -
     }))  # fmt: skip
     u, v = engine.compiled["U-CERT"], engine.compiled["V-CERT"]
     assert u.tree is v.tree and u.slots is v.slots and engine.flat_plans["U-CERT"] is engine.flat_plans["V-CERT"]
+
+
+def test_one_leaf_rules_matched_in_full_share_one_tree_too() -> None:
+    """A one-leaf rule that is matched in full (here: it reads a pass as a letter) is keyed by its
+    tree's identity like the others; one-to-one rules, decided in the round loop, are left alone."""
+    engine = Engine(parse_document({
+        "format": "pathways/1", "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": f"U:{n}", "kind": "course", "institution": "U", "title": n, "credits": 3} for n in ("A", "B", "C")],
+        "rules": [{"id": f"R{i}", "kind": "plar", "granted_by": "U", "requires": {"node": "U:A"}, "grants": [{"node": f"U:{n}"}],
+                   **({"pass_counts_as": "C"} if i < 2 else {})} for i, n in enumerate(("B", "C", "B"))],
+    }))  # fmt: skip
+    r0, r1, r2 = (engine.compiled[f"R{i}"] for i in range(3))
+    assert r0.tree is r1.tree and r0.slots is r1.slots
+    assert r2.tree is not r0.tree

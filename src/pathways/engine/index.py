@@ -523,7 +523,8 @@ class Engine:
         leaf = shape[0] == LEAF  # most rules: one node leaf, with no average, pool or hours
         if not leaf:
             # one tree and one set of slots per requirement: an evaluation keys what rules alike
-            # share (outlooks, candidates, pools) by their identity
+            # share (outlooks, candidates, pools) by their identity (a one-leaf rule matched in
+            # full below)
             shape, slots = self._shapes.setdefault(shape, (shape, slots))
         averages = () if leaf else tuple(_averages_in(shape))
         tree = as_met(shape) if averages else shape
@@ -571,6 +572,8 @@ class Engine:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
             if any(slot[0] == LEAF and slot[3] is not None for slot in slots):
                 self._graded.append(rule.id)
+            if leaf:  # matched in full too: one tree per requirement, as for the others
+                tree, slots = self._shapes.setdefault(tree, (tree, slots))
         elif rule.status in ("approved", "pilot"):
             named: str = tree[2]
             leaf_rules[self._ids.get(named, named)].append(
