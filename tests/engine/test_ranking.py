@@ -11,9 +11,11 @@ requirements and candidates: an unsound bound fails there first.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +26,9 @@ from pathways.engine.progress import best_progress, bounded
 from pathways.engine.ranking import Contender, Outlook, missing_credits, outlook, top_progress
 from pathways.model import EvaluationRequest, parse_document, parse_requirement
 
-from . import test_oracle, test_report
+from . import test_oracle, test_repeatable, test_report
+
+evaluate_module = importlib.import_module("pathways.engine.evaluate")  # the package's ``evaluate`` is the function
 
 HOLDINGS = ["a", "b", "c", "d", "e"]
 
@@ -281,3 +285,63 @@ def test_a_compiled_rule_knows_whether_its_progress_is_bounded(scenario: tuple[d
     engine = Engine(parse_document(scenario[0]))
     for rule in engine.compiled.values():
         assert rule.bounded == bounded(rule.tree)
+
+
+def test_rules_sharing_a_pool_are_surely_advanced_each_within_its_own_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a held node surely advances a pool is shared by rules with the same filter and
+    dates: a rule whose window starts after the only holding is not partly met, although a rule
+    without a window, with the same pool, is (and counts without computing). No held node is a
+    candidate of the first: it is never refined."""
+    doc = parse_document({
+        "format": "pathways/1", "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": "U:S1", "kind": "course", "institution": "U", "title": "S1", "credits": 3, "subject": "S"},
+                  {"id": "U:A", "kind": "credential", "institution": "U", "title": "A", "credits": 0},
+                  {"id": "U:B", "kind": "credential", "institution": "U", "title": "B", "credits": 0}],
+        "rules": [{"id": "A", "kind": "stack", "granted_by": "U", "requires": {"all": [
+                       {"credits": 6, "where": {"subject": "S"}}, {"credits": 3, "where": {"institution": "U"}}]},
+                   "grants": [{"node": "U:A"}]},
+                  {"id": "B", "kind": "stack", "granted_by": "U", "requires": {"all": [
+                       {"credits": 6, "where": {"subject": "S"}}, {"credits": 3, "where": {"institution": "U"}}]},
+                   "grants": [{"node": "U:B"}], "valid_from": "2025-01-01"}],
+    })  # fmt: skip
+    request = EvaluationRequest.from_json({"holdings": [{"node": "U:S1", "earned": "2024-05-01"}], "as_of": "2026-01-10"})
+    full = evaluate(Engine(doc), request)
+    assert [p.rule for p in full.progress] == ["A"]
+    refined = []
+    refine = evaluate_module._Progress.refine
+
+    def spy(self: Any, contender: Contender) -> Contender:
+        refined.append(contender.rule)
+        return refine(self, contender)
+
+    monkeypatch.setattr(evaluate_module._Progress, "refine", spy)
+    assert evaluate(Engine(doc), request, focus=ProgressFocus(limit=0)).progress_total == 1
+    assert refined == []
+
+
+def _focused_is_full(raw: dict[str, Any], holdings: list[dict[str, Any]]) -> list[str]:
+    engine = Engine(parse_document(raw))
+    request = EvaluationRequest.from_json({"holdings": holdings, "as_of": "2026-06-01"})
+    full = evaluate(engine, request)
+    focused = evaluate(engine, request, focus=ProgressFocus(limit=5))
+    assert [(p.rule, p.fraction) for p in focused.progress] == [(p.rule, p.fraction) for p in full.progress]
+    assert focused.progress_total == len(full.progress)
+    return [p.rule for p in full.progress]
+
+
+def test_an_attempt_inside_the_dates_advances_a_rule_the_best_attempt_falls_outside_of() -> None:
+    """The best attempt (an A in 2023) is before the rule's window, the other (a C in 2024)
+    inside it: the rule is partly met, although no held holding is inside its dates."""
+    raw = test_repeatable._doc([{**test_repeatable._POOL, "valid_from": "2024-01-01"}], repeatable=False)
+    holdings = [{"node": "U:HIST-1ST", "grade": "A", "earned": "2023-01-10"}, {"node": "U:HIST-1ST", "grade": "C", "earned": "2024-05-01"}]
+    assert _focused_is_full(raw, holdings) == ["U-CERT"]
+
+
+def test_a_copy_inside_the_dates_advances_a_rule_the_first_copy_falls_outside_of() -> None:
+    """A repeatable node's first copy (from a 2023 course) is before the rule's window, its second
+    (from a 2024 one) inside it: the leaf naming the node is filled, and the rule partly met."""
+    rule = {"id": "U-CERT", "kind": "stack", "granted_by": "U", "valid_from": "2024-01-01",
+            "requires": {"all": [{"node": "U:HIST-1ST"}, {"node": "C:HIST-130"}]}, "grants": [{"node": "U:CERT"}]}
+    raw = test_repeatable._doc([test_repeatable._transfer(110), test_repeatable._transfer(120), rule])
+    holdings = [{"node": "C:HIST-110", "earned": "2023-01-10"}, {"node": "C:HIST-120", "earned": "2024-05-01"}]
+    assert _focused_is_full(raw, holdings) == ["U-CERT"]

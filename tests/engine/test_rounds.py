@@ -123,3 +123,27 @@ def test_what_a_run_keeps_per_rule_and_per_filter_catches_up_with_new_holdings()
     run.add(HoldingState("U:S2", 3.0, earned, None, frozenset({"U:S2"})))
     assert run.in_pool(where) == run.in_pool(Filter(subject="S")) == ["U:S1", "U:S2"]
     assert run.may_fire(rule) and run.slot_most(rule)[0][0] > 5.9
+
+
+def test_a_rule_s_filter_finds_its_pool_by_identity_and_an_equal_one_by_value() -> None:
+    """Every filter object of the compiled rules maps to the one filter the pool indexes use
+    (:meth:`Engine.pool_key`), so a run files holdings and finds pools without hashing filters;
+    an equal filter made elsewhere (a planner's requirement) finds the same pool, and one no
+    rule has, none."""
+    engine = Engine(parse_document({
+        "format": "pathways/1", "institutions": [{"id": "U", "name": "U"}],
+        "nodes": [{"id": "U:S1", "kind": "course", "institution": "U", "title": "S1", "credits": 3, "subject": "S", "level": 1},
+                  {"id": "U:CERT", "kind": "credential", "institution": "U", "title": "Cert", "credits": 0},
+                  {"id": "U:DIP", "kind": "credential", "institution": "U", "title": "Dip", "credits": 0}],
+        "rules": [{"id": "R", "kind": "stack", "granted_by": "U", "requires": {"credits": 6, "where": {"subject": "S"}},
+                   "grants": [{"node": "U:CERT"}]},
+                  {"id": "Q", "kind": "stack", "granted_by": "U", "requires": {"credits": 9, "where": {"subject": "S"}},
+                   "grants": [{"node": "U:DIP"}]}],
+    }))  # fmt: skip
+    r, q = engine.compiled["R"].slots[0][3], engine.compiled["Q"].slots[0][3]
+    assert r is not q and engine.pool_key(r) is engine.pool_key(q)
+    assert engine.pool_filters("U:S1") == (engine.pool_key(r),)
+    assert engine.pool_key(Filter(subject="S")) is engine.pool_key(r) and engine.pool_key(Filter(subject="T")) is None
+    run = Run(engine, AS_OF, False)
+    run.add(HoldingState("U:S1", 3.0, dt.date(2025, 1, 1), None, frozenset({"U:S1"})))
+    assert run.in_pool(r) is run.in_pool(q) is run.in_pool(Filter(subject="S")) and run.in_pool(r) == ["U:S1"]

@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ from .deadline import NEVER, Deadline, active
 from .holdings import HoldingState, node_id, synthetic_holdings, years_before
 from .candidates import Candidate
 from .index import LEAF, POOL, CompiledRule, Engine, compile_shape
+from .loose import FlatPlan, flat_outlook
 from .matching import Progress
 from .progress import best_progress, bounded
 from .ranking import NOTHING, Contender, Outlook, ProgressEntry, ProgressFocus, missing_credits, outlook, relaxed_outlook, top_progress
@@ -264,22 +265,32 @@ def _report(run: Run, result: Evaluation, focus: ProgressFocus | None) -> None:
     skipped += [Skipped(r, "excluded") for r in run.excluded if not all(node in run.held for node, _ in engine.compiled[r].grants)]
     touched = sorted(set().union(*run.touched))
     progress = _Progress(run)
+    compiled, nodes, graded, held, excluded = engine.compiled, engine.nodes, engine.graded, run.held, run.excluded
+    include_pilot, benching = run.include_pilot, run.benching
+    every = focus is not None and focus.targets is None and focus.institutions is None
     for rule_id in touched:
         run.deadline.check("evaluation")
-        rule = engine.compiled[rule_id]
+        rule = compiled[rule_id]
         if not rule.grants:
             if run.applicable(rule) and (a := run.match(rule)) is not None:
                 result.no_credit.append(NoCredit(rule_id, rule.granted_by, tuple(map(node_id, a.uses))))
             continue
-        if rule_id in fired or all(node in run.held for node, _ in rule.grants):
+        if rule_id in fired:
             continue
-        if rule_id in run.excluded:
+        for target, _ in rule.grants:  # the entry's target: the first grant not held
+            if target not in held:
+                break
+        else:
+            continue
+        if rule_id in excluded:
             continue
         reason = None
-        if rule.status == "pilot" and not run.include_pilot:
+        status = rule.status
+        applicable = status == "approved" or (status == "pilot" and include_pilot)
+        if status == "pilot" and not include_pilot:
             if run.match(rule) is not None:
                 reason = "pilot"
-        elif run.applicable(rule):
+        elif applicable:
             # lifting a condition the rule does not have changes nothing: its last match, against
             # every candidate it has now, failed
             windowed = rule.valid_from is not None or rule.valid_to is not None
@@ -289,22 +300,21 @@ def _report(run: Run, result: Evaluation, focus: ProgressFocus | None) -> None:
                 reason = "expired"
             elif rule.limits and run.match(rule, limits=False) is not None:
                 reason = "limits"
-            elif any(s[0] == LEAF and s[3] is not None for s in rule.slots) and run.match(rule, grades=False) is not None:
+            elif rule_id in graded and run.match(rule, grades=False) is not None:
                 reason = "below_min_grade"
-            elif rule.granted_by in run.benching and run.match(rule, excludes=False) is not None:
+            elif rule.granted_by in benching and run.match(rule, excludes=False) is not None:
                 reason = "excluded"  # but for a node that lost to an anti-requisite at the rule's institution
         if reason is not None:
             skipped.append(Skipped(rule_id, reason))
-        if not run.applicable(rule):
+        if not applicable:
             continue
         if focus is None:
             entry = progress.entry(rule_id)
             if entry is not None:
                 result.progress.append(entry)
             continue
-        target = progress.target(rule)
-        if focus.admits(target, engine.nodes[target].institution):
-            progress.contend(rule_id)
+        if every or focus.admits(target, nodes[target].institution):
+            progress.contend(rule)
     if focus is None:
         result.progress_total = len(result.progress)
     else:
@@ -328,6 +338,7 @@ class _Progress:
         self.outlooks: dict[tuple[Any, ...], Outlook] = {}
         self.loose: dict[tuple[Any, ...], Outlook] = {}
         self.held_together: float | None = None
+        self.advancing: dict[tuple[Any, ...], bool | None] = {}
         self.made: dict[tuple[Any, ...], Progress] = {}
         nodes = run.engine.nodes
         self.credits = lambda n: float(nodes[n].credits) if n in nodes else None
@@ -337,9 +348,10 @@ class _Progress:
         return next(node for node, _ in rule.grants if node not in self.run.held)
 
     def _alike(self, rule: CompiledRule) -> tuple[Any, ...]:
-        # at an institution where an anti-requisite lost, the rule's candidates leave the loser out
+        # at an institution where an anti-requisite lost, the rule's candidates leave the loser out;
+        # equal trees are one object in the engine: keyed by identity, no tree is hashed
         run = self.run
-        return (rule.tree, run.bounds(rule), rule.granted_by if rule.granted_by in run.benching else None)
+        return (id(rule.tree), run.bounds(rule), rule.granted_by if rule.granted_by in run.benching else None)
 
     def _candidates(self, rule: CompiledRule, alike: tuple[Any, ...]) -> list[Candidate]:
         cands = self.cands.get(alike)
@@ -347,13 +359,13 @@ class _Progress:
             cands = self.cands[alike] = self.run.stand_ins(rule)
         return cands
 
-    def contend(self, rule_id: str) -> None:
-        """Add ``rule_id`` to :attr:`contenders`, with the outlook of what its slots could hold
-        (:meth:`Run.slot_most <pathways.engine.rounds.Run.slot_most>`, dates ignored), or, for a
+    def contend(self, rule: CompiledRule) -> None:
+        """Add ``rule`` to :attr:`contenders`, with the outlook of what its slots could hold
+        (:meth:`Run.slot_state <pathways.engine.rounds.Run.slot_state>`, dates ignored), or, for a
         rule of hours, its own. A held node that is surely a candidate for a slot it fills surely
         advances a rule without ``credits ... of`` (:meth:`_advanced`)."""
         run = self.run
-        rule = run.engine.compiled[rule_id]
+        rule_id = rule.id
         if rule.averages:
             # an average is one more part of the rule's fraction, which no outlook reads: computed when it may make the cut
             contender = Contender(rule_id, Outlook(1.0, 0.0, False))
@@ -361,26 +373,37 @@ class _Progress:
             contender = self.refine(Contender(rule_id, NOTHING, refined=False))
         else:
             # what the outlook reads of the rule: rules alike in it share one
-            alike = (rule.tree, run.bounds(rule), rule.kind == "transfer", rule.pass_counts_as,
+            alike = (id(rule.tree), run.bounds(rule), rule.kind == "transfer", rule.pass_counts_as,
                      rule.granted_by if rule.granted_by in run.benching else None)
             loose = self.loose.get(alike)
             if loose is None:
-                loose = self.loose[alike] = self._loose(rule)
+                loose = self.loose[alike] = self._loose(rule, run.engine.flat_plans.get(rule_id))
             contender = Contender(rule_id, loose, refined=False)
         if contender.outlook.bound > 0.0:
             self.contenders.append(contender)
 
-    def _loose(self, rule: CompiledRule) -> Outlook:
-        most, filled = self.run.slot_most(rule)
+    def _loose(self, rule: CompiledRule, plan: FlatPlan | None) -> Outlook:
+        state, filled = self.run.slot_state(rule)
         if not filled:
             return NOTHING
-        state = [most[s] if s in filled or spec[0] == POOL else -1.0 for s, spec in enumerate(rule.slots)]
-        loose = relaxed_outlook(rule.tree, state, credits=self.credits, advances=True, shared=self._together)
+        if plan is None:
+            loose = relaxed_outlook(rule.tree, state, credits=self.credits, advances=True, shared=self._together)
+        else:
+            bound, needed = flat_outlook(plan, state, self._together(()) if len(plan.pools) > 1 else 0.0)
+            loose = Outlook(bound, needed, bound < 1.0 - _PARTIAL)
         # partial only if some held node surely advances the rule, looked for only then; a node that
         # lost to an anti-requisite is no candidate at its institution: left to the candidates there
-        if loose.partial and not (rule.bounded and rule.granted_by not in self.run.benching and self._advanced(rule, filled)):
-            return Outlook(loose.bound, loose.needed, False)
-        return loose
+        if not loose.partial:
+            return loose
+        if rule.bounded and rule.granted_by not in self.run.benching:
+            advanced = self._advanced(rule, filled)
+            if advanced:
+                return loose
+            if advanced is not None:
+                # no held node is a candidate that adds anything: no progress at all (and none
+                # through ``credits ... of``, which a bounded rule has not)
+                return NOTHING
+        return Outlook(loose.bound, loose.needed, False)
 
     def _together(self, pools: tuple[int, ...]) -> float:
         """The most any pools can hold together: each holding placed once, and holdings sharing a
@@ -395,32 +418,55 @@ class _Progress:
             self.held_together = sum(largest.values())
         return self.held_together
 
-    def _advanced(self, rule: CompiledRule, filled: set[int]) -> bool:
+    def _advanced(self, rule: CompiledRule, filled: list[int]) -> bool | None:
         """Whether a held node is surely a candidate of ``rule`` for a filled slot (with credits,
         for a pool): one inside the rule's dates, transfer credit aside for a ``transfer`` rule
         (:meth:`Run.candidates <pathways.engine.rounds.Run.candidates>`). A leaf is filled by its
-        node graded as the leaf needs; a node presented more than once is left to the candidates."""
+        node graded as the leaf needs; a node presented more than once, or a repeatable node's
+        copies, are left to the candidates: ``None`` when one of them might be. ``False`` means
+        no candidate adds anything (an empty slot has no candidate with credits either).
+        A pool's answer depends on its filter, the dates and ``transfer`` only: rules alike in
+        those (a degree's pools at one institution) share it."""
         run = self.run
-        held, attempts = run.held, run.attempts
         lo, hi = run.bounds(rule)
         at_origin = rule.kind == "transfer"
-
-        def fits(n: str) -> bool:
-            h = held[n]
-            return (n not in attempts and not (at_origin and h.kind == "transfer")
-                    and (lo is None or h.earned >= lo) and (hi is None or h.earned <= hi))
-
+        known: bool | None = False
         for s in filled:
             spec = rule.slots[s]
-            if spec[0] == LEAF:
-                if fits(spec[2]):
-                    return True
-            elif spec[0] == POOL:
-                if any(held[n].credits > 0 and fits(n) for n in run.in_pool(spec[3])):
-                    return True
-            elif any(fits(n) for n in run.holders.get(spec[2], ())):
+            if spec[0] == POOL:
+                key = (id(spec[3]), lo, hi, at_origin)
+                if key in self.advancing:
+                    advances = self.advancing[key]
+                else:
+                    advances = self.advancing[key] = self._fits(run.in_pool(spec[3]), lo, hi, at_origin, credited=True)
+            elif spec[0] == LEAF:
+                advances = self._fits((spec[2],), lo, hi, at_origin, credited=False)
+                if not advances and spec[2] in run.copies:  # another copy may be inside the dates
+                    advances = None
+            else:
+                advances = self._fits(run.holders.get(spec[2], ()), lo, hi, at_origin, credited=False)
+            if advances:
                 return True
-        return False
+            if advances is None:
+                known = None
+        return known
+
+    def _fits(self, keys: Iterable[str], lo: dt.date | None, hi: dt.date | None, at_origin: bool, *,
+              credited: bool) -> bool | None:
+        """Whether one of the holdings held under ``keys`` (with credits, when ``credited``), not
+        presented more than once, is inside ``lo``..``hi`` (and no transfer credit, ``at_origin``);
+        ``None`` instead of ``False`` when one presented more than once was left out."""
+        held, attempts = self.run.held, self.run.attempts
+        out: bool | None = False
+        for n in keys:
+            h = held[n]
+            if credited and not h.credits > 0:
+                continue
+            if n in attempts:
+                out = None
+            elif not (at_origin and h.kind == "transfer") and (lo is None or h.earned >= lo) and (hi is None or h.earned <= hi):
+                return True
+        return out
 
     def refine(self, contender: Contender) -> Contender:
         """``contender`` with the outlook of its own candidates."""
@@ -429,7 +475,7 @@ class _Progress:
         known = self.outlooks.get(alike)
         if known is None:
             known = self.outlooks[alike] = outlook(rule.tree, rule.slots, cands=self._candidates(rule, alike),
-                                                        credits=self.credits)
+                                                        credits=self.credits, plan=self.run.engine.flat_plans.get(rule.id))
         return Contender(contender.rule, known)
 
     def exact(self, contender: Contender) -> ProgressEntry | None:

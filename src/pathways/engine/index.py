@@ -59,6 +59,8 @@ from ..model import (
 if TYPE_CHECKING:
     import networkx as nx
 
+    from .loose import FlatPlan
+
 __all__ = [
     "ALL",
     "ANY",
@@ -416,8 +418,15 @@ class Engine:
             ``unless``, a node ``excludes`` another or a node is ``repeatable``, and then the planner may not rule out the
             subsets of a set that fails.
         pool_cache: :meth:`pool_rules` by node, filled on first use.
+        filter_keys: by the ``id`` of each filter object a compiled rule holds, the equal filter
+            the pool indexes use (:meth:`pool_key`).
         demonstrated: :meth:`demonstrates` of the nodes that demonstrate any competency.
         repeatable: the ids of the ``repeatable`` nodes (held once per disjoint lineage).
+        flat_plans: the :class:`~pathways.engine.loose.FlatPlan` of each rule whose loose
+            outlook has one, by rule id.
+        graded: the ids of the rules matched in full (all but the one-to-one rules, which the
+            round loop decides) with a ``node`` leaf that has a ``min_grade``: the only ones a
+            lifted grade may fire (``skipped``).
     """
 
     def __init__(self, doc: Document) -> None:
@@ -433,12 +442,16 @@ class Engine:
         self._by_competency: dict[str, list[str]] = defaultdict(list)
         # filters by their institution (None: any institution) -> rule ids using that filter
         self._pools: dict[str | None, dict[Filter, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._pool_keys: dict[Filter, Filter] = {}
+        self.filter_keys: dict[int, Filter] = {}
         self.pool_cache: dict[str, tuple[str, ...]] = {}
         self._filter_cache: dict[str, tuple[Filter, ...]] = {}
         leaf_rules: dict[str, list[LeafRule]] = defaultdict(list)
         self._ids = {n.id: n.id for n in doc.nodes}
         self._shared: dict[object, Any] = {}
         self._general_by_node: dict[str, list[str]] = defaultdict(list)
+        self._graded: list[str] = []
+        self._shapes: dict[Compiled, tuple[Compiled, tuple[Compiled, ...]]] = {}
         self.demonstrated: dict[str, tuple[str, ...]] = {
             n.id: ((n.id,) if n.kind == "competency" else ()) + tuple(n.competencies)
             for n in doc.nodes
@@ -470,7 +483,31 @@ class Engine:
                 n: _touch(leaf_rules.get(n, []), others.get(n, [])) for n in leaf_rules.keys() | others.keys()
             }
             self.pooled = bool(self._pools)
-            del self._ids, self._shared
+            self.flat_plans = self._flat_plans()
+            self.graded: frozenset[str] = frozenset(self._graded)
+            del self._ids, self._shared, self._graded, self._shapes
+
+    def _flat_plans(self) -> dict[str, FlatPlan]:
+        """The :class:`~pathways.engine.loose.FlatPlan` of every rule in credits without
+        averages whose requirement is an ``all`` of leaves, competencies and pools (one plan per
+        tree: rules alike share it)."""
+        from .loose import flat_plan  # the plans read compiled trees: made once they are
+
+        nodes = self.nodes
+        credits = lambda n: float(nodes[n].credits) if n in nodes else None  # noqa: E731
+        by_tree: dict[int, FlatPlan | None] = {}  # equal trees are one object by now
+        plans: dict[str, FlatPlan] = {}
+        for rule_id, rule in self.compiled.items():
+            tree = rule.tree
+            if tree[0] != ALL or rule.unit != "credits" or rule.averages:
+                continue
+            if id(tree) in by_tree:
+                plan = by_tree[id(tree)]
+            else:
+                plan = by_tree[id(tree)] = flat_plan(tree, credits)
+            if plan is not None:
+                plans[rule_id] = plan
+        return plans
 
     @classmethod
     def from_document(cls, doc: Document) -> Engine:
@@ -484,19 +521,28 @@ class Engine:
     def _compile(self, rule: Rule, leaf_rules: dict[str, list[LeafRule]]) -> CompiledRule:
         shape, slots = compile_shape(rule.requires)
         leaf = shape[0] == LEAF  # most rules: one node leaf, with no average, pool or hours
+        if not leaf:
+            # one tree and one set of slots per requirement: an evaluation keys what rules alike
+            # share (outlooks, candidates, pools) by their identity (a one-leaf rule matched in
+            # full below)
+            shape, slots = self._shapes.setdefault(shape, (shape, slots))
         averages = () if leaf else tuple(_averages_in(shape))
         tree = as_met(shape) if averages else shape
+        if not leaf and tree is not TRUE:
+            tree = self._share(tree)
         for slot in slots:
             if slot[0] == LEAF:
                 self._add_unique(self._by_node[slot[2]], rule.id)
             elif slot[0] == COMPETENCY:
                 self._add_unique(self._by_competency[slot[2]], rule.id)
             else:
-                self._add_unique(self._pools[slot[3].institution][slot[3]], rule.id)
+                where = self._pool_key_of(slot[3])
+                self._add_unique(self._pools[where.institution][where], rule.id)
         # a holding an average is taken over touches the rule: it may raise the average
         for avg in averages:
             if avg[4] is not None:
-                self._add_unique(self._pools[avg[4].institution][avg[4]], rule.id)
+                where = self._pool_key_of(avg[4])
+                self._add_unique(self._pools[where.institution][where], rule.id)
             for n in avg[3] or ():
                 self._add_unique(self._general_by_node[n], rule.id)
         grant_list = []
@@ -524,6 +570,10 @@ class Engine:
             for slot in slots:
                 if slot[0] == LEAF:
                     self._add_unique(self._general_by_node[slot[2]], rule.id)
+            if any(slot[0] == LEAF and slot[3] is not None for slot in slots):
+                self._graded.append(rule.id)
+            if leaf:  # matched in full too: one tree per requirement, as for the others
+                tree, slots = self._shapes.setdefault(tree, (tree, slots))
         elif rule.status in ("approved", "pilot"):
             named: str = tree[2]
             leaf_rules[self._ids.get(named, named)].append(
@@ -565,6 +615,20 @@ class Engine:
             shape=shape if averages else None,
             bounded=leaf or not _credits_of(tree),
         )
+
+    def _pool_key_of(self, where: Filter) -> Filter:
+        """The one filter object the pool indexes use for filters equal to ``where``, which
+        :attr:`filter_keys` then finds by identity (the compiled rules keep ``where`` alive)."""
+        key = self._pool_keys.setdefault(where, where)
+        self.filter_keys[id(where)] = key
+        return key
+
+    def pool_key(self, where: Filter) -> Filter | None:
+        """The filter of the graph's credit pools equal to ``where`` (the object
+        :meth:`pool_filters` lists), ``None`` when no rule's pool has it. A filter of a compiled
+        rule is found by identity, without hashing it (most of an evaluation's lookups)."""
+        key = self.filter_keys.get(id(where))
+        return key if key is not None else self._pool_keys.get(where)
 
     @staticmethod
     def _add_unique(ids: list[str], rule_id: str) -> None:

@@ -36,6 +36,7 @@ from typing import Any
 
 from .candidates import Candidate
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, CREDITS_OF, LEAF, POOL, Compiled
+from .loose import FlatPlan, flat_outlook
 from .progress_bound import slot_weights
 
 __all__ = [
@@ -184,7 +185,7 @@ NOTHING = Outlook(0.0, 0.0, False)
 
 
 def outlook(tree: Compiled, slots: tuple[Compiled, ...], *, cands: Sequence[Candidate],
-            credits: Callable[[str], float | None]) -> Outlook:
+            credits: Callable[[str], float | None], plan: FlatPlan | None = None) -> Outlook:
     """The outlook of :func:`~pathways.engine.progress.best_progress` over ``cands``.
 
     Candidates sharing a lineage holding are placed one at most; a group is keyed by the
@@ -198,6 +199,9 @@ def outlook(tree: Compiled, slots: tuple[Compiled, ...], *, cands: Sequence[Cand
       slots' weights in the fraction (``1/n`` under an ``all`` of n, ``1/k`` under an
       ``at_least k``, 1 under an ``any``: a mean, a top-k mean and a maximum grow by at most
       the weighted gains of their parts).
+
+    ``plan``, the tree's :class:`~pathways.engine.loose.FlatPlan` when it has one, computes the
+    first bound the same, sooner.
 
     ``partial``: the bound is below 1 and some candidate alone gives a positive fraction (without
     ``credits ... of``: any candidate in a leaf, or with credits in a pool; under one, a part
@@ -237,7 +241,11 @@ def outlook(tree: Compiled, slots: tuple[Compiled, ...], *, cands: Sequence[Cand
                     held[group] = most
         return sum(held.values())
 
-    relaxed = relaxed_outlook(tree, state, credits=credits, advances=False, shared=shared)
+    if plan is None:
+        relaxed = relaxed_outlook(tree, state, credits=credits, advances=False, shared=shared)
+    else:
+        bound, needed = flat_outlook(plan, state, shared(plan.pool_slots) if len(plan.pools) > 1 else 0.0)
+        relaxed = Outlook(bound, needed, False)
     if weights is None:
         return relaxed
     bound = min(relaxed.bound, sum(gains.values()))

@@ -151,7 +151,8 @@ class Run:
         self.position: dict[str, int] = {}
         self.sorted_lineage: dict[str, tuple[str, ...]] = {}
         self.holders: dict[str, list[str]] = defaultdict(list)
-        self._pools: dict[Filter, _Pool] = {}
+        self._pools: dict[int, _Pool] = {}  # the graph's filters' pools, by id of the engine's pool key
+        self._scanned: dict[Filter, _Pool] = {}  # the pools of other filters
         self._pool_of: dict[int, tuple[Filter, _Pool]] = {}
         self._filed = 0
         self.pending: list[tuple[LeafRule, str]] = []
@@ -160,13 +161,12 @@ class Run:
         self._fits: dict[tuple[str, bool, bool, bool, bool], _Fits] = {}
         self._made: dict[tuple[str, tuple[int, ...]], Candidate] = {}
         self._made_hours: dict[tuple[str, tuple[int, ...]], Candidate] = {}
-        self._stand_ins: dict[tuple[Filter, tuple[str, ...], bool], tuple[int, list[str]]] = {}
+        self._stand_ins: dict[tuple[int, tuple[str, ...], bool], tuple[int, list[str]]] = {}
         self._alike: dict[tuple[object, ...], Assignment | None] = {}
         self._alike_at = 0
         self.copies: dict[str, list[str]] = {}
         self.node_of: dict[str, str] = {}
         self.taken: dict[str, frozenset[str]] = {}
-        self._most: dict[str, tuple[CompiledRule, int, list[float], set[int]]] = {}
         self._may_fire: dict[str, tuple[CompiledRule, int, bool]] = {}
 
     def add(self, h: HoldingState, lineage: tuple[str, ...] | None = None, *, key: str | None = None) -> None:
@@ -208,19 +208,25 @@ class Run:
             filters = self.engine.pool_filters
             for n in order[self._filed :]:
                 for f in filters(node_of.get(n, n) if node_of else n):
-                    p = pools.get(f)
+                    p = pools.get(id(f))
                     if p is None:
-                        p = pools[f] = _Pool(filed=True)
+                        p = pools[id(f)] = _Pool(filed=True)
                     p.members.append(n)
             self._filed = len(order)
-        # by identity first: a filter is one object per rule slot, and hashing one costs more
+        # by identity: a filter is one object per rule slot, and hashing one costs more
         known = self._pool_of.get(id(where))
         if known is not None and known[0] is where:
             p = known[1]
         else:
-            p = pools.get(where)
-            if p is None:
-                p = pools[where] = _Pool(filed=self.engine.knows_filter(where))
+            key = self.engine.pool_key(where)
+            if key is not None:
+                p = pools.get(id(key))
+                if p is None:
+                    p = pools[id(key)] = _Pool(filed=True)
+            else:
+                p = self._scanned.get(where)
+                if p is None:
+                    p = self._scanned[where] = _Pool(filed=False)
             self._pool_of[id(where)] = (where, p)
         if p.scanned is not None and p.scanned < len(order):
             nodes = self.engine.nodes
@@ -236,6 +242,11 @@ class Run:
         """The most credits a pool with filter ``where`` could get from the holdings now held,
         whatever the rule's window: each holding's lineage counted once, at its largest credits
         (shared by every rule with this filter, grown as holdings arrive)."""
+        known = self._pool_of.get(id(where))
+        if known is not None and known[0] is where and self._filed == len(self.order):
+            p = known[1]  # most calls: a pool already up to date, found without a call
+            if p.scanned is None and p.counted == len(p.members):
+                return p.total
         p = self._pool(where)
         members = p.members
         if p.counted < len(members):
@@ -267,16 +278,10 @@ class Run:
         known = self._may_fire.get(rule.id)
         if known is not None and known[0] is rule and known[1] == len(self.order):
             return known[2]
-        fires = self._may_fire_now(rule)
+        # kept until holdings arrive
+        fires = self._necessary_filled(rule, graded=True) and may_meet(rule.tree, *self.slot_most(rule))[0]
         self._may_fire[rule.id] = (rule, len(self.order), fires)
         return fires
-
-    def _may_fire_now(self, rule: CompiledRule) -> bool:
-        """:meth:`may_fire` of a rule in credits, computed (the answer is kept until holdings arrive)."""
-        if not self._necessary_filled(rule, graded=True):
-            return False
-        most, filled = self.slot_most(rule)
-        return may_meet(rule.tree, most, filled)[0]
 
     def _necessary_filled(self, rule: CompiledRule, *, graded: bool) -> bool:
         """Whether every :attr:`CompiledRule.necessary` slot of ``rule`` may be filled: a pool
@@ -298,32 +303,39 @@ class Run:
     def slot_most(self, rule: CompiledRule) -> tuple[list[float], set[int]]:
         """Per slot of ``rule``, the most any held node could put there, dates ignored (a pool:
         :meth:`pool_most`; a leaf: its graded holding's credits), and the slots some held node
-        fills: an upper bound on any match or progress, from indexes shared by all rules (kept
-        until holdings arrive: callers only read them)."""
-        known = self._most.get(rule.id)
-        if known is not None and known[0] is rule and known[1] == len(self.order):
-            return known[2], known[3]
-        held = self.held
-        most = [0.0] * len(rule.slots)
-        filled: set[int] = set()
-        for spec in rule.slots:
-            tag, slot = spec[0], spec[1]
-            if tag == LEAF:
-                h = self._graded(spec, rule.pass_counts_as)
-                if h is not None:
-                    most[slot] = max(h.credits, 0.0)
-                    filled.add(slot)
-            elif tag == POOL:
-                most[slot] = self.pool_most(spec[3]) + _SLACK
-                if most[slot] > _SLACK:
-                    filled.add(slot)
+        fills: an upper bound on any match or progress, from indexes shared by all rules."""
+        state, filled = self.slot_state(rule)
+        return [0.0 if most < 0 else most for most in state], set(filled)
+
+    def slot_state(self, rule: CompiledRule) -> tuple[list[float], list[int]]:
+        """:meth:`slot_most` as a relaxed outlook reads it (:func:`~pathways.engine.ranking.relaxed_outlook`):
+        per slot, a pool's most (slack added), a leaf's or competency's most or -1 when no held
+        node fills it; and the filled slots, in order."""
+        held, pass_as = self.held, rule.pass_counts_as
+        state: list[float] = []
+        filled: list[int] = []
+        for spec in rule.slots:  # numbered in order: slot i is the i-th
+            tag = spec[0]
+            if tag == POOL:
+                most = self.pool_most(spec[3]) + _SLACK
+                state.append(most)
+                if most > _SLACK:
+                    filled.append(spec[1])
+            elif tag == LEAF:
+                h = self._graded(spec, pass_as)
+                if h is None:
+                    state.append(-1.0)
+                else:
+                    state.append(max(h.credits, 0.0))
+                    filled.append(spec[1])
             else:
                 holders = self.holders.get(spec[2])
                 if holders:
-                    most[slot] = max(max(held[n].credits for n in holders), 0.0)
-                    filled.add(slot)
-        self._most[rule.id] = (rule, len(self.order), most, filled)
-        return most, filled
+                    state.append(max(max(held[n].credits for n in holders), 0.0))
+                    filled.append(spec[1])
+                else:
+                    state.append(-1.0)
+        return state, filled
 
     def _graded(self, leaf: Compiled, pass_counts_as: str | None) -> HoldingState | None:
         """A holding (an attempt, for a node presented more than once) of a ``node`` leaf's node
@@ -418,14 +430,15 @@ class Run:
         """The held nodes passing ``where`` that stand for the rest (see :meth:`stand_ins`):
         per (lineage, credits, the node's ``fields``), the smallest id; with ``at_origin``
         (a ``transfer`` rule's pools), holdings granted by ``transfer`` rules left out."""
-        key = (where, fields, at_origin)
+        pool = self._pool(where)
+        key = (id(pool), fields, at_origin)  # one pool per filter in a run: no filter hashed
         cached = self._stand_ins.get(key)
         if cached is not None and cached[0] == len(self.order):
             return cached[1]
         held, nodes, node_of = self.held, self.engine.nodes, self.node_of
         attrs = tuple(_NODE_FIELD[f] for f in fields)
         smallest: dict[tuple[object, ...], str] = {}
-        for n in self.in_pool(where):
+        for n in pool.members:
             h = held[n]
             if at_origin and h.kind == "transfer":
                 continue
@@ -722,8 +735,8 @@ class Run:
         """Derive to the fixpoint from the holdings added so far; the derived holdings in order."""
         engine, held, lineages = self.engine, self.held, self.sorted_lineage
         include_pilot, pending = self.include_pilot, self.pending
-        touch, pooled, pool_cache = engine.touch, engine.pooled, engine.pool_cache
-        node_of = self.node_of
+        touch, pooled, pool_cache, compiled, excluded = engine.touch, engine.pooled, engine.pool_cache, engine.compiled, self.excluded
+        node_of, pool_most = self.node_of, self.pool_most
         granted: list[HoldingState] = []
         new = list(self.order)
         round_no = 0
@@ -791,10 +804,24 @@ class Run:
                             _compete(best, g, (first, standing), lr[2], lr, n)
             for rule_id in general:
                 self.deadline.check("evaluation")
-                rule = engine.compiled[rule_id]
-                if (not self.applicable(rule) or rule_id in self.excluded
-                        or (not rule.repeats and all(node in held for node, _ in rule.grants))):
+                rule = compiled[rule_id]
+                if not (rule.status == "approved" or (rule.status == "pilot" and include_pilot)) or rule_id in excluded:
                     continue
+                if not rule.repeats:
+                    for node, _ in rule.grants:
+                        if node not in held:
+                            break
+                    else:
+                        continue  # every grant held
+                    # what match checks first, for a rule without averages or repeats: most stop here,
+                    # on the first slot may_fire checks, a pool without the credits it needs
+                    if rule.shape is None:
+                        if rule.unit == "credits" and rule.necessary:
+                            spec = rule.slots[rule.necessary[0]]
+                            if spec[0] == POOL and pool_most(spec[3]) + 2 * _SLACK < spec[2]:
+                                continue
+                        if not self.may_fire(rule):
+                            continue
                 a = self.match(rule)
                 if a is None:
                     continue
