@@ -74,6 +74,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("request_time_limit", "PATHWAYS_REQUEST_TIME_LIMIT", "30",
             "seconds an evaluation, reach, plan, impact, validation or GraphQL operation may compute before it stops with 503",
             float),
+    Setting("engine_threads", "PATHWAYS_ENGINE_THREADS", "1",
+            "engine computations (evaluation, reach, plan, GraphQL, impact, validation) one worker process runs at once; "
+            "the others wait their turn (interleaved, each costs about a third more CPU)", int),
     Setting("impact_max_listed", "PATHWAYS_IMPACT_MAX_LISTED", "1000",
             "most reach pairs, and most routes, one impact answer lists per list (gained, lost); the totals stay exact", int),
     Setting("validate_max_listed", "PATHWAYS_VALIDATE_MAX_LISTED", "1000",
@@ -96,6 +99,7 @@ class Settings:
     graphql_max_cost: int = 10000
     graphql_max_depth: int = 12
     request_time_limit: float = 30.0
+    engine_threads: int = 1
     impact_max_listed: int = 1000
     validate_max_listed: int = 1000
 

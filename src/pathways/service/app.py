@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI
 
 from .. import __version__
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.store = the_store
     app.state.tokens = Tokens.load(settings.tokens_file)
     app.state.limits = Limits.from_settings(settings)
+    app.state.engine_lane = anyio.CapacityLimiter(settings.engine_threads)  # see pathways.service.work
     # a local SQLite version() is a microsecond query: check it on every request, so even a
     # write through another worker process is seen by the next evaluation; a Bolt round trip
     # is checked at most every 250 ms (replicas converge within that)

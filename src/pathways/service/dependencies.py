@@ -72,7 +72,7 @@ async def _limits(request: Request) -> Limits:
 async def request_work(request: Request) -> AsyncIterator[Work]:
     """The request's engine work: off the loop, under the app's time limit, watched for a
     client that leaves (see :mod:`~pathways.service.work`)."""
-    work = Work(deadline=request.app.state.limits.deadline(), request=request)
+    work = Work(deadline=request.app.state.limits.deadline(), lane=request.app.state.engine_lane, request=request)
     try:
         yield work
     finally:

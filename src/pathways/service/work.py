@@ -9,11 +9,18 @@ engine checks inside its loops; past it the work stops and the request answers 5
 deadline, so a client that times out or hangs up stops the computation at the engine's
 next check instead of leaving it to run for nobody.
 
-The engine calls of one request run one at a time, in the same pool of threads as FastAPI's
-synchronous routes (anyio's default, 40): a request takes at most one of them.
+The engine calls of one request run one at a time, and a worker process runs at most
+``engine_threads`` engine calls at once (the app's *lane*, an :class:`anyio.CapacityLimiter`,
+by default 1); the others wait their turn, their deadline running. Python runs one thread
+at a time in a process: threads computing together only take turns every
+millisecond (:data:`~pathways.service.server.SWITCH_INTERVAL`), and each turn finds the
+caches filled by another evaluation's data. On the BC 1.0 graph a shaped ``POST /evaluate``
+cost about a third more CPU with two or four evaluations interleaved than one after the other
+(docs/benchmarks.md); so one at a time, as a classic synchronous worker serves, and more
+processes for more cores.
 
 Example:
-    >>> work = Work(deadline=Deadline.after(5))
+    >>> work = Work(deadline=Deadline.after(5), lane=anyio.CapacityLimiter(1))
     >>> work.deadline.passed()
     False
 """
@@ -38,19 +45,20 @@ T = TypeVar("T")
 class Work:
     """One request's engine work: its deadline, its thread, and the watch on its client."""
 
-    def __init__(self, *, deadline: Deadline, request: Request | None = None) -> None:
+    def __init__(self, *, deadline: Deadline, lane: anyio.CapacityLimiter, request: Request | None = None) -> None:
         self.deadline = deadline
+        self._lane = lane
         self._request = request
         self._one_at_a_time = anyio.Lock()
         self._watcher: asyncio.Task[None] | None = None
 
     async def run(self, fn: Callable[[], T]) -> T:
-        """``fn()`` in a thread of the app's pool (anyio's, 40 threads), after this request's
-        earlier calls; the client is watched from the first call on."""
+        """``fn()`` in a worker thread once the app's lane has room, after this request's earlier
+        calls; the client is watched from the first call on (also while it waits its turn)."""
         if self._watcher is None and self._request is not None:
             self._watcher = asyncio.get_running_loop().create_task(self._watch(self._request))
         async with self._one_at_a_time:
-            return await anyio.to_thread.run_sync(fn)
+            return await anyio.to_thread.run_sync(fn, limiter=self._lane)
 
     async def _watch(self, request: Request) -> None:
         # once the body is read, the server's next message is http.disconnect: sent when the
