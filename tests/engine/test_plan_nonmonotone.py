@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pathways.engine.plan import _Planner
+from pathways.engine.plan_index import plan_index
 from pathways.model import PlanRequest
 
 from .test_plan import AS_OF, course, graph, node, plans, rule, run
@@ -73,3 +74,14 @@ def test_a_plan_is_made_minimal_over_subsets_of_its_free_items_not_only_single_d
     planner = _Planner(engine, PlanRequest.model_validate({"target": "U:T", "as_of": AS_OF}), None, ())
     assert planner.is_plan(frozenset({"U:X", "U:F1", "U:F2"})) and not planner.is_plan(frozenset({"U:X", "U:F1"}))
     assert planner.minimal(frozenset({"U:X", "U:F1", "U:F2"})) == frozenset({"U:X"})
+
+
+def test_a_rule_whose_average_weighs_an_unstable_node_grants_an_unstable_node() -> None:
+    # C1 is granted by a rule with an unless (an item may switch it off, and with it the average over C1): the
+    # target resting on that average may be lost by adding items, so the planner searches for it without a bound
+    engine = graph([course("C0", credits=3), course("C1", credits=3), course("C2", credits=3), course("C5", credits=3)],
+                   [rule("R1", {"all": [node("C5"), {"average": "B", "of": [node("C1")]}]}),
+                    rule("R2", node("C0"), grants="U:C1", unless=node("C2"))])  # fmt: skip
+    unstable = plan_index(engine).unstable(engine)
+    assert {"U:C1", "U:T"} <= unstable
+    assert "U:C5" not in unstable

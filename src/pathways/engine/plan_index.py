@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..model import CompetencyLeaf, CreditsWhere, Filter, NodeLeaf, Requirement, walk
+from ..model import Average, CompetencyLeaf, CreditsWhere, Filter, NodeLeaf, Requirement, walk
 from .index import Engine, filter_matches
 
 __all__ = ["PlanIndex", "plan_index"]
@@ -66,6 +66,15 @@ class PlanIndex:
                 out.extend(self.matching(engine, r.where))
         return out
 
+    def weighed(self, engine: Engine, req: Requirement) -> list[str]:
+        """Every node an average of ``req`` weighs (named by its ``of``, or matching its ``where``):
+        a rule's averages may turn unmet when one of them is lost, though no part of it uses them."""
+        out: list[str] = []
+        for r in walk(req):
+            if isinstance(r, Average):
+                out.extend(r.of if r.of is not None else self.matching(engine, r.where) if r.where is not None else ())
+        return out
+
     def unstable(self, engine: Engine) -> frozenset[str]:
         """The nodes whose holding more holdings may change other than by deriving it anew (cached).
 
@@ -85,7 +94,7 @@ class PlanIndex:
             for rule in engine.rules.values():
                 if rule.unless is not None:
                     found.update(g.node for g in rule.grants)
-                for m in self.mentions(engine, rule.requires):
+                for m in (*self.mentions(engine, rule.requires), *self.weighed(engine, rule.requires)):
                     using[m].append(rule.id)
             stack = list(found)
             while stack:
