@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from ..dependencies import AppLimits, Body, Cache, CurrentSettings, RequestWork
+from ..dependencies import AppLimits, Cache, CurrentSettings, RequestWork
 from ..openapi import answers
 from ..queries import impact_json, validation_json
 from ..responses import FastJSONResponse
+from ..work import engine_answer
 
 __all__ = ["router"]
 
@@ -58,11 +59,11 @@ _IMPACT_RESPONSE: dict[str, Any] = {
                200: {"description": "the impact", "content": {"application/json": {"schema": _IMPACT_RESPONSE}}}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _IMPACT_REQUEST}}}},
 )
-async def post_impact(body: Body, cache: Cache, limits: AppLimits, work: RequestWork) -> FastJSONResponse:
+async def post_impact(request: Request) -> FastJSONResponse:
     """Nothing is written. Compared: the rules that count for learning earned after the date
     (approved, not closed by then), before and after the change. Each list holds at most
     ``PATHWAYS_IMPACT_MAX_LISTED`` items, in order; ``gained_total`` and ``lost_total`` are exact."""
-    return await work.run(lambda: FastJSONResponse(impact_json(cache.current(), body, limits=limits, deadline=work.deadline)))
+    return await engine_answer(request, impact_json)
 
 
 @router.get("/validate", summary="Registrar checks of the graph: ambiguous, overlapping, inflating, overdue... rules",
