@@ -23,6 +23,7 @@ from fastapi import Depends, FastAPI
 from .. import __version__
 from ..settings import Settings
 from ..store import Store, open_store
+from .balance import Balance, Balanced
 from .tokens import Tokens
 from .browser import install_browser_pages
 from .engine_cache import EngineCache
@@ -48,8 +49,9 @@ GraphQL (with GraphiQL in a browser) is at `/graphql`.
 """
 
 
-def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
-    """A new app on ``store`` (or the store ``settings.store_url`` names, closed on shutdown)."""
+def create_app(settings: Settings, *, store: Store | None = None, balance: Balance | None = None) -> FastAPI:
+    """A new app on ``store`` (or the store ``settings.store_url`` names, closed on shutdown);
+    one of several workers has a ``balance`` (:mod:`~pathways.service.balance`)."""
     owned = store is None
     the_store = open_store(settings.store_url) if store is None else store
 
@@ -79,7 +81,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
     app.add_middleware(HttpMethods, routes=app.router.routes)
-    install_metrics(app)  # outermost: it times and counts every answer, refusals by BodyLimit included
+    install_metrics(app)  # it times and counts every answer, refusals by BodyLimit included
+    if balance is not None:
+        app.add_middleware(Balanced, balance=balance)
     for router in ROUTERS:
         app.include_router(router)
     graphql = graphql_router()
@@ -94,6 +98,6 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     return app
 
 
-def app_from_env() -> FastAPI:
+def app_from_env(*, balance: Balance | None = None) -> FastAPI:
     """The app of ``PATHWAYS_*`` settings: the factory each ``pathways serve`` worker runs."""
-    return create_app(Settings.from_env())
+    return create_app(Settings.from_env(), balance=balance)

@@ -15,7 +15,9 @@ on the seed graph with wrk:
 So several workers each get their own listening socket on the same port
 (``SO_REUSEPORT``: the kernel spreads new connections over them), with ``TCP_NODELAY`` set
 on it, which Linux passes on to every accepted connection (:func:`listeners`). One worker
-runs plain uvicorn: asyncio binds that socket itself and sets ``TCP_NODELAY``.
+runs plain uvicorn: asyncio binds that socket itself and sets ``TCP_NODELAY``. The kernel
+spreads connections by a hash, unevenly for a few at a time; the workers even out their busy
+connections themselves (:mod:`~pathways.service.balance`, counts in shared memory).
 
 uvicorn picks uvloop and httptools (both dependencies) for its event loop and HTTP parser:
 with asyncio and h11 a small ``POST /evaluate`` cost the server about a third more CPU.
@@ -37,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import functools
 import multiprocessing
 import os
 import shutil
@@ -44,12 +47,15 @@ import signal
 import socket
 import sys
 import tempfile
+from collections.abc import MutableSequence
 from types import FrameType
 from typing import Any
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from .app import app_from_env
+from .balance import Balance
 from .observe import ACCESS_LOGGER
 
 __all__ = ["APP", "MULTIPROC_DIR", "listeners", "log_config", "run"]
@@ -110,7 +116,9 @@ def run(*, host: str, port: int, workers: int, access_log: bool) -> None:
         return
     socks = listeners(host, port, workers)
     spawn = multiprocessing.get_context("spawn")
-    procs = [spawn.Process(target=_worker, args=(config, sock), name=f"pathways-worker-{i}") for i, sock in enumerate(socks)]
+    busy = spawn.RawArray("i", workers)  # each worker's busy connections (pathways.service.balance)
+    procs = [spawn.Process(target=_worker, args=(config, sock, busy, i), name=f"pathways-worker-{i}")
+             for i, sock in enumerate(socks)]
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job may start with it ignored
         signal.signal(signum, _interrupt)
     # fresh for each run (counts of an earlier one would be added in), inherited by the spawned workers
@@ -141,9 +149,11 @@ def run(*, host: str, port: int, workers: int, access_log: bool) -> None:
             os.environ[MULTIPROC_DIR] = previous
 
 
-def _worker(config: uvicorn.Config, sock: socket.socket) -> None:
-    """One worker process: uvicorn on its own listening socket."""
+def _worker(config: uvicorn.Config, sock: socket.socket, busy: MutableSequence[int], index: int) -> None:
+    """One worker process (``index``): uvicorn on its own listening socket, balancing its busy
+    connections against the other workers' (``busy``, shared)."""
     sys.setswitchinterval(SWITCH_INTERVAL)
+    config.app = functools.partial(app_from_env, balance=Balance(busy, index))
     config.configure_logging()
     try:
         uvicorn.Server(config).run(sockets=[sock])
