@@ -25,19 +25,24 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
-$(STAMP): $(UV) requirements/run.txt pyproject.toml
-	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/run.txt
-	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+# the install compiles the engine's hot modules (setup.py, mypyc) beside their sources: again when one changes
+ENGINE := $(wildcard src/pathways/engine/*.py)
+
+$(STAMP): $(UV) requirements/run.txt requirements/build.txt pyproject.toml setup.py $(ENGINE)
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/run.txt -r requirements/build.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation --reinstall-package pathways -e .
 	touch $@
 
 $(TEST_STAMP): $(STAMP) requirements/test.txt
 	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/test.txt
 	touch $@
 
-## make lock: resolve pyproject.toml's ranges anew into requirements/test.txt and requirements/run.txt.
+## make lock: resolve pyproject.toml's ranges anew into requirements/test.txt and requirements/run.txt, and
+## requirements/build.in's (what setup.py needs) into requirements/build.txt.
 lock: $(UV)
 	$(UV) pip compile pyproject.toml --extra test $(LOCK_FLAGS) --upgrade -o requirements/test.txt
 	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -c requirements/test.txt -o requirements/run.txt
+	$(UV) pip compile requirements/build.in $(LOCK_FLAGS) -c requirements/test.txt -o requirements/build.txt
 
 # the versions web/package-lock.json pins, from the npm registry (no install scripts run)
 $(WEB): web/package.json web/package-lock.json
@@ -81,4 +86,4 @@ bench: $(STAMP) wrk
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) pathways.db pathways.db-wal pathways.db-shm
+	rm -rf $(VENV) build pathways.db pathways.db-wal pathways.db-shm src/*.so src/pathways/engine/*.so

@@ -291,13 +291,14 @@ class _Progress(SearchState):
         met = [value for state, value in states.items() if _progress(self.tree, state)[1]]
         if not met:
             return
-        how = min(met, key=lambda v: (v[0], v[1], *_tail(v)))[2]
-        for i, s in (*placed, *how):
+        how: tuple[tuple[int, int], ...] = min(met, key=lambda v: (v[0], v[1], *_tail(v)))[2]
+        replayed = [*placed, *how]
+        for i, s in replayed:
             self.place(i, s)
         key = self.key(self.used(self.tree)[1])
         if self.best_used is None or key < self.best_used:
             self.best_used = key
-        for i, s in reversed((*placed, *how)):
+        for i, s in reversed(replayed):
             self.unplace(i, s)
 
     def grow(self, held: float, s: int, credits: float) -> float:

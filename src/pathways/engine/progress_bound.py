@@ -160,7 +160,7 @@ class _Bound:
                 # no completion beats the anchor's fraction: it must beat its key, with at
                 # least ``more`` holdings more, all from ``element`` on
                 goal = floor if firing else anchor - _EPS
-                more: float = max(1, math.ceil((goal - fraction) / largest - _MARGIN)) if largest > 0 else anchor_size + 1
+                more = float(max(1, math.ceil((goal - fraction) / largest - _MARGIN)) if largest > 0 else anchor_size + 1)
                 more = max(more, self.counts.to_meet(state, g) if firing else self.counts.to_gain(goal - fraction, g))
                 size, lineage = value[:2]
                 if size + more > anchor_size:
@@ -178,7 +178,7 @@ class _Bound:
         found, the answer has no more holdings than it)."""
         search, to_meet, offset = self.search, self.counts.to_meet, self.offset
         if search.best_used is not None and search.best_used[0] < search.cap:
-            search.cap = search.best_used[0]
+            search.cap = float(search.best_used[0])
         cap = search.cap
         return [(fraction, state) for fraction, state in scored if offset + states[state][0] + to_meet(state, g) <= cap]
 
