@@ -169,11 +169,15 @@ def focused(entries: Iterable[ProgressEntry], focus: ProgressFocus, *,
     return ranked(admitted, focus.limit), len(admitted)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outlook:
     """The best a rule's progress can be: its fraction at most ``bound``, the credits it still
     needs at least ``needed``, and ``partial`` when it is surely partly met (its fraction in
-    (0, 1)), so that it counts without computing."""
+    (0, 1)), so that it counts without computing.
+
+    Never changed once made, but not ``frozen``: an answer makes one or two hundred outlooks and
+    contenders, and compiled (setup.py) a frozen dataclass is made by its interpreted
+    ``__init__``, about three times slower than the compiled one."""
 
     bound: float
     needed: float
@@ -269,10 +273,11 @@ def relaxed_outlook(tree: Compiled, state: Sequence[float], *, credits: Callable
     return Outlook(bound, needed, advances and bound < 1.0 - _EPS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Contender:
     """A rule of interest that may show progress, with its :class:`Outlook`: from its own
-    candidates when ``refined``, else from indexes shared by all rules (looser, cheaper)."""
+    candidates when ``refined``, else from indexes shared by all rules (looser, cheaper).
+    Never changed once made (not ``frozen``, as :class:`Outlook`)."""
 
     rule: str
     outlook: Outlook
