@@ -14,10 +14,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# gcc: the install compiles the engine's hot modules with mypyc (setup.py)
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+COPY requirements ./requirements
+COPY pyproject.toml setup.py README.md ./
 COPY src ./src
-# Editable, so the service finds web/node_modules beside src/ as in a checkout.
-RUN pip install -e .
+# The versions the lock files pin; editable, so the service finds web/node_modules beside src/ as in a checkout.
+RUN pip install --require-hashes -r requirements/run.txt -r requirements/build.txt \
+    && pip install --no-deps --no-build-isolation -e .
 COPY --from=web /web/node_modules ./web/node_modules
 # The seed graph, for `pathways load --if-empty graph/seed/*.json` (the compose "seed" service).
 COPY graph ./graph
