@@ -21,9 +21,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from .index import ALL, ANY, AT_LEAST, COMPETENCY, LEAF, POOL, Compiled
 
@@ -33,20 +32,25 @@ _EPS = 1e-9
 """A pool this close to its need is met (the relaxed outlook's own test)."""
 
 
+Part = tuple[int, int, float, float, bool, tuple[tuple[int, float], ...]]
+"""A part of a :class:`FlatPlan`: see :attr:`FlatPlan.kids`."""
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class FlatPlan:
     """What the loose outlook of an ``all`` of parts reads of the requirement, each part a
     leaf, a competency, a pool, or an ``any`` or ``at_least`` of leaves and competencies.
 
     ``kids`` has the parts in order, each ``(tag, slot, credits a missing leaf needs, pool
-    need, pool unit)``, a group ``(tag, k, 0, 0, its leaves as (slot, credits a missing one
-    needs))`` (``k`` 1 for an ``any``); ``pools`` the pools' ``(slot, need)`` by need,
+    need, whether the pool adds credits, ())``, a group ``(tag, k, 0, 0, False, its leaves as
+    (slot, credits a missing one needs))`` (``k`` 1 for an ``any``): every field typed, so that
+    the compiled loop (setup.py) reads them unboxed; ``pools`` the pools' ``(slot, need)`` by need,
     smallest first (the order :func:`~pathways.engine.ranking._filled` fills them);
     ``pool_slots`` their slots in tree order (what the pools hold together is asked of them);
     ``pool_needs`` their needs summed in tree order; ``credits`` whether every pool adds
     credits. Compared by identity: rules alike in their tree share one plan."""
 
-    kids: tuple[tuple[Any, ...], ...]
+    kids: tuple[Part, ...]
     pools: tuple[tuple[int, float], ...]
     pool_slots: tuple[int, ...]
     pool_needs: float
@@ -66,15 +70,15 @@ def flat_plan(tree: Compiled, credits: Callable[[str], float | None]) -> FlatPla
     def needs(leaf: Compiled) -> float:
         return (credits(leaf[2]) or 0.0) if leaf[0] == LEAF else 0.0
 
-    kids: list[tuple[Any, ...]] = []
+    kids: list[Part] = []
     for kid in tree[1]:
         if kid[0] in _ONE:
-            kids.append((kid[0], kid[1], needs(kid), 0.0, ""))
+            kids.append((kid[0], kid[1], needs(kid), 0.0, False, ()))
         elif kid[0] == POOL:
-            kids.append((POOL, kid[1], 0.0, kid[2], kid[4]))
+            kids.append((POOL, kid[1], 0.0, float(kid[2]), kid[4] == "credits", ()))
         else:
             k = 1 if kid[0] == ANY else kid[1]
-            kids.append((kid[0], k, 0.0, 0.0, tuple((leaf[1], needs(leaf)) for leaf in kid[-1])))
+            kids.append((kid[0], k, 0.0, 0.0, False, tuple((leaf[1], needs(leaf)) for leaf in kid[-1])))
     pools = [kid for kid in tree[1] if kid[0] == POOL]
     return FlatPlan(
         kids=tuple(kids),
@@ -93,7 +97,7 @@ def _part(kid: Compiled) -> bool:
     return kid[0] in (ANY, AT_LEAST) and bool(kid[-1]) and all(leaf[0] in _ONE for leaf in kid[-1])
 
 
-def flat_outlook(plan: FlatPlan, state: Sequence[float], together: float) -> tuple[float, float]:
+def flat_outlook(plan: FlatPlan, state: list[float], together: float) -> tuple[float, float]:
     """The bound and the credits still needed of :func:`~pathways.engine.ranking.relaxed_outlook`
     for the plan's tree when each slot holds ``state`` (a leaf or competency: -1 when empty,
     else its holding's credits; a pool: its credits) and the pools ``together`` at most."""
@@ -101,18 +105,18 @@ def flat_outlook(plan: FlatPlan, state: Sequence[float], together: float) -> tup
     needs: list[float] = []
     single: list[float] = []  # the fractions of the parts but pools
     single_needs: list[float] = []
-    for tag, slot, leaf_needs, need, unit in plan.kids:
+    for tag, slot, leaf_needs, need, in_credits, leaves in plan.kids:
         if tag == POOL:
             held = state[slot]
             fraction = held / need
             fractions.append(fraction if fraction < 1.0 else 1.0)
-            needs.append(0.0 if held >= need - _EPS or unit != "credits" else need - held)
+            needs.append(0.0 if held >= need - _EPS or not in_credits else need - held)
             continue
-        if tag in _ONE:
+        if tag == LEAF or tag == COMPETENCY:
             fraction, needed = (1.0, 0.0) if state[slot] >= 0 else (0.0, leaf_needs)
-        else:  # a group: ``slot`` is how many of its leaves it needs, ``unit`` its leaves
-            parts = [1.0 if state[s] >= 0 else 0.0 for s, _ in unit]
-            lack = [0.0 if state[s] >= 0 else n for s, n in unit]
+        else:  # a group: ``slot`` is how many of its leaves it needs
+            parts = [1.0 if state[s] >= 0 else 0.0 for s, _ in leaves]
+            lack = [0.0 if state[s] >= 0 else n for s, n in leaves]
             if tag == ANY:
                 fraction, needed = max(parts), min(lack)
             else:

@@ -169,19 +169,29 @@ def focused(entries: Iterable[ProgressEntry], focus: ProgressFocus, *,
     return ranked(admitted, focus.limit), len(admitted)
 
 
-@dataclass(slots=True)
 class Outlook:
     """The best a rule's progress can be: its fraction at most ``bound``, the credits it still
     needs at least ``needed``, and ``partial`` when it is surely partly met (its fraction in
-    (0, 1)), so that it counts without computing.
+    (0, 1)), so that it counts without computing. Never changed once made.
 
-    Never changed once made, but not ``frozen``: an answer makes one or two hundred outlooks and
-    contenders, and compiled (setup.py) a frozen dataclass is made by its interpreted
-    ``__init__``, about three times slower than the compiled one."""
+    A plain class, not a dataclass: an answer makes one or two hundred outlooks and
+    contenders, and compiled (setup.py) a dataclass is still made by its interpreted
+    ``__init__``, several times slower than a compiled one."""
 
-    bound: float
-    needed: float
-    partial: bool
+    __slots__ = ("bound", "needed", "partial")
+
+    def __init__(self, bound: float, needed: float, partial: bool) -> None:
+        self.bound = bound
+        self.needed = needed
+        self.partial = partial
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Outlook):
+            return NotImplemented
+        return (self.bound, self.needed, self.partial) == (other.bound, other.needed, other.partial)
+
+    def __repr__(self) -> str:
+        return f"Outlook(bound={self.bound!r}, needed={self.needed!r}, partial={self.partial!r})"
 
 
 NOTHING = Outlook(0.0, 0.0, False)
@@ -273,15 +283,20 @@ def relaxed_outlook(tree: Compiled, state: Sequence[float], *, credits: Callable
     return Outlook(bound, needed, advances and bound < 1.0 - _EPS)
 
 
-@dataclass(slots=True)
 class Contender:
     """A rule of interest that may show progress, with its :class:`Outlook`: from its own
     candidates when ``refined``, else from indexes shared by all rules (looser, cheaper).
-    Never changed once made (not ``frozen``, as :class:`Outlook`)."""
+    Never changed once made (a plain class, as :class:`Outlook`)."""
 
-    rule: str
-    outlook: Outlook
-    refined: bool = True
+    __slots__ = ("rule", "outlook", "refined")
+
+    def __init__(self, rule: str, outlook: Outlook, refined: bool = True) -> None:
+        self.rule = rule
+        self.outlook = outlook
+        self.refined = refined
+
+    def __repr__(self) -> str:
+        return f"Contender(rule={self.rule!r}, outlook={self.outlook!r}, refined={self.refined!r})"
 
     def best_key(self) -> tuple[float, float, str]:
         """The smallest :func:`rank_key` its entry can have."""
