@@ -160,12 +160,12 @@ class _Progress(SearchState):
         within the cap, so the first that finds any finds the answer (whose size is the
         cap); below it, the counts drop nearly every state. A greedy completion of each
         branch's start bounds the caps tried."""
-        fewest: dict[int, float] = {}
+        fewest: list[float] = []  # per branch, by position (compiled, a tuple has no lasting identity)
         most = math.inf
         for branch in prepared:
             start, bound = branch[1], branch[4]
             assert bound is not None
-            fewest[id(branch)] = bound.offset + bound.counts.to_meet(start, 0)
+            fewest.append(bound.offset + bound.counts.to_meet(start, 0))
             most = min(most, bound.offset + bound.greedy_met(start, 0))
         if most == math.inf:  # no greedy completion is met: no cap to stop at
             self.cap = math.inf
@@ -173,11 +173,11 @@ class _Progress(SearchState):
                 for branch in prepared:
                     self.branch(*branch)
             return
-        cap = min(fewest.values())
+        cap = min(fewest)
         while cap < most and self.best_used is None:
             self.cap = cap
-            for branch in prepared:
-                if fewest[id(branch)] <= cap:
+            for branch, least in zip(prepared, fewest, strict=True):
+                if least <= cap:
                     self.branch(*branch)
             cap += 1
         if self.best_used is None:
