@@ -23,14 +23,27 @@ __all__ = ["HoldingState", "Windowed", "copy_key", "disjoint_credits", "in_windo
            "years_before"]
 
 
+_NUMBERS: dict[float, int | float] = {}
+""":func:`number` of the values met so far (an answer renders a few credit values hundreds of
+times, and rounding to digits is slow), up to :data:`_MAX_NUMBERS` of them."""
+
+_MAX_NUMBERS = 4096
+
+
 def number(x: float) -> int | float:
     """A JSON number: integral values as int, others rounded to 6 decimals.
 
     >>> number(3.0), number(2.5), number(0.1 + 0.2)
     (3, 2.5, 0.3)
     """
+    known = _NUMBERS.get(x)
+    if known is not None:
+        return known
     r = round(x, 6)
-    return int(r) if float(r).is_integer() else r
+    out = int(r) if float(r).is_integer() else r
+    if len(_NUMBERS) < _MAX_NUMBERS:
+        _NUMBERS[x] = out
+    return out
 
 
 class HoldingState(NamedTuple):

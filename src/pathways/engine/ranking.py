@@ -178,12 +178,20 @@ class Outlook:
     contenders, and compiled (setup.py) a dataclass is still made by its interpreted
     ``__init__``, several times slower than a compiled one."""
 
-    __slots__ = ("bound", "needed", "partial")
+    __slots__ = ("bound", "needed", "partial", "_best")
 
     def __init__(self, bound: float, needed: float, partial: bool) -> None:
         self.bound = bound
         self.needed = needed
         self.partial = partial
+        self._best: tuple[float, float] | None = None
+
+    def best(self) -> tuple[float, float]:
+        """The smallest fraction and credits parts of a :func:`rank_key` under this outlook
+        (rounded once: rules alike share an outlook, and rounding to digits is slow)."""
+        if self._best is None:
+            self._best = (-_shown(self.bound + _SLACK), round(self.needed - _CREDIT_SLACK, CREDIT_DIGITS))
+        return self._best
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Outlook):
@@ -300,7 +308,8 @@ class Contender:
 
     def best_key(self) -> tuple[float, float, str]:
         """The smallest :func:`rank_key` its entry can have."""
-        return (-_shown(self.outlook.bound + _SLACK), round(self.outlook.needed - _CREDIT_SLACK, CREDIT_DIGITS), self.rule)
+        fraction, needed = self.outlook.best()
+        return (fraction, needed, self.rule)
 
 
 def top_progress(contenders: Iterable[Contender], limit: int | None, *, refine: Callable[[Contender], Contender],
