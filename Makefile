@@ -14,16 +14,17 @@ export PATHWAYS_STORE
 
 .PHONY: run test install api bench clean chromium wrk fuzz screenshots
 
-# uv installs from the lock files in requirements/ (versions and hashes); refresh them with `make lock`
-UV_VERSION := 0.13.8
+# uv installs from the lock files in requirements/ (versions and hashes); refresh them with `make lock`.
+# uv itself comes from requirements/bootstrap.txt, with its hashes (bump it in requirements/bootstrap.in).
 UV := $(BIN)/uv
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --no-header --quiet
 
 .PHONY: lock
 
-$(UV):
+$(UV): requirements/bootstrap.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/bootstrap.txt
+	touch $@
 
 # the install compiles the engine's hot modules (setup.py, mypyc) beside their sources: again when one changes
 ENGINE := $(wildcard src/pathways/engine/*.py)
@@ -38,11 +39,12 @@ $(TEST_STAMP): $(STAMP) requirements/test.txt
 	touch $@
 
 ## make lock: resolve pyproject.toml's ranges anew into requirements/test.txt and requirements/run.txt, and
-## requirements/build.in's (what setup.py needs) into requirements/build.txt.
+## requirements/build.in's (what setup.py needs) into requirements/build.txt, and uv's own pin into requirements/bootstrap.txt.
 lock: $(UV)
 	$(UV) pip compile pyproject.toml --extra test $(LOCK_FLAGS) --upgrade -o requirements/test.txt
 	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -c requirements/test.txt -o requirements/run.txt
 	$(UV) pip compile requirements/build.in $(LOCK_FLAGS) -c requirements/test.txt -o requirements/build.txt
+	$(UV) pip compile requirements/bootstrap.in $(LOCK_FLAGS) -o requirements/bootstrap.txt
 
 # the versions web/package-lock.json pins, from the npm registry (no install scripts run)
 $(WEB): web/package.json web/package-lock.json

@@ -3,7 +3,6 @@ a compiled module has no docstrings, and its ``.py`` file is not what imports.""
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
+from tests.engine.sources import COMPILED
 
-collect_ignore = tomllib.loads((Path(__file__).parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pathways"]["compiled"]
+collect_ignore = COMPILED
