@@ -4,6 +4,7 @@ and with the same results as writing entity by entity."""
 from __future__ import annotations
 
 import gc
+import threading
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -183,3 +184,22 @@ def test_a_bulk_import_puts_the_page_cache_back(store: SQLiteStore) -> None:
     with pytest.raises(InvalidDocument):
         store.import_document(Document(rules=[rule(1, "U:NOPE", "U:C0001"), *big(600).rules]), actor="admin")
     assert cache_size() == default
+
+
+def test_version_now_does_not_wait_for_a_write_in_progress(store: SQLiteStore) -> None:
+    writing, done = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with store._tx():  # a write of this process, held open
+            writing.set()
+            done.wait(5)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writing.wait(5)
+    try:
+        assert store.version_now() is None
+    finally:
+        done.set()
+        writer.join()
+    assert store.version_now() == store.version()

@@ -81,6 +81,11 @@ class Snapshot:
         """Every node's title, kind, credits, institution name and label, for shaped answers."""
         return node_summaries(self.engine)
 
+    @property
+    def answers_ready(self) -> bool:
+        """Whether :attr:`summaries`, which every shaped answer reads, is built (it is built on first use)."""
+        return "summaries" in self.__dict__
+
     @cached_property
     def index(self) -> NodeIndex:
         """The node search index of this snapshot."""
@@ -112,6 +117,22 @@ class EngineCache:
     def invalidate(self) -> None:
         """Mark the engine stale: called after every write this process makes."""
         self._stale = True
+
+    def fresh(self) -> Snapshot | None:
+        """What :meth:`current` would give when that needs no wait: the snapshot within
+        ``check_interval`` of its last check, or the store's version read at once
+        (:meth:`~pathways.store.base.Store.version_now`) and unchanged. ``None`` when the check
+        would wait (a round trip, a write in progress) or the engine must be rebuilt."""
+        snap = self._snapshot
+        if snap is None or self._stale:
+            return None
+        now = time.monotonic()
+        if now - self._checked_at < self.check_interval:
+            return snap
+        if self.store.version_now() != snap.version:
+            return None
+        self._checked_at = now
+        return snap
 
     def current(self) -> Snapshot:
         """The engine for the graph as it is now (within ``check_interval`` for other writers)."""

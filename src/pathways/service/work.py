@@ -1,7 +1,8 @@
 """Engine work off the event loop, under a deadline that also ends when the client leaves.
 
 Evaluation, reach, planning and every GraphQL operation that touches the engine run in a
-worker thread (:func:`anyio.to_thread.run_sync`), so the event loop keeps answering
+worker thread (:func:`anyio.to_thread.run_sync`; a short answer's first few milliseconds
+excepted, below), so the event loop keeps answering
 ``/health`` and every other request while they compute. Each request gets one
 :class:`~pathways.engine.Deadline`, ``request_time_limit`` seconds from its start, which the
 engine checks inside its loops; past it the work stops and the request answers 503 with
@@ -19,6 +20,16 @@ cost about a third more CPU with two or four evaluations interleaved than one af
 (docs/benchmarks.md); so one at a time, as a classic synchronous worker serves, and more
 processes for more cores.
 
+A short answer is cheaper on the event loop itself: handing work to a thread and back, and
+the loop's turns in the middle of it, cost about a tenth of a shaped ``POST /evaluate`` on the
+BC 1.0 graph (docs/limits.md). So ``POST /evaluate`` and ``/destinations`` first compute on
+the loop's thread for at most :data:`LOOP_TURN` seconds, when the engine's snapshot can be had
+without waiting (:meth:`~pathways.service.engine_cache.EngineCache.fresh`) and no engine work
+is in the lane (:func:`on_loop`); past the turn the
+computation stops at the engine's next deadline check and starts over in a worker thread,
+as above. The loop is held for at most that turn; work known to be long (planning, impact,
+GraphQL) never takes one.
+
 The routes that take a JSON body and answer from the engine (``POST /evaluate``,
 ``/destinations``, ``/plan``, ``/impact``) do all of it in :func:`engine_answer`, reading
 what they need off ``app.state`` rather than through a FastAPI dependency each: resolving
@@ -35,6 +46,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -43,12 +55,17 @@ import anyio.to_thread
 from starlette.requests import Request
 
 from ..engine import Deadline
+from ..errors import DeadlineExceeded
 from .engine_cache import Snapshot
 from .errors import parse_json_body
 from .limits import Limits
 from .responses import FastJSONResponse
 
-__all__ = ["Compute", "Work", "engine_answer"]
+__all__ = ["LOOP_TURN", "Compute", "Work", "engine_answer", "on_loop"]
+
+LOOP_TURN = 0.03
+"""Seconds a short answer may compute on the event loop before it starts over in a worker
+thread: a shaped BC 1.0 evaluation of 10 holdings takes 3 to 12 ms."""
 
 T = TypeVar("T")
 
@@ -94,14 +111,43 @@ class Work:
             self._watcher = None
 
 
-async def engine_answer(request: Request, compute: Compute) -> FastJSONResponse:
+def on_loop(snapshot: Snapshot | None, lane: anyio.CapacityLimiter, compute: Compute, body: object, *,
+            limits: Limits, deadline: Deadline, turn: float = LOOP_TURN) -> FastJSONResponse | None:
+    """``compute``'s answer, computed in this thread within ``turn`` seconds (and ``deadline``);
+    ``None`` when it did not finish in time, or when it should not start here: no ``snapshot``
+    to be had at once, its answer tables not built yet, or ``lane`` busy with other engine work.
+
+    Raises:
+        DeadlineExceeded: ``deadline`` itself passed (not only the turn).
+
+    >>> on_loop(None, anyio.CapacityLimiter(1), lambda *a, **k: {}, {}, limits=Limits(), deadline=Deadline.after(5)) is None
+    True
+    """
+    if snapshot is None or not snapshot.answers_ready or lane.borrowed_tokens:
+        return None
+    try:
+        turn_ends = Deadline(min(deadline.at, time.monotonic() + turn))
+        return FastJSONResponse(compute(snapshot, body, limits=limits, deadline=turn_ends))
+    except DeadlineExceeded:
+        if deadline.passed():
+            raise
+        return None
+
+
+async def engine_answer(request: Request, compute: Compute, *, short: bool = False) -> FastJSONResponse:
     """The JSON body of ``request`` (422 when it is not JSON), answered by ``compute`` off the
     event loop in the app's lane under the request's deadline, rendered by orjson in the same
-    thread; the client is watched meanwhile."""
+    thread; the client is watched meanwhile. A ``short`` answer is tried on the loop first
+    (:func:`on_loop`)."""
     state = request.app.state
     body = parse_json_body(await request.body())
     limits: Limits = state.limits
-    work = Work(deadline=limits.deadline(), lane=state.engine_lane, request=request)
+    deadline = limits.deadline()
+    if short:
+        answer = on_loop(state.engine_cache.fresh(), state.engine_lane, compute, body, limits=limits, deadline=deadline)
+        if answer is not None:
+            return answer
+    work = Work(deadline=deadline, lane=state.engine_lane, request=request)
     try:
         return await work.run(lambda: FastJSONResponse(compute(state.engine_cache.current(), body, limits=limits,
                                                                deadline=work.deadline)))

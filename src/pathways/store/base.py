@@ -240,6 +240,11 @@ class Store(Protocol):
         """A number that every write increases: replicas refresh their engine when it changes."""
         ...
 
+    def version_now(self) -> int | None:
+        """:meth:`version` if it can be read at once, without a network round trip or waiting
+        for a write in progress; ``None`` otherwise (the service then checks off its event loop)."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Number of institutions, nodes and rules."""
         ...

@@ -346,6 +346,10 @@ class Neo4jStore:
         records = self._read(cypher.GRAPH_VERSION)
         return int(records[0]["value"]) if records else 0
 
+    def version_now(self) -> None:
+        """Never at once: reading the version is a round trip to the server."""
+        return None
+
     def counts(self) -> dict[str, int]:
         """Number of institutions, nodes and rules."""
         return {

@@ -323,6 +323,15 @@ class SQLiteStore:
         """The graph version: 0 for an empty store, +1 per write that changed something."""
         return int(self._read("SELECT value FROM meta WHERE key='graph_version'")[0][0])
 
+    def version_now(self) -> int | None:
+        """:meth:`version`, unless this process is writing (then ``None`` rather than wait for it)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self.version()
+        finally:
+            self._lock.release()
+
     def counts(self) -> dict[str, int]:
         """Number of institutions, nodes and rules."""
         return {t: int(self._read(f"SELECT count(*) FROM {t}")[0][0]) for t in ("institutions", "nodes", "rules")}

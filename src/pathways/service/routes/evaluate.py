@@ -27,14 +27,14 @@ async def post_evaluate(request: Request) -> FastJSONResponse:
     ``progress_limit`` (default 20), with ``progress_total``; ``nodes`` gives every node the
     answer mentions its title, kind, credits and institution name.
     """
-    return await engine_answer(request, evaluation_json)
+    return await engine_answer(request, evaluation_json, short=True)
 
 
 @router.post("/destinations", summary="Where do these holdings' credits go? Institution by institution, best first",
              responses=answers(413, 422, 503), openapi_extra=json_body_schema("EvaluationRequest", or_list_of="Holding"))
 async def post_destinations(request: Request) -> FastJSONResponse:
     """Per institution: credits granted there, share of the learner's credits accepted, credentials reached, closest progress."""
-    return await engine_answer(request, destinations_json)
+    return await engine_answer(request, destinations_json, short=True)
 
 
 @router.post("/plan", summary="Cheapest or shortest route to a target (SPEC section 5)",
