@@ -24,8 +24,8 @@ A short answer is cheaper on the event loop itself: handing work to a thread and
 the loop's turns in the middle of it, cost about a tenth of a shaped ``POST /evaluate`` on the
 BC 1.0 graph (docs/limits.md). So ``POST /evaluate`` and ``/destinations`` first compute on
 the loop's thread for at most :data:`LOOP_TURN` seconds, when the engine's snapshot can be had
-without waiting (:meth:`~pathways.service.engine_cache.EngineCache.fresh`) and no engine work
-is in the lane (:func:`on_loop`); past the turn the
+without waiting (:meth:`~pathways.service.engine_cache.EngineCache.fresh`), once its turn in the
+lane has come (:func:`on_loop`); past the turn the
 computation stops at the engine's next deadline check and starts over in a worker thread,
 as above. The loop is held for at most that turn; work known to be long (planning, impact,
 GraphQL) never takes one.
@@ -111,19 +111,19 @@ class Work:
             self._watcher = None
 
 
-def on_loop(snapshot: Snapshot | None, lane: anyio.CapacityLimiter, compute: Compute, body: object, *,
-            limits: Limits, deadline: Deadline, turn: float = LOOP_TURN) -> FastJSONResponse | None:
+def on_loop(snapshot: Snapshot | None, compute: Compute, body: object, *, limits: Limits, deadline: Deadline,
+            turn: float = LOOP_TURN) -> FastJSONResponse | None:
     """``compute``'s answer, computed in this thread within ``turn`` seconds (and ``deadline``);
-    ``None`` when it did not finish in time, or when it should not start here: no ``snapshot``
-    to be had at once, its answer tables not built yet, or ``lane`` busy with other engine work.
+    ``None`` when it did not finish in time, or should not start here: no ``snapshot`` to be
+    had at once, or its answer tables not built yet.
 
     Raises:
         DeadlineExceeded: ``deadline`` itself passed (not only the turn).
 
-    >>> on_loop(None, anyio.CapacityLimiter(1), lambda *a, **k: {}, {}, limits=Limits(), deadline=Deadline.after(5)) is None
+    >>> on_loop(None, lambda *a, **k: {}, {}, limits=Limits(), deadline=Deadline.after(5)) is None
     True
     """
-    if snapshot is None or not snapshot.answers_ready or lane.borrowed_tokens:
+    if snapshot is None or not snapshot.answers_ready:
         return None
     try:
         turn_ends = Deadline(min(deadline.at, time.monotonic() + turn))
@@ -144,7 +144,8 @@ async def engine_answer(request: Request, compute: Compute, *, short: bool = Fal
     limits: Limits = state.limits
     deadline = limits.deadline()
     if short:
-        answer = on_loop(state.engine_cache.fresh(), state.engine_lane, compute, body, limits=limits, deadline=deadline)
+        async with state.engine_lane:  # its turn in the lane, as any engine work
+            answer = on_loop(state.engine_cache.fresh(), compute, body, limits=limits, deadline=deadline)
         if answer is not None:
             return answer
     work = Work(deadline=deadline, lane=state.engine_lane, request=request)
