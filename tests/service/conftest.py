@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +108,10 @@ class Client:
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         response: httpx.Response = self._portal.call(lambda: self._client.request(method, url, **kwargs))
         return response
+
+    def request_soon(self, method: str, url: str, **kwargs: Any) -> Future[httpx.Response]:
+        """Start a request and return at once; the response is the future's result."""
+        return self._portal.start_task_soon(functools.partial(self._client.request, method, url, **kwargs))
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)

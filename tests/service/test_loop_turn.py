@@ -3,7 +3,6 @@ engine computation ran, what a turn that runs out does, and when the loop is not
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -47,7 +46,8 @@ class Probe:
 @pytest.fixture
 def probed(settings: Settings, service_store: Store) -> Iterator[tuple[Client, dict[str, Any]]]:
     """The real app with a ``POST /probe`` route answering a short :class:`Probe` (set in the
-    returned dict's ``probe``) through ``engine_answer``; the dict's ``loop`` is the event loop's thread."""
+    returned dict's ``probe``) through ``engine_answer``; the dict's ``loop`` is the event loop's thread,
+    its ``portal`` the portal that loop runs in."""
     app = create_app(settings, store=service_store)
     seen: dict[str, Any] = {"probe": Probe()}
 
@@ -57,6 +57,7 @@ def probed(settings: Settings, service_store: Store) -> Iterator[tuple[Client, d
 
     app.add_api_route("/probe", probe, methods=["POST"])
     with anyio.from_thread.start_blocking_portal() as portal:
+        seen["portal"] = portal
         client = Client(app, portal)
         client.post("/evaluate", json={"holdings": THREE_MICRO_COURSES})  # builds the snapshot and its answer tables
         yield client, seen
@@ -93,11 +94,11 @@ def test_the_request_deadline_passing_on_the_loop_is_a_503_not_a_second_attempt(
 def test_a_short_answer_waits_for_the_lane_then_computes_on_the_loop(probed: tuple[Client, dict[str, Any]]) -> None:
     client, seen = probed
     lane: anyio.CapacityLimiter = client.app.state.engine_lane
-    client._portal.call(lane.acquire_on_behalf_of, "other work")
-    answer = client._portal.start_task_soon(functools.partial(client._client.post, "/probe", json={}))
+    seen["portal"].call(lane.acquire_on_behalf_of, "other work")
+    answer = client.request_soon("POST", "/probe", json={})
     time.sleep(0.2)
     assert seen["probe"].threads == []  # waiting its turn
-    client._portal.call(lane.release_on_behalf_of, "other work")
+    seen["portal"].call(lane.release_on_behalf_of, "other work")
     assert answer.result(timeout=5).status_code == 200
     assert seen["probe"].threads == [seen["loop"]]
 

@@ -136,9 +136,8 @@ class EngineCache:
 
     def current(self) -> Snapshot:
         """The engine for the graph as it is now (within ``check_interval`` for other writers)."""
-        snap = self._snapshot
-        now = time.monotonic()
-        if snap is not None and not self._stale and now - self._checked_at < self.check_interval:
+        snap = self.fresh()
+        if snap is not None:
             return snap
         with self._lock:
             snap = self._snapshot

@@ -21,8 +21,8 @@ cost about a third more CPU with two or four evaluations interleaved than one af
 processes for more cores.
 
 A short answer is cheaper on the event loop itself: handing work to a thread and back, and
-the loop's turns in the middle of it, cost about a tenth of a shaped ``POST /evaluate`` on the
-BC 1.0 graph (docs/limits.md). So ``POST /evaluate`` and ``/destinations`` first compute on
+the loop's turns in the middle of it, cost about a fifth of a shaped ``POST /evaluate``'s CPU
+on the BC 1.0 graph (docs/limits.md). So ``POST /evaluate`` and ``/destinations`` first compute on
 the loop's thread for at most :data:`LOOP_TURN` seconds, when the engine's snapshot can be had
 without waiting (:meth:`~pathways.service.engine_cache.EngineCache.fresh`), once its turn in the
 lane has come (:func:`on_loop`); past the turn the
